@@ -1,0 +1,1 @@
+#include "core/anthropic_sse_writer.h"

@@ -1,0 +1,13 @@
+// Anthropic events → `text/event-stream` bytes: "event: <type>\ndata: <json>\n\n".
+#pragma once
+
+#include <string>
+
+#include "core/anthropic_event.h"
+
+namespace claudegpt {
+
+// Appends the SSE frame of `event` to `out`.
+void write_sse(const AnthropicEvent& event, std::string& out);
+
+}  // namespace claudegpt

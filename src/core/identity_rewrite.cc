@@ -1,0 +1,1 @@
+#include "core/identity_rewrite.h"

@@ -1,0 +1,1 @@
+#include "core/reasoning_signature.h"

@@ -1,0 +1,1 @@
+#include "core/responses_stream_reader.h"

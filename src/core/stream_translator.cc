@@ -1,0 +1,1 @@
+#include "core/stream_translator.h"

@@ -1,0 +1,1 @@
+#include "core/token_counter.h"

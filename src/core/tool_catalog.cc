@@ -1,0 +1,1 @@
+#include "core/tool_catalog.h"

@@ -1,0 +1,1 @@
+#include "core/upstream_error.h"

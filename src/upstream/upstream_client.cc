@@ -1,0 +1,1 @@
+// upstream/upstream_client
