@@ -7,7 +7,8 @@
 
 namespace claudegpt {
 
-// Appends the SSE frame of `event` to `out`.
+// Appends the SSE frame of `event` to `out`: the JSON is compact (no whitespace) and written
+// straight into `out`, without an intermediate string.
 void write_sse(const AnthropicEvent& event, std::string& out);
 
 }  // namespace claudegpt

@@ -21,10 +21,19 @@ struct ApiError {
   // 401 authentication_error, ..., 529 overloaded_error; other 5xx api_error).
   static ApiError with_status(int status, std::string message);
 
-  // {"type":"error","error":{"type":…,"message":…},"request_id":…}
+  // {"type":"error","error":{"type":…,"message":…},"request_id":…}. An empty `request_id`
+  // is left out, which gives exactly the object of a mid-stream `event: error`.
   boost::json::object to_json(std::string_view request_id) const;
 };
 
+// 400 invalid_request_error, 401 authentication_error, 402 billing_error, 403
+// permission_error, 404 not_found_error, 413 request_too_large, 429 rate_limit_error,
+// 500 api_error, 504 timeout_error, 529 overloaded_error; any other 4xx
+// invalid_request_error, anything else api_error.
 std::string_view error_type_for_status(int status);
+
+// The inverse, for errors that arrive without a status (a mid-stream `event: error`):
+// the status Anthropic sends with `type`; 500 for unknown types.
+int status_for_error_type(std::string_view type);
 
 }  // namespace claudegpt

@@ -15,13 +15,19 @@ namespace claudegpt {
 
 class MessageAccumulator {
  public:
+  // Folds one event in: message_start gives the skeleton, content_block_* build content[]
+  // (text and thinking deltas concatenated, signature_delta sets the signature,
+  // citations_delta appends a citation), message_delta overwrites stop_reason, stop_sequence
+  // and each usage figure it carries (they are cumulative), message_stop completes, an
+  // `error` event is captured. Events that do not fit (an index never started) are ignored.
   void add(const AnthropicEvent& event);
 
   bool complete() const { return complete_; }  // message_stop seen
   const std::optional<ApiError>& error() const { return error_; }  // an `error` event seen
 
   // The Message: {id, type:"message", role, model, content[], stop_reason, stop_sequence, usage}.
-  // tool_use inputs are parsed from their accumulated partial_json.
+  // tool_use inputs are parsed from their accumulated partial_json ({} when it is empty or
+  // not a JSON object).
   boost::json::object message() const;
 
  private:

@@ -1,1 +1,802 @@
+// Field by field (Anthropic Messages → OpenAI Responses):
+//
+//   model            → options.upstream_model (the client's name is not sent)
+//   system           → instructions: text blocks joined by a blank line, without the
+//                      per-request billing line, identity sentences rewritten
+//   tools            → tools: functions (strict:false) in client order; server tools
+//                      ("web_search_20250305"…) and the DeferredToolPlaceholder are left out
+//   messages         → input items, in order:
+//     role system      → message{role:developer} (identity sentences rewritten)
+//     text             → input_text (user) / output_text (assistant) parts of a message
+//     image            → input_image (data URL or url); document → input_file / input_text
+//     tool_use         → function_call{call_id, name, arguments}
+//     tool_result      → function_call_output{call_id, output}; is_error → "Error: " prefix;
+//                        tool_reference → "Tool loaded: <name>"
+//     thinking         → reasoning{summary, encrypted_content} when the signature is ours
+//     server_tool_use, *_tool_result (from a session that began on Claude) → plain text
+//     calls without results and results without calls → made valid (see pair_up below)
+//   tool_choice      → tool_choice (auto/required/none/function); disable_parallel_tool_use
+//                      → parallel_tool_calls:false
+//   output_config.effort, thinking → reasoning.effort (summary always "auto")
+//   output_config.format (json_schema) → text.format
+//   max_tokens       → max_output_tokens (at least 16)
+//   stream           → TranslatedRequest::client_wants_stream; upstream always streams
+//   anything else    → not sent, named in `dropped`
+//
+// Item ids are never sent: with store:false the backend cannot resolve them (404).
 #include "core/request_translator.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <boost/json.hpp>
+
+#include "core/identity_rewrite.h"
+#include "core/reasoning_signature.h"
+
+namespace claudegpt {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::string_view kBillingPrefix = "x-anthropic-billing-header:";
+constexpr std::int64_t kMinOutputTokens = 16;
+
+// The first line of Claude Code's system prompt changes with every request (version hash):
+// sent upstream it would break prompt caching at byte 0, and it is not an instruction.
+std::string_view without_billing_line(std::string_view text) {
+  if (!text.starts_with(kBillingPrefix)) return text;
+  std::size_t newline = text.find('\n');
+  return newline == std::string_view::npos ? std::string_view() : text.substr(newline + 1);
+}
+
+std::string_view string_or_empty(const json::object& object, std::string_view key) {
+  const json::value* value = object.if_contains(key);
+  return value && value->is_string() ? std::string_view(value->get_string()) : std::string_view();
+}
+
+const json::object* object_or_null(const json::object& object, std::string_view key) {
+  const json::value* value = object.if_contains(key);
+  return value && value->is_object() ? &value->get_object() : nullptr;
+}
+
+std::optional<double> number_of(const json::value* value) {
+  if (!value) return std::nullopt;
+  switch (value->kind()) {
+    case json::kind::int64: return static_cast<double>(value->get_int64());
+    case json::kind::uint64: return static_cast<double>(value->get_uint64());
+    case json::kind::double_: return value->get_double();
+    default: return std::nullopt;
+  }
+}
+
+json::object text_part(std::string_view part_type, std::string_view text) {
+  json::object part;
+  part.reserve(2);
+  part.emplace("type", part_type);
+  part.emplace("text", text);
+  return part;
+}
+
+std::string data_url(std::string_view media_type, std::string_view base64) {
+  std::string url;
+  url.reserve(5 + media_type.size() + 8 + base64.size());
+  url.append("data:").append(media_type).append(";base64,").append(base64);
+  return url;
+}
+
+enum class Role { user, assistant };
+
+class Translator {
+ public:
+  Translator(const json::object& request, const RequestOptions& options, TranslatedRequest& out)
+      : request_(request), options_(options), out_(out) {
+    if (options.rewrite_identity)
+      statement_ = identity_statement(options.upstream_model, options.cutoff);
+  }
+
+  void run() {
+    const json::value* messages = request_.if_contains("messages");
+    if (!messages) throw InvalidRequest("messages: field required");
+    if (!messages->is_array()) throw InvalidRequest("messages: must be an array");
+
+    std::string instructions = translate_system();
+    json::array tools = translate_tools();
+    json::array input = translate_messages(messages->get_array());
+
+    json::object& body = out_.body;
+    body.reserve(12);
+    std::string_view client_model = string_or_empty(request_, "model");
+    body.emplace("model", options_.upstream_model.empty() ? client_model
+                                                          : std::string_view(options_.upstream_model));
+    if (!instructions.empty()) body.emplace("instructions", std::move(instructions));
+    bool has_tools = !tools.empty();
+    if (has_tools) body.emplace("tools", std::move(tools));
+    body.emplace("input", std::move(input));
+    translate_tool_choice(has_tools);
+    translate_reasoning();
+    translate_output_format();
+    translate_max_tokens();
+    body.emplace("include", json::array{"reasoning.encrypted_content"});
+    body.emplace("store", false);
+    body.emplace("stream", true);
+
+    if (const json::value* stream = request_.if_contains("stream"); stream && stream->is_bool())
+      out_.client_wants_stream = stream->get_bool();
+    note_unused_top_level_fields();
+  }
+
+ private:
+  // ---- bookkeeping
+
+  void drop(std::string name) {
+    if (std::find(out_.dropped.begin(), out_.dropped.end(), name) == out_.dropped.end())
+      out_.dropped.push_back(std::move(name));
+  }
+
+  void note_unused_top_level_fields() {
+    static constexpr std::string_view kTranslated[] = {
+        "model", "messages", "system", "tools", "tool_choice", "max_tokens", "thinking",
+        "output_config", "stream"};
+    for (const auto& entry : request_) {
+      std::string_view key = entry.key();
+      if (std::find(std::begin(kTranslated), std::end(kTranslated), key) == std::end(kTranslated))
+        drop(std::string(key));
+    }
+  }
+
+  std::string rewritten(std::string_view text) const {
+    return options_.rewrite_identity ? rewrite_identity(text, statement_) : std::string(text);
+  }
+
+  // ---- system → instructions
+
+  std::string translate_system() {
+    const json::value* system = request_.if_contains("system");
+    if (!system || system->is_null()) return {};
+    if (system->is_string()) return rewritten(without_billing_line(system->get_string()));
+    if (!system->is_array()) throw InvalidRequest("system: must be a string or an array of blocks");
+    std::string instructions;
+    for (const json::value& block_value : system->get_array()) {
+      const json::object& block = block_object(block_value, "system");
+      std::string_view type = block_type(block, "system");
+      if (type != "text") {
+        drop("system." + std::string(type));
+        continue;
+      }
+      std::string_view text = without_billing_line(block_text(block, "system"));
+      if (text.empty()) continue;
+      if (!instructions.empty()) instructions.append("\n\n");
+      instructions.append(rewritten(text));
+    }
+    return instructions;
+  }
+
+  // ---- tools
+
+  static bool is_deferred_placeholder(const json::object& tool, std::string_view name,
+                                      const json::object* schema) {
+    if (name == "DeferredToolPlaceholder") return true;
+    const json::value* deferred = tool.if_contains("defer_loading");
+    if (!deferred || !deferred->is_bool() || !deferred->get_bool()) return false;
+    // A deferred tool that arrives with its full schema is a loaded tool and is sent.
+    const json::object* properties = schema ? object_or_null(*schema, "properties") : nullptr;
+    return !properties || properties->empty();
+  }
+
+  json::array translate_tools() {
+    json::array tools;
+    const json::value* client_tools = request_.if_contains("tools");
+    if (!client_tools || client_tools->is_null()) return tools;
+    if (!client_tools->is_array()) throw InvalidRequest("tools: must be an array");
+    tools.reserve(client_tools->get_array().size());
+    std::size_t index = 0;
+    for (const json::value& tool_value : client_tools->get_array()) {
+      std::string where = "tools." + std::to_string(index++);
+      if (!tool_value.is_object()) throw InvalidRequest(where + ": must be an object");
+      const json::object& tool = tool_value.get_object();
+      std::string_view type = string_or_empty(tool, "type");
+      if (!type.empty() && type != "custom") {
+        // Server tools run at Anthropic; they are not functions the model may call here.
+        drop("tools." + std::string(type));
+        continue;
+      }
+      const json::value* name_value = tool.if_contains("name");
+      if (!name_value || !name_value->is_string() || name_value->get_string().empty())
+        throw InvalidRequest(where + ".name: must be a non-empty string");
+      std::string_view name = name_value->get_string();
+      const json::value* schema_value = tool.if_contains("input_schema");
+      if (schema_value && !schema_value->is_object() && !schema_value->is_null())
+        throw InvalidRequest(where + ".input_schema: must be an object");
+      const json::object* schema =
+          schema_value && schema_value->is_object() ? &schema_value->get_object() : nullptr;
+      if (is_deferred_placeholder(tool, name, schema)) {
+        drop("tools." + std::string(name));
+        continue;
+      }
+
+      json::object function;
+      function.reserve(5);
+      function.emplace("type", "function");
+      function.emplace("name", out_.tools.add(name, schema ? *schema : json::object()));
+      if (const json::value* description = tool.if_contains("description");
+          description && description->is_string())
+        function.emplace("description", description->get_string());
+      function.emplace("parameters", parameters_of(schema));
+      function.emplace("strict", false);
+      tools.emplace_back(std::move(function));
+    }
+    return tools;
+  }
+
+  // The upstream wants an object schema; Claude Code's always is one, others may omit `type`.
+  static json::object parameters_of(const json::object* schema) {
+    if (schema && schema->contains("type")) return *schema;
+    json::object parameters;
+    parameters.reserve(schema ? schema->size() + 2 : 2);
+    parameters.emplace("type", "object");
+    if (schema)
+      for (const auto& entry : *schema) parameters.emplace(entry.key(), entry.value());
+    if (!parameters.contains("properties")) parameters.emplace("properties", json::object());
+    return parameters;
+  }
+
+  // ---- tool_choice
+
+  void translate_tool_choice(bool has_tools) {
+    const json::value* choice_value = request_.if_contains("tool_choice");
+    if (!choice_value || choice_value->is_null()) return;
+    if (!choice_value->is_object()) {
+      drop("tool_choice");
+      return;
+    }
+    const json::object& choice = choice_value->get_object();
+    if (const json::value* serial = choice.if_contains("disable_parallel_tool_use");
+        serial && serial->is_bool() && serial->get_bool() && has_tools)
+      out_.body.emplace("parallel_tool_calls", false);
+
+    std::string_view type = string_or_empty(choice, "type");
+    json::value mapped;
+    if (type == "auto") {
+      mapped = "auto";
+    } else if (type == "any") {
+      mapped = "required";
+    } else if (type == "none") {
+      mapped = "none";
+    } else if (type == "tool") {
+      std::string_view name = string_or_empty(choice, "name");
+      std::string upstream = upstream_tool_name(name);
+      if (!name.empty() && offers_function(upstream)) {
+        json::object function;
+        function.emplace("type", "function");
+        function.emplace("name", std::move(upstream));
+        mapped = std::move(function);
+      }
+    }
+    // Without functions a tool_choice is meaningless upstream (and an error for "required").
+    if (mapped.is_null() || !has_tools) {
+      drop("tool_choice");
+      return;
+    }
+    out_.body.insert_or_assign("tool_choice", std::move(mapped));
+  }
+
+  bool offers_function(std::string_view upstream_name) const {
+    const json::value* tools = out_.body.if_contains("tools");
+    if (!tools) return false;
+    for (const json::value& tool : tools->get_array())
+      if (tool.get_object().at("name").get_string() == upstream_name) return true;
+    return false;
+  }
+
+  // ---- reasoning, output format, token limit
+
+  void translate_reasoning() {
+    std::optional<std::string_view> effort;
+    const json::object* config = object_or_null(request_, "output_config");
+    if (config) {
+      if (const json::value* value = config->if_contains("effort"); value) {
+        std::string_view requested = value->is_string() ? value->get_string() : "";
+        if (requested == "low" || requested == "medium" || requested == "high" ||
+            requested == "xhigh")
+          effort = requested;
+        else if (requested == "max")
+          effort = "xhigh";
+        else
+          drop("output_config.effort");
+      }
+    }
+    if (const json::object* thinking = object_or_null(request_, "thinking")) {
+      std::optional<double> budget = number_of(thinking->if_contains("budget_tokens"));
+      if (budget && string_or_empty(*thinking, "type") == "enabled" && !effort) {
+        effort = *budget <= 4096 ? "low" : *budget <= 12288 ? "medium" : "high";
+      } else if (thinking->contains("budget_tokens")) {
+        drop("thinking.budget_tokens");
+      }
+      for (const auto& entry : *thinking)
+        if (entry.key() != "type" && entry.key() != "budget_tokens")
+          drop("thinking." + std::string(entry.key()));
+    }
+    if (!effort && !options_.default_effort.empty()) effort = options_.default_effort;
+
+    json::object reasoning;
+    if (effort) reasoning.emplace("effort", *effort);
+    reasoning.emplace("summary", "auto");
+    out_.body.emplace("reasoning", std::move(reasoning));
+  }
+
+  void translate_output_format() {
+    const json::object* config = object_or_null(request_, "output_config");
+    if (!config) {
+      if (request_.contains("output_config") && !request_.at("output_config").is_null())
+        drop("output_config");
+      return;
+    }
+    for (const auto& entry : *config) {
+      if (entry.key() == "effort") continue;
+      if (entry.key() != "format") {
+        drop("output_config." + std::string(entry.key()));
+        continue;
+      }
+      const json::object* format = entry.value().is_object() ? &entry.value().get_object() : nullptr;
+      const json::object* schema = format ? object_or_null(*format, "schema") : nullptr;
+      if (!schema || string_or_empty(*format, "type") != "json_schema") {
+        drop("output_config.format");
+        continue;
+      }
+      json::object text_format;
+      text_format.reserve(4);
+      text_format.emplace("type", "json_schema");
+      text_format.emplace("name", "output");
+      text_format.emplace("schema", *schema);
+      text_format.emplace("strict", false);
+      json::object text;
+      text.emplace("format", std::move(text_format));
+      out_.body.emplace("text", std::move(text));
+    }
+  }
+
+  void translate_max_tokens() {
+    const json::value* value = request_.if_contains("max_tokens");
+    if (!value || value->is_null()) return;  // count_tokens bodies have none
+    std::optional<double> max_tokens = number_of(value);
+    if (!max_tokens) throw InvalidRequest("max_tokens: must be a number");
+    std::int64_t limit = *max_tokens >= 1e15 ? std::int64_t(1e15)
+                                             : static_cast<std::int64_t>(*max_tokens);
+    out_.body.emplace("max_output_tokens", std::max(limit, kMinOutputTokens));
+  }
+
+  // ---- messages → input
+
+  static const json::object& block_object(const json::value& value, const std::string& where) {
+    if (!value.is_object()) throw InvalidRequest(where + ": content blocks must be objects");
+    return value.get_object();
+  }
+
+  static std::string_view block_type(const json::object& block, const std::string& where) {
+    const json::value* type = block.if_contains("type");
+    if (!type || !type->is_string())
+      throw InvalidRequest(where + ": content block without a string `type`");
+    return type->get_string();
+  }
+
+  static std::string_view block_text(const json::object& block, const std::string& where) {
+    const json::value* text = block.if_contains("text");
+    if (!text || !text->is_string())
+      throw InvalidRequest(where + ": text block without a string `text`");
+    return text->get_string();
+  }
+
+  // Where each tool_result stands (the last message that answers each call id), so a call
+  // knows whether an answer follows it. Views into the request: no copies.
+  void index_tool_results(const json::array& messages) {
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+      const json::value& message = messages[i];
+      if (!message.is_object()) continue;  // reported by the main pass
+      const json::value* content = message.get_object().if_contains("content");
+      if (!content || !content->is_array()) continue;
+      for (const json::value& block : content->get_array()) {
+        if (!block.is_object()) continue;
+        const json::object& object = block.get_object();
+        if (string_or_empty(object, "type") != "tool_result") continue;
+        std::string_view id = string_or_empty(object, "tool_use_id");
+        if (!id.empty()) last_result_message_[id] = i;
+      }
+    }
+  }
+
+  json::array translate_messages(const json::array& messages) {
+    index_tool_results(messages);
+    input_.reserve(messages.size() * 2);
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+      std::string where = "messages." + std::to_string(i);
+      if (!messages[i].is_object()) throw InvalidRequest(where + ": must be an object");
+      const json::object& message = messages[i].get_object();
+      const json::value* role_value = message.if_contains("role");
+      if (!role_value || !role_value->is_string())
+        throw InvalidRequest(where + ".role: must be a string");
+      std::string_view role = role_value->get_string();
+      const json::value* content = message.if_contains("content");
+      if (!content || !(content->is_string() || content->is_array()))
+        throw InvalidRequest(where + ".content: must be a string or an array of blocks");
+
+      if (role == "system") {
+        translate_system_message(*content, where);
+      } else if (role == "user" || role == "assistant") {
+        role_ = role == "user" ? Role::user : Role::assistant;
+        message_index_ = i;
+        if (content->is_string()) {
+          add_text(content->get_string());
+        } else {
+          std::size_t b = 0;
+          for (const json::value& block : content->get_array())
+            translate_block(block_object(block, where), where + ".content." + std::to_string(b++));
+        }
+        flush_message();
+      } else {
+        throw InvalidRequest(where + ".role: must be user, assistant or system");
+      }
+    }
+    return std::move(input_);
+  }
+
+  // A system message between turns (environment, deferred tool list) stays where it is, as
+  // a developer message.
+  void translate_system_message(const json::value& content, const std::string& where) {
+    json::array parts;
+    auto add = [&](std::string_view text) {
+      if (!text.empty()) parts.emplace_back(text_part("input_text", rewritten(text)));
+    };
+    if (content.is_string()) {
+      add(content.get_string());
+    } else {
+      for (const json::value& block_value : content.get_array()) {
+        const json::object& block = block_object(block_value, where);
+        std::string_view type = block_type(block, where);
+        if (type == "text")
+          add(block_text(block, where));
+        else
+          drop("content." + std::string(type));
+      }
+    }
+    if (parts.empty()) return;  // e.g. {"role":"system","content":[]} after /compact
+    json::object item;
+    item.reserve(3);
+    item.emplace("type", "message");
+    item.emplace("role", "developer");
+    item.emplace("content", std::move(parts));
+    input_.emplace_back(std::move(item));
+  }
+
+  void translate_block(const json::object& block, const std::string& where) {
+    std::string_view type = block_type(block, where);
+    if (type == "text") {
+      add_text(block_text(block, where));
+    } else if (type == "tool_use") {
+      translate_tool_use(block, where);
+    } else if (type == "tool_result") {
+      translate_tool_result(block, where);
+    } else if (type == "thinking") {
+      translate_thinking(string_or_empty(block, "signature"), string_or_empty(block, "thinking"));
+    } else if (type == "redacted_thinking") {
+      translate_thinking(string_or_empty(block, "data"), {});
+    } else if (type == "image" || type == "document" || type == "search_result") {
+      if (role_ == Role::assistant) {
+        drop("content." + std::string(type));
+        return;
+      }
+      json::array parts;
+      if (!media_parts(block, type, where, parts)) return;
+      for (json::value& part : parts) parts_.emplace_back(std::move(part));
+    } else if (type == "server_tool_use" || type == "mcp_tool_use") {
+      // History from a session that began on Claude: the upstream cannot replay Anthropic's
+      // server tools, but the model should still know what happened.
+      std::string text = "[Used the tool " + std::string(string_or_empty(block, "name"));
+      if (const json::value* input = block.if_contains("input"))
+        text.append(" with ").append(json::serialize(*input));
+      text.push_back(']');
+      add_text(text);
+    } else if (type.ends_with("_tool_result")) {
+      add_text(server_tool_result_text(block, type));
+    } else {
+      drop("content." + std::string(type));
+    }
+  }
+
+  void add_text(std::string_view text) {
+    if (text.empty()) return;
+    parts_.emplace_back(text_part(role_ == Role::user ? "input_text" : "output_text", text));
+  }
+
+  void flush_message() {
+    if (parts_.empty()) return;
+    json::object item;
+    item.reserve(3);
+    item.emplace("type", "message");
+    item.emplace("role", role_ == Role::user ? "user" : "assistant");
+    item.emplace("content", std::move(parts_));
+    input_.emplace_back(std::move(item));
+    parts_ = json::array();
+  }
+
+  // Function calls and outputs must pair up, or the upstream rejects the request:
+  // - a call with no result after it (an interrupted turn) gets a synthetic error output;
+  // - a result with no call before it, or a second result for one call, becomes user text.
+  void translate_tool_use(const json::object& block, const std::string& where) {
+    const json::value* id = block.if_contains("id");
+    const json::value* name = block.if_contains("name");
+    if (!id || !id->is_string() || id->get_string().empty())
+      throw InvalidRequest(where + ": tool_use without an id");
+    if (!name || !name->is_string() || name->get_string().empty())
+      throw InvalidRequest(where + ": tool_use without a name");
+    std::string_view call_id = id->get_string();
+    const json::value* input = block.if_contains("input");
+    std::string arguments = input && !input->is_null() ? json::serialize(*input) : "{}";
+
+    if (!called_.insert(call_id).second) {  // the same id twice: keep the second as text
+      add_text("[Called the tool " + std::string(name->get_string()) + " with " + arguments + "]");
+      return;
+    }
+    flush_message();
+    json::object call;
+    call.reserve(4);
+    call.emplace("type", "function_call");
+    call.emplace("call_id", call_id);
+    call.emplace("name", out_.tools.add_name(name->get_string()));
+    call.emplace("arguments", std::move(arguments));
+    input_.emplace_back(std::move(call));
+
+    auto answer = last_result_message_.find(call_id);
+    if (answer == last_result_message_.end() || answer->second <= message_index_) {
+      answered_.insert(call_id);
+      json::object output;
+      output.reserve(3);
+      output.emplace("type", "function_call_output");
+      output.emplace("call_id", call_id);
+      output.emplace("output", "Error: this tool call was interrupted; it has no result.");
+      input_.emplace_back(std::move(output));
+    }
+  }
+
+  void translate_tool_result(const json::object& block, const std::string& where) {
+    const json::value* id = block.if_contains("tool_use_id");
+    if (!id || !id->is_string() || id->get_string().empty())
+      throw InvalidRequest(where + ": tool_result without a tool_use_id");
+    std::string_view call_id = id->get_string();
+    bool is_error = false;
+    if (const json::value* error = block.if_contains("is_error"); error && error->is_bool())
+      is_error = error->get_bool();
+
+    json::array parts;
+    const json::value* content = block.if_contains("content");
+    if (content && content->is_string()) {
+      if (!content->get_string().empty())
+        parts.emplace_back(text_part("input_text", content->get_string()));
+    } else if (content && content->is_array()) {
+      std::size_t b = 0;
+      for (const json::value& item : content->get_array()) {
+        std::string item_where = where + ".content." + std::to_string(b++);
+        const json::object& part = block_object(item, item_where);
+        std::string_view type = block_type(part, item_where);
+        if (type == "text") {
+          std::string_view text = block_text(part, item_where);
+          if (!text.empty()) parts.emplace_back(text_part("input_text", text));
+        } else if (type == "tool_reference") {
+          // ToolSearch's answer: the tools now loaded (their definitions are in `tools`).
+          std::string text = "Tool loaded: " + std::string(string_or_empty(part, "tool_name"));
+          parts.emplace_back(text_part("input_text", text));
+        } else if (!media_parts(part, type, item_where, parts)) {
+          drop("content." + std::string(type));
+        }
+      }
+    } else if (content && !content->is_null()) {
+      throw InvalidRequest(where + ".content: must be a string or an array of blocks");
+    }
+    if (is_error) mark_error(parts);
+
+    bool pairs = called_.contains(call_id) && answered_.insert(call_id).second;
+    if (!pairs) {
+      std::string header = "Tool result for call " + std::string(call_id) + ":";
+      add_text(header);
+      for (json::value& part : parts) parts_.emplace_back(std::move(part));
+      return;
+    }
+    flush_message();
+    json::object output;
+    output.reserve(3);
+    output.emplace("type", "function_call_output");
+    output.emplace("call_id", call_id);
+    output.emplace("output", output_of(std::move(parts)));
+    input_.emplace_back(std::move(output));
+  }
+
+  // The model must see that the tool failed (a denied permission, a bad argument).
+  static void mark_error(json::array& parts) {
+    if (!parts.empty() && parts.front().get_object().at("type").get_string() == "input_text") {
+      json::string& text = parts.front().get_object().at("text").get_string();
+      text.insert(0, "Error: ");
+    } else {
+      parts.insert(parts.begin(), text_part("input_text", "Error: the tool failed."));
+    }
+  }
+
+  // A plain string when the result is all text (the common case), else the parts.
+  static json::value output_of(json::array parts) {
+    bool all_text = std::all_of(parts.begin(), parts.end(), [](const json::value& part) {
+      return part.get_object().at("type").get_string() == "input_text";
+    });
+    if (!all_text) return parts;
+    if (parts.size() == 1) return std::move(parts.front().get_object().at("text"));
+    std::string text;
+    for (const json::value& part : parts) {
+      if (!text.empty()) text.push_back('\n');
+      text.append(part.get_object().at("text").get_string());
+    }
+    return json::string(text);
+  }
+
+  void translate_thinking(std::string_view signature, std::string_view thinking) {
+    // Only our own envelope carries content the upstream can use; a real Anthropic
+    // signature (a session that began on Claude) means nothing to it.
+    std::optional<std::string_view> encrypted = unwrap_reasoning_signature(signature);
+    if (!encrypted) {
+      drop("content.thinking (not a claudegpt signature)");
+      return;
+    }
+    flush_message();
+    json::array summary;
+    if (!thinking.empty()) summary.emplace_back(text_part("summary_text", thinking));
+    json::object item;
+    item.reserve(3);
+    item.emplace("type", "reasoning");
+    item.emplace("summary", std::move(summary));
+    item.emplace("encrypted_content", *encrypted);
+    input_.emplace_back(std::move(item));
+  }
+
+  // image / document / search_result → input parts. False for other block types.
+  bool media_parts(const json::object& block, std::string_view type, const std::string& where,
+                   json::array& parts) {
+    if (type == "image") {
+      const json::object* source = object_or_null(block, "source");
+      std::string_view source_type = source ? string_or_empty(*source, "type") : "";
+      std::string url;
+      if (source_type == "base64") {
+        std::string_view media_type = string_or_empty(*source, "media_type");
+        url = data_url(media_type.empty() ? "image/png" : media_type,
+                       string_or_empty(*source, "data"));
+      } else if (source_type == "url") {
+        url = string_or_empty(*source, "url");
+      }
+      if (url.empty()) {
+        drop("content.image." + std::string(source_type.empty() ? "source" : source_type));
+        return true;
+      }
+      json::object image;
+      image.reserve(3);
+      image.emplace("type", "input_image");
+      image.emplace("image_url", std::move(url));
+      image.emplace("detail", "auto");
+      parts.emplace_back(std::move(image));
+      return true;
+    }
+    if (type == "document") {
+      document_parts(block, where, parts);
+      return true;
+    }
+    if (type == "search_result") {
+      std::string text;
+      text.append(string_or_empty(block, "title")).append("\n").append(string_or_empty(block, "source"));
+      if (const json::value* content = block.if_contains("content"); content && content->is_array())
+        for (const json::value& item : content->get_array())
+          if (item.is_object()) text.append("\n").append(string_or_empty(item.get_object(), "text"));
+      parts.emplace_back(text_part("input_text", text));
+      return true;
+    }
+    return false;
+  }
+
+  void document_parts(const json::object& block, const std::string& where, json::array& parts) {
+    const json::object* source = object_or_null(block, "source");
+    std::string_view source_type = source ? string_or_empty(*source, "type") : "";
+    std::string_view title = string_or_empty(block, "title");
+    if (source_type == "base64" || source_type == "url") {
+      json::object file;
+      file.reserve(3);
+      file.emplace("type", "input_file");
+      if (source_type == "base64") {
+        std::string_view media_type = string_or_empty(*source, "media_type");
+        if (media_type.empty()) media_type = "application/pdf";
+        std::string filename = title.empty() ? "document" : std::string(title);
+        if (media_type == "application/pdf" && !filename.ends_with(".pdf")) filename += ".pdf";
+        file.emplace("filename", std::move(filename));
+        file.emplace("file_data", data_url(media_type, string_or_empty(*source, "data")));
+      } else {
+        file.emplace("file_url", string_or_empty(*source, "url"));
+      }
+      parts.emplace_back(std::move(file));
+    } else if (source_type == "text") {
+      std::string text;
+      if (!title.empty()) text.append(title).append("\n\n");
+      text.append(string_or_empty(*source, "data"));
+      parts.emplace_back(text_part("input_text", text));
+    } else if (source_type == "content") {
+      const json::value* content = source->if_contains("content");
+      if (content && content->is_string()) {
+        parts.emplace_back(text_part("input_text", content->get_string()));
+      } else if (content && content->is_array()) {
+        for (const json::value& item : content->get_array()) {
+          const json::object& part = block_object(item, where);
+          std::string_view type = block_type(part, where);
+          if (type == "text")
+            parts.emplace_back(text_part("input_text", block_text(part, where)));
+          else if (type == "image")
+            media_parts(part, type, where, parts);
+        }
+      }
+    } else {
+      drop("content.document." + std::string(source_type.empty() ? "source" : source_type));
+    }
+  }
+
+  // What an Anthropic server tool returned, as text ("web_search_tool_result" and kin).
+  static std::string server_tool_result_text(const json::object& block, std::string_view type) {
+    std::string text = "[Result of ";
+    text.append(type.substr(0, type.size() - std::string_view("_tool_result").size()));
+    text.append("]");
+    const json::value* content = block.if_contains("content");
+    if (!content) return text;
+    auto describe = [&text](const json::object& item) {
+      std::string_view title = string_or_empty(item, "title");
+      std::string_view url = string_or_empty(item, "url");
+      std::string_view error = string_or_empty(item, "error_code");
+      std::string_view item_text = string_or_empty(item, "text");
+      if (!error.empty()) text.append("\nError: ").append(error);
+      if (!title.empty() || !url.empty()) text.append("\n- ").append(title).append(" ").append(url);
+      if (!item_text.empty()) text.append("\n").append(item_text);
+      // web_fetch_result: the page is a document with a text source.
+      if (const json::object* document = object_or_null(item, "content"))
+        if (const json::object* source = object_or_null(*document, "source"))
+          if (std::string_view data = string_or_empty(*source, "data"); !data.empty())
+            text.append("\n").append(data);
+    };
+    if (content->is_array()) {
+      for (const json::value& item : content->get_array())
+        if (item.is_object()) describe(item.get_object());
+    } else if (content->is_object()) {
+      describe(content->get_object());
+    } else if (content->is_string()) {
+      text.append("\n").append(content->get_string());
+    }
+    return text;
+  }
+
+  const json::object& request_;
+  const RequestOptions& options_;
+  TranslatedRequest& out_;
+  std::string statement_;
+
+  json::array input_;
+  json::array parts_;  // of the message being built
+  Role role_ = Role::user;
+  std::size_t message_index_ = 0;
+  std::unordered_map<std::string_view, std::size_t> last_result_message_;
+  std::unordered_set<std::string_view> called_;
+  std::unordered_set<std::string_view> answered_;
+};
+
+}  // namespace
+
+TranslatedRequest translate_request(const json::object& anthropic_request,
+                                    const RequestOptions& options) {
+  TranslatedRequest translated;
+  Translator(anthropic_request, options, translated).run();
+  return translated;
+}
+
+}  // namespace claudegpt

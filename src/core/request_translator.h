@@ -18,6 +18,7 @@ struct RequestOptions {
   std::string upstream_model;      // already resolved from the tier
   bool rewrite_identity = true;
   std::string cutoff;              // knowledge cutoff of the upstream model, may be empty
+  std::string default_effort = "medium";  // reasoning.effort when the request names none
 };
 
 struct TranslatedRequest {

@@ -6,6 +6,30 @@
 // streaming (message_start sent; blocks open and close as upstream items do) → done
 // (message_delta + message_stop sent) or failed (an `error` event sent, or error() set
 // while still waiting).
+//
+// message_start is lazy: it goes out with the first client block, at a terminal event, or
+// when start() is called. Blocks, numbered from 0 in the order they start:
+//   - text: `output_text` and `refusal` parts of `message` items (any phase). A block opens
+//     at the first non-empty delta (never an empty text block, which clients cannot send
+//     back) and each upstream delta is forwarded at once as one text_delta.
+//   - thinking: a `reasoning` item's summary (parts joined by "\n\n") and reasoning text,
+//     then a signature_delta with wrap_reasoning_signature(encrypted_content) of the item's
+//     output_item.done. A reasoning item with nothing to show and no encrypted content
+//     gives no block (a thinking block without signature is dropped by Claude Code anyway).
+//   - tool_use: a `function_call` item, sent whole once its arguments are complete: start,
+//     ONE input_json_delta with the cleaned arguments, stop. Arguments that are not a JSON
+//     object become {}: the client's schema validation then tells the model what is
+//     missing, where invalid JSON would make the Anthropic SDK abort the whole turn.
+//   - other items (web_search_call, tool_search_call, …) are not translated yet.
+// The stop_reason is tool_use if a tool_use block was sent, else refusal if a refusal was,
+// else end_turn; response.incomplete gives max_tokens (max_output_tokens) or refusal
+// (content_filter). Usage: input_tokens is the uncached part, cache_read_input_tokens the
+// cached one.
+//
+// Failures (`error`, `response.failed`, fail(), an upstream end without a terminal event:
+// 502 api_error "upstream stream ended before the response completed"): the first one wins.
+// Before message_start nothing is emitted; after it, one `error` event ends the stream
+// (open blocks are left open, as Anthropic does). Never a made-up message_stop.
 #pragma once
 
 #include <cstdint>
@@ -33,8 +57,10 @@ class StreamTranslator {
   explicit StreamTranslator(StreamSetup setup);
   ~StreamTranslator();
   StreamTranslator(StreamTranslator&&) noexcept;
+  StreamTranslator& operator=(StreamTranslator&&) noexcept;
 
-  // Translates one upstream event, appending what the client should see now.
+  // Translates one upstream event, appending what the client should see now. Events after
+  // the turn finished are ignored.
   void on_event(const ResponsesEvent& event, AnthropicEvents& out);
 
   // The upstream stream ended. Without a terminal event before it, that is a failure.

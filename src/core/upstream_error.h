@@ -2,10 +2,29 @@
 //
 // Claude Code retries 429 (honouring retry-after), 529 and cut streams itself, compacts on
 // "prompt is too long: N tokens > M maximum", and degrades the session on any other 400.
-// So each failure must carry its true status and type.
+// So each failure must carry its true status and type:
+//
+//   context overflow (code context_length_exceeded, or a message about the context window /
+//     maximum context length)            → 400 invalid_request_error "prompt is too long: N
+//                                           tokens > M maximum (upstream: …)"
+//   insufficient_quota                   → 402 billing_error (retrying cannot help; a 429
+//                                           would make Claude Code retry for minutes)
+//   HTTP 429, rate_limit_exceeded,
+//     usage_limit_reached                → 429 rate_limit_error + retry-after
+//   overloaded (code or message), HTTP 503 → 529 overloaded_error (Claude Code backs off)
+//   HTTP 400/422 → 400, 401, 402, 403, 404, 413 → the same status and its type
+//   HTTP 408, 504, 522, 524 (timeouts)   → 504 timeout_error
+//   HTTP 500, server_error               → 500 api_error; 502 and other 5xx → api_error
+//   in a stream: invalid_prompt          → 400 (the prompt itself was refused: retrying the
+//                                           same prompt cannot help); any other code → 500
+//                                           api_error, because after an HTTP 200 the request
+//                                           was accepted and a 400 would wrongly degrade the
+//                                           session.
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include <boost/json/object.hpp>
@@ -22,13 +41,28 @@ struct ErrorContext {
 };
 
 // An upstream HTTP error response. `body` is OpenAI's {"error":{message,type,code}} or the
-// Codex backend's {"detail":…} or anything else; `retry_after` is the header value, if any
-// (else a "try again in Xs" in the message is used).
+// Codex backend's {"detail":…} or anything else (HTML, empty: the message names the status);
+// `retry_after` is the header value, if any (else a "try again in Xs" in the message, or the
+// Codex `resets_in_seconds`, is used).
 ApiError map_upstream_http_error(int status, std::string_view body, std::string_view retry_after,
                                  const ErrorContext& context);
 
 // The error object of a `response.failed` event or of an `error` event (fields at the top
-// level or nested under "error").
+// level or nested under "error"; a whole `response.failed` event is accepted too).
 ApiError map_upstream_stream_error(const boost::json::object& error, const ErrorContext& context);
+
+// Seconds in a `retry-after` header: a decimal number, rounded up. nullopt for anything else
+// (HTTP dates are not used by the upstreams).
+std::optional<int> parse_retry_after_header(std::string_view value);
+
+// Seconds in a "try again in 11.054s" / "Try again in 35 seconds" / "in 20ms" / "in 1m30s"
+// message, rounded up; nullopt when there is none.
+std::optional<int> parse_retry_after_message(std::string_view message);
+
+// "prompt is too long: N tokens > M maximum". N and M come from `upstream_message` when it
+// names them ("maximum context length is M tokens … resulted in N tokens"), else from
+// `context` (estimated tokens, context window). When the window is unknown M is N − 1; when
+// the figures contradict the overflow (N ≤ M), N becomes M + 1: the upstream has the last word.
+std::string prompt_too_long_message(std::string_view upstream_message, const ErrorContext& context);
 
 }  // namespace claudegpt

@@ -1,1 +1,194 @@
-// server/http_server
+#include "server/http_server.h"
+
+#include <chrono>
+#include <thread>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "server/connection.h"
+#include "support/log.h"
+#include "support/random_id.h"
+
+namespace claudegpt {
+namespace {
+
+using tcp = net::ip::tcp;
+namespace beast = boost::beast;
+
+// A keep-alive connection with no request in flight is closed after this long.
+constexpr auto kIdleConnectionTimeout = std::chrono::minutes(10);
+
+boost::json::object health(const ServerContext& context) {
+  const Settings& s = context.settings;
+  return {{"status", "ok"},
+          {"version", CLAUDEGPT_VERSION},
+          {"provider", context.provider.name()},
+          {"endpoint", context.provider.endpoint()},
+          {"models", {{"opus", s.model_opus}, {"sonnet", s.model_sonnet}, {"haiku", s.model_haiku}}}};
+}
+
+net::awaitable<void> write_empty(Connection& c, http::verb method) {
+  http::response<http::string_body> response{http::status::ok, 11};
+  response.set(http::field::content_type, "text/plain; charset=utf-8");
+  response.keep_alive(c.keep_alive);
+  if (method != http::verb::head) response.body() = "ok";
+  response.prepare_payload();
+  co_await http::async_write(c.stream, response, net::use_awaitable);
+}
+
+// Routes one request. The path's query string (?beta=true) does not change the route.
+net::awaitable<void> route(Connection& c, HttpRequest& request) {
+  std::string_view target = request.target();
+  std::string_view path = target.substr(0, target.find('?'));
+  while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  http::verb method = request.method();
+
+  if (method == http::verb::post && path == "/v1/messages") co_return co_await serve_messages(c, request);
+  if (method == http::verb::post && path == "/v1/messages/count_tokens")
+    co_return co_await serve_count_tokens(c, request);
+  if ((method == http::verb::get || method == http::verb::head) && (path == "/health" || path == "/healthz"))
+    co_return co_await write_json(c, http::status::ok, health(c.context));
+  if ((method == http::verb::get || method == http::verb::head) && (path == "/" || path == "/api/hello"))
+    co_return co_await write_empty(c, method);
+  co_await write_error(c, ApiError::with_status(404, "Not found: " + std::string(request.method_string()) +
+                                                         " " + std::string(path)),
+                       random_id("req_"));
+}
+
+net::awaitable<void> serve_connection(tcp::socket socket, ServerContext& context) {
+  socket.set_option(tcp::no_delay(true));
+  Connection c(beast::tcp_stream(std::move(socket)), context);
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.body_limit(context.settings.max_body_bytes);
+    parser.header_limit(256 * 1024);
+    c.stream.expires_after(kIdleConnectionTimeout);
+    beast::error_code ec;
+    co_await http::async_read(c.stream, c.buffer, parser, net::redirect_error(net::use_awaitable, ec));
+    if (ec == http::error::end_of_stream || ec == net::error::eof || ec == beast::error::timeout ||
+        ec == net::error::connection_reset || ec == net::error::operation_aborted)
+      break;
+    if (ec) {
+      // The request could not be read whole: say why (too large, or not HTTP), then close.
+      c.keep_alive = false;
+      bool too_large = ec == http::error::body_limit || ec == http::error::header_limit;
+      ApiError error = too_large
+          ? ApiError::with_status(413, "Request exceeds the maximum allowed size of " +
+                                           std::to_string(context.settings.max_body_bytes) + " bytes")
+          : ApiError::with_status(400, "Malformed HTTP request: " + ec.message());
+      // A body too large may still be arriving: read no more, answer, close.
+      beast::error_code ignored;
+      co_await write_error(c, error, random_id("req_"));
+      c.stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+      break;
+    }
+    c.stream.expires_never();  // endpoints bound their own waits (streams can run for minutes)
+    HttpRequest request = parser.release();
+    c.keep_alive = request.keep_alive();
+    auto started = std::chrono::steady_clock::now();
+    co_await route(c, request);
+    auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    log_info(request.method_string(), " ", request.target(), " ", elapsed.count(), "ms");
+    if (!c.keep_alive) break;
+  }
+  beast::error_code ignored;
+  c.stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+}  // namespace
+
+net::awaitable<void> write_json(Connection& c, http::status status, const boost::json::object& body) {
+  http::response<http::string_body> response{status, 11};
+  response.set(http::field::content_type, "application/json");
+  response.keep_alive(c.keep_alive);
+  response.body() = boost::json::serialize(body);
+  response.prepare_payload();
+  co_await http::async_write(c.stream, response, net::use_awaitable);
+}
+
+net::awaitable<void> write_error(Connection& c, const ApiError& error, const std::string& request_id) {
+  http::response<http::string_body> response{static_cast<http::status>(error.status), 11};
+  response.set(http::field::content_type, "application/json");
+  response.set("request-id", request_id);
+  if (error.retry_after_seconds) response.set(http::field::retry_after, std::to_string(*error.retry_after_seconds));
+  response.keep_alive(c.keep_alive);
+  response.body() = boost::json::serialize(error.to_json(request_id));
+  response.prepare_payload();
+  co_await http::async_write(c.stream, response, net::use_awaitable);
+}
+
+struct HttpServer::Impl {
+  net::io_context io{1};
+  tcp::acceptor acceptor{io};
+  net::signal_set signals{io, SIGINT, SIGTERM};
+  ServerContext context;
+
+  explicit Impl(Settings settings) : context(std::move(settings)) {}
+
+  net::awaitable<void> accept_loop() {
+    for (;;) {
+      beast::error_code ec;
+      tcp::socket socket = co_await acceptor.async_accept(net::redirect_error(net::use_awaitable, ec));
+      if (ec == net::error::operation_aborted) co_return;
+      if (ec) {
+        log_warn("accept failed: ", ec.message());
+        continue;
+      }
+      net::co_spawn(io, serve_connection(std::move(socket), context), [](std::exception_ptr e) {
+        if (!e) return;
+        try {
+          std::rethrow_exception(e);
+        } catch (const boost::system::system_error& error) {
+          // The client went away mid-write: nothing to answer.
+        } catch (const std::exception& error) {
+          log_warn("connection ended by an internal error: ", error.what());
+        }
+      });
+    }
+  }
+};
+
+HttpServer::HttpServer(Settings settings) : impl_(std::make_unique<Impl>(std::move(settings))) {}
+HttpServer::~HttpServer() = default;
+
+unsigned short HttpServer::listen(const std::string& host, unsigned short port) {
+  tcp::endpoint endpoint(net::ip::make_address(host), port);
+  impl_->acceptor.open(endpoint.protocol());
+  impl_->acceptor.set_option(tcp::acceptor::reuse_address(true));
+  impl_->acceptor.bind(endpoint);
+  impl_->acceptor.listen(net::socket_base::max_listen_connections);
+  return impl_->acceptor.local_endpoint().port();
+}
+
+void HttpServer::run() {
+  impl_->signals.async_wait([this](const beast::error_code& ec, int signal) {
+    if (ec) return;
+    log_info("signal ", signal, ": stopping");
+    stop();
+  });
+  net::co_spawn(impl_->io, impl_->accept_loop(), net::detached);
+  impl_->io.run();
+}
+
+void HttpServer::stop() {
+  net::post(impl_->io, [this] {
+    beast::error_code ignored;
+    impl_->acceptor.close(ignored);
+    impl_->signals.cancel(ignored);
+    impl_->io.stop();
+  });
+}
+
+}  // namespace claudegpt

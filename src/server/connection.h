@@ -1,0 +1,52 @@
+// What the server's translation units share: the per-process context and one client
+// connection, with the helpers every endpoint uses to answer. Internal to src/server/ (it
+// pulls in Beast; keep it out of everything else).
+#pragma once
+
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/json/object.hpp>
+
+#include "config/settings.h"
+#include "core/api_error.h"
+#include "upstream/provider.h"
+#include "upstream/upstream_client.h"
+
+namespace claudegpt {
+
+namespace net = boost::asio;
+namespace http = boost::beast::http;
+
+using HttpRequest = http::request<http::string_body>;
+
+struct ServerContext {
+  Settings settings;
+  Provider provider;
+  UpstreamClient upstream;
+
+  explicit ServerContext(Settings s) : settings(std::move(s)), provider(settings) {}
+};
+
+struct Connection {
+  boost::beast::tcp_stream stream;
+  boost::beast::flat_buffer buffer;
+  ServerContext& context;
+  bool keep_alive = true;       // the current request allows the connection to stay open
+
+  Connection(boost::beast::tcp_stream s, ServerContext& c) : stream(std::move(s)), context(c) {}
+};
+
+// Whole responses.
+net::awaitable<void> write_json(Connection& c, http::status status, const boost::json::object& body);
+net::awaitable<void> write_error(Connection& c, const ApiError& error, const std::string& request_id);
+
+// The endpoints (messages_endpoint.cc).
+net::awaitable<void> serve_messages(Connection& c, HttpRequest& request);
+net::awaitable<void> serve_count_tokens(Connection& c, HttpRequest& request);
+
+}  // namespace claudegpt

@@ -1,0 +1,38 @@
+// The Anthropic-facing HTTP server: what Claude Code talks to.
+//
+//   POST /v1/messages[?beta=true]              translated to the upstream, streamed back
+//   POST /v1/messages/count_tokens[?beta=true] counted locally (o200k_base)
+//   GET  /health, /healthz                     provider, endpoint, model per tier, version
+//   GET|HEAD /, HEAD /api/hello                200 (Claude Code probes them)
+//
+// One coroutine per connection on a single I/O thread; upstream transfers run on the
+// upstream client's thread.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "config/settings.h"
+
+namespace claudegpt {
+
+class HttpServer {
+ public:
+  explicit HttpServer(Settings settings);
+  ~HttpServer();
+
+  // Binds and listens; returns the bound port (useful with port 0).
+  unsigned short listen(const std::string& host, unsigned short port);
+
+  // Serves until SIGINT/SIGTERM or stop().
+  void run();
+
+  // Thread-safe.
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace claudegpt

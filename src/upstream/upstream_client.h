@@ -1,0 +1,112 @@
+// Outbound HTTP to the upstream, on libcurl (which brings HTTPS_PROXY/NO_PROXY, the system
+// CA store, HTTP/2 and connection reuse).
+//
+// One background thread drives every transfer through a curl multi handle, so a thousand
+// open streams cost a thousand sockets, not a thousand threads. Each transfer reports into
+// an UpstreamInbox that the server side drains at its own pace; when the inbox holds more
+// than a bound the transfer is paused (back-pressure) until the reader catches up.
+// Cancelling a transfer (the client went away) closes its connection at once.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace claudegpt {
+
+using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
+
+struct UpstreamCall {
+  std::string url;
+  HttpHeaders headers;     // may hold secrets: never logged
+  std::string body;
+  std::chrono::milliseconds connect_timeout{15'000};
+};
+
+// What a transfer has produced so far. Written by the upstream thread, drained by the
+// reader; `notify` (set by the reader) is called after every change, on the upstream thread.
+class UpstreamInbox {
+ public:
+  struct Snapshot {
+    bool has_response = false;   // status and headers are known
+    int status = 0;
+    HttpHeaders headers;         // lower-case names
+    std::string data;            // body bytes since the last take()
+    bool finished = false;       // the transfer is over (see error)
+    std::string error;           // empty when it ended normally
+  };
+
+  // Moves out what arrived since the last call (headers are copied once, when complete).
+  Snapshot take();
+
+  void set_notify(std::function<void()> notify);
+
+  // Upstream-thread side.
+  void on_headers(int status, HttpHeaders headers);
+  // Returns false when the reader is behind by more than the bound: pause the transfer.
+  bool on_data(const char* data, std::size_t size);
+  void on_finished(std::string error);
+  bool wants_resume();            // the reader drained a paused transfer
+
+  static constexpr std::size_t kHighWater = 4 * 1024 * 1024;
+
+ private:
+  void notify_locked(std::unique_lock<std::mutex>& lock);
+
+  std::mutex mutex_;
+  std::function<void()> notify_;
+  Snapshot pending_;
+  bool headers_taken_ = false;
+  bool paused_ = false;
+  bool resume_requested_ = false;
+};
+
+class UpstreamClient {
+ public:
+  UpstreamClient();
+  ~UpstreamClient();  // aborts every transfer and joins the thread
+  UpstreamClient(const UpstreamClient&) = delete;
+  UpstreamClient& operator=(const UpstreamClient&) = delete;
+
+  class Transfer;
+
+  // Starts a POST. Progress arrives in the returned transfer's inbox.
+  std::shared_ptr<Transfer> post(UpstreamCall call);
+
+  // Asks the upstream thread to look at `transfer` again (after the reader drained a paused one).
+  void resume(const std::shared_ptr<Transfer>& transfer);
+
+  // Aborts the transfer and closes its connection; its inbox gets no more data.
+  void cancel(const std::shared_ptr<Transfer>& transfer);
+
+  // Transfers in flight (for health and tests).
+  std::size_t active() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+class UpstreamClient::Transfer {
+ public:
+  UpstreamInbox& inbox() { return inbox_; }
+
+ private:
+  friend class UpstreamClient;
+  friend struct UpstreamClient::Impl;
+  UpstreamInbox inbox_;
+  UpstreamCall call_;
+  void* easy_ = nullptr;           // CURL*, owned by the upstream thread
+  void* header_list_ = nullptr;    // curl_slist*
+  int status_ = 0;
+  HttpHeaders headers_;
+  bool headers_sent_ = false;
+  bool paused_ = false;
+};
+
+}  // namespace claudegpt
