@@ -7,8 +7,8 @@
 
 namespace claudegpt {
 
-// Appends the SSE frame of `event` to `out`: the JSON is compact (no whitespace) and written
-// straight into `out`, without an intermediate string.
+// Appends the SSE frame of `event` to `out`; the JSON is compact (no whitespace) and goes
+// into `out` without an intermediate string.
 void write_sse(const AnthropicEvent& event, std::string& out);
 
 }  // namespace claudegpt

@@ -17,14 +17,17 @@ struct Span {
 
 constexpr std::size_t kMaxSentence = 300;  // identity sentences are short; prose is not them
 
-bool is_blank(char c) { return c == ' ' || c == '\t'; }
+bool is_blank(char c) {
+  return c == ' ' || c == '\t';
+}
 
 // The end of the sentence that starts before `from`: just past the first '.' that is followed
 // by whitespace or the end of the text, or the end of the line. npos when it runs too long.
 std::size_t sentence_end(std::string_view text, std::size_t from, std::size_t begin) {
   for (std::size_t i = from; i < text.size() && i - begin <= kMaxSentence; ++i) {
     if (text[i] == '\n' || text[i] == '\r') return i;
-    if (text[i] == '.' && (i + 1 == text.size() || std::isspace(static_cast<unsigned char>(text[i + 1]))))
+    if (text[i] == '.' &&
+        (i + 1 == text.size() || std::isspace(static_cast<unsigned char>(text[i + 1]))))
       return i + 1;
   }
   if (text.size() - begin <= kMaxSentence) return text.size();
@@ -45,10 +48,10 @@ bool starts_sentence(std::string_view text, std::size_t at) {
 }
 
 // Where the sentence holding "knowledge cutoff" at `anchor` starts, when the phrase comes
-// within its first few words ("Assistant knowledge cutoff is…", "Your knowledge cutoff…").
+// within its first words ("Assistant knowledge cutoff is…", "Your knowledge cutoff is…").
 std::size_t cutoff_sentence_start(std::string_view text, std::size_t anchor) {
   std::size_t at = anchor;
-  for (int words = 0; words <= 3; ++words) {
+  for (int words = 0; words <= 2; ++words) {
     if (starts_sentence(text, at)) return at;
     // Step back over one word and the blank before it.
     std::size_t i = at;
@@ -74,8 +77,8 @@ void add_span(std::string_view text, std::size_t begin, std::size_t search_from,
 
 std::vector<Span> find_identity_sentences(std::string_view text) {
   std::vector<Span> spans;
-  for (std::string_view anchor : {std::string_view("You are powered by "),
-                                  std::string_view("The exact model ID is ")}) {
+  for (std::string_view anchor :
+       {std::string_view("You are powered by "), std::string_view("The exact model ID is ")}) {
     for (std::size_t at = text.find(anchor); at != std::string_view::npos;
          at = text.find(anchor, at + anchor.size()))
       add_span(text, at, at + anchor.size(), spans);
@@ -84,10 +87,16 @@ std::vector<Span> find_identity_sentences(std::string_view text) {
   for (std::size_t at = text.find(kCutoff); at != std::string_view::npos;
        at = text.find(kCutoff, at + kCutoff.size())) {
     if (at == 0 || (text[at - 1] != 'k' && text[at - 1] != 'K')) continue;
+    // It must state the cutoff ("… cutoff is June 2026", "… cutoff date is", "… cutoff:"),
+    // not merely mention one.
+    std::string_view rest = text.substr(at + kCutoff.size());
+    if (!rest.starts_with(" is ") && !rest.starts_with(" date is ") && !rest.starts_with(": "))
+      continue;
     std::size_t begin = cutoff_sentence_start(text, at - 1);
     if (begin != std::string_view::npos) add_span(text, begin, at + kCutoff.size(), spans);
   }
-  std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.begin < b.begin; });
+  std::sort(spans.begin(), spans.end(),
+            [](const Span& a, const Span& b) { return a.begin < b.begin; });
   // Overlaps (one sentence found by two anchors) keep the first.
   std::vector<Span> kept;
   for (const Span& span : spans)
@@ -108,8 +117,9 @@ std::string identity_statement(std::string_view upstream_model, std::string_view
     statement += "an OpenAI GPT model";
   else
     statement.append(upstream_model).append(" (OpenAI GPT family)");
-  statement += " via claudegpt, which connects Claude Code to OpenAI models; you are not a "
-               "Claude model.";
+  statement +=
+      " via claudegpt, which connects Claude Code to OpenAI models; you are not a "
+      "Claude model.";
   if (!cutoff.empty()) statement.append(" Your knowledge cutoff is ").append(cutoff).append(".");
   return statement;
 }

@@ -24,7 +24,8 @@ json::object skeleton() {
 std::optional<std::size_t> index_of(const json::object& data) {
   const json::value* index = data.if_contains("index");
   if (index == nullptr) return std::nullopt;
-  if (index->is_int64() && index->get_int64() >= 0) return static_cast<std::size_t>(index->get_int64());
+  if (index->is_int64() && index->get_int64() >= 0)
+    return static_cast<std::size_t>(index->get_int64());
   if (index->is_uint64()) return static_cast<std::size_t>(index->get_uint64());
   return std::nullopt;
 }

@@ -11,8 +11,7 @@ bool contains_ignoring_case(std::string_view text, std::string_view word) {
   auto lower_equal = [](char a, char b) {
     return std::tolower(static_cast<unsigned char>(a)) == b;
   };
-  return std::search(text.begin(), text.end(), word.begin(), word.end(), lower_equal) !=
-         text.end();
+  return std::search(text.begin(), text.end(), word.begin(), word.end(), lower_equal) != text.end();
 }
 
 }  // namespace

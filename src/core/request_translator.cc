@@ -14,7 +14,7 @@
 //                        tool_reference → "Tool loaded: <name>"
 //     thinking         → reasoning{summary, encrypted_content} when the signature is ours
 //     server_tool_use, *_tool_result (from a session that began on Claude) → plain text
-//     calls without results and results without calls → made valid (see pair_up below)
+//     calls without results and results without calls → made valid (translate_tool_use)
 //   tool_choice      → tool_choice (auto/required/none/function); disable_parallel_tool_use
 //                      → parallel_tool_calls:false
 //   output_config.effort, thinking → reasoning.effort (summary always "auto")
@@ -28,6 +28,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <unordered_map>
@@ -75,27 +76,55 @@ std::optional<double> number_of(const json::value* value) {
   }
 }
 
-json::object text_part(std::string_view part_type, std::string_view text) {
-  json::object part;
+json::object text_part(const json::storage_ptr& sp, std::string_view part_type,
+                       std::string_view text) {
+  json::object part(sp);
   part.reserve(2);
   part.emplace("type", part_type);
   part.emplace("text", text);
   return part;
 }
 
-std::string data_url(std::string_view media_type, std::string_view base64) {
-  std::string url;
+json::string data_url(const json::storage_ptr& sp, std::string_view media_type,
+                      std::string_view base64) {
+  json::string url(sp);
   url.reserve(5 + media_type.size() + 8 + base64.size());
   url.append("data:").append(media_type).append(";base64,").append(base64);
   return url;
 }
+
+// A place in the request ("messages.3.content.1"), spelled out only for an error message:
+// building the string for every block would cost more than translating the block.
+struct Where {
+  std::string_view field;
+  std::size_t index = std::string_view::npos;
+  std::size_t block = std::string_view::npos;
+  std::size_t item = std::string_view::npos;
+
+  Where with_block(std::size_t b) const { return {field, index, b, item}; }
+  Where with_item(std::size_t i) const { return {field, index, block, i}; }
+
+  std::string operator+(std::string_view problem) const {
+    constexpr std::size_t none = std::string_view::npos;
+    std::string text(field);
+    if (index != none) text.append(".").append(std::to_string(index));
+    if (block != none) text.append(".content.").append(std::to_string(block));
+    if (item != none) text.append(".content.").append(std::to_string(item));
+    return text.append(problem);
+  }
+};
 
 enum class Role { user, assistant };
 
 class Translator {
  public:
   Translator(const json::object& request, const RequestOptions& options, TranslatedRequest& out)
-      : request_(request), options_(options), out_(out) {
+      : request_(request),
+        options_(options),
+        out_(out),
+        sp_(out.body.storage()),
+        input_(sp_),
+        parts_(sp_) {
     if (options.rewrite_identity)
       statement_ = identity_statement(options.upstream_model, options.cutoff);
   }
@@ -112,8 +141,9 @@ class Translator {
     json::object& body = out_.body;
     body.reserve(12);
     std::string_view client_model = string_or_empty(request_, "model");
-    body.emplace("model", options_.upstream_model.empty() ? client_model
-                                                          : std::string_view(options_.upstream_model));
+    body.emplace("model", options_.upstream_model.empty()
+                              ? client_model
+                              : std::string_view(options_.upstream_model));
     if (!instructions.empty()) body.emplace("instructions", std::move(instructions));
     bool has_tools = !tools.empty();
     if (has_tools) body.emplace("tools", std::move(tools));
@@ -122,7 +152,9 @@ class Translator {
     translate_reasoning();
     translate_output_format();
     translate_max_tokens();
-    body.emplace("include", json::array{"reasoning.encrypted_content"});
+    json::array include(sp_);
+    include.emplace_back("reasoning.encrypted_content");
+    body.emplace("include", std::move(include));
     body.emplace("store", false);
     body.emplace("stream", true);
 
@@ -140,9 +172,9 @@ class Translator {
   }
 
   void note_unused_top_level_fields() {
-    static constexpr std::string_view kTranslated[] = {
-        "model", "messages", "system", "tools", "tool_choice", "max_tokens", "thinking",
-        "output_config", "stream"};
+    static constexpr std::string_view kTranslated[] = {"model",    "messages",      "system",
+                                                       "tools",    "tool_choice",   "max_tokens",
+                                                       "thinking", "output_config", "stream"};
     for (const auto& entry : request_) {
       std::string_view key = entry.key();
       if (std::find(std::begin(kTranslated), std::end(kTranslated), key) == std::end(kTranslated))
@@ -162,14 +194,16 @@ class Translator {
     if (system->is_string()) return rewritten(without_billing_line(system->get_string()));
     if (!system->is_array()) throw InvalidRequest("system: must be a string or an array of blocks");
     std::string instructions;
+    std::size_t index = 0;
     for (const json::value& block_value : system->get_array()) {
-      const json::object& block = block_object(block_value, "system");
-      std::string_view type = block_type(block, "system");
+      Where where{"system", index++};
+      const json::object& block = block_object(block_value, where);
+      std::string_view type = block_type(block, where);
       if (type != "text") {
         drop("system." + std::string(type));
         continue;
       }
-      std::string_view text = without_billing_line(block_text(block, "system"));
+      std::string_view text = without_billing_line(block_text(block, where));
       if (text.empty()) continue;
       if (!instructions.empty()) instructions.append("\n\n");
       instructions.append(rewritten(text));
@@ -190,14 +224,14 @@ class Translator {
   }
 
   json::array translate_tools() {
-    json::array tools;
+    json::array tools(sp_);
     const json::value* client_tools = request_.if_contains("tools");
     if (!client_tools || client_tools->is_null()) return tools;
     if (!client_tools->is_array()) throw InvalidRequest("tools: must be an array");
     tools.reserve(client_tools->get_array().size());
     std::size_t index = 0;
     for (const json::value& tool_value : client_tools->get_array()) {
-      std::string where = "tools." + std::to_string(index++);
+      Where where{"tools", index++};
       if (!tool_value.is_object()) throw InvalidRequest(where + ": must be an object");
       const json::object& tool = tool_value.get_object();
       std::string_view type = string_or_empty(tool, "type");
@@ -220,14 +254,14 @@ class Translator {
         continue;
       }
 
-      json::object function;
+      json::object function(sp_);
       function.reserve(5);
       function.emplace("type", "function");
       function.emplace("name", out_.tools.add(name, schema ? *schema : json::object()));
       if (const json::value* description = tool.if_contains("description");
           description && description->is_string())
         function.emplace("description", description->get_string());
-      function.emplace("parameters", parameters_of(schema));
+      function.emplace("parameters", parameters_of(schema, sp_));
       function.emplace("strict", false);
       tools.emplace_back(std::move(function));
     }
@@ -235,9 +269,9 @@ class Translator {
   }
 
   // The upstream wants an object schema; Claude Code's always is one, others may omit `type`.
-  static json::object parameters_of(const json::object* schema) {
-    if (schema && schema->contains("type")) return *schema;
-    json::object parameters;
+  static json::value parameters_of(const json::object* schema, const json::storage_ptr& sp) {
+    if (schema && schema->contains("type")) return json::value(*schema, sp);
+    json::object parameters(sp);
     parameters.reserve(schema ? schema->size() + 2 : 2);
     parameters.emplace("type", "object");
     if (schema)
@@ -256,12 +290,8 @@ class Translator {
       return;
     }
     const json::object& choice = choice_value->get_object();
-    if (const json::value* serial = choice.if_contains("disable_parallel_tool_use");
-        serial && serial->is_bool() && serial->get_bool() && has_tools)
-      out_.body.emplace("parallel_tool_calls", false);
-
     std::string_view type = string_or_empty(choice, "type");
-    json::value mapped;
+    json::value mapped(sp_);
     if (type == "auto") {
       mapped = "auto";
     } else if (type == "any") {
@@ -272,7 +302,7 @@ class Translator {
       std::string_view name = string_or_empty(choice, "name");
       std::string upstream = upstream_tool_name(name);
       if (!name.empty() && offers_function(upstream)) {
-        json::object function;
+        json::object function(sp_);
         function.emplace("type", "function");
         function.emplace("name", std::move(upstream));
         mapped = std::move(function);
@@ -283,7 +313,10 @@ class Translator {
       drop("tool_choice");
       return;
     }
-    out_.body.insert_or_assign("tool_choice", std::move(mapped));
+    out_.body.emplace("tool_choice", std::move(mapped));
+    if (const json::value* serial = choice.if_contains("disable_parallel_tool_use");
+        serial && serial->is_bool() && serial->get_bool())
+      out_.body.emplace("parallel_tool_calls", false);
   }
 
   bool offers_function(std::string_view upstream_name) const {
@@ -301,7 +334,8 @@ class Translator {
     const json::object* config = object_or_null(request_, "output_config");
     if (config) {
       if (const json::value* value = config->if_contains("effort"); value) {
-        std::string_view requested = value->is_string() ? value->get_string() : "";
+        std::string_view requested =
+            value->is_string() ? std::string_view(value->get_string()) : std::string_view();
         if (requested == "low" || requested == "medium" || requested == "high" ||
             requested == "xhigh")
           effort = requested;
@@ -324,7 +358,7 @@ class Translator {
     }
     if (!effort && !options_.default_effort.empty()) effort = options_.default_effort;
 
-    json::object reasoning;
+    json::object reasoning(sp_);
     if (effort) reasoning.emplace("effort", *effort);
     reasoning.emplace("summary", "auto");
     out_.body.emplace("reasoning", std::move(reasoning));
@@ -343,19 +377,20 @@ class Translator {
         drop("output_config." + std::string(entry.key()));
         continue;
       }
-      const json::object* format = entry.value().is_object() ? &entry.value().get_object() : nullptr;
+      const json::object* format =
+          entry.value().is_object() ? &entry.value().get_object() : nullptr;
       const json::object* schema = format ? object_or_null(*format, "schema") : nullptr;
       if (!schema || string_or_empty(*format, "type") != "json_schema") {
         drop("output_config.format");
         continue;
       }
-      json::object text_format;
+      json::object text_format(sp_);
       text_format.reserve(4);
       text_format.emplace("type", "json_schema");
       text_format.emplace("name", "output");
       text_format.emplace("schema", *schema);
       text_format.emplace("strict", false);
-      json::object text;
+      json::object text(sp_);
       text.emplace("format", std::move(text_format));
       out_.body.emplace("text", std::move(text));
     }
@@ -366,26 +401,26 @@ class Translator {
     if (!value || value->is_null()) return;  // count_tokens bodies have none
     std::optional<double> max_tokens = number_of(value);
     if (!max_tokens) throw InvalidRequest("max_tokens: must be a number");
-    std::int64_t limit = *max_tokens >= 1e15 ? std::int64_t(1e15)
-                                             : static_cast<std::int64_t>(*max_tokens);
+    std::int64_t limit =
+        *max_tokens >= 1e15 ? std::int64_t(1e15) : static_cast<std::int64_t>(*max_tokens);
     out_.body.emplace("max_output_tokens", std::max(limit, kMinOutputTokens));
   }
 
   // ---- messages → input
 
-  static const json::object& block_object(const json::value& value, const std::string& where) {
+  static const json::object& block_object(const json::value& value, const Where& where) {
     if (!value.is_object()) throw InvalidRequest(where + ": content blocks must be objects");
     return value.get_object();
   }
 
-  static std::string_view block_type(const json::object& block, const std::string& where) {
+  static std::string_view block_type(const json::object& block, const Where& where) {
     const json::value* type = block.if_contains("type");
     if (!type || !type->is_string())
       throw InvalidRequest(where + ": content block without a string `type`");
     return type->get_string();
   }
 
-  static std::string_view block_text(const json::object& block, const std::string& where) {
+  static std::string_view block_text(const json::object& block, const Where& where) {
     const json::value* text = block.if_contains("text");
     if (!text || !text->is_string())
       throw InvalidRequest(where + ": text block without a string `text`");
@@ -395,6 +430,9 @@ class Translator {
   // Where each tool_result stands (the last message that answers each call id), so a call
   // knows whether an answer follows it. Views into the request: no copies.
   void index_tool_results(const json::array& messages) {
+    last_result_message_.reserve(messages.size());
+    called_.reserve(messages.size());
+    answered_.reserve(messages.size());
     for (std::size_t i = 0; i < messages.size(); ++i) {
       const json::value& message = messages[i];
       if (!message.is_object()) continue;  // reported by the main pass
@@ -414,7 +452,7 @@ class Translator {
     index_tool_results(messages);
     input_.reserve(messages.size() * 2);
     for (std::size_t i = 0; i < messages.size(); ++i) {
-      std::string where = "messages." + std::to_string(i);
+      Where where{"messages", i};
       if (!messages[i].is_object()) throw InvalidRequest(where + ": must be an object");
       const json::object& message = messages[i].get_object();
       const json::value* role_value = message.if_contains("role");
@@ -435,7 +473,7 @@ class Translator {
         } else {
           std::size_t b = 0;
           for (const json::value& block : content->get_array())
-            translate_block(block_object(block, where), where + ".content." + std::to_string(b++));
+            translate_block(block_object(block, where), where.with_block(b++));
         }
         flush_message();
       } else {
@@ -447,10 +485,10 @@ class Translator {
 
   // A system message between turns (environment, deferred tool list) stays where it is, as
   // a developer message.
-  void translate_system_message(const json::value& content, const std::string& where) {
-    json::array parts;
+  void translate_system_message(const json::value& content, const Where& where) {
+    json::array parts(sp_);
     auto add = [&](std::string_view text) {
-      if (!text.empty()) parts.emplace_back(text_part("input_text", rewritten(text)));
+      if (!text.empty()) parts.emplace_back(text_part(sp_, "input_text", rewritten(text)));
     };
     if (content.is_string()) {
       add(content.get_string());
@@ -465,7 +503,7 @@ class Translator {
       }
     }
     if (parts.empty()) return;  // e.g. {"role":"system","content":[]} after /compact
-    json::object item;
+    json::object item(sp_);
     item.reserve(3);
     item.emplace("type", "message");
     item.emplace("role", "developer");
@@ -473,7 +511,7 @@ class Translator {
     input_.emplace_back(std::move(item));
   }
 
-  void translate_block(const json::object& block, const std::string& where) {
+  void translate_block(const json::object& block, const Where& where) {
     std::string_view type = block_type(block, where);
     if (type == "text") {
       add_text(block_text(block, where));
@@ -482,15 +520,16 @@ class Translator {
     } else if (type == "tool_result") {
       translate_tool_result(block, where);
     } else if (type == "thinking") {
-      translate_thinking(string_or_empty(block, "signature"), string_or_empty(block, "thinking"));
+      translate_thinking(type, string_or_empty(block, "signature"),
+                         string_or_empty(block, "thinking"));
     } else if (type == "redacted_thinking") {
-      translate_thinking(string_or_empty(block, "data"), {});
+      translate_thinking(type, string_or_empty(block, "data"), {});
     } else if (type == "image" || type == "document" || type == "search_result") {
       if (role_ == Role::assistant) {
         drop("content." + std::string(type));
         return;
       }
-      json::array parts;
+      json::array parts(sp_);
       if (!media_parts(block, type, where, parts)) return;
       for (json::value& part : parts) parts_.emplace_back(std::move(part));
     } else if (type == "server_tool_use" || type == "mcp_tool_use") {
@@ -510,24 +549,24 @@ class Translator {
 
   void add_text(std::string_view text) {
     if (text.empty()) return;
-    parts_.emplace_back(text_part(role_ == Role::user ? "input_text" : "output_text", text));
+    parts_.emplace_back(text_part(sp_, role_ == Role::user ? "input_text" : "output_text", text));
   }
 
   void flush_message() {
     if (parts_.empty()) return;
-    json::object item;
+    json::object item(sp_);
     item.reserve(3);
     item.emplace("type", "message");
     item.emplace("role", role_ == Role::user ? "user" : "assistant");
     item.emplace("content", std::move(parts_));
     input_.emplace_back(std::move(item));
-    parts_ = json::array();
+    parts_.clear();  // moved from; keeps its storage
   }
 
   // Function calls and outputs must pair up, or the upstream rejects the request:
   // - a call with no result after it (an interrupted turn) gets a synthetic error output;
   // - a result with no call before it, or a second result for one call, becomes user text.
-  void translate_tool_use(const json::object& block, const std::string& where) {
+  void translate_tool_use(const json::object& block, const Where& where) {
     const json::value* id = block.if_contains("id");
     const json::value* name = block.if_contains("name");
     if (!id || !id->is_string() || id->get_string().empty())
@@ -543,7 +582,7 @@ class Translator {
       return;
     }
     flush_message();
-    json::object call;
+    json::object call(sp_);
     call.reserve(4);
     call.emplace("type", "function_call");
     call.emplace("call_id", call_id);
@@ -554,7 +593,7 @@ class Translator {
     auto answer = last_result_message_.find(call_id);
     if (answer == last_result_message_.end() || answer->second <= message_index_) {
       answered_.insert(call_id);
-      json::object output;
+      json::object output(sp_);
       output.reserve(3);
       output.emplace("type", "function_call_output");
       output.emplace("call_id", call_id);
@@ -563,7 +602,7 @@ class Translator {
     }
   }
 
-  void translate_tool_result(const json::object& block, const std::string& where) {
+  void translate_tool_result(const json::object& block, const Where& where) {
     const json::value* id = block.if_contains("tool_use_id");
     if (!id || !id->is_string() || id->get_string().empty())
       throw InvalidRequest(where + ": tool_result without a tool_use_id");
@@ -572,24 +611,24 @@ class Translator {
     if (const json::value* error = block.if_contains("is_error"); error && error->is_bool())
       is_error = error->get_bool();
 
-    json::array parts;
+    json::array parts(sp_);
     const json::value* content = block.if_contains("content");
     if (content && content->is_string()) {
       if (!content->get_string().empty())
-        parts.emplace_back(text_part("input_text", content->get_string()));
+        parts.emplace_back(text_part(sp_, "input_text", content->get_string()));
     } else if (content && content->is_array()) {
       std::size_t b = 0;
       for (const json::value& item : content->get_array()) {
-        std::string item_where = where + ".content." + std::to_string(b++);
+        Where item_where = where.with_item(b++);
         const json::object& part = block_object(item, item_where);
         std::string_view type = block_type(part, item_where);
         if (type == "text") {
           std::string_view text = block_text(part, item_where);
-          if (!text.empty()) parts.emplace_back(text_part("input_text", text));
+          if (!text.empty()) parts.emplace_back(text_part(sp_, "input_text", text));
         } else if (type == "tool_reference") {
           // ToolSearch's answer: the tools now loaded (their definitions are in `tools`).
           std::string text = "Tool loaded: " + std::string(string_or_empty(part, "tool_name"));
-          parts.emplace_back(text_part("input_text", text));
+          parts.emplace_back(text_part(sp_, "input_text", text));
         } else if (!media_parts(part, type, item_where, parts)) {
           drop("content." + std::string(type));
         }
@@ -601,57 +640,64 @@ class Translator {
 
     bool pairs = called_.contains(call_id) && answered_.insert(call_id).second;
     if (!pairs) {
-      std::string header = "Tool result for call " + std::string(call_id) + ":";
-      add_text(header);
+      // Kept as what the user side said, so nothing is lost and nothing dangles.
+      parts.insert(parts.begin(), text_part(sp_, "input_text",
+                                            "Tool result for call " + std::string(call_id) + ":"));
+      if (role_ == Role::assistant) flush_message();
+      Role role = role_;
+      role_ = Role::user;
       for (json::value& part : parts) parts_.emplace_back(std::move(part));
+      if (role == Role::assistant) flush_message();
+      role_ = role;
       return;
     }
     flush_message();
-    json::object output;
+    json::object output(sp_);
     output.reserve(3);
     output.emplace("type", "function_call_output");
     output.emplace("call_id", call_id);
-    output.emplace("output", output_of(std::move(parts)));
+    output.emplace("output", output_of(std::move(parts), sp_));
     input_.emplace_back(std::move(output));
   }
 
   // The model must see that the tool failed (a denied permission, a bad argument).
-  static void mark_error(json::array& parts) {
+  void mark_error(json::array& parts) const {
     if (!parts.empty() && parts.front().get_object().at("type").get_string() == "input_text") {
       json::string& text = parts.front().get_object().at("text").get_string();
       text.insert(0, "Error: ");
     } else {
-      parts.insert(parts.begin(), text_part("input_text", "Error: the tool failed."));
+      parts.insert(parts.begin(), text_part(sp_, "input_text", "Error: the tool failed."));
     }
   }
 
   // A plain string when the result is all text (the common case), else the parts.
-  static json::value output_of(json::array parts) {
+  static json::value output_of(json::array parts, const json::storage_ptr& sp) {
     bool all_text = std::all_of(parts.begin(), parts.end(), [](const json::value& part) {
       return part.get_object().at("type").get_string() == "input_text";
     });
     if (!all_text) return parts;
     if (parts.size() == 1) return std::move(parts.front().get_object().at("text"));
-    std::string text;
+    json::string text(sp);
     for (const json::value& part : parts) {
       if (!text.empty()) text.push_back('\n');
       text.append(part.get_object().at("text").get_string());
     }
-    return json::string(text);
+    return text;
   }
 
-  void translate_thinking(std::string_view signature, std::string_view thinking) {
+  void translate_thinking(std::string_view type, std::string_view signature,
+                          std::string_view thinking) {
     // Only our own envelope carries content the upstream can use; a real Anthropic
     // signature (a session that began on Claude) means nothing to it.
     std::optional<std::string_view> encrypted = unwrap_reasoning_signature(signature);
     if (!encrypted) {
-      drop("content.thinking (not a claudegpt signature)");
+      drop("content." + std::string(type) + " (not a claudegpt signature)");
       return;
     }
     flush_message();
-    json::array summary;
-    if (!thinking.empty()) summary.emplace_back(text_part("summary_text", thinking));
-    json::object item;
+    json::array summary(sp_);
+    if (!thinking.empty()) summary.emplace_back(text_part(sp_, "summary_text", thinking));
+    json::object item(sp_);
     item.reserve(3);
     item.emplace("type", "reasoning");
     item.emplace("summary", std::move(summary));
@@ -660,15 +706,15 @@ class Translator {
   }
 
   // image / document / search_result → input parts. False for other block types.
-  bool media_parts(const json::object& block, std::string_view type, const std::string& where,
+  bool media_parts(const json::object& block, std::string_view type, const Where& where,
                    json::array& parts) {
     if (type == "image") {
       const json::object* source = object_or_null(block, "source");
       std::string_view source_type = source ? string_or_empty(*source, "type") : "";
-      std::string url;
+      json::string url(sp_);
       if (source_type == "base64") {
         std::string_view media_type = string_or_empty(*source, "media_type");
-        url = data_url(media_type.empty() ? "image/png" : media_type,
+        url = data_url(sp_, media_type.empty() ? "image/png" : media_type,
                        string_or_empty(*source, "data"));
       } else if (source_type == "url") {
         url = string_or_empty(*source, "url");
@@ -677,7 +723,7 @@ class Translator {
         drop("content.image." + std::string(source_type.empty() ? "source" : source_type));
         return true;
       }
-      json::object image;
+      json::object image(sp_);
       image.reserve(3);
       image.emplace("type", "input_image");
       image.emplace("image_url", std::move(url));
@@ -691,22 +737,25 @@ class Translator {
     }
     if (type == "search_result") {
       std::string text;
-      text.append(string_or_empty(block, "title")).append("\n").append(string_or_empty(block, "source"));
+      text.append(string_or_empty(block, "title"))
+          .append("\n")
+          .append(string_or_empty(block, "source"));
       if (const json::value* content = block.if_contains("content"); content && content->is_array())
         for (const json::value& item : content->get_array())
-          if (item.is_object()) text.append("\n").append(string_or_empty(item.get_object(), "text"));
-      parts.emplace_back(text_part("input_text", text));
+          if (item.is_object())
+            text.append("\n").append(string_or_empty(item.get_object(), "text"));
+      parts.emplace_back(text_part(sp_, "input_text", text));
       return true;
     }
     return false;
   }
 
-  void document_parts(const json::object& block, const std::string& where, json::array& parts) {
+  void document_parts(const json::object& block, const Where& where, json::array& parts) {
     const json::object* source = object_or_null(block, "source");
     std::string_view source_type = source ? string_or_empty(*source, "type") : "";
     std::string_view title = string_or_empty(block, "title");
     if (source_type == "base64" || source_type == "url") {
-      json::object file;
+      json::object file(sp_);
       file.reserve(3);
       file.emplace("type", "input_file");
       if (source_type == "base64") {
@@ -715,7 +764,7 @@ class Translator {
         std::string filename = title.empty() ? "document" : std::string(title);
         if (media_type == "application/pdf" && !filename.ends_with(".pdf")) filename += ".pdf";
         file.emplace("filename", std::move(filename));
-        file.emplace("file_data", data_url(media_type, string_or_empty(*source, "data")));
+        file.emplace("file_data", data_url(sp_, media_type, string_or_empty(*source, "data")));
       } else {
         file.emplace("file_url", string_or_empty(*source, "url"));
       }
@@ -724,17 +773,17 @@ class Translator {
       std::string text;
       if (!title.empty()) text.append(title).append("\n\n");
       text.append(string_or_empty(*source, "data"));
-      parts.emplace_back(text_part("input_text", text));
+      parts.emplace_back(text_part(sp_, "input_text", text));
     } else if (source_type == "content") {
       const json::value* content = source->if_contains("content");
       if (content && content->is_string()) {
-        parts.emplace_back(text_part("input_text", content->get_string()));
+        parts.emplace_back(text_part(sp_, "input_text", content->get_string()));
       } else if (content && content->is_array()) {
         for (const json::value& item : content->get_array()) {
           const json::object& part = block_object(item, where);
           std::string_view type = block_type(part, where);
           if (type == "text")
-            parts.emplace_back(text_part("input_text", block_text(part, where)));
+            parts.emplace_back(text_part(sp_, "input_text", block_text(part, where)));
           else if (type == "image")
             media_parts(part, type, where, parts);
         }
@@ -780,6 +829,7 @@ class Translator {
   const RequestOptions& options_;
   TranslatedRequest& out_;
   std::string statement_;
+  json::storage_ptr sp_;  // the body's: one arena for the whole translation
 
   json::array input_;
   json::array parts_;  // of the message being built
@@ -792,11 +842,32 @@ class Translator {
 
 }  // namespace
 
+TranslatedRequest& TranslatedRequest::operator=(TranslatedRequest&& other) noexcept {
+  if (this == &other) return *this;
+  // json::object's own move assignment keeps the target's storage and copies; its move
+  // constructor adopts the source's storage, so the body is rebuilt in place from it.
+  std::destroy_at(&body);
+  std::construct_at(&body, std::move(other.body));
+  tools = std::move(other.tools);
+  client_wants_stream = other.client_wants_stream;
+  dropped = std::move(other.dropped);
+  return *this;
+}
+
 TranslatedRequest translate_request(const json::object& anthropic_request,
                                     const RequestOptions& options) {
-  TranslatedRequest translated;
+  // The body is built in one monotonic arena: thousands of small nodes, freed all at once.
+  json::storage_ptr arena = json::make_shared_resource<json::monotonic_resource>();
+  TranslatedRequest translated(json::object(std::move(arena)));
   Translator(anthropic_request, options, translated).run();
   return translated;
+}
+
+TranslatedRequest translate_request(const json::value& anthropic_request,
+                                    const RequestOptions& options) {
+  if (!anthropic_request.is_object())
+    throw InvalidRequest("the request body must be a JSON object");
+  return translate_request(anthropic_request.get_object(), options);
 }
 
 }  // namespace claudegpt

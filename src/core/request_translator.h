@@ -6,9 +6,11 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 
 #include "core/tool_catalog.h"
 
@@ -27,6 +29,16 @@ struct TranslatedRequest {
   ToolCatalog tools;               // to map function calls back and clean their arguments
   bool client_wants_stream = false;
   std::vector<std::string> dropped;  // e.g. "temperature", "metadata", "thinking.budget_tokens"
+
+  TranslatedRequest() = default;
+  explicit TranslatedRequest(boost::json::object translated_body)
+      : body(std::move(translated_body)) {}
+  TranslatedRequest(const TranslatedRequest&) = default;
+  TranslatedRequest(TranslatedRequest&&) = default;
+  TranslatedRequest& operator=(const TranslatedRequest&) = default;
+  // The body lives in its own arena (boost::json storage). A plain member-wise move would copy
+  // it into this body's storage; this takes the arena over instead, like the move constructor.
+  TranslatedRequest& operator=(TranslatedRequest&& other) noexcept;
 };
 
 // The client sent something that is not a Messages request (→ 400 invalid_request_error).
@@ -34,7 +46,13 @@ struct InvalidRequest : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Throws InvalidRequest when the request is malformed (no `messages` array, content blocks
+// of the wrong JSON type, a tool_use without id or name…); anything merely unusual passes.
 TranslatedRequest translate_request(const boost::json::object& anthropic_request,
+                                    const RequestOptions& options);
+
+// The same for a parsed body of any JSON type (not an object → InvalidRequest).
+TranslatedRequest translate_request(const boost::json::value& anthropic_request,
                                     const RequestOptions& options);
 
 }  // namespace claudegpt

@@ -17,8 +17,8 @@
 namespace claudegpt {
 
 struct ResponsesEvent {
-  std::string type;            // "response.output_text.delta", ...
-  boost::json::object data;    // the whole event JSON
+  std::string type;          // "response.output_text.delta", ...
+  boost::json::object data;  // the whole event JSON
 };
 
 class ResponsesStreamReader {
@@ -39,11 +39,11 @@ class ResponsesStreamReader {
   bool fail(std::string message);
 
   std::size_t max_event_bytes_;
-  std::string line_;           // the line being read, when it spans reads
-  std::string data_;           // data lines of the event being read, joined by "\n"
-  std::string event_name_;     // its `event:` line, if any
-  bool has_data_ = false;      // a data line was seen (data may still be empty)
-  bool after_cr_ = false;      // the last byte read was a CR: a following LF belongs to it
+  std::string line_;        // the line being read, when it spans reads
+  std::string data_;        // data lines of the event being read, joined by "\n"
+  std::string event_name_;  // its `event:` line, if any
+  bool has_data_ = false;   // a data line was seen (data may still be empty)
+  bool after_cr_ = false;   // the last byte read was a CR: a following LF belongs to it
   std::string error_;
 };
 

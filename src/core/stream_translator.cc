@@ -1,1 +1,503 @@
 #include "core/stream_translator.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <utility>
+
+#include <boost/json.hpp>
+
+#include "core/reasoning_signature.h"
+
+namespace claudegpt {
+
+namespace {
+
+namespace json = boost::json;
+
+// A function call's arguments are buffered until complete; beyond this the upstream is
+// misbehaving and the turn fails rather than exhausting memory.
+constexpr std::size_t kMaxArgumentsBytes = 64 * 1024 * 1024;
+
+// Reasoning text and summary parts of one item are told apart by their part key.
+constexpr std::int64_t kReasoningTextPart = std::int64_t{1} << 40;
+
+// Keys for items that only the final response shows, clear of any real output_index.
+constexpr std::int64_t kUnseenItems = std::int64_t{1} << 40;
+
+enum class Phase { waiting, streaming, done, failed };
+enum class BlockKind { text, thinking };
+
+std::string_view string_of(const json::object& object, std::string_view key) {
+  const json::value* value = object.if_contains(key);
+  return value && value->is_string() ? std::string_view(value->get_string()) : std::string_view();
+}
+
+std::int64_t int_of(const json::object& object, std::string_view key, std::int64_t fallback) {
+  const json::value* value = object.if_contains(key);
+  if (value == nullptr) return fallback;
+  if (value->is_int64()) return value->get_int64();
+  if (value->is_uint64())
+    return static_cast<std::int64_t>(std::min<std::uint64_t>(value->get_uint64(), INT64_MAX));
+  if (value->is_double()) return static_cast<std::int64_t>(value->get_double());
+  return fallback;
+}
+
+const json::object* object_of(const json::object& object, std::string_view key) {
+  const json::value* value = object.if_contains(key);
+  return value && value->is_object() ? &value->get_object() : nullptr;
+}
+
+// What is known of one upstream output item, by output_index.
+struct Item {
+  std::string type;  // "message", "reasoning", "function_call", ...
+  std::string id;
+  std::string call_id;
+  std::string name;
+  std::string arguments;        // function_call: the argument deltas so far
+  bool done = false;            // output_item.done (or its stand-in) handled
+  bool emitted = false;         // function_call: its tool_use block was sent
+  bool thinking_shown = false;  // reasoning: some thinking text was sent
+  std::int64_t last_part = -1;  // reasoning: the part the last thinking text belonged to
+  std::map<std::int64_t, std::string> text_shown;  // message: content_index → text sent
+};
+
+struct OpenBlock {
+  int index;
+  BlockKind kind;
+  std::int64_t output_index;
+  std::int64_t content_index;  // text blocks only
+};
+
+}  // namespace
+
+struct StreamTranslator::State {
+  explicit State(StreamSetup s) : setup(std::move(s)) {}
+
+  StreamSetup setup;
+  Phase phase = Phase::waiting;
+  bool started = false;  // message_start was emitted
+  int next_index = 0;
+  std::optional<OpenBlock> open;
+  std::map<std::int64_t, Item> items;
+  bool tool_used = false;
+  bool refused = false;
+  std::optional<ApiError> error;
+
+  // ---- emitting
+
+  static void emit(AnthropicEvents& out, std::string_view type, json::object data) {
+    out.push_back(AnthropicEvent{std::string(type), std::move(data)});
+  }
+
+  static json::object event_object(std::string_view type) {
+    json::object data;
+    data["type"] = type;
+    return data;
+  }
+
+  void ensure_started(AnthropicEvents& out) {
+    if (phase != Phase::waiting) return;
+    phase = Phase::streaming;
+    started = true;
+    json::object data = event_object("message_start");
+    json::object& message = data["message"].emplace_object();
+    message["id"] = setup.message_id;
+    message["type"] = "message";
+    message["role"] = "assistant";
+    message["model"] = setup.client_model;
+    message["content"].emplace_array();
+    message["stop_reason"] = nullptr;
+    message["stop_sequence"] = nullptr;
+    message["usage"] = usage_object(setup.error_context.estimated_input_tokens, 0, 0);
+    emit(out, "message_start", std::move(data));
+  }
+
+  static json::object usage_object(std::int64_t input, std::int64_t cached, std::int64_t output) {
+    json::object usage;
+    usage["input_tokens"] = std::max<std::int64_t>(input - cached, 0);
+    usage["cache_creation_input_tokens"] = 0;
+    usage["cache_read_input_tokens"] = cached;
+    usage["output_tokens"] = output;
+    return usage;
+  }
+
+  int start_block(AnthropicEvents& out, json::object content_block) {
+    ensure_started(out);
+    close_block(out);
+    json::object data = event_object("content_block_start");
+    const int index = next_index++;
+    data["index"] = index;
+    data["content_block"] = std::move(content_block);
+    emit(out, "content_block_start", std::move(data));
+    return index;
+  }
+
+  void delta(AnthropicEvents& out, int index, json::object delta_object) {
+    json::object data = event_object("content_block_delta");
+    data["index"] = index;
+    data["delta"] = std::move(delta_object);
+    emit(out, "content_block_delta", std::move(data));
+  }
+
+  static json::object delta_object(std::string_view type, std::string_view key,
+                                   std::string_view value) {
+    json::object d;
+    d["type"] = type;
+    d[key] = value;
+    return d;
+  }
+
+  void stop_block(AnthropicEvents& out, int index) {
+    json::object data = event_object("content_block_stop");
+    data["index"] = index;
+    emit(out, "content_block_stop", std::move(data));
+  }
+
+  void close_block(AnthropicEvents& out) {
+    if (!open) return;
+    stop_block(out, open->index);
+    open.reset();
+  }
+
+  bool is_open(BlockKind kind, std::int64_t output_index, std::int64_t content_index = 0) const {
+    return open && open->kind == kind && open->output_index == output_index &&
+           (kind == BlockKind::thinking || open->content_index == content_index);
+  }
+
+  // ---- text
+
+  void text(AnthropicEvents& out, std::int64_t output_index, std::int64_t content_index,
+            std::string_view piece) {
+    if (piece.empty()) return;
+    if (!is_open(BlockKind::text, output_index, content_index)) {
+      json::object block;
+      block["type"] = "text";
+      block["text"] = "";
+      int index = start_block(out, std::move(block));
+      open = OpenBlock{index, BlockKind::text, output_index, content_index};
+    }
+    delta(out, open->index, delta_object("text_delta", "text", piece));
+    items[output_index].text_shown[content_index].append(piece);
+  }
+
+  // The whole text of a part, as its done events carry it. Normally the deltas have shown
+  // it all; an upstream that skipped deltas (or some of the last ones) gets the rest sent.
+  void text_final(AnthropicEvents& out, std::int64_t output_index, std::int64_t content_index,
+                  std::string_view full, bool refusal) {
+    if (refusal && !full.empty()) refused = true;
+    const std::string& shown = items[output_index].text_shown[content_index];
+    if (full.size() > shown.size() && full.starts_with(shown)) {
+      const std::string rest(full.substr(shown.size()));
+      text(out, output_index, content_index, rest);
+    }
+  }
+
+  void close_text(AnthropicEvents& out, std::int64_t output_index, std::int64_t content_index) {
+    if (is_open(BlockKind::text, output_index, content_index)) close_block(out);
+  }
+
+  // ---- thinking
+
+  void open_thinking(AnthropicEvents& out, std::int64_t output_index) {
+    if (is_open(BlockKind::thinking, output_index)) return;
+    json::object block;
+    block["type"] = "thinking";
+    block["thinking"] = "";
+    block["signature"] = "";
+    int index = start_block(out, std::move(block));
+    open = OpenBlock{index, BlockKind::thinking, output_index, 0};
+  }
+
+  void thinking(AnthropicEvents& out, std::int64_t output_index, std::int64_t part,
+                std::string_view piece) {
+    if (piece.empty()) return;
+    open_thinking(out, output_index);
+    Item& item = items[output_index];
+    if (item.thinking_shown && part != item.last_part)
+      delta(out, open->index, delta_object("thinking_delta", "thinking", "\n\n"));
+    item.last_part = part;
+    item.thinking_shown = true;
+    delta(out, open->index, delta_object("thinking_delta", "thinking", piece));
+  }
+
+  void reasoning_done(AnthropicEvents& out, std::int64_t output_index, const json::object& done) {
+    Item& item = items[output_index];
+    if (!item.thinking_shown) {  // no deltas came: show the summary from the item itself
+      if (const json::value* summary = done.if_contains("summary");
+          summary && summary->is_array()) {
+        std::int64_t part = 0;
+        for (const json::value& entry : summary->get_array()) {
+          if (entry.is_object())
+            thinking(out, output_index, part, string_of(entry.get_object(), "text"));
+          ++part;
+        }
+      }
+    }
+    std::string_view encrypted = string_of(done, "encrypted_content");
+    if (!encrypted.empty()) {
+      open_thinking(out, output_index);
+      delta(out, open->index,
+            delta_object("signature_delta", "signature", wrap_reasoning_signature(encrypted)));
+    }
+    if (is_open(BlockKind::thinking, output_index)) close_block(out);
+  }
+
+  // ---- tool calls
+
+  void emit_tool_call(AnthropicEvents& out, std::int64_t output_index, std::string_view arguments) {
+    Item& item = items[output_index];
+    if (item.emitted) return;
+    item.emitted = true;
+
+    json::object input;
+    boost::system::error_code ec;
+    json::value parsed = json::parse(arguments, ec);
+    if (!ec && parsed.is_object()) input = std::move(parsed.get_object());
+
+    std::string name = item.name;
+    if (setup.tools != nullptr) {
+      name = setup.tools->client_name(item.name);
+      input = setup.tools->clean_arguments(name, std::move(input));
+    }
+    std::string id = !item.call_id.empty() ? item.call_id
+                     : !item.id.empty()    ? item.id
+                                           : "call_" + std::to_string(output_index);
+
+    json::object block;
+    block["type"] = "tool_use";
+    block["id"] = id;
+    block["name"] = name;
+    block["input"].emplace_object();
+    const int index = start_block(out, std::move(block));
+    delta(out, index, delta_object("input_json_delta", "partial_json", json::serialize(input)));
+    stop_block(out, index);
+    tool_used = true;
+    std::string().swap(item.arguments);
+  }
+
+  // ---- items
+
+  Item& remember(std::int64_t output_index, const json::object& item_json) {
+    Item& item = items[output_index];
+    if (std::string_view type = string_of(item_json, "type"); !type.empty()) item.type = type;
+    if (std::string_view id = string_of(item_json, "id"); !id.empty()) item.id = id;
+    if (std::string_view call_id = string_of(item_json, "call_id"); !call_id.empty())
+      item.call_id = call_id;
+    if (std::string_view name = string_of(item_json, "name"); !name.empty()) item.name = name;
+    return item;
+  }
+
+  void item_done(AnthropicEvents& out, std::int64_t output_index, const json::object& item_json) {
+    Item& item = remember(output_index, item_json);
+    if (item.done) return;
+    item.done = true;
+    if (item.type == "message") {
+      if (const json::value* content = item_json.if_contains("content");
+          content && content->is_array()) {
+        std::int64_t content_index = 0;
+        for (const json::value& part : content->get_array()) {
+          if (part.is_object()) part_done(out, output_index, content_index, part.get_object());
+          ++content_index;
+        }
+      }
+      if (open && open->kind == BlockKind::text && open->output_index == output_index)
+        close_block(out);
+      item.text_shown.clear();  // done: no more text comes for it
+    } else if (item.type == "reasoning") {
+      reasoning_done(out, output_index, item_json);
+    } else if (item.type == "function_call") {
+      std::string_view status = string_of(item_json, "status");
+      if (status == "incomplete" || status == "in_progress") return;  // cut off: not callable
+      const json::value* arguments = item_json.if_contains("arguments");
+      if (arguments && arguments->is_string() && !arguments->get_string().empty())
+        emit_tool_call(out, output_index, arguments->get_string());
+      else
+        emit_tool_call(out, output_index, item.arguments);
+    }
+  }
+
+  void part_done(AnthropicEvents& out, std::int64_t output_index, std::int64_t content_index,
+                 const json::object& part) {
+    std::string_view type = string_of(part, "type");
+    if (type == "output_text")
+      text_final(out, output_index, content_index, string_of(part, "text"), false);
+    if (type == "refusal")
+      text_final(out, output_index, content_index, string_of(part, "refusal"), true);
+  }
+
+  // ---- the end
+
+  void finish(AnthropicEvents& out, const json::object& response, std::string_view stop_reason) {
+    // Items the stream never completed but the final response carries (an upstream that
+    // skipped an output_item.done, or sends only the final response). Matched by item id:
+    // positions in `output` need not be the stream's output_index.
+    if (const json::value* output = response.if_contains("output"); output && output->is_array()) {
+      std::int64_t position = 0;
+      for (const json::value& item : output->get_array()) {
+        if (item.is_object())
+          item_done(out, key_of(item.get_object(), position), item.get_object());
+        ++position;
+      }
+    }
+    ensure_started(out);
+    close_block(out);
+
+    std::int64_t input = setup.error_context.estimated_input_tokens;
+    std::int64_t cached = 0;
+    std::int64_t output_tokens = 0;
+    if (const json::object* usage = object_of(response, "usage")) {
+      input = int_of(*usage, "input_tokens", input);
+      output_tokens = int_of(*usage, "output_tokens", 0);
+      if (const json::object* details = object_of(*usage, "input_tokens_details"))
+        cached = int_of(*details, "cached_tokens", 0);
+    }
+    json::object data = event_object("message_delta");
+    json::object& delta_json = data["delta"].emplace_object();
+    delta_json["stop_reason"] = stop_reason;
+    delta_json["stop_sequence"] = nullptr;
+    data["usage"] = usage_object(input, std::min(cached, input), output_tokens);
+    emit(out, "message_delta", std::move(data));
+    emit(out, "message_stop", event_object("message_stop"));
+    phase = Phase::done;
+    items.clear();
+  }
+
+  // The output_index under which an item of the final response was seen in the stream; a
+  // fresh key for an item the stream never showed.
+  std::int64_t key_of(const json::object& item_json, std::int64_t position) const {
+    std::string_view id = string_of(item_json, "id");
+    for (const auto& [key, item] : items)
+      if (!id.empty() && item.id == id) return key;
+    return kUnseenItems + position;
+  }
+
+  std::string_view natural_stop_reason() const {
+    if (tool_used) return "tool_use";
+    if (refused) return "refusal";
+    return "end_turn";
+  }
+
+  void fail(AnthropicEvents& out, ApiError failure) {
+    if (phase == Phase::done || phase == Phase::failed) return;
+    if (phase == Phase::streaming) emit(out, "error", failure.to_json(""));
+    error = std::move(failure);
+    phase = Phase::failed;
+    items.clear();
+    open.reset();
+  }
+
+  // ---- dispatch
+
+  std::int64_t output_index_of(const json::object& event) const {
+    std::int64_t index = int_of(event, "output_index", -1);
+    if (index >= 0) return index;
+    std::string_view item_id = string_of(event, "item_id");
+    for (const auto& [key, item] : items)
+      if (!item_id.empty() && item.id == item_id) return key;
+    return -1;
+  }
+
+  void on_event(const ResponsesEvent& event, AnthropicEvents& out) {
+    if (phase == Phase::done || phase == Phase::failed) return;
+    const json::object& data = event.data;
+    const std::string_view type = event.type;
+
+    if (type == "response.output_text.delta" || type == "response.refusal.delta") {
+      if (type == "response.refusal.delta") refused = true;
+      text(out, output_index_of(data), int_of(data, "content_index", 0), string_of(data, "delta"));
+    } else if (type == "response.reasoning_summary_text.delta") {
+      thinking(out, output_index_of(data), int_of(data, "summary_index", 0),
+               string_of(data, "delta"));
+    } else if (type == "response.reasoning_text.delta") {
+      thinking(out, output_index_of(data), kReasoningTextPart + int_of(data, "content_index", 0),
+               string_of(data, "delta"));
+    } else if (type == "response.function_call_arguments.delta") {
+      Item& item = items[output_index_of(data)];
+      std::string_view piece = string_of(data, "delta");
+      if (item.arguments.size() + piece.size() > kMaxArgumentsBytes) {
+        fail(out, ApiError::with_status(502, "upstream function call arguments are too large"));
+        return;
+      }
+      item.arguments.append(piece);
+    } else if (type == "response.function_call_arguments.done") {
+      const std::int64_t output_index = output_index_of(data);
+      Item& item = items[output_index];
+      if (item.type.empty()) item.type = "function_call";
+      if (std::string_view name = string_of(data, "name"); !name.empty() && item.name.empty())
+        item.name = name;
+      if (std::string_view arguments = string_of(data, "arguments"); !arguments.empty())
+        item.arguments = arguments;
+      // Without a name (no output_item.added seen) the call waits for its output_item.done.
+      if (!item.name.empty()) emit_tool_call(out, output_index, item.arguments);
+    } else if (type == "response.output_text.done") {
+      text_final(out, output_index_of(data), int_of(data, "content_index", 0),
+                 string_of(data, "text"), false);
+    } else if (type == "response.refusal.done") {
+      text_final(out, output_index_of(data), int_of(data, "content_index", 0),
+                 string_of(data, "refusal"), true);
+    } else if (type == "response.content_part.done") {
+      const std::int64_t output_index = output_index_of(data);
+      const std::int64_t content_index = int_of(data, "content_index", 0);
+      if (const json::object* part = object_of(data, "part"))
+        part_done(out, output_index, content_index, *part);
+      close_text(out, output_index, content_index);
+    } else if (type == "response.output_item.added") {
+      if (const json::object* item = object_of(data, "item"))
+        remember(int_of(data, "output_index", -1), *item);
+    } else if (type == "response.output_item.done") {
+      if (const json::object* item = object_of(data, "item"))
+        item_done(out, int_of(data, "output_index", -1), *item);
+    } else if (type == "response.completed") {
+      const json::object* response = object_of(data, "response");
+      finish(out, response ? *response : json::object(), natural_stop_reason());
+    } else if (type == "response.incomplete") {
+      const json::object* response = object_of(data, "response");
+      std::string_view reason;
+      if (response)
+        if (const json::object* details = object_of(*response, "incomplete_details"))
+          reason = string_of(*details, "reason");
+      std::string_view stop_reason = reason == "max_output_tokens" ? "max_tokens"
+                                     : reason == "content_filter"  ? "refusal"
+                                                                   : natural_stop_reason();
+      finish(out, response ? *response : json::object(), stop_reason);
+    } else if (type == "response.failed" || type == "error") {
+      fail(out, map_upstream_stream_error(data, setup.error_context));
+    }
+    // Everything else (response.created/in_progress, content_part.added, summary parts,
+    // annotations, web search progress, unknown events) shows nothing by itself.
+  }
+};
+
+StreamTranslator::StreamTranslator(StreamSetup setup)
+    : state_(std::make_unique<State>(std::move(setup))) {}
+StreamTranslator::~StreamTranslator() = default;
+StreamTranslator::StreamTranslator(StreamTranslator&&) noexcept = default;
+StreamTranslator& StreamTranslator::operator=(StreamTranslator&&) noexcept = default;
+
+void StreamTranslator::on_event(const ResponsesEvent& event, AnthropicEvents& out) {
+  state_->on_event(event, out);
+}
+
+void StreamTranslator::on_upstream_end(AnthropicEvents& out) {
+  state_->fail(out,
+               ApiError::with_status(502, "upstream stream ended before the response completed"));
+}
+
+void StreamTranslator::fail(ApiError error, AnthropicEvents& out) {
+  state_->fail(out, std::move(error));
+}
+
+void StreamTranslator::start(AnthropicEvents& out) {
+  if (state_->phase == Phase::waiting) state_->ensure_started(out);
+}
+
+bool StreamTranslator::started() const { return state_->started; }
+
+bool StreamTranslator::finished() const {
+  return state_->phase == Phase::done || state_->phase == Phase::failed;
+}
+
+const std::optional<ApiError>& StreamTranslator::error() const { return state_->error; }
+
+}  // namespace claudegpt

@@ -46,10 +46,10 @@
 namespace claudegpt {
 
 struct StreamSetup {
-  std::string message_id;          // "msg_…", made by the caller
-  std::string client_model;        // the model name the client asked for, echoed back
+  std::string message_id;              // "msg_…", made by the caller
+  std::string client_model;            // the model name the client asked for, echoed back
   const ToolCatalog* tools = nullptr;  // maps function names back, cleans arguments
-  ErrorContext error_context;      // also: estimated_input_tokens goes into message_start
+  ErrorContext error_context;          // also: estimated_input_tokens goes into message_start
 };
 
 class StreamTranslator {

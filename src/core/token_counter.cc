@@ -429,8 +429,9 @@ struct TokenCounter::Impl {
                          : pcre2_match(pattern, subject, text.size(), at, PCRE2_NO_UTF_CHECK,
                                        match.get(), nullptr);
       if (rc < 0) {
-        // Every character is matched by some branch, so this is only a resource limit:
-        // count what is left as one piece rather than fail the request.
+        // Every character is matched by some branch, so this is only PCRE2's match limit
+        // (a whitespace run of some ten million characters backtracks that often): count
+        // what is left as one piece rather than fail the request.
         total += count_piece(text.substr(at));
         break;
       }

@@ -13,12 +13,13 @@ constexpr std::size_t kMaxName = 64;
 constexpr std::size_t kHashSuffix = 9;  // '_' + 8 hex digits
 
 bool is_name_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '_' || c == '-';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '-';
 }
 
 bool is_upstream_name(std::string_view name) {
-  return !name.empty() && name.size() <= kMaxName && std::all_of(name.begin(), name.end(), is_name_char);
+  return !name.empty() && name.size() <= kMaxName &&
+         std::all_of(name.begin(), name.end(), is_name_char);
 }
 
 std::uint32_t fnv1a(std::string_view bytes) {
@@ -38,7 +39,8 @@ std::string upstream_tool_name(std::string_view name) {
   // not collide, or the way back would be ambiguous.
   std::string upstream;
   upstream.reserve(kMaxName);
-  for (char c : name.substr(0, kMaxName - kHashSuffix)) upstream.push_back(is_name_char(c) ? c : '_');
+  for (char c : name.substr(0, kMaxName - kHashSuffix))
+    upstream.push_back(is_name_char(c) ? c : '_');
   static constexpr char kHex[] = "0123456789abcdef";
   std::uint32_t hash = fnv1a(name);
   upstream.push_back('_');
@@ -46,7 +48,8 @@ std::string upstream_tool_name(std::string_view name) {
   return upstream;
 }
 
-std::string ToolCatalog::add(std::string_view client_name, const boost::json::object& input_schema) {
+std::string ToolCatalog::add(std::string_view client_name,
+                             const boost::json::object& input_schema) {
   std::string upstream = add_name(client_name);
   std::vector<std::string> required;
   if (const auto* list = input_schema.if_contains("required"); list && list->is_array()) {

@@ -43,7 +43,7 @@ class ToolCatalog {
                                       boost::json::object arguments) const;
 
  private:
-  std::unordered_map<std::string, std::string> client_by_upstream_;   // only renamed tools
+  std::unordered_map<std::string, std::string> client_by_upstream_;  // only renamed tools
   std::unordered_map<std::string, std::vector<std::string>> required_by_client_;
 };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <initializer_list>
 #include <limits>
 
 #include <boost/json.hpp>
@@ -54,7 +55,8 @@ std::optional<int> seconds_field(const json::object& object, std::string_view ke
 void read_error_object(const json::object& object, UpstreamFailure& failure) {
   const json::object* error = &object;
   // A whole response.failed event, or its response: the error is under response.error.
-  if (const json::value* response = error->if_contains("response"); response && response->is_object())
+  if (const json::value* response = error->if_contains("response");
+      response && response->is_object())
     error = &response->get_object();
   if (const json::value* nested = error->if_contains("error")) {
     if (nested->is_object()) {
@@ -83,8 +85,10 @@ void read_error_object(const json::object& object, UpstreamFailure& failure) {
 // A short, printable excerpt of a body that is not JSON (an HTML error page says nothing
 // useful, so it is left out).
 std::string excerpt(std::string_view body) {
-  while (!body.empty() && std::isspace(static_cast<unsigned char>(body.front()))) body.remove_prefix(1);
-  while (!body.empty() && std::isspace(static_cast<unsigned char>(body.back()))) body.remove_suffix(1);
+  while (!body.empty() && std::isspace(static_cast<unsigned char>(body.front())))
+    body.remove_prefix(1);
+  while (!body.empty() && std::isspace(static_cast<unsigned char>(body.back())))
+    body.remove_suffix(1);
   if (body.empty() || body.front() == '<') return {};
   constexpr std::size_t kMax = 300;
   if (body.size() <= kMax) return std::string(body);
@@ -99,7 +103,8 @@ bool is_context_overflow(const UpstreamFailure& failure, std::string_view lower_
   // "Request too large for … tokens per min" is a rate limit, not an overflow.
   if (failure.code == "rate_limit_exceeded" || failure.status == 429) return false;
   return contains(lower_message, "context window") || contains(lower_message, "context length") ||
-         contains(lower_message, "maximum context") || contains(lower_message, "prompt is too long") ||
+         contains(lower_message, "maximum context") ||
+         contains(lower_message, "prompt is too long") ||
          contains(lower_message, "input is too long");
 }
 
@@ -118,8 +123,9 @@ ApiError classify(UpstreamFailure failure, const ErrorContext& context) {
   if (failure.message.empty()) {
     failure.message = !failure.code.empty()   ? failure.code
                       : !failure.type.empty() ? failure.type
-                      : failure.status != 0   ? "upstream returned HTTP " + std::to_string(failure.status)
-                                              : "upstream response failed";
+                      : failure.status != 0
+                          ? "upstream returned HTTP " + std::to_string(failure.status)
+                          : "upstream response failed";
   }
 
   if (is_context_overflow(failure, lower_message))
@@ -185,7 +191,8 @@ std::optional<double> read_number(std::string_view text, std::size_t& pos, bool 
     }
   }
   if (!any) return std::nullopt;
-  if (i + 1 < text.size() && text[i] == '.' && std::isdigit(static_cast<unsigned char>(text[i + 1]))) {
+  if (i + 1 < text.size() && text[i] == '.' &&
+      std::isdigit(static_cast<unsigned char>(text[i + 1]))) {
     double scale = 0.1;
     for (++i; i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])); ++i) {
       value += (text[i] - '0') * scale;
@@ -201,14 +208,17 @@ double unit_ms(std::string_view lower_text, std::size_t& pos) {
   std::size_t start = pos;
   while (start < lower_text.size() && lower_text[start] == ' ') ++start;
   std::size_t end = start;
-  while (end < lower_text.size() && std::isalpha(static_cast<unsigned char>(lower_text[end]))) ++end;
+  while (end < lower_text.size() && std::isalpha(static_cast<unsigned char>(lower_text[end])))
+    ++end;
   std::string_view word = lower_text.substr(start, end - start);
   double ms = 0;
   if (word == "ms" || word == "millisecond" || word == "milliseconds") {
     ms = 1;
-  } else if (word == "s" || word == "sec" || word == "secs" || word == "second" || word == "seconds") {
+  } else if (word == "s" || word == "sec" || word == "secs" || word == "second" ||
+             word == "seconds") {
     ms = 1000;
-  } else if (word == "m" || word == "min" || word == "mins" || word == "minute" || word == "minutes") {
+  } else if (word == "m" || word == "min" || word == "mins" || word == "minute" ||
+             word == "minutes") {
     ms = 60'000;
   } else if (word == "h" || word == "hr" || word == "hour" || word == "hours") {
     ms = 3'600'000;
@@ -217,9 +227,7 @@ double unit_ms(std::string_view lower_text, std::size_t& pos) {
   return ms;
 }
 
-std::int64_t to_tokens(double value) {
-  return value > 9e15 ? 0 : static_cast<std::int64_t>(value);
-}
+std::int64_t to_tokens(double value) { return value > 9e15 ? 0 : static_cast<std::int64_t>(value); }
 
 }  // namespace
 
@@ -252,7 +260,8 @@ std::optional<int> parse_retry_after_message(std::string_view message) {
   return static_cast<int>(std::ceil(std::min(total_ms / 1000, 1e9)));
 }
 
-std::string prompt_too_long_message(std::string_view upstream_message, const ErrorContext& context) {
+std::string prompt_too_long_message(std::string_view upstream_message,
+                                    const ErrorContext& context) {
   const std::string text = lower(upstream_message);
   std::int64_t tokens = 0;
   std::int64_t maximum = 0;
@@ -262,7 +271,8 @@ std::string prompt_too_long_message(std::string_view upstream_message, const Err
   std::size_t previous_end = 0;
   for (std::size_t pos = 0; pos < text.size();) {
     if (!std::isdigit(static_cast<unsigned char>(text[pos])) ||
-        (pos > 0 && (std::isalnum(static_cast<unsigned char>(text[pos - 1])) || text[pos - 1] == '.'))) {
+        (pos > 0 &&
+         (std::isalnum(static_cast<unsigned char>(text[pos - 1])) || text[pos - 1] == '.'))) {
       ++pos;
       continue;
     }

@@ -37,7 +37,7 @@ namespace claudegpt {
 // (OpenAI's context-overflow error names no token counts).
 struct ErrorContext {
   std::int64_t estimated_input_tokens = 0;
-  std::int64_t context_window = 0;    // 0 when unknown
+  std::int64_t context_window = 0;  // 0 when unknown
 };
 
 // An upstream HTTP error response. `body` is OpenAI's {"error":{message,type,code}} or the

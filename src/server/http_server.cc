@@ -57,9 +57,10 @@ net::awaitable<void> route(Connection& c, HttpRequest& request) {
   if (method == http::verb::post && path == "/v1/messages") co_return co_await serve_messages(c, request);
   if (method == http::verb::post && path == "/v1/messages/count_tokens")
     co_return co_await serve_count_tokens(c, request);
-  if ((method == http::verb::get || method == http::verb::head) && (path == "/health" || path == "/healthz"))
+  if (method == http::verb::get && (path == "/health" || path == "/healthz"))
     co_return co_await write_json(c, http::status::ok, health(c.context));
-  if ((method == http::verb::get || method == http::verb::head) && (path == "/" || path == "/api/hello"))
+  bool probe = path == "/" || path == "/api/hello" || path == "/health" || path == "/healthz";
+  if ((method == http::verb::head && probe) || (method == http::verb::get && path == "/"))
     co_return co_await write_empty(c, method);
   co_await write_error(c, ApiError::with_status(404, "Not found: " + std::string(request.method_string()) +
                                                          " " + std::string(path)),

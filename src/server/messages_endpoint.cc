@@ -112,14 +112,15 @@ net::awaitable<void> watch_for_close(Connection& c) {
 
 class Relay {
  public:
-  Relay(Connection& c, std::shared_ptr<UpstreamClient::Transfer> transfer, Waker& waker,
-        StreamTranslator& translator, bool streaming, std::string request_id, std::string model)
+  Relay(Connection& c, const TranslatedRequest& request, std::shared_ptr<UpstreamClient::Transfer> transfer,
+        Waker& waker, StreamTranslator& translator, std::string request_id, std::string model)
       : c_(c),
+        request_(request),
         settings_(c.context.settings),
         transfer_(std::move(transfer)),
         waker_(waker),
         translator_(translator),
-        streaming_(streaming),
+        streaming_(request.client_wants_stream),
         request_id_(std::move(request_id)),
         upstream_model_(std::move(model)) {}
 
@@ -185,7 +186,11 @@ class Relay {
 
   void finish_upstream(const std::string& transport_error) {
     if (status_ && status_ != 200) {
+      // Counted only now: OpenAI's context-overflow error names no token counts, and
+      // Claude Code needs them ("prompt is too long: N tokens > M maximum").
       ErrorContext context;
+      if (status_ == 400)
+        context.estimated_input_tokens = static_cast<std::int64_t>(count_request_tokens(request_.body));
       translator_.fail(map_upstream_http_error(status_, error_body_, retry_after_, context), events_);
     } else if (!transport_error.empty()) {
       translator_.fail(ApiError::with_status(502, "Connection to the upstream failed: " + transport_error),
@@ -242,6 +247,7 @@ class Relay {
   }
 
   Connection& c_;
+  const TranslatedRequest& request_;
   const Settings& settings_;
   std::shared_ptr<UpstreamClient::Transfer> transfer_;
   Waker& waker_;
@@ -299,7 +305,7 @@ net::awaitable<void> serve_messages(Connection& c, HttpRequest& request) {
   setup.client_model = model;
   setup.tools = &translated.tools;
   StreamTranslator translator(std::move(setup));
-  Relay relay(c, transfer, *waker, translator, translated.client_wants_stream, request_id, upstream_model);
+  Relay relay(c, translated, transfer, *waker, translator, request_id, upstream_model);
 
   auto outcome = co_await (relay.run() || watch_for_close(c));
   if (outcome.index() == 1) {

@@ -1,0 +1,657 @@
+// The fake Responses API against the recordings it imitates, and against the rules of the
+// real API it enforces. Run: node --test tests/fake_upstream/fake_server.test.mjs
+
+import { test, describe, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { startFakeUpstream } from '../lib/fake_upstream.mjs';
+import { readFixture } from '../lib/paths.mjs';
+
+let fake;
+before(async () => { fake = await startFakeUpstream(); });
+after(async () => { await fake.close(); });
+beforeEach(async () => { await fake.reset(); });
+
+const WRITE_TOOL = {
+  type: 'function', name: 'Write', description: 'Writes a file.',
+  parameters: { type: 'object', properties: { file_path: { type: 'string' },
+                                              content: { type: 'string' } },
+                required: ['file_path', 'content'], additionalProperties: false },
+  strict: false,
+};
+const READ_TOOL = {
+  type: 'function', name: 'Read', description: 'Reads a file.',
+  parameters: { type: 'object', properties: { file_path: { type: 'string' },
+                                              limit: { type: 'integer' } },
+                required: ['file_path'] },
+  strict: false,
+};
+
+// A request shaped like the ones claudegpt sends (store:false, encrypted reasoning).
+function request(text, extra = {}) {
+  return {
+    model: 'gpt-5.5',
+    instructions: 'You are a helpful coding agent.',
+    input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text }] }],
+    tools: [WRITE_TOOL, READ_TOOL],
+    tool_choice: 'auto',
+    parallel_tool_calls: true,
+    reasoning: { effort: 'medium', summary: 'auto' },
+    include: ['reasoning.encrypted_content'],
+    store: false,
+    stream: true,
+    ...extra,
+  };
+}
+
+function post(body, { headers = {}, path = '/v1/responses', raw = false, signal } = {}) {
+  return fetch(`${fake.url}${path}`, {
+    method: 'POST',
+    signal,
+    headers: { authorization: 'Bearer test-key', 'content-type': 'application/json', ...headers },
+    body: raw ? body : JSON.stringify(body),
+  });
+}
+
+// Parses an SSE body insisting on the exact wire framing: `event: T\ndata: JSON\n\n`, the
+// event name equal to data.type, sequence_number 0, 1, 2, …
+function parseStrict(text) {
+  assert.ok(text.endsWith('\n\n'), 'the body ends with a blank line');
+  const blocks = text.slice(0, -2).split('\n\n');
+  return blocks.map((block, i) => {
+    const m = /^event: ([a-z_.]+)\ndata: (\{.*\})$/.exec(block);
+    assert.ok(m, `block ${i} is framed as event/data: ${JSON.stringify(block.slice(0, 200))}`);
+    const data = JSON.parse(m[2]);
+    assert.equal(data.type, m[1], 'event name = data.type');
+    assert.equal(data.sequence_number, i, 'sequence_number counts from 0');
+    return data;
+  });
+}
+
+async function stream(text, extra) {
+  const res = await post(request(text, extra));
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type'), /^text\/event-stream/);
+  assert.match(res.headers.get('x-request-id'), /^req_/);
+  return parseStrict(await res.text());
+}
+
+// Event types with runs of the same delta collapsed ("x+"), to compare event grammar.
+function grammar(events) {
+  const out = [];
+  for (const e of events) {
+    const t = e.type.endsWith('.delta') ? `${e.type}+` : e.type;
+    if (out.at(-1) !== t || !t.endsWith('+')) out.push(t);
+  }
+  return out;
+}
+
+function recordedStreams(file) {
+  const streams = [];
+  for (const line of readFixture('openai-responses', file).split('\n')) {
+    if (!line.trim()) continue;
+    const e = JSON.parse(line);
+    if (e.type === 'response.created') streams.push([]);
+    streams.at(-1).push(e);
+  }
+  return streams;
+}
+
+const sortedKeys = (o) => Object.keys(o).sort();
+
+// The recorded event matching `e` by type (and by item type for item events).
+const recordedLike = (recorded, e) =>
+  recorded.find((r) => r.type === e.type && (!e.item || r.item?.type === e.item.type));
+
+// Checks the invariants every stream of the fake keeps: opening events, item ids, deltas
+// adding up to the done values, the terminal response listing the finished items, usage.
+function checkStreamInvariants(events) {
+  assert.equal(events[0].type, 'response.created');
+  assert.equal(events[1].type, 'response.in_progress');
+  const terminal = events.at(-1);
+  assert.match(terminal.type, /^response\.(completed|incomplete|failed)$/);
+  const done = events.filter((e) => e.type === 'response.output_item.done').map((e) => e.item);
+  assert.deepEqual(terminal.response.output, done);
+  for (const item of done) {
+    const prefix = { message: 'msg_', function_call: 'fc_', reasoning: 'rs_' }[item.type];
+    assert.match(item.id, new RegExp(`^${prefix}[0-9a-f]{50}$`));
+    if (item.type === 'function_call') {
+      assert.match(item.call_id, /^call_[A-Za-z0-9]{24}$/);
+      const deltas = events.filter((e) => e.type === 'response.function_call_arguments.delta' &&
+                                          e.item_id === item.id).map((e) => e.delta).join('');
+      assert.equal(deltas, item.arguments);
+      JSON.parse(item.arguments);
+    }
+    if (item.type === 'message' && item.content[0].type === 'output_text') {
+      const deltas = events.filter((e) => e.type === 'response.output_text.delta' &&
+                                          e.item_id === item.id).map((e) => e.delta).join('');
+      assert.equal(deltas, item.content[0].text);
+    }
+  }
+  for (const e of events.filter((x) => x.type.endsWith('.delta'))) {
+    assert.equal(typeof e.obfuscation, 'string', `${e.type} carries obfuscation`);
+  }
+  if (terminal.type !== 'response.failed') {
+    const u = terminal.response.usage;
+    assert.deepEqual(sortedKeys(u), ['input_tokens', 'input_tokens_details', 'output_tokens',
+                                     'output_tokens_details', 'total_tokens']);
+    assert.deepEqual(sortedKeys(u.input_tokens_details), ['cached_tokens']);
+    assert.deepEqual(sortedKeys(u.output_tokens_details), ['reasoning_tokens']);
+    assert.equal(u.total_tokens, u.input_tokens + u.output_tokens);
+    assert.ok(u.input_tokens > 0);
+  }
+  return terminal;
+}
+
+describe('streams look like the recordings', () => {
+  const recordedReasoning = recordedStreams('openai-reasoning-encrypted-content.1.chunks.txt');
+
+  test('a text answer has the grammar and field sets of the recorded text stream', async () => {
+    const events = await stream('[[scenario:text]] hi');
+    checkStreamInvariants(events);
+    const recorded = recordedReasoning[3];
+    assert.deepEqual(grammar(events), grammar(recorded));
+    for (const [i, e] of events.entries()) {
+      const r = recordedLike(recorded, e);
+      assert.deepEqual(sortedKeys(e), sortedKeys(r), `keys of ${e.type} (#${i})`);
+      if (e.item) assert.deepEqual(sortedKeys(e.item), sortedKeys(r.item), `item keys of ${e.type}`);
+      if (e.response) {
+        assert.deepEqual(sortedKeys(e.response), sortedKeys(r.response), 'response keys');
+      }
+    }
+  });
+
+  test('reasoning then a tool call has the grammar and fields of the recorded stream', async () => {
+    const events = await stream('[[scenario:reasoning_tool name=Write]]');
+    checkStreamInvariants(events);
+    const recorded = recordedReasoning[0];
+    assert.deepEqual(grammar(events), grammar(recorded));
+    for (const e of events) {
+      const r = recordedLike(recorded, e);
+      assert.deepEqual(sortedKeys(e), sortedKeys(r), `keys of ${e.type}`);
+      if (e.item) assert.deepEqual(sortedKeys(e.item), sortedKeys(r.item), `item keys of ${e.type}`);
+    }
+    const reasoning = events.at(-1).response.output[0];
+    assert.match(reasoning.encrypted_content, /^gAAAAA[A-Za-z0-9_-]+$/);
+    assert.equal(reasoning.summary.length, 1);
+    assert.ok(events.at(-1).response.usage.output_tokens_details.reasoning_tokens > 0);
+  });
+
+  test('an error before output is framed like openai-error.1', async () => {
+    const events = await stream('[[scenario:error_before_output]]');
+    const recorded = recordedStreams('openai-error.1.chunks.txt')[0];
+    assert.deepEqual(events.map((e) => e.type), recorded.map((e) => e.type));
+    assert.deepEqual(sortedKeys(events[2]), sortedKeys(recorded[2]));
+    assert.deepEqual(sortedKeys(events[2].error), sortedKeys(recorded[2].error));
+    assert.deepEqual(events[3].response.error, recorded[3].response.error);
+  });
+
+  test('reasoning items follow the request: no summary unless asked, no encrypted content ' +
+       'unless included, nothing with effort none', async () => {
+    let events = await stream('[[scenario:reasoning]]',
+                              { reasoning: { effort: 'low' }, include: [] });
+    let item = events.at(-1).response.output[0];
+    assert.equal(item.type, 'reasoning');
+    assert.deepEqual(item.summary, []);
+    assert.equal('encrypted_content' in item, false);
+    assert.equal(events.some((e) => e.type.startsWith('response.reasoning_summary')), false);
+    events = await stream('[[scenario:reasoning]]', { reasoning: { effort: 'none' } });
+    assert.deepEqual(events.at(-1).response.output.map((i) => i.type), ['message']);
+    item = (await stream('[[scenario:reasoning parts=2]]')).at(-1).response.output[0];
+    assert.equal(item.summary.length, 2);
+  });
+
+  for (const scenario of ['text', 'tool_call', 'tool_parallel', 'reasoning', 'reasoning_tool',
+                          'refusal', 'incomplete', 'failed_midstream', 'commentary_tool', 'echo',
+                          'write', 'read', 'bash']) {
+    test(`scenario ${scenario} keeps the stream invariants`, async () => {
+      checkStreamInvariants(await stream(`[[scenario:${scenario}]]`));
+    });
+  }
+
+  test('tool_parallel makes two calls with distinct call ids in one response', async () => {
+    const events = await stream('[[scenario:tool_parallel names=Read,Write]]');
+    const calls = events.at(-1).response.output;
+    assert.deepEqual(calls.map((c) => c.name), ['Read', 'Write']);
+    assert.notEqual(calls[0].call_id, calls[1].call_id);
+    assert.deepEqual(events.filter((e) => e.type === 'response.output_item.added')
+      .map((e) => e.output_index), [0, 1]);
+  });
+
+  test('incomplete closes the message as incomplete and ends with response.incomplete', async () => {
+    const events = await stream('[[scenario:incomplete]]');
+    const terminal = events.at(-1);
+    assert.equal(terminal.type, 'response.incomplete');
+    assert.deepEqual(terminal.response.incomplete_details, { reason: 'max_output_tokens' });
+    assert.equal(terminal.response.output[0].status, 'incomplete');
+  });
+
+  test('refusal streams refusal deltas into a refusal content part', async () => {
+    const events = await stream('[[scenario:refusal text="No can do."]]');
+    assert.equal(events.filter((e) => e.type === 'response.refusal.delta')
+      .map((e) => e.delta).join(''), 'No can do.');
+    assert.deepEqual(events.at(-1).response.output[0].content,
+                     [{ type: 'refusal', refusal: 'No can do.' }]);
+  });
+
+  test('failed_midstream ends with response.failed server_error after some text', async () => {
+    const events = await stream('[[scenario:failed_midstream]]');
+    assert.ok(events.some((e) => e.type === 'response.output_text.delta'));
+    assert.equal(events.at(-1).type, 'response.failed');
+    assert.equal(events.at(-1).response.error.code, 'server_error');
+    assert.equal(events.some((e) => e.type === 'response.output_item.done'), false);
+  });
+
+  test('commentary_tool sends a phase:"commentary" message before the call', async () => {
+    const events = await stream('[[scenario:commentary_tool name=Read]]');
+    const [message, call] = events.at(-1).response.output;
+    assert.equal(message.phase, 'commentary');
+    assert.equal(call.name, 'Read');
+  });
+
+  test('replay sends a recording verbatim with the wire framing', async () => {
+    const file = 'openai-web-search-tool.1.chunks.txt';
+    const res = await post(request(`[[scenario:replay:${file}]]`));
+    const text = await res.text();
+    const expected = readFixture('openai-responses', file).split('\n').filter((l) => l.trim())
+      .map((l) => `event: ${JSON.parse(l).type}\ndata: ${l}\n\n`).join('');
+    assert.equal(text, expected);
+  });
+
+  test('replay picks one stream of a multi-stream recording', async () => {
+    const res = await post(request('[[scenario:replay file=openai-reasoning-encrypted-content.1 ' +
+                                   'stream=3]]'));
+    const lines = (await res.text()).split('\n').filter((l) => l.startsWith('data: '));
+    assert.equal(lines.length, recordedStreams('openai-reasoning-encrypted-content.1.chunks.txt')[3]
+      .length);
+    assert.match(lines.at(-1), /The final result is/);
+  });
+
+  test('chunk_bytes splits the stream into small writes without changing it', async () => {
+    const events = await stream('[[scenario:text chunk_bytes=7 text="small pieces"]]');
+    assert.equal(events.at(-1).response.output[0].content[0].text, 'small pieces');
+  });
+
+  test('a non-streaming request gets the completed response object', async () => {
+    const res = await post(request('[[scenario:tool_call name=Write]]', { stream: false }));
+    assert.equal(res.status, 200);
+    const body = await res.json();
+    assert.equal(body.object, 'response');
+    assert.equal(body.status, 'completed');
+    assert.equal(body.output[0].type, 'function_call');
+    assert.equal(body.output[0].name, 'Write');
+  });
+
+  test('a repeated prefix with the same prompt_cache_key reports cached tokens', async () => {
+    const long = 'lorem ipsum '.repeat(2000);
+    const body = request(`[[scenario:text]] ${long}`, { prompt_cache_key: 'session-1' });
+    const first = (await stream(body.input[0].content[0].text, { prompt_cache_key: 'session-1' }));
+    const second = (await stream(body.input[0].content[0].text, { prompt_cache_key: 'session-1' }));
+    assert.equal(first.at(-1).response.usage.input_tokens_details.cached_tokens, 0);
+    const cached = second.at(-1).response.usage.input_tokens_details.cached_tokens;
+    assert.ok(cached >= 1024 && cached % 128 === 0, `cached ${cached}`);
+  });
+
+  test('usage figures can be set by the scenario', async () => {
+    const events = await stream('[[scenario:text input_tokens=1000 cached_tokens=200 ' +
+                                'output_tokens=50]]');
+    assert.deepEqual(events.at(-1).response.usage, {
+      input_tokens: 1000, input_tokens_details: { cached_tokens: 200 }, output_tokens: 50,
+      output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 1050 });
+  });
+});
+
+describe('requests are checked like the real API checks them', () => {
+  async function rejected(body, status = 400, options = {}) {
+    const res = await post(body, options);
+    const json = await res.json();
+    assert.equal(res.status, status, JSON.stringify(json));
+    assert.deepEqual(sortedKeys(json), ['error']);
+    assert.deepEqual(sortedKeys(json.error), ['code', 'message', 'param', 'type']);
+    return json.error;
+  }
+  const tools = (...list) => ({ tools: list });
+
+  test('a request without a bearer token is refused with 401', async () => {
+    const res = await post(request('hi'), { headers: { authorization: '' } });
+    assert.equal(res.status, 401);
+    assert.match((await res.json()).error.message, /didn't provide an API key/);
+  });
+
+  test('unknown top-level parameters are refused by name', async () => {
+    for (const key of ['foo', 'max_tokens', 'stop', 'system', 'messages', 'thinking']) {
+      const e = await rejected(request('hi', { [key]: 1 }));
+      assert.equal(e.message, `Unknown parameter: '${key}'.`);
+      assert.equal(e.param, key);
+      assert.equal(e.code, 'unknown_parameter');
+    }
+  });
+
+  test('temperature and top_p are refused on reasoning models but not on others', async () => {
+    for (const model of ['gpt-5.5', 'gpt-5.4-mini', 'o3']) {
+      const e = await rejected(request('hi', { model, temperature: 0.5, reasoning: undefined }));
+      assert.equal(e.code, 'unsupported_parameter');
+      assert.equal((await rejected(request('hi', { model, top_p: 0.9 }))).param, 'top_p');
+    }
+    const res = await post(request('hi', { model: 'gpt-4.1', temperature: 0.5, reasoning: undefined,
+                                           include: undefined }));
+    assert.equal(res.status, 200);
+    await res.text();
+  });
+
+  test('reasoning settings are refused on a non-reasoning model', async () => {
+    const e = await rejected(request('hi', { model: 'gpt-4.1' }));
+    assert.equal(e.param, 'reasoning.effort');
+  });
+
+  test('max_output_tokens below 16 is refused', async () => {
+    const e = await rejected(request('hi', { max_output_tokens: 15 }));
+    assert.equal(e.code, 'integer_below_min_value');
+    const res = await post(request('hi', { max_output_tokens: 16 }));
+    assert.equal(res.status, 200);
+    await res.text();
+  });
+
+  test('function names must match ^[a-zA-Z0-9_-]{1,64}$', async () => {
+    let e = await rejected(request('hi', tools({ ...WRITE_TOOL, name: 'mcp__srv__do.thing' })));
+    assert.equal(e.param, 'tools[0].name');
+    e = await rejected(request('hi', tools({ ...WRITE_TOOL, name: 'x'.repeat(65) })));
+    assert.equal(e.code, 'string_above_max_length');
+  });
+
+  test('Anthropic-shaped tools are refused', async () => {
+    let e = await rejected(request('hi', tools({ name: 'Write', input_schema: {} })));
+    assert.equal(e.param, 'tools[0].type');
+    e = await rejected(request('hi', tools({ ...WRITE_TOOL, input_schema: {} })));
+    assert.equal(e.message, "Unknown parameter: 'tools[0].input_schema'.");
+    e = await rejected(request('hi', tools({ ...WRITE_TOOL, cache_control: { type: 'ephemeral' } })));
+    assert.equal(e.param, 'tools[0].cache_control');
+  });
+
+  test('strict:true needs every property required and additionalProperties false', async () => {
+    const e = await rejected(request('hi', tools({ ...READ_TOOL, strict: true })));
+    assert.equal(e.code, 'invalid_function_parameters');
+    const ok = await post(request('hi', tools({ ...WRITE_TOOL, strict: true })));
+    assert.equal(ok.status, 200);
+    await ok.text();
+  });
+
+  test('tool outputs and calls must pair up by call_id', async () => {
+    const user = { role: 'user', content: 'hi' };
+    const call = { type: 'function_call', call_id: 'call_1', name: 'Write', arguments: '{}' };
+    const output = { type: 'function_call_output', call_id: 'call_1', output: 'ok' };
+    let e = await rejected(request('hi', { input: [user, output] }));
+    assert.equal(e.message, 'No tool call found for function call output with call_id call_1.');
+    e = await rejected(request('hi', { input: [user, call] }));
+    assert.equal(e.message, 'No tool output found for function call call_1.');
+    e = await rejected(request('hi', { input: [user, call,
+      { ...output, call_id: 'call_2' }] }));
+    assert.match(e.message, /call_2/);
+    const res = await post(request('hi', { input: [user, call, output] }));
+    assert.equal(res.status, 200);
+    await res.text();
+  });
+
+  test('function_call arguments must be a JSON string, not an object', async () => {
+    const e = await rejected(request('hi', { input: [
+      { type: 'function_call', call_id: 'c', name: 'Write', arguments: {} },
+      { type: 'function_call_output', call_id: 'c', output: 'ok' }] }));
+    assert.equal(e.code, 'invalid_type');
+    assert.equal(e.param, 'input[0].arguments');
+  });
+
+  test('item ids with store:false are not found (404)', async () => {
+    const e = await rejected(request('hi', { input: [
+      { type: 'reasoning', id: 'rs_123', summary: [], encrypted_content: 'gAAAAABabc' },
+      { role: 'user', content: 'hi' }] }), 404);
+    assert.match(e.message, /^Item with id 'rs_123' not found\. Items are not persisted/);
+  });
+
+  test('ids the fake returned with store:true can be referred to later', async () => {
+    const res = await post(request('[[scenario:reasoning_tool name=Write]]',
+                                   { store: true, stream: false }));
+    const first = await res.json();
+    const [reasoning, call] = first.output;
+    const next = await post(request('go on', { store: true, input: [
+      { role: 'user', content: 'hi' }, reasoning, call,
+      { type: 'function_call_output', call_id: call.call_id, output: 'ok' }] }));
+    assert.equal(next.status, 200, await next.clone().text());
+    await next.text();
+    await rejected(request('hi', { store: true, input: [{ ...reasoning, id: 'rs_unknown' }] }),
+                   404);
+  });
+
+  test('reasoning items need encrypted content that decrypts, and a summary', async () => {
+    const user = { role: 'user', content: 'hi' };
+    let e = await rejected(request('hi', { input: [user, { type: 'reasoning', summary: [] }] }));
+    assert.equal(e.param, 'input[1].encrypted_content');
+    e = await rejected(request('hi', { input: [user, { type: 'reasoning', summary: [],
+      encrypted_content: 'EqQBCkgIARABGAIiQL2gAnthropicSignature' }] }));
+    assert.equal(e.code, 'invalid_encrypted_content');
+    e = await rejected(request('hi', { input: [user, { type: 'reasoning',
+      encrypted_content: 'gAAAAABxyz' }] }));
+    assert.equal(e.param, 'input[1].summary');
+  });
+
+  test('unknown item types and content part types are refused', async () => {
+    let e = await rejected(request('hi', { input: [{ type: 'tool_result', content: 'x' }] }));
+    assert.equal(e.param, 'input[0].type');
+    e = await rejected(request('hi', { input: [{ role: 'user',
+      content: [{ type: 'text', text: 'x' }] }] }));
+    assert.equal(e.param, 'input[0].content[0].type');
+    e = await rejected(request('hi', { input: [{ role: 'user', content: 'hi' }, { role: 'assistant',
+      content: [{ type: 'input_text', text: 'x' }] }] }));
+    assert.equal(e.message, "Invalid value: 'input_text'. Supported values are: 'output_text' " +
+                            "and 'refusal'.");
+    e = await rejected(request('hi', { input: [{ role: 'tool', content: 'x' }] }));
+    assert.equal(e.param, 'input[0].role');
+    e = await rejected(request('hi', { input: [{ role: 'user', content: [
+      { type: 'input_text', text: 'x', cache_control: { type: 'ephemeral' } }] }] }));
+    assert.equal(e.param, 'input[0].content[0].cache_control');
+    e = await rejected(request('hi', { input: [{ role: 'user', content: [
+      { type: 'input_image', image_url: 'data:image/png;base64,%%%' }] }] }));
+    assert.equal(e.param, 'input[0].content[0].image_url');
+  });
+
+  test('tool_choice must name a function that exists', async () => {
+    const e = await rejected(request('hi', { tool_choice: { type: 'function', name: 'Nope' } }));
+    assert.equal(e.param, 'tool_choice');
+  });
+
+  test('invalid JSON is refused and a wrong path is a 404', async () => {
+    let e = await rejected('{"model":', 400, { raw: true });
+    assert.match(e.message, /could not parse the JSON body/);
+    e = await rejected(request('hi'), 404, { path: '/v1/chat/completion' });
+    assert.equal(e.message, 'Invalid URL (POST /v1/chat/completion)');
+  });
+
+  test('a full Claude-Code-like tool round trip is accepted', async () => {
+    const first = await post(request('[[scenario:reasoning_tool name=Write]]', { stream: false }));
+    const { output } = await first.json();
+    const [reasoning, call] = output;
+    const { id: _r, ...reasoningItem } = reasoning;
+    const { id: _c, status: _s, ...callItem } = call;
+    const res = await post(request('ignored', { prompt_cache_key: 'abc', input: [
+      { type: 'message', role: 'developer', content: 'environment details' },
+      { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'write it' }] },
+      { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Sure.' }] },
+      reasoningItem, callItem,
+      { type: 'function_call_output', call_id: call.call_id, output: [
+        { type: 'input_text', text: 'File created' },
+        { type: 'input_image', image_url: 'data:image/png;base64,iVBORw0KGgo=' }] }] }));
+    assert.equal(res.status, 200, await res.clone().text());
+    const events = parseStrict(await res.text());
+    // After a tool output the brain answers "done".
+    assert.equal(events.at(-1).response.output[0].content[0].text, 'done');
+  });
+
+  test('rejected requests are recorded with their error', async () => {
+    await rejected(request('hi', { foo: 1 }));
+    const last = await fake.lastRequest();
+    assert.equal(last.status, 400);
+    assert.equal(last.error.code, 'unknown_parameter');
+    assert.equal(last.body.foo, 1);
+  });
+});
+
+describe('choosing what to answer', () => {
+  const lastRecord = () => fake.lastRequest();
+
+  test('a marker in the last user message picks the scenario and its arguments', async () => {
+    const events = await stream('please [[scenario:write path=/tmp/x.txt content="two words"]]');
+    const call = events.at(-1).response.output[0];
+    assert.equal(call.name, 'Write');
+    assert.deepEqual(JSON.parse(call.arguments), { file_path: '/tmp/x.txt', content: 'two words' });
+    assert.deepEqual((await lastRecord()).scenario,
+                     { name: 'write', args: { path: '/tmp/x.txt', content: 'two words' },
+                       source: 'marker' });
+  });
+
+  test('a marker followed by a tool output is not acted on again: the brain says done',
+       async () => {
+    const res = await post(request('x', { input: [
+      { role: 'user', content: '[[scenario:write path=/tmp/x.txt]]' },
+      { type: 'function_call', call_id: 'call_9', name: 'Write', arguments: '{}' },
+      { type: 'function_call_output', call_id: 'call_9', output: 'ok' }] }));
+    const events = parseStrict(await res.text());
+    assert.equal(events.at(-1).response.output[0].content[0].text, 'done');
+    assert.equal((await lastRecord()).scenario.source, 'brain');
+  });
+
+  test('a marker only in an earlier user message is ignored', async () => {
+    await stream('x', { input: [
+      { role: 'user', content: '[[scenario:refusal]]' },
+      { role: 'assistant', content: [{ type: 'output_text', text: 'ok' }] },
+      { role: 'user', content: 'and now?' }] });
+    assert.equal((await lastRecord()).scenario.name, 'text');
+  });
+
+  test('a queued script entry wins over the marker, once', async () => {
+    await fake.script('text text="scripted"');
+    let events = await stream('[[scenario:refusal]]');
+    assert.equal(events.at(-1).response.output[0].content[0].text, 'scripted');
+    events = await stream('[[scenario:refusal]]');
+    assert.equal(events.at(-1).response.output[0].content[0].type, 'refusal');
+  });
+
+  test('script entries may be objects and unknown names are refused', async () => {
+    await fake.script({ name: 'text', args: { text: 'object form' } });
+    const events = await stream('hi');
+    assert.equal(events.at(-1).response.output[0].content[0].text, 'object form');
+    await assert.rejects(fake.script('no_such_scenario'), /unknown scenario/);
+  });
+
+  test('the brain writes a file when asked, ignoring system reminders', async () => {
+    let events = await stream('<system-reminder>read CLAUDE.md</system-reminder>\n' +
+                              'Write the file /tmp/out.txt containing "hi there"');
+    const call = events.at(-1).response.output[0];
+    assert.equal(call.name, 'Write');
+    assert.deepEqual(JSON.parse(call.arguments), { file_path: '/tmp/out.txt', content: 'hi there' });
+    events = await stream('<system-reminder>write /x/y.md</system-reminder>say hi');
+    assert.equal(events.at(-1).response.output[0].type, 'message');
+  });
+
+  test('tool scenarios use the request\'s own function name for a client tool name', async () => {
+    const renamed = { ...WRITE_TOOL, name: 'mcp__files__Write' };
+    const events = await stream('[[scenario:write path=/a]]', { tools: [renamed] });
+    assert.equal(events.at(-1).response.output[0].name, 'mcp__files__Write');
+  });
+
+  test('tool arguments are made from the schema when not given, and coerced to it', async () => {
+    let events = await stream('[[scenario:tool_call name=Read]]');
+    assert.deepEqual(JSON.parse(events.at(-1).response.output[0].arguments),
+                     { file_path: '/tmp/fake-upstream-1.txt' });
+    events = await stream('[[scenario:tool_call name=Read file_path=/x limit=5]]');
+    assert.deepEqual(JSON.parse(events.at(-1).response.output[0].arguments),
+                     { file_path: '/x', limit: 5 });
+    events = await stream('[[scenario:tool_call name=Read args=\'{"file_path":"/j"}\']]');
+    assert.deepEqual(JSON.parse(events.at(-1).response.output[0].arguments), { file_path: '/j' });
+  });
+});
+
+describe('faults and timing', () => {
+  test('rate_limit is a 429 with retry-after and OpenAI\'s "try again in" message', async () => {
+    const res = await post(request('[[scenario:rate_limit]]'));
+    assert.equal(res.status, 429);
+    assert.equal(res.headers.get('retry-after'), '7');
+    const { error } = await res.json();
+    assert.equal(error.code, 'rate_limit_exceeded');
+    assert.match(error.message, /Please try again in 6\.5s\./);
+  });
+
+  test('context_overflow is a 400 context_length_exceeded', async () => {
+    const res = await post(request('[[scenario:context_overflow]]'));
+    assert.equal(res.status, 400);
+    const { error } = await res.json();
+    assert.equal(error.code, 'context_length_exceeded');
+    assert.equal(error.param, 'input');
+  });
+
+  test('http_500 and http_error give those statuses', async () => {
+    let res = await post(request('[[scenario:http_500]]'));
+    assert.equal(res.status, 500);
+    assert.equal((await res.json()).error.type, 'server_error');
+    res = await post(request('[[scenario:http_error status=503 retry_after=2]]'));
+    assert.equal(res.status, 503);
+    assert.equal(res.headers.get('retry-after'), '2');
+    await res.text();
+  });
+
+  test('cut drops the connection after some text, with no terminal event', async () => {
+    const res = await post(request('[[scenario:cut]]'));
+    let text = '';
+    const decoder = new TextDecoder();
+    await assert.rejects(async () => {
+      for await (const chunk of res.body) text += decoder.decode(chunk);
+    });
+    assert.match(text, /response\.output_text\.delta/);
+    assert.doesNotMatch(text, /response\.(completed|failed|incomplete)/);
+    const record = await fake.lastRequest();
+    assert.equal(record.server_closed, true);
+  });
+
+  test('slow spaces its deltas by gap_ms', async () => {
+    const res = await post(request('[[scenario:slow gap_ms=120 deltas=3]]'));
+    const times = [];
+    const decoder = new TextDecoder();
+    for await (const chunk of res.body) {
+      if (decoder.decode(chunk).includes('output_text.delta')) times.push(performance.now());
+    }
+    assert.equal(times.length, 3);
+    assert.ok(times[2] - times[0] >= 200, `deltas spread over ${times[2] - times[0]} ms`);
+  });
+
+  test('stall sends headers then nothing; a client abort is recorded within 100 ms',
+       async () => {
+    const controller = new AbortController();
+    const res = await post(request('[[scenario:stall after=created]]'),
+                           { headers: {}, signal: controller.signal });
+    assert.equal(res.status, 200);
+    const reader = res.body.getReader();
+    const first = await reader.read();
+    assert.match(new TextDecoder().decode(first.value), /response\.created/);
+    const nothing = await Promise.race([reader.read().then(() => 'data'),
+                                        sleep(300).then(() => 'silence')]);
+    assert.equal(nothing, 'silence');
+    const abortedAt = performance.timeOrigin + performance.now();
+    controller.abort();
+    await sleep(150);
+    const record = await fake.lastRequest();
+    assert.equal(record.aborted, true);
+    assert.ok(record.closed_at - abortedAt < 100, `closed ${record.closed_at - abortedAt} ms later`);
+  });
+
+  test('the CLI prints its address and stops on SIGTERM', async () => {
+    const spawned = await startFakeUpstream({ spawn: true });
+    try {
+      const res = await fetch(`${spawned.baseURL}/responses`, {
+        method: 'POST', headers: { authorization: 'Bearer k' },
+        body: JSON.stringify(request('[[scenario:text text=cli]]', { stream: false })) });
+      assert.equal((await res.json()).output[0].content[0].text, 'cli');
+      assert.equal((await spawned.requests()).length, 1);
+    } finally {
+      await spawned.close();
+    }
+  });
+});

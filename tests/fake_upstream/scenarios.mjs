@@ -1,0 +1,456 @@
+// What the fake upstream answers: named scenarios, the `[[scenario:NAME k=v …]]` marker
+// syntax, and the small default "brain" that lets a real agent loop (Claude Code) finish.
+//
+// A scenario is `async (ctx) => void`. ctx gives it:
+//   ctx.request          the parsed request body
+//   ctx.args             the scenario's arguments (strings, from the marker or /_script)
+//   ctx.open()           starts the 200 response (SSE, or JSON when not streaming) and
+//                        returns a ResponseStream (response_stream.mjs) to emit items with
+//   ctx.finish()         ends the response normally
+//   ctx.reply(status, headers, body)   a plain HTTP (error) response instead
+//   ctx.destroy()        drops the TCP connection (after flushing what was written)
+//   ctx.hang()           never answers further; resolves when the client goes away
+//   ctx.pause(ms)        flushes, then waits
+//   ctx.raw(text)        writes bytes verbatim (replays)
+//   ctx.fixture(name)    lines of a recorded *.chunks.txt
+
+import { splitText, newCallId } from './response_stream.mjs';
+
+// ---------------------------------------------------------------------------------------
+// Marker and argument syntax:  NAME key=value key="quoted value with \"escapes\" and \n"
+
+export function parseScenarioSpec(spec) {
+  const text = spec.trim();
+  const nameMatch = /^\S+/.exec(text);
+  if (!nameMatch) return null;
+  const args = {};
+  const re = /([A-Za-z_][\w-]*)=(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|(\S*))/g;
+  const rest = text.slice(nameMatch[0].length);
+  let m;
+  while ((m = re.exec(rest)) !== null) {
+    const quoted = m[2] ?? m[3];
+    args[m[1]] = quoted !== undefined ? unescape(quoted) : m[4];
+  }
+  let name = nameMatch[0];
+  // `replay:<file>` is shorthand for `replay file=<file>`.
+  const colon = name.indexOf(':');
+  if (colon > 0) {
+    args.file ??= name.slice(colon + 1);
+    name = name.slice(0, colon);
+  }
+  return { name, args };
+}
+
+function unescape(s) {
+  return s.replace(/\\(.)/g, (_, c) => ({ n: '\n', t: '\t', r: '\r' }[c] ?? c));
+}
+
+const MARKER = /\[\[scenario:([^\]]*)\]\]/;
+
+// ---------------------------------------------------------------------------------------
+// Reading the request
+
+// The input as a list of items (a plain string input is one user message).
+export function inputItems(request) {
+  if (typeof request.input === 'string') return [{ role: 'user', content: request.input }];
+  return Array.isArray(request.input) ? request.input : [];
+}
+
+const isUserMessage = (item) =>
+  (item.type === undefined || item.type === 'message') && item.role === 'user';
+
+export function messageText(item) {
+  if (typeof item.content === 'string') return item.content;
+  if (!Array.isArray(item.content)) return '';
+  return item.content.filter((p) => typeof p?.text === 'string').map((p) => p.text).join('\n');
+}
+
+// The text of the last user message, and whether it is the newest turn (no tool output
+// after it: a tool loop started by a marked prompt must not repeat the marked action).
+export function lastUserTurn(request) {
+  const items = inputItems(request);
+  let lastUser = -1;
+  let lastOutput = -1;
+  items.forEach((item, i) => {
+    if (isUserMessage(item)) lastUser = i;
+    if (item.type === 'function_call_output') lastOutput = i;
+  });
+  return {
+    text: lastUser >= 0 ? messageText(items[lastUser]) : '',
+    isNewest: lastUser > lastOutput,
+    afterToolOutput: items.at(-1)?.type === 'function_call_output',
+  };
+}
+
+// Which scenario answers this request, given a queued /_script entry (or null).
+export function chooseScenario(request, scripted) {
+  if (scripted) return { ...scripted, source: 'script' };
+  const turn = lastUserTurn(request);
+  const marker = turn.isNewest ? MARKER.exec(turn.text) : null;
+  if (marker) {
+    const parsed = parseScenarioSpec(marker[1]);
+    if (parsed) return { ...parsed, source: 'marker' };
+  }
+  return { ...brain(request, turn), source: 'brain' };
+}
+
+// The default behaviour for unmarked requests: just enough for an agent loop to make
+// progress and stop. Claude Code's <system-reminder> blocks are ignored, and a tool is only
+// called when the request offers it (side requests such as /compact's offer none).
+function brain(request, turn) {
+  if (turn.afterToolOutput) return { name: 'text', args: { text: 'done' } };
+  const text = turn.text.replace(/<system-reminder>[\s\S]*?<\/system-reminder>/g, ' ');
+  const path = /(?:^|[\s"'`(])((?:~|\.{0,2})?\/[\w.\-/]+|[\w-]+\.[A-Za-z0-9]{1,8})(?=$|[\s"'`),;:!?]|\.(?:\s|$))/
+    .exec(text)?.[1];
+  const offers = (name) => functionTools(request).some((t) => t.name === name);
+  if (path && /\b(write|create|save)\b/i.test(text) && offers('Write')) {
+    const content = /\b(?:containing|content|with the text|saying|with)\s+["'`]([^"'`]*)["'`]/i
+      .exec(text)?.[1] ?? 'hello';
+    return { name: 'write', args: { path, content } };
+  }
+  if (path && /\b(read|show|cat|open)\b/i.test(text) && offers('Read')) {
+    return { name: 'read', args: { path } };
+  }
+  return { name: 'text', args: {} };
+}
+
+// ---------------------------------------------------------------------------------------
+// Tools: the request's function names, and arguments that fit their schemas
+
+function functionTools(request) {
+  return (request.tools ?? []).filter((t) => t?.type === 'function');
+}
+
+// The request's function tool for a client-side name (e.g. "Write"): exact, then
+// case-insensitive, then a shortened/prefixed form containing it; else the name itself.
+export function resolveTool(request, clientName) {
+  const tools = functionTools(request);
+  if (!clientName) return tools[0] ?? { name: 'Write' };
+  const lower = clientName.toLowerCase();
+  return tools.find((t) => t.name === clientName) ??
+         tools.find((t) => t.name.toLowerCase() === lower) ??
+         tools.find((t) => t.name.toLowerCase().includes(lower)) ??
+         { name: clientName };
+}
+
+// Values for a tool's properties. Explicit `given` values win (coerced to the schema's
+// type); required properties without one get a plausible example.
+export function toolArguments(tool, given = {}, n = 1) {
+  const props = tool.parameters?.properties ?? {};
+  const required = tool.parameters?.required ?? [];
+  const out = {};
+  for (const [key, value] of Object.entries(given)) out[key] = coerce(value, props[key]);
+  for (const key of required) {
+    if (!(key in out)) out[key] = example(key, props[key] ?? {}, n);
+  }
+  return out;
+}
+
+function coerce(value, schema) {
+  if (typeof value !== 'string' || !schema) return value;
+  const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
+  if (type === 'number' || type === 'integer') return Number(value);
+  if (type === 'boolean') return value === 'true';
+  if (type === 'array' || type === 'object') {
+    try { return JSON.parse(value); } catch { return value; }
+  }
+  return value;
+}
+
+function example(key, schema, n) {
+  if (Array.isArray(schema.enum) && schema.enum.length > 0) return schema.enum[0];
+  const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
+  switch (type) {
+    case 'number': case 'integer': return n;
+    case 'boolean': return false;
+    case 'array': return [];
+    case 'object': return {};
+    default: break;
+  }
+  if (/path|file/i.test(key)) return `/tmp/fake-upstream-${n}.txt`;
+  if (/command/i.test(key)) return `echo fake-upstream-${n}`;
+  if (/pattern|glob/i.test(key)) return '*';
+  if (/content|text/i.test(key)) return 'hello from the fake upstream';
+  if (/url/i.test(key)) return 'https://example.com/';
+  return `example-${n}`;
+}
+
+// Argument keys that configure a scenario rather than being tool arguments.
+const CONTROL_KEYS = new Set([
+  'name', 'args', 'text', 'deltas', 'gap_ms', 'ttfb_ms', 'chunk_bytes', 'phase', 'preface',
+  'input_tokens', 'cached_tokens', 'output_tokens', 'reasoning_tokens', 'summary', 'parts',
+  'call_id',
+]);
+
+// The function call a tool scenario makes: {name, arguments JSON pieces}.
+function plannedCall(ctx, { clientName, given, n = 1 }) {
+  const tool = resolveTool(ctx.request, clientName);
+  let args;
+  if (ctx.args.args !== undefined) {
+    args = JSON.parse(ctx.args.args);
+  } else {
+    const explicit = given ?? Object.fromEntries(
+      Object.entries(ctx.args).filter(([k]) => !CONTROL_KEYS.has(k)));
+    args = toolArguments(tool, explicit, n);
+  }
+  const json = JSON.stringify(args);
+  return { name: tool.name, pieces: splitText(json, Math.max(2, Math.ceil(json.length / 12))) };
+}
+
+// ---------------------------------------------------------------------------------------
+// The scenarios
+
+const int = (v, fallback) => (v === undefined || v === '' ? fallback : Number.parseInt(v, 10));
+
+function textPieces(ctx, fallback, deltas = 5) {
+  return splitText(ctx.args.text ?? fallback, int(ctx.args.deltas, deltas));
+}
+
+const SERVER_ERROR_MESSAGE = 'An error occurred while processing your request. You can retry ' +
+  'your request, or contact us through our help center at help.openai.com if the error ' +
+  'persists. Please include the request ID req_0f3c9a8e5b7d4c2a9e1f6b3d8a7c5e21 in your message.';
+const CONTEXT_MESSAGE = 'Your input exceeds the context window of this model. Please adjust ' +
+  'your input and try again.';
+const QUOTA_MESSAGE = 'You exceeded your current quota, please check your plan and billing ' +
+  'details. For more information on this error, read the docs: ' +
+  'https://platform.openai.com/docs/guides/error-codes/api-errors.';
+
+async function toolScenario(ctx, clientName, given) {
+  const s = ctx.open();
+  s.start();
+  if (ctx.args.preface) await s.message(splitText(ctx.args.preface, 3), { phase: ctx.args.phase });
+  const call = plannedCall(ctx, { clientName, given });
+  await s.functionCall(call.name, call.pieces, { callId: ctx.args.call_id ?? newCallId() });
+  s.complete();
+  ctx.finish();
+}
+
+export const SCENARIOS = {
+  // Plain text in several deltas.
+  async text(ctx) {
+    const s = ctx.open();
+    s.start();
+    await s.message(textPieces(ctx, 'Hello from the fake upstream. How can I help?'),
+                    { phase: ctx.args.phase });
+    s.complete();
+    ctx.finish();
+  },
+
+  // Text repeating the last user message (shows what the model was given).
+  async echo(ctx) {
+    const said = lastUserTurn(ctx.request).text
+      .replace(/<system-reminder>[\s\S]*?<\/system-reminder>/g, '').trim().slice(0, 400);
+    ctx.args.text ??= `You said: ${said}`;
+    return SCENARIOS.text(ctx);
+  },
+
+  // One function call. name=<client tool name> (default: the request's first function);
+  // arguments from args='<json>' or from the other key=value pairs, else from the schema.
+  async tool_call(ctx) { return toolScenario(ctx, ctx.args.name); },
+
+  async write(ctx) {
+    return toolScenario(ctx, ctx.args.name ?? 'Write', {
+      file_path: ctx.args.path ?? ctx.args.file_path ?? '/tmp/fake-upstream.txt',
+      content: ctx.args.content ?? 'hello',
+    });
+  },
+
+  async read(ctx) {
+    return toolScenario(ctx, ctx.args.name ?? 'Read',
+                        { file_path: ctx.args.path ?? ctx.args.file_path ?? '/etc/hostname' });
+  },
+
+  async bash(ctx) {
+    return toolScenario(ctx, ctx.args.name ?? 'Bash',
+                        { command: ctx.args.command ?? 'echo hello' });
+  },
+
+  // Two function calls in one response. names=A,B (default: the first tool twice).
+  async tool_parallel(ctx) {
+    const names = (ctx.args.names ?? '').split(',').filter(Boolean);
+    const s = ctx.open();
+    s.start();
+    for (const n of [1, 2]) {
+      const call = plannedCall(ctx, { clientName: names[n - 1] ?? names[0], given: {}, n });
+      await s.functionCall(call.name, call.pieces);
+    }
+    s.complete();
+    ctx.finish();
+  },
+
+  // A preamble message with phase "commentary", then a function call (gpt-5.4-style).
+  async commentary_tool(ctx) {
+    ctx.args.preface ??= "I'll take care of that now.";
+    ctx.args.phase ??= 'commentary';
+    return toolScenario(ctx, ctx.args.name);
+  },
+
+  // A reasoning item (summary + encrypted_content, as far as the request asked for them),
+  // then text. parts=N summary parts.
+  async reasoning(ctx) {
+    const s = ctx.open();
+    s.start();
+    await s.reasoning(summaryParts(ctx), { tokens: int(ctx.args.reasoning_tokens, 64) });
+    await s.message(textPieces(ctx, 'The answer is 42.', 4));
+    s.complete();
+    ctx.finish();
+  },
+
+  async reasoning_tool(ctx) {
+    const s = ctx.open();
+    s.start();
+    await s.reasoning(summaryParts(ctx), { tokens: int(ctx.args.reasoning_tokens, 64) });
+    const call = plannedCall(ctx, { clientName: ctx.args.name });
+    await s.functionCall(call.name, call.pieces);
+    s.complete();
+    ctx.finish();
+  },
+
+  async refusal(ctx) {
+    const s = ctx.open();
+    s.start();
+    await s.refusal(splitText(ctx.args.text ?? "I'm sorry, but I can't help with that.", 4));
+    s.complete();
+    ctx.finish();
+  },
+
+  // Partial text, the message item closing "incomplete", then response.incomplete.
+  async incomplete(ctx) {
+    const s = ctx.open();
+    s.start();
+    await s.message(textPieces(ctx, 'This answer was going to be long, but it ran out of'),
+                    { status: 'incomplete' });
+    s.incomplete(ctx.args.reason ?? 'max_output_tokens');
+    ctx.finish();
+  },
+
+  // HTTP 429 as OpenAI sends it. retry_after=none omits the header.
+  async rate_limit(ctx) {
+    const retryAfter = ctx.args.retry_after ?? '7';
+    const headers = {
+      'x-ratelimit-limit-requests': '10000', 'x-ratelimit-remaining-requests': '9999',
+      'x-ratelimit-reset-requests': '6ms', 'x-ratelimit-limit-tokens': '30000',
+      'x-ratelimit-remaining-tokens': '0', 'x-ratelimit-reset-tokens': '6.5s',
+    };
+    if (retryAfter !== 'none') headers['retry-after'] = retryAfter;
+    const wait = ctx.args.try_again ?? '6.5s';
+    ctx.reply(429, headers, { error: {
+      message: `Rate limit reached for ${ctx.request.model} in organization org-fakeupstream on ` +
+               'tokens per min (TPM): Limit 30000, Used 28000, Requested 5000. Please try ' +
+               `again in ${wait}. Visit https://platform.openai.com/account/rate-limits to ` +
+               'learn more.',
+      type: 'tokens', param: null, code: 'rate_limit_exceeded' } });
+  },
+
+  // HTTP 400 context_length_exceeded (mode=stream: a response.failed instead).
+  async context_overflow(ctx) {
+    if (ctx.args.mode === 'stream') {
+      const s = ctx.open();
+      s.start();
+      s.fail('context_length_exceeded', CONTEXT_MESSAGE);
+      ctx.finish();
+      return;
+    }
+    ctx.reply(400, {}, { error: { message: CONTEXT_MESSAGE, type: 'invalid_request_error',
+                                  param: 'input', code: 'context_length_exceeded' } });
+  },
+
+  // Some text, then response.failed (server_error) with the item left open.
+  async failed_midstream(ctx) {
+    const s = ctx.open();
+    s.start();
+    await s.message(textPieces(ctx, 'Here is the beginning of an answer that', 3),
+                    { leaveOpen: true });
+    s.fail(ctx.args.code ?? 'server_error', ctx.args.message ?? SERVER_ERROR_MESSAGE);
+    ctx.finish();
+  },
+
+  // Like openai-error.1.chunks.txt: created, in_progress, an `error` event, response.failed.
+  async error_before_output(ctx) {
+    const code = ctx.args.code ?? 'insufficient_quota';
+    const message = ctx.args.message ?? QUOTA_MESSAGE;
+    const s = ctx.open();
+    s.start();
+    s.errorEvent(ctx.args.type ?? code, code, message);
+    s.fail(code, message);
+    ctx.finish();
+  },
+
+  // Some text, then the connection is dropped without a terminal event.
+  async cut(ctx) {
+    const s = ctx.open();
+    s.start();
+    await s.message(textPieces(ctx, 'This stream will be cut off in the', 3), { leaveOpen: true });
+    await ctx.destroy();
+  },
+
+  // Deltas gap_ms apart (default 1000), also gap_ms before the first one.
+  async slow(ctx) {
+    const gap = int(ctx.args.gap_ms, 1000);
+    const s = ctx.open({ gapMs: gap });
+    s.start();
+    await ctx.pause(gap);
+    await s.message(textPieces(ctx, 'This answer arrives slowly.', 3));
+    s.complete();
+    ctx.finish();
+  },
+
+  // 200 and SSE headers, then nothing (after=created: the two opening events first).
+  async stall(ctx) {
+    const s = ctx.open();
+    if (ctx.args.after === 'created') s.start();
+    await ctx.hang();
+  },
+
+  // A 200 event stream whose data is not JSON, then the end (a broken upstream or proxy).
+  async garbage(ctx) {
+    ctx.open({ raw: true });
+    ctx.raw('event: response.created\ndata: {this is not json\n\n');
+    ctx.raw('data: \u0000\u0001 still not json\n\n');
+    ctx.finish();
+  },
+
+  async http_500(ctx) {
+    ctx.reply(500, {}, { error: {
+      message: 'The server had an error while processing your request. Sorry about that!',
+      type: 'server_error', param: null, code: null } });
+  },
+
+  // Any status: status=N [type=…] [code=…] [message=…] [retry_after=…].
+  async http_error(ctx) {
+    const status = int(ctx.args.status, 500);
+    const headers = ctx.args.retry_after ? { 'retry-after': ctx.args.retry_after } : {};
+    ctx.reply(status, headers, { error: {
+      message: ctx.args.message ?? `Fake upstream error with status ${status}.`,
+      type: ctx.args.type ?? (status >= 500 ? 'server_error' : 'invalid_request_error'),
+      param: null, code: ctx.args.code ?? null } });
+  },
+
+  // A recorded stream, framed as the wire frames it. file=<name in openai-responses/>
+  // (".chunks.txt" optional); files holding several streams: stream=N (default 0) or all.
+  async replay(ctx) {
+    const lines = ctx.fixture(ctx.args.file);
+    const streams = [];
+    for (const line of lines) {
+      const type = JSON.parse(line).type;
+      if (type === 'response.created' || streams.length === 0) streams.push([]);
+      streams.at(-1).push({ type, line });
+    }
+    const chosen = ctx.args.stream === 'all' ? streams.flat() : streams[int(ctx.args.stream, 0)];
+    if (!chosen) throw new Error(`replay: ${ctx.args.file} has ${streams.length} stream(s)`);
+    ctx.open({ raw: true });
+    const gap = int(ctx.args.gap_ms, 0);
+    for (const [i, { type, line }] of chosen.entries()) {
+      if (i > 0 && gap > 0) await ctx.pause(gap);
+      ctx.raw(`event: ${type}\ndata: ${line}\n\n`);
+    }
+    ctx.finish();
+  },
+};
+
+function summaryParts(ctx) {
+  if (ctx.args.summary) return ctx.args.summary.split('||');
+  const all = ['**Planning the answer**\n\nThe user wants a short reply, so I will answer directly.',
+               '**Checking details**\n\nNothing else is needed before answering.'];
+  return all.slice(0, Math.max(1, int(ctx.args.parts, 1)));
+}

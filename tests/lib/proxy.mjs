@@ -1,0 +1,73 @@
+// Starting the claudegpt proxy (`claudegpt serve --port 0`) against a fake upstream.
+
+import { spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { proxyBinary } from './paths.mjs';
+import { waitForLine } from './process.mjs';
+
+export class Proxy {
+  constructor(child, url) {
+    this.child = child;
+    this.url = url;                 // http://127.0.0.1:PORT (what ANTHROPIC_BASE_URL is)
+  }
+
+  get alive() { return this.child.exitCode === null && this.child.signalCode === null; }
+  get stderr() { return this.child.stderrText; }
+
+  // SIGTERM, then SIGKILL if it has not exited within `graceMs`. Resolves with the exit info.
+  async stop(graceMs = 5000) {
+    if (!this.alive) return { code: this.child.exitCode, signal: this.child.signalCode };
+    const exited = new Promise((resolve) =>
+      this.child.once('exit', (code, signal) => resolve({ code, signal })));
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    const result = await exited;
+    clearTimeout(timer);
+    return result;
+  }
+}
+
+// `upstream` is a FakeUpstream (tests/lib/fake_upstream.mjs) or a base URL string ending
+// in /v1. `env` adds/overrides environment variables (e.g. CLAUDEGPT_PING_INTERVAL_MS).
+export async function startProxy({ upstream, env = {}, bin = proxyBinary(), args = [] } = {}) {
+  if (!bin) throw new Error('no claudegpt binary: set CLAUDEGPT_BIN or build build/release');
+  const baseURL = typeof upstream === 'string' ? upstream : upstream.baseURL;
+  const child = spawn(bin, ['serve', '--port', '0', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      CLAUDEGPT_PROVIDER: 'openai',
+      OPENAI_BASE_URL: baseURL,
+      OPENAI_API_KEY: 'test-key',
+      ...env,
+    },
+  });
+  child.stderrText = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk) => {
+    // Keep the tail only: a long test run can log a lot.
+    child.stderrText = (child.stderrText + chunk).slice(-200_000);
+    if (process.env.CLAUDEGPT_TEST_VERBOSE) process.stderr.write(chunk);
+  });
+  const match = await waitForLine(child, /^listening on (http:\/\/\S+)/, 15_000);
+  const proxy = new Proxy(child, match[1].replace(/\/$/, ''));
+  await waitUntilServing(proxy);
+  return proxy;
+}
+
+// The listening line is printed after bind; make sure requests are answered too.
+async function waitUntilServing(proxy, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(`${proxy.url}/health`);
+      await res.arrayBuffer();
+      return;
+    } catch (err) {
+      if (!proxy.alive) throw new Error(`proxy exited: ${proxy.stderr}`);
+      if (Date.now() > deadline) throw new Error(`proxy not answering: ${err.message}`);
+      await sleep(50);
+    }
+  }
+}

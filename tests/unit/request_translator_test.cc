@@ -1,0 +1,840 @@
+// Anthropic Messages requests (as Claude Code really sends them) → OpenAI Responses requests.
+#include "core/request_translator.h"
+
+#include <algorithm>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <boost/json.hpp>
+
+#include "core/reasoning_signature.h"
+#include "unit/fixtures.h"
+
+namespace claudegpt {
+namespace {
+
+namespace json = boost::json;
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kRequests[] = "claude-code-requests";
+
+RequestOptions options() {
+  RequestOptions o;
+  o.upstream_model = "gpt-test";
+  o.cutoff = "August 2025";
+  return o;
+}
+
+TranslatedRequest translate_fixture(const std::string& name, const RequestOptions& o = options()) {
+  return translate_request(test::read_json_fixture(std::string(kRequests) + "/" + name), o);
+}
+
+TranslatedRequest translate_text(const std::string& body, const RequestOptions& o = options()) {
+  return translate_request(json::parse(body), o);
+}
+
+const json::array& input_of(const TranslatedRequest& t) {
+  return t.body.at("input").as_array();
+}
+
+std::string_view str(const json::value& v) {
+  return v.as_string();
+}
+
+std::vector<std::string> item_types(const TranslatedRequest& t) {
+  std::vector<std::string> types;
+  for (const auto& item : input_of(t)) types.emplace_back(str(item.at("type")));
+  return types;
+}
+
+std::vector<std::string> keys_of(const json::object& o) {
+  std::vector<std::string> keys;
+  for (const auto& entry : o) keys.emplace_back(entry.key());
+  return keys;
+}
+
+// Every request body in the 1.0.6 session recording.
+std::vector<json::object> session_bodies() {
+  std::istringstream lines(
+      test::read_fixture(std::string(kRequests) + "/cc1.0.6-session-traffic.jsonl"));
+  std::vector<json::object> bodies;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty()) continue;
+    json::value body = json::parse(line).at("request").at("body");
+    if (body.is_string()) body = json::parse(body.as_string());
+    bodies.push_back(body.as_object());
+  }
+  return bodies;
+}
+
+std::vector<std::string> request_fixture_names() {
+  std::vector<std::string> names;
+  for (const auto& name : test::list_fixtures(kRequests, ".json"))
+    if (!name.ends_with(".headers.json")) names.push_back(name);
+  return names;
+}
+
+// ---- What a request holds and what its translation holds, counted.
+
+struct ClientCounts {
+  int text = 0;             // non-empty text blocks / string contents of user+assistant turns
+  int system_messages = 0;  // non-empty role:system messages
+  int tool_use = 0;
+  int tool_result = 0;
+  int image = 0;                            // anywhere, tool results included
+  int our_thinking = 0;                     // thinking blocks with a claudegpt signature
+  std::vector<std::string> function_tools;  // client names, placeholder/server tools excluded
+};
+
+void count_images(const json::value& content, ClientCounts& c) {
+  if (!content.is_array()) return;
+  for (const auto& block : content.as_array())
+    if (block.at("type") == "image") ++c.image;
+}
+
+ClientCounts count_client(const json::object& request) {
+  ClientCounts c;
+  for (const auto& m : request.at("messages").as_array()) {
+    const json::value& content = m.at("content");
+    std::string_view role = str(m.at("role"));
+    if (role == "system") {
+      bool any = content.is_string() ? !content.as_string().empty() : false;
+      if (content.is_array())
+        for (const auto& b : content.as_array()) any = any || !b.at("text").as_string().empty();
+      c.system_messages += any ? 1 : 0;
+      continue;
+    }
+    if (content.is_string()) {
+      c.text += content.as_string().empty() ? 0 : 1;
+      continue;
+    }
+    for (const auto& block : content.as_array()) {
+      std::string_view type = str(block.at("type"));
+      if (type == "text" && !block.at("text").as_string().empty()) ++c.text;
+      if (type == "tool_use") ++c.tool_use;
+      if (type == "tool_result") {
+        ++c.tool_result;
+        if (const auto* inner = block.as_object().if_contains("content")) count_images(*inner, c);
+      }
+      if (type == "image") ++c.image;
+      if (type == "thinking" && unwrap_reasoning_signature(str(block.at("signature"))).has_value())
+        ++c.our_thinking;
+    }
+  }
+  if (const auto* tools = request.if_contains("tools")) {
+    for (const auto& tool : tools->as_array()) {
+      const json::object& t = tool.as_object();
+      if (t.contains("type") && t.at("type") != "custom") continue;
+      if (t.at("name") == "DeferredToolPlaceholder") continue;
+      c.function_tools.emplace_back(str(t.at("name")));
+    }
+  }
+  return c;
+}
+
+ClientCounts count_upstream(const TranslatedRequest& t) {
+  ClientCounts c;
+  for (const auto& item : input_of(t)) {
+    std::string_view type = str(item.at("type"));
+    if (type == "message") {
+      std::string_view role = str(item.at("role"));
+      if (role == "developer") {
+        ++c.system_messages;
+        continue;
+      }
+      for (const auto& part : item.at("content").as_array()) {
+        std::string_view part_type = str(part.at("type"));
+        if (part_type == "input_text" || part_type == "output_text") ++c.text;
+        if (part_type == "input_image") ++c.image;
+      }
+    }
+    if (type == "function_call") ++c.tool_use;
+    if (type == "function_call_output") {
+      ++c.tool_result;
+      if (item.at("output").is_array())
+        for (const auto& part : item.at("output").as_array())
+          if (part.at("type") == "input_image") ++c.image;
+    }
+    if (type == "reasoning") ++c.our_thinking;
+  }
+  if (const auto* tools = t.body.if_contains("tools"))
+    for (const auto& tool : tools->as_array())
+      c.function_tools.push_back(t.tools.client_name(str(tool.at("name"))));
+  return c;
+}
+
+// Every function_call has exactly one output after it, every output a call before it.
+void expect_calls_paired(const TranslatedRequest& t, const std::string& where) {
+  std::map<std::string, int> open;
+  std::set<std::string> seen;
+  for (const auto& item : input_of(t)) {
+    std::string_view type = str(item.at("type"));
+    if (type == "function_call") {
+      std::string id(str(item.at("call_id")));
+      EXPECT_TRUE(seen.insert(id).second) << where << ": call id used twice " << id;
+      open[id] = 1;
+    } else if (type == "function_call_output") {
+      std::string id(str(item.at("call_id")));
+      EXPECT_EQ(open[id], 1) << where << ": output without a call " << id;
+      open[id] = 2;
+    }
+  }
+  for (const auto& [id, state] : open)
+    EXPECT_EQ(state, 2) << where << ": call without output " << id;
+}
+
+void expect_no_item_ids(const TranslatedRequest& t, const std::string& where) {
+  for (const auto& item : input_of(t)) EXPECT_FALSE(item.as_object().contains("id")) << where;
+}
+
+void expect_translated_without_loss(const json::object& request, const std::string& where) {
+  TranslatedRequest t = translate_request(request, options());
+  ClientCounts in = count_client(request);
+  ClientCounts out = count_upstream(t);
+  EXPECT_EQ(out.text, in.text) << where;
+  EXPECT_EQ(out.system_messages, in.system_messages) << where;
+  EXPECT_EQ(out.tool_use, in.tool_use) << where;
+  EXPECT_EQ(out.tool_result, in.tool_result) << where;
+  EXPECT_EQ(out.image, in.image) << where;
+  EXPECT_EQ(out.our_thinking, in.our_thinking) << where;
+  EXPECT_EQ(out.function_tools, in.function_tools) << where;
+  expect_calls_paired(t, where);
+  expect_no_item_ids(t, where);
+  EXPECT_EQ(t.body.at("model"), "gpt-test") << where;
+  EXPECT_THAT(json::serialize(t.body), Not(HasSubstr("cache_control"))) << where;
+}
+
+// ---- Whole recordings
+
+TEST(RequestTranslator, EveryRecordedClaudeCodeRequestTranslatesWithoutLoss) {
+  std::vector<std::string> names = request_fixture_names();
+  ASSERT_GE(names.size(), 20u);
+  for (const auto& name : names)
+    expect_translated_without_loss(test::read_json_fixture(std::string(kRequests) + "/" + name),
+                                   name);
+}
+
+TEST(RequestTranslator, EveryRequestOfTheRecordedOldSessionTranslatesWithoutLoss) {
+  std::vector<json::object> bodies = session_bodies();
+  ASSERT_EQ(bodies.size(), 64u);
+  for (std::size_t i = 0; i < bodies.size(); ++i)
+    expect_translated_without_loss(bodies[i], "cc1.0.6 request " + std::to_string(i));
+}
+
+TEST(RequestTranslator, OldSessionTemperatureIsDroppedAndTinyMaxTokensRaisedTo16) {
+  int tiny = 0;
+  for (const auto& body : session_bodies()) {
+    TranslatedRequest t = translate_request(body, options());
+    if (body.contains("temperature")) {
+      EXPECT_THAT(t.dropped, Contains("temperature"));
+    }
+    EXPECT_FALSE(t.body.contains("temperature"));
+    if (body.at("max_tokens") == 1) {
+      EXPECT_EQ(t.body.at("max_output_tokens"), 16);
+      ++tiny;
+    }
+  }
+  EXPECT_GT(tiny, 0);
+}
+
+// ---- system → instructions
+
+TEST(RequestTranslator, BillingLineIsNotSentUpstream) {
+  for (const auto& name : request_fixture_names()) {
+    TranslatedRequest t = translate_fixture(name);
+    EXPECT_THAT(json::serialize(t.body), Not(HasSubstr("x-anthropic-billing-header"))) << name;
+  }
+  TranslatedRequest t = translate_fixture("cc2.1.330-first-turn.json");
+  EXPECT_TRUE(str(t.body.at("instructions")).starts_with("You are a Claude agent, built on"));
+}
+
+TEST(RequestTranslator, SystemBlocksAreJoinedByABlankLine) {
+  TranslatedRequest t = translate_text(R"({"messages":[],"system":[
+      {"type":"text","text":"x-anthropic-billing-header: cc_version=1; cc_entrypoint=cli;"},
+      {"type":"text","text":"First.","cache_control":{"type":"ephemeral"}},
+      {"type":"text","text":""},
+      {"type":"text","text":"Second."}]})");
+  EXPECT_EQ(t.body.at("instructions"), "First.\n\nSecond.");
+}
+
+TEST(RequestTranslator, StringSystemBecomesInstructions) {
+  TranslatedRequest t = translate_text(R"({"messages":[],"system":"Be brief."})");
+  EXPECT_EQ(t.body.at("instructions"), "Be brief.");
+}
+
+TEST(RequestTranslator, NoSystemMeansNoInstructions) {
+  TranslatedRequest t = translate_fixture("cc2.1.330-count-tokens-tools.json");
+  EXPECT_FALSE(t.body.contains("instructions"));
+}
+
+TEST(RequestTranslator, ClaudeIdentityIsReplacedInEachFixture) {
+  for (const char* name : {"cc2.1.330-first-turn.json", "cc2.1.197-first-turn.json",
+                           "cc2.1.330-subagent-first-turn.json", "cc2.1.330-haiku-first-turn.json",
+                           "cc2.1.330-after-compact.json"}) {
+    std::string body = json::serialize(translate_fixture(name).body);
+    EXPECT_THAT(body, Not(HasSubstr("You are powered by the model"))) << name;
+    EXPECT_THAT(body, Not(HasSubstr("The exact model ID is"))) << name;
+    EXPECT_THAT(body, Not(HasSubstr("knowledge cutoff is June 2026"))) << name;
+    EXPECT_THAT(body, Not(HasSubstr("knowledge cutoff is January 2026"))) << name;
+    EXPECT_THAT(body, HasSubstr("You are running on gpt-test (OpenAI GPT family) via claudegpt"))
+        << name;
+    EXPECT_THAT(body, HasSubstr("Your knowledge cutoff is August 2025.")) << name;
+    // The harness's own identity stays: it describes Claude Code, not the model.
+    EXPECT_THAT(body, HasSubstr("Anthropic's")) << name;
+  }
+}
+
+TEST(RequestTranslator, ClaudeIdentityIsReplacedInTheOldSessionToo) {
+  for (const auto& request : session_bodies()) {
+    std::string body = json::serialize(translate_request(request, options()).body);
+    EXPECT_THAT(body, Not(HasSubstr("The exact model ID is claude")));
+  }
+}
+
+TEST(RequestTranslator, IdentityIsLeftAloneWhenRewritingIsOff) {
+  RequestOptions o = options();
+  o.rewrite_identity = false;
+  std::string body = json::serialize(translate_fixture("cc2.1.330-first-turn.json", o).body);
+  EXPECT_THAT(body, HasSubstr("You are powered by the model named Opus 5.5."));
+  EXPECT_THAT(body, Not(HasSubstr("claudegpt")));
+}
+
+TEST(RequestTranslator, IdentityIsRewrittenOnlyInSystemTextNotInUserTurns) {
+  TranslatedRequest t = translate_text(R"({"messages":[{"role":"user",
+      "content":"Is this true? You are powered by the model named Opus 9. Check."}]})");
+  EXPECT_EQ(input_of(t)[0].at("content").at(0).at("text"),
+            "Is this true? You are powered by the model named Opus 9. Check.");
+}
+
+// ---- messages → input
+
+TEST(RequestTranslator, SystemMessageBecomesDeveloperMessageAtTheSamePosition) {
+  TranslatedRequest t = translate_fixture("cc2.1.330-first-turn.json");
+  ASSERT_EQ(input_of(t).size(), 2u);
+  EXPECT_EQ(input_of(t)[0].at("role"), "user");
+  EXPECT_EQ(input_of(t)[1].at("role"), "developer");
+  EXPECT_EQ(input_of(t)[1].at("type"), "message");
+  EXPECT_THAT(std::string(str(input_of(t)[1].at("content").at(0).at("text"))),
+              HasSubstr("# Environment"));
+
+  TranslatedRequest handback = translate_fixture("cc2.1.330-subagent-handback.json");
+  EXPECT_THAT(item_types(handback),
+              ElementsAre("message", "message", "function_call", "function_call_output", "message",
+                          "function_call", "function_call_output"));
+  EXPECT_EQ(input_of(handback)[4].at("role"), "developer");
+}
+
+TEST(RequestTranslator, EmptySystemMessageAfterCompactIsDropped) {
+  TranslatedRequest t = translate_fixture("cc2.1.330-after-compact.json");
+  std::vector<std::string> roles;
+  for (const auto& item : input_of(t)) roles.emplace_back(str(item.at("role")));
+  EXPECT_THAT(roles, ElementsAre("user", "assistant", "user", "developer"));
+}
+
+TEST(RequestTranslator, UserTextIsInputTextAndAssistantTextIsOutputText) {
+  TranslatedRequest t = translate_text(R"({"messages":[
+      {"role":"user","content":"hi"},
+      {"role":"assistant","content":[{"type":"text","text":"hello","citations":[]}]},
+      {"role":"user","content":[{"type":"text","text":""},{"type":"text","text":"more"}]},
+      {"role":"user","content":"again"}]})");
+  EXPECT_EQ(
+      json::serialize(t.body.at("input")),
+      R"([{"type":"message","role":"user","content":[{"type":"input_text","text":"hi"}]},)"
+      R"({"type":"message","role":"assistant","content":[{"type":"output_text","text":"hello"}]},)"
+      R"({"type":"message","role":"user","content":[{"type":"input_text","text":"more"}]},)"
+      R"({"type":"message","role":"user","content":[{"type":"input_text","text":"again"}]}])");
+}
+
+TEST(RequestTranslator, EmptyMessagesAreDropped) {
+  TranslatedRequest t = translate_text(R"({"messages":[
+      {"role":"user","content":""},{"role":"assistant","content":[]},
+      {"role":"user","content":"x"}]})");
+  EXPECT_EQ(input_of(t).size(), 1u);
+}
+
+TEST(RequestTranslator, ImagesBecomeInputImages) {
+  TranslatedRequest t = translate_text(R"({"messages":[{"role":"user","content":[
+      {"type":"image","source":{"type":"base64","media_type":"image/jpeg","data":"AAAA"}},
+      {"type":"image","source":{"type":"url","url":"https://example.com/a.png"}},
+      {"type":"text","text":"what is this?"}]}]})");
+  const json::array& content = input_of(t)[0].at("content").as_array();
+  ASSERT_EQ(content.size(), 3u);
+  EXPECT_EQ(content[0].at("type"), "input_image");
+  EXPECT_EQ(content[0].at("image_url"), "data:image/jpeg;base64,AAAA");
+  EXPECT_EQ(content[1].at("image_url"), "https://example.com/a.png");
+  EXPECT_EQ(content[2].at("text"), "what is this?");
+}
+
+TEST(RequestTranslator, DocumentsBecomeFilesOrText) {
+  TranslatedRequest t = translate_text(R"({"messages":[{"role":"user","content":[
+      {"type":"document","source":{"type":"base64","media_type":"application/pdf","data":"JVBE"}},
+      {"type":"document","title":"report",
+       "source":{"type":"base64","media_type":"application/pdf","data":"JVBF"}},
+      {"type":"document","source":{"type":"url","url":"https://example.com/a.pdf"}},
+      {"type":"document","title":"notes",
+       "source":{"type":"text","media_type":"text/plain","data":"plain words"}},
+      {"type":"document",
+       "source":{"type":"content","content":[{"type":"text","text":"inner"}]}}]}]})");
+  const json::array& content = input_of(t)[0].at("content").as_array();
+  ASSERT_EQ(content.size(), 5u);
+  EXPECT_EQ(
+      json::serialize(content[0]),
+      R"({"type":"input_file","filename":"document.pdf",)"
+      R"("file_data":"data:application/pdf;base64,JVBE"})");
+  EXPECT_EQ(content[1].at("filename"), "report.pdf");
+  EXPECT_EQ(json::serialize(content[2]),
+            R"({"type":"input_file","file_url":"https://example.com/a.pdf"})");
+  EXPECT_EQ(json::serialize(content[3]), R"({"type":"input_text","text":"notes\n\nplain words"})");
+  EXPECT_EQ(content[4].at("text"), "inner");
+}
+
+TEST(RequestTranslator, ToolUseBecomesFunctionCallAtItsPosition) {
+  TranslatedRequest t = translate_text(R"({"messages":[
+      {"role":"user","content":"write it"},
+      {"role":"assistant","content":[{"type":"text","text":"Writing."},
+        {"type":"tool_use","id":"toolu_1","name":"Write","input":{"file_path":"/a","content":"hi"}},
+        {"type":"text","text":"And reading."},
+        {"type":"tool_use","id":"toolu_2","name":"Read","input":{}}]},
+      {"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_1","content":"ok"},
+        {"type":"tool_result","tool_use_id":"toolu_2","content":[{"type":"text","text":"a"},
+          {"type":"text","text":"b"}]},
+        {"type":"text","text":"thanks"}]}]})");
+  EXPECT_THAT(item_types(t),
+              ElementsAre("message", "message", "function_call", "message", "function_call",
+                          "function_call_output", "function_call_output", "message"));
+  EXPECT_EQ(json::serialize(input_of(t)[2]),
+            R"({"type":"function_call","call_id":"toolu_1","name":"Write",)"
+            R"("arguments":"{\"file_path\":\"/a\",\"content\":\"hi\"}"})");
+  EXPECT_EQ(json::serialize(input_of(t)[5]),
+            R"({"type":"function_call_output","call_id":"toolu_1","output":"ok"})");
+  EXPECT_EQ(input_of(t)[6].at("output"), "a\nb");
+  EXPECT_EQ(input_of(t)[7].at("role"), "user");
+}
+
+TEST(RequestTranslator, ImageToolResultBecomesAnInputImageDataUrl) {
+  TranslatedRequest t = translate_fixture("cc2.1.330-image-tool-result.json");
+  const json::value& output = input_of(t)[3].at("output");
+  ASSERT_TRUE(output.is_array());
+  ASSERT_EQ(output.as_array().size(), 1u);
+  EXPECT_EQ(output.at(0).at("type"), "input_image");
+  EXPECT_TRUE(str(output.at(0).at("image_url")).starts_with("data:image/png;base64,iVBORw0KGgo"));
+}
+
+TEST(RequestTranslator, DeniedToolResultTellsTheModelItFailed) {
+  TranslatedRequest t = translate_fixture("cc2.1.330-denied-tool-result.json");
+  const json::value& output = input_of(t)[3];
+  EXPECT_EQ(output.at("type"), "function_call_output");
+  EXPECT_EQ(output.at("output"),
+            "Error: Claude requested permissions to write to "
+            "/tmp/envcheck/work/hello.txt, but you haven't granted it yet.");
+}
+
+TEST(RequestTranslator, ErrorResultWithOnlyAnImageStillSaysItFailed) {
+  TranslatedRequest t = translate_text(R"({"messages":[
+      {"role":"assistant","content":[{"type":"tool_use","id":"t1","name":"Read","input":{}}]},
+      {"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","is_error":true,
+        "content":[{"type":"image",
+                    "source":{"type":"base64","media_type":"image/png","data":"AA"}}]}]}]})");
+  const json::array& output = input_of(t)[1].at("output").as_array();
+  ASSERT_EQ(output.size(), 2u);
+  EXPECT_EQ(output[0].at("type"), "input_text");
+  EXPECT_TRUE(str(output[0].at("text")).starts_with("Error"));
+  EXPECT_EQ(output[1].at("type"), "input_image");
+}
+
+TEST(RequestTranslator, ToolReferencesBecomeTextNamingTheLoadedTools) {
+  TranslatedRequest t = translate_fixture("cc2.1.330-toolsearch-result-tool-reference.json");
+  EXPECT_EQ(input_of(t)[3].at("type"), "function_call_output");
+  EXPECT_EQ(input_of(t)[3].at("output"), "Tool loaded: WebFetch\nTool loaded: WebSearch");
+  EXPECT_EQ(input_of(t)[4].at("content").at(0).at("text"), "Tool loaded.");
+}
+
+TEST(RequestTranslator, ToolUseWithoutResultGetsASyntheticErrorOutput) {
+  // Modelled on cc2.1.330-write-tool-turn2-tool-result.json, cut before the result arrived.
+  TranslatedRequest t = translate_text(R"({"messages":[
+      {"role":"user","content":"write"},
+      {"role":"assistant","content":[{"type":"tool_use","id":"toolu_x","name":"Write","input":{}}]},
+      {"role":"user","content":"never mind"}]})");
+  EXPECT_THAT(item_types(t),
+              ElementsAre("message", "function_call", "function_call_output", "message"));
+  EXPECT_EQ(input_of(t)[2].at("call_id"), "toolu_x");
+  EXPECT_THAT(std::string(str(input_of(t)[2].at("output"))), HasSubstr("interrupted"));
+  expect_calls_paired(t, "interrupted");
+}
+
+TEST(RequestTranslator, ToolResultWithoutItsCallBecomesUserText) {
+  TranslatedRequest t = translate_text(R"({"messages":[
+      {"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_gone","content":"42"},
+        {"type":"text","text":"go on"}]}]})");
+  EXPECT_THAT(item_types(t), ElementsAre("message"));
+  EXPECT_EQ(json::serialize(input_of(t)[0].at("content")),
+            R"([{"type":"input_text","text":"Tool result for call toolu_gone:"},)"
+            R"({"type":"input_text","text":"42"},{"type":"input_text","text":"go on"}])");
+}
+
+TEST(RequestTranslator, ResultBeforeItsCallAndDuplicateResultsStayValid) {
+  TranslatedRequest t = translate_text(R"({"messages":[
+      {"role":"user","content":[{"type":"tool_result","tool_use_id":"a","content":"early"}]},
+      {"role":"assistant","content":[{"type":"tool_use","id":"a","name":"Bash","input":{}}]},
+      {"role":"user","content":[{"type":"tool_result","tool_use_id":"a","content":"one"},
+        {"type":"tool_result","tool_use_id":"a","content":"two"}]}]})");
+  expect_calls_paired(t, "duplicates");
+  EXPECT_THAT(item_types(t),
+              ElementsAre("message", "function_call", "function_call_output", "message"));
+  EXPECT_EQ(input_of(t)[2].at("output"), "one");
+}
+
+TEST(RequestTranslator, ThinkingWithOurSignatureBecomesAReasoningItemWithoutId) {
+  json::object request = json::parse(R"({"messages":[
+      {"role":"user","content":"plan"},
+      {"role":"assistant","content":[
+        {"type":"thinking","thinking":"First read the file.","signature":"SIG1"},
+        {"type":"text","text":"Reading."},
+        {"type":"thinking","thinking":"","signature":"SIG2"},
+        {"type":"tool_use","id":"t1","name":"Read","input":{"file_path":"/a"}}]},
+      {"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":"x"}]}]})")
+                             .as_object();
+  json::array& blocks = request.at("messages").at(1).at("content").as_array();
+  blocks[0].as_object()["signature"] = wrap_reasoning_signature("gAAAAB-enc-1");
+  blocks[2].as_object()["signature"] = wrap_reasoning_signature("gAAAAB-enc-2");
+  TranslatedRequest t = translate_request(request, options());
+  EXPECT_THAT(item_types(t), ElementsAre("message", "reasoning", "message", "reasoning",
+                                         "function_call", "function_call_output"));
+  EXPECT_EQ(
+      json::serialize(input_of(t)[1]),
+      R"({"type":"reasoning","summary":[{"type":"summary_text","text":"First read the file."}],)"
+      R"("encrypted_content":"gAAAAB-enc-1"})");
+  EXPECT_EQ(json::serialize(input_of(t)[3]),
+            R"({"type":"reasoning","summary":[],"encrypted_content":"gAAAAB-enc-2"})");
+  expect_no_item_ids(t, "reasoning");
+}
+
+TEST(RequestTranslator, ForeignThinkingAndRedactedThinkingAreDropped) {
+  TranslatedRequest t = translate_text(R"({"messages":[
+      {"role":"user","content":"hi"},
+      {"role":"assistant","content":[
+        {"type":"thinking","thinking":"Claude thought","signature":"EqQBCkYIBxgCKkDv0123"},
+        {"type":"redacted_thinking","data":"EmwKAhgBEgy3va3pzix"},
+        {"type":"text","text":"hello"}]}]})");
+  EXPECT_THAT(item_types(t), ElementsAre("message", "message"));
+  EXPECT_THAT(json::serialize(t.body), Not(HasSubstr("Claude thought")));
+  EXPECT_THAT(t.dropped, Contains(HasSubstr("content.thinking")));
+  EXPECT_THAT(t.dropped, Contains(HasSubstr("content.redacted_thinking")));
+}
+
+TEST(RequestTranslator, AnthropicServerToolHistoryBecomesPlainText) {
+  // Shapes from fixtures/anthropic-sse/anthropic-web-search-tool.1.chunks.txt.
+  TranslatedRequest t = translate_text(R"({"messages":[
+      {"role":"user","content":"search"},
+      {"role":"assistant","content":[
+        {"type":"server_tool_use","id":"srvtoolu_1","name":"web_search","input":{"query":"q"}},
+        {"type":"web_search_tool_result","tool_use_id":"srvtoolu_1","content":[
+          {"type":"web_search_result","title":"A page","url":"https://a.example",
+           "encrypted_content":"xyz"}]},
+        {"type":"text","text":"found"}]}]})");
+  EXPECT_THAT(item_types(t), ElementsAre("message", "message"));
+  const json::array& content = input_of(t)[1].at("content").as_array();
+  ASSERT_EQ(content.size(), 3u);
+  EXPECT_EQ(content[0].at("text"), R"([Used the tool web_search with {"query":"q"}])");
+  EXPECT_EQ(content[1].at("text"), "[Result of web_search]\n- A page https://a.example");
+  EXPECT_EQ(content[1].at("type"), "output_text");
+}
+
+TEST(RequestTranslator, UnknownBlockTypesAreDroppedAndListed) {
+  TranslatedRequest t = translate_text(R"({"messages":[{"role":"user","content":[
+      {"type":"hologram","data":1},{"type":"text","text":"hi"}]}]})");
+  EXPECT_EQ(input_of(t).size(), 1u);
+  EXPECT_THAT(t.dropped, Contains("content.hologram"));
+}
+
+// ---- tools
+
+TEST(RequestTranslator, ToolsBecomeFunctionsInClientOrder) {
+  TranslatedRequest t = translate_fixture("cc2.1.330-first-turn.json");
+  const json::array& tools = t.body.at("tools").as_array();
+  ASSERT_EQ(tools.size(), 11u);
+  EXPECT_EQ(tools[0].at("name"), "Agent");
+  EXPECT_EQ(tools[10].at("name"), "Write");
+  const json::object& bash = tools[1].as_object();
+  EXPECT_THAT(keys_of(bash), ElementsAre("type", "name", "description", "parameters", "strict"));
+  EXPECT_EQ(bash.at("type"), "function");
+  EXPECT_EQ(bash.at("strict"), false);
+  EXPECT_EQ(bash.at("parameters").at("type"), "object");
+  EXPECT_TRUE(bash.at("parameters").at("properties").as_object().contains("command"));
+}
+
+TEST(RequestTranslator, DeferredToolsWithASchemaAreSentAndThePlaceholderIsNot) {
+  TranslatedRequest t = translate_fixture("cc2.1.330-toolsearch-result-tool-reference.json");
+  std::vector<std::string> names;
+  for (const auto& tool : t.body.at("tools").as_array()) {
+    names.emplace_back(str(tool.at("name")));
+    EXPECT_FALSE(tool.as_object().contains("defer_loading"));
+  }
+  EXPECT_THAT(names, Contains("WebFetch"));
+  EXPECT_THAT(names, Contains("WebSearch"));
+  EXPECT_THAT(names, Not(Contains("DeferredToolPlaceholder")));
+  EXPECT_THAT(t.dropped, Contains("tools.DeferredToolPlaceholder"));
+}
+
+TEST(RequestTranslator, PlaceholderIsRecognisedByItsEmptyDeferredSchemaWhateverItsName) {
+  TranslatedRequest t = translate_text(R"({"messages":[],"tools":[
+      {"name":"Renamed","input_schema":{"type":"object","properties":{}},"defer_loading":true},
+      {"name":"Real","input_schema":{"type":"object","properties":{"a":{"type":"string"}}},
+       "defer_loading":true}]})");
+  ASSERT_EQ(t.body.at("tools").as_array().size(), 1u);
+  EXPECT_EQ(t.body.at("tools").at(0).at("name"), "Real");
+}
+
+TEST(RequestTranslator, ServerToolsAreLeftOutAndListed) {
+  TranslatedRequest t = translate_fixture("cc2.1.330-websearch-side-request.json");
+  EXPECT_FALSE(t.body.contains("tools"));
+  EXPECT_FALSE(t.body.contains("tool_choice"));
+  EXPECT_THAT(t.dropped, Contains("tools.web_search_20250305"));
+}
+
+TEST(RequestTranslator, EmptyToolListSendsNoTools) {
+  TranslatedRequest t = translate_fixture("cc2.1.330-title-structured-output.json");
+  EXPECT_FALSE(t.body.contains("tools"));
+}
+
+TEST(RequestTranslator, LongMcpToolNamesAreShortenedAndMapBack) {
+  const std::string long_name =
+      "mcp__claude_ai_Some_Very_Long_Server_Name__search_every_document_in_the_workspace_now";
+  const std::string dotted = "mcp__files__read.file";
+  json::object request = json::parse(R"({"messages":[
+      {"role":"assistant","content":[{"type":"tool_use","id":"t1","name":"N","input":{}}]},
+      {"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":"ok"}]}],
+      "tools":[{"name":"N","input_schema":{"type":"object","properties":{}}},
+               {"name":"D","input_schema":{"type":"object","properties":{}}}],
+      "tool_choice":{"type":"tool","name":"N"}})")
+                             .as_object();
+  request.at("messages").at(0).at("content").at(0).as_object()["name"] = long_name;
+  request.at("tools").at(0).as_object()["name"] = long_name;
+  request.at("tools").at(1).as_object()["name"] = dotted;
+  request.at("tool_choice").as_object()["name"] = long_name;
+
+  TranslatedRequest t = translate_request(request, options());
+  std::string upstream(str(t.body.at("tools").at(0).at("name")));
+  std::string upstream_dotted(str(t.body.at("tools").at(1).at("name")));
+  std::regex valid("^[a-zA-Z0-9_-]{1,64}$");
+  EXPECT_TRUE(std::regex_match(upstream, valid)) << upstream;
+  EXPECT_TRUE(std::regex_match(upstream_dotted, valid)) << upstream_dotted;
+  EXPECT_EQ(str(input_of(t)[0].at("name")), upstream);
+  EXPECT_EQ(str(t.body.at("tool_choice").at("name")), upstream);
+  EXPECT_EQ(t.tools.client_name(upstream), long_name);
+  EXPECT_EQ(t.tools.client_name(upstream_dotted), dotted);
+  // The same name gives the same upstream name in the next request (cacheable prefix).
+  EXPECT_EQ(str(translate_request(request, options()).body.at("tools").at(0).at("name")), upstream);
+}
+
+TEST(RequestTranslator, ToolChoiceMapsToResponsesForms) {
+  auto choice_of = [](const std::string& choice) {
+    return translate_text(
+        R"({"messages":[],"tools":[{"name":"Bash","input_schema":{"type":"object"}}],
+        "tool_choice":)" +
+        choice + "}");
+  };
+  EXPECT_EQ(choice_of(R"({"type":"auto"})").body.at("tool_choice"), "auto");
+  EXPECT_EQ(choice_of(R"({"type":"any"})").body.at("tool_choice"), "required");
+  EXPECT_EQ(choice_of(R"({"type":"none"})").body.at("tool_choice"), "none");
+  EXPECT_EQ(json::serialize(choice_of(R"({"type":"tool","name":"Bash"})").body.at("tool_choice")),
+            R"({"type":"function","name":"Bash"})");
+  TranslatedRequest serial = choice_of(R"({"type":"auto","disable_parallel_tool_use":true})");
+  EXPECT_EQ(serial.body.at("parallel_tool_calls"), false);
+  EXPECT_FALSE(choice_of(R"({"type":"auto"})").body.contains("parallel_tool_calls"));
+  TranslatedRequest unknown_tool = choice_of(R"({"type":"tool","name":"Nope"})");
+  EXPECT_FALSE(unknown_tool.body.contains("tool_choice"));
+  EXPECT_THAT(unknown_tool.dropped, Contains("tool_choice"));
+}
+
+TEST(RequestTranslator, SchemaWithoutTypeGetsObjectType) {
+  TranslatedRequest t = translate_text(R"({"messages":[],"tools":[{"name":"X",
+      "input_schema":{"properties":{"a":{"type":"string"}}}},{"name":"Y"}]})");
+  EXPECT_EQ(json::serialize(t.body.at("tools").at(0).at("parameters")),
+            R"({"type":"object","properties":{"a":{"type":"string"}}})");
+  EXPECT_EQ(json::serialize(t.body.at("tools").at(1).at("parameters")),
+            R"({"type":"object","properties":{}})");
+}
+
+// ---- the other fields
+
+TEST(RequestTranslator, BodyFieldsComeInAStableOrderWithThePrefixFirst) {
+  TranslatedRequest t = translate_fixture("cc2.1.330-first-turn.json");
+  EXPECT_THAT(keys_of(t.body), ElementsAre("model", "instructions", "tools", "input", "reasoning",
+                                           "max_output_tokens", "include", "store", "stream"));
+  TranslatedRequest all = translate_text(R"({"model":"claude-opus-5-5","stream":true,
+      "tool_choice":{"type":"any","disable_parallel_tool_use":true},"max_tokens":100,
+      "output_config":{"effort":"low","format":{"type":"json_schema","schema":{"type":"object"}}},
+      "tools":[{"name":"A","input_schema":{"type":"object"}}],"system":"s","messages":[]})");
+  EXPECT_THAT(
+      keys_of(all.body),
+      ElementsAre("model", "instructions", "tools", "input", "tool_choice", "parallel_tool_calls",
+                  "reasoning", "text", "max_output_tokens", "include", "store", "stream"));
+  EXPECT_TRUE(json::serialize(all.body).starts_with(R"({"model":"gpt-test","instructions":"s",)"));
+}
+
+TEST(RequestTranslator, UpstreamAlwaysStreamsWithoutStorageAndReturnsEncryptedReasoning) {
+  TranslatedRequest t = translate_fixture("cc2.1.330-nonstream-fallback.json");
+  EXPECT_FALSE(t.client_wants_stream);
+  EXPECT_EQ(t.body.at("stream"), true);
+  EXPECT_EQ(t.body.at("store"), false);
+  EXPECT_EQ(json::serialize(t.body.at("include")), R"(["reasoning.encrypted_content"])");
+  EXPECT_TRUE(translate_fixture("cc2.1.330-first-turn.json").client_wants_stream);
+}
+
+TEST(RequestTranslator, MaxTokensBecomesMaxOutputTokensNeverBelow16) {
+  EXPECT_EQ(translate_fixture("cc2.1.330-first-turn.json").body.at("max_output_tokens"), 128000);
+  EXPECT_EQ(translate_text(R"({"messages":[],"max_tokens":1})").body.at("max_output_tokens"), 16);
+  EXPECT_EQ(translate_text(R"({"messages":[],"max_tokens":16})").body.at("max_output_tokens"), 16);
+  EXPECT_EQ(translate_text(R"({"messages":[],"max_tokens":17})").body.at("max_output_tokens"), 17);
+}
+
+TEST(RequestTranslator, CountTokensBodiesTranslateWithoutMaxOutputTokens) {
+  for (const char* name :
+       {"cc2.1.330-count-tokens-section.json", "cc2.1.330-count-tokens-tools.json"}) {
+    TranslatedRequest t = translate_fixture(name);
+    EXPECT_FALSE(t.body.contains("max_output_tokens")) << name;
+    EXPECT_FALSE(t.client_wants_stream) << name;
+    EXPECT_FALSE(input_of(t).empty()) << name;
+  }
+}
+
+TEST(RequestTranslator, SamplingAndAnthropicOnlyFieldsAreDroppedAndListed) {
+  TranslatedRequest t = translate_text(R"({"messages":[],"temperature":0.2,"top_p":0.9,"top_k":5,
+      "stop_sequences":["END"],"metadata":{"user_id":"u"},"context_management":{"edits":[]},
+      "service_tier":"auto","container":"c","mcp_servers":[],"frobnicate":true,
+      "thinking":{"type":"adaptive","display":"omitted"}})");
+  for (const char* field :
+       {"temperature", "top_p", "top_k", "stop_sequences", "metadata", "context_management",
+        "service_tier", "container", "mcp_servers", "frobnicate", "thinking.display"}) {
+    EXPECT_THAT(t.dropped, Contains(field));
+    EXPECT_FALSE(t.body.contains(field)) << field;
+  }
+  EXPECT_FALSE(t.body.contains("thinking"));
+  EXPECT_FALSE(t.body.contains("metadata"));
+}
+
+TEST(RequestTranslator, FixtureAnthropicFieldsAreListedAsDropped) {
+  TranslatedRequest t = translate_fixture("cc2.1.330-first-turn.json");
+  EXPECT_THAT(t.dropped, Contains("metadata"));
+  EXPECT_THAT(t.dropped, Contains("context_management"));
+  EXPECT_THAT(t.dropped, Contains("thinking.display"));
+  EXPECT_THAT(t.dropped, Not(Contains("model")));
+  EXPECT_THAT(t.dropped, Not(Contains("stream")));
+}
+
+std::string effort_of(const std::string& fields, const RequestOptions& o = options()) {
+  TranslatedRequest t = translate_text(R"({"messages":[)" + fields + "}", o);
+  EXPECT_EQ(t.body.at("reasoning").at("summary"), "auto");
+  const json::value* effort = t.body.at("reasoning").as_object().if_contains("effort");
+  return effort ? std::string(str(*effort)) : "";
+}
+
+TEST(RequestTranslator, EffortComesFromOutputConfigThenThinkingBudgetThenTheDefault) {
+  EXPECT_EQ(effort_of(R"(],"output_config":{"effort":"low"})"), "low");
+  EXPECT_EQ(effort_of(R"(],"output_config":{"effort":"medium"})"), "medium");
+  EXPECT_EQ(effort_of(R"(],"output_config":{"effort":"high"})"), "high");
+  EXPECT_EQ(effort_of(R"(],"output_config":{"effort":"xhigh"})"), "xhigh");
+  EXPECT_EQ(effort_of(R"(],"output_config":{"effort":"max"})"), "xhigh");
+  EXPECT_EQ(effort_of(R"(],"thinking":{"type":"enabled","budget_tokens":1024})"), "low");
+  EXPECT_EQ(effort_of(R"(],"thinking":{"type":"enabled","budget_tokens":4096})"), "low");
+  EXPECT_EQ(effort_of(R"(],"thinking":{"type":"enabled","budget_tokens":4097})"), "medium");
+  EXPECT_EQ(effort_of(R"(],"thinking":{"type":"enabled","budget_tokens":12288})"), "medium");
+  EXPECT_EQ(effort_of(R"(],"thinking":{"type":"enabled","budget_tokens":31999})"), "high");
+  EXPECT_EQ(effort_of(R"(],"thinking":{"type":"enabled","budget_tokens":31999},
+                          "output_config":{"effort":"low"})"),
+            "low");
+  EXPECT_EQ(effort_of(R"(],"thinking":{"type":"disabled"})"), "medium");
+  EXPECT_EQ(effort_of(R"(],"thinking":{"type":"adaptive"})"), "medium");
+  EXPECT_EQ(effort_of("]"), "medium");
+  RequestOptions high = options();
+  high.default_effort = "high";
+  EXPECT_EQ(effort_of("]", high), "high");
+  EXPECT_EQ(effort_of(R"(],"thinking":{"type":"disabled"})", high), "high");
+  EXPECT_EQ(translate_fixture("cc2.1.197-first-turn.json").body.at("reasoning").at("effort"),
+            "high");
+}
+
+TEST(RequestTranslator, StructuredOutputBecomesTextFormat) {
+  TranslatedRequest t = translate_fixture("cc2.1.330-title-structured-output.json");
+  EXPECT_EQ(json::serialize(t.body.at("text")),
+            R"({"format":{"type":"json_schema","name":"output","schema":{"type":"object",)"
+            R"("properties":{"title":{"type":"string"}},"required":["title"],)"
+            R"("additionalProperties":false},"strict":false}})");
+}
+
+// ---- malformed requests
+
+void expect_invalid(const std::string& body, const std::string& message_part) {
+  try {
+    translate_request(json::parse(body), options());
+    ADD_FAILURE() << "accepted: " << body;
+  } catch (const InvalidRequest& e) {
+    EXPECT_THAT(e.what(), HasSubstr(message_part)) << body;
+  }
+}
+
+TEST(RequestTranslator, MalformedRequestsAreRejectedWithAClearMessage) {
+  expect_invalid(R"([1,2])", "JSON object");
+  expect_invalid(R"({"model":"x"})", "messages");
+  expect_invalid(R"({"messages":{}})", "messages");
+  expect_invalid(R"({"messages":[3]})", "messages.0");
+  expect_invalid(R"({"messages":[{"role":"user"}]})", "messages.0.content");
+  expect_invalid(R"({"messages":[{"role":"user","content":7}]})", "messages.0.content");
+  expect_invalid(R"({"messages":[{"content":"x"}]})", "messages.0.role");
+  expect_invalid(R"({"messages":[{"role":"robot","content":"x"}]})", "role");
+  expect_invalid(R"({"messages":[{"role":"user","content":["text"]}]})", "objects");
+  expect_invalid(R"({"messages":[{"role":"user","content":[{"text":"x"}]}]})", "type");
+  expect_invalid(R"({"messages":[{"role":"user","content":[{"type":"text","text":5}]}]})", "text");
+  expect_invalid(
+      R"({"messages":[{"role":"assistant","content":[{"type":"tool_use","name":"A"}]}]})",
+      "tool_use without an id");
+  expect_invalid(R"({"messages":[{"role":"assistant","content":[{"type":"tool_use","id":"t"}]}]})",
+                 "tool_use without a name");
+  expect_invalid(R"({"messages":[{"role":"user","content":[{"type":"tool_result"}]}]})",
+                 "tool_use_id");
+  expect_invalid(R"({"messages":[{"role":"user","content":[{"type":"tool_result",
+                 "tool_use_id":"t","content":5}]}]})",
+                 "content");
+  expect_invalid(R"({"messages":[],"tools":{}})", "tools");
+  expect_invalid(R"({"messages":[],"tools":[{"description":"no name"}]})", "tools.0.name");
+  expect_invalid(R"({"messages":[],"system":5})", "system");
+  expect_invalid(R"({"messages":[],"max_tokens":"many"})", "max_tokens");
+}
+
+TEST(RequestTranslator, UnusualButLegitimateRequestsAreAccepted) {
+  // An empty conversation, null fields, a non-bool stream, a tool_use without input.
+  TranslatedRequest t = translate_text(R"({"messages":[
+      {"role":"assistant","content":[{"type":"tool_use","id":"t","name":"A"}]},
+      {"role":"user","content":[{"type":"tool_result","tool_use_id":"t"}]}],
+      "system":null,"tools":null,"stream":"yes","tool_choice":null,"max_tokens":null})");
+  EXPECT_EQ(input_of(t)[0].at("arguments"), "{}");
+  EXPECT_EQ(input_of(t)[1].at("output"), "");
+  EXPECT_FALSE(t.client_wants_stream);
+  EXPECT_NO_THROW(translate_text(R"({"messages":[]})"));
+}
+
+TEST(RequestTranslator, AssigningATranslationKeepsItsBodyIntact) {
+  TranslatedRequest kept;
+  kept = translate_fixture("cc2.1.330-write-tool-turn2-tool-result.json");
+  TranslatedRequest fresh = translate_fixture("cc2.1.330-write-tool-turn2-tool-result.json");
+  EXPECT_EQ(json::serialize(kept.body), json::serialize(fresh.body));
+  EXPECT_EQ(kept.dropped, fresh.dropped);
+  EXPECT_TRUE(kept.client_wants_stream);
+  TranslatedRequest copy = kept;
+  kept = TranslatedRequest();
+  EXPECT_EQ(json::serialize(copy.body), json::serialize(fresh.body));
+  EXPECT_TRUE(kept.body.empty());
+}
+
+}  // namespace
+}  // namespace claudegpt

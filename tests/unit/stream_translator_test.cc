@@ -1,0 +1,878 @@
+// The stream translator on recorded Responses streams (fixtures/openai-responses/) and on
+// cases built from them. Every output is checked by a validator of the Anthropic event
+// grammar, and the shapes are compared with real Anthropic streams (fixtures/anthropic-sse/).
+#include "core/stream_translator.h"
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include "core/reasoning_signature.h"
+#include "core/responses_stream_reader.h"
+#include "core/tool_catalog.h"
+#include "unit/fixtures.h"
+
+namespace claudegpt {
+namespace {
+
+namespace json = boost::json;
+
+json::object parse_object(std::string_view text) { return json::parse(text).as_object(); }
+using Objects = std::vector<json::object>;
+
+constexpr const char* kReasoning =
+    "openai-responses/openai-reasoning-encrypted-content.1.chunks.txt";
+constexpr const char* kPhase = "openai-responses/openai-phase.1.chunks.txt";
+constexpr const char* kError = "openai-responses/openai-error.1.chunks.txt";
+constexpr const char* kWebSearch = "openai-responses/openai-web-search-tool.1.chunks.txt";
+
+// ---------------------------------------------------------------- helpers
+
+// A recording may hold several streams one after the other (the reasoning one holds four
+// requests of one agent loop); each starts with response.created.
+std::vector<Objects> split_streams(const Objects& lines) {
+  std::vector<Objects> streams;
+  for (const json::object& line : lines) {
+    if (streams.empty() || line.at("type") == "response.created") streams.emplace_back();
+    streams.back().push_back(line);
+  }
+  return streams;
+}
+
+Objects stream_of(const char* fixture, std::size_t which = 0) {
+  return split_streams(test::read_chunks(fixture)).at(which);
+}
+
+ResponsesEvent to_event(const json::object& line) {
+  return ResponsesEvent{std::string(line.at("type").as_string()), line};
+}
+
+StreamSetup setup(const ToolCatalog* tools = nullptr) {
+  StreamSetup s;
+  s.message_id = "msg_test";
+  s.client_model = "claude-opus-5-5";
+  s.tools = tools;
+  s.error_context.estimated_input_tokens = 1234;
+  s.error_context.context_window = 272000;
+  return s;
+}
+
+// Translates a whole stream (then the upstream's end of stream).
+AnthropicEvents translate(const Objects& lines, StreamSetup s = setup()) {
+  StreamTranslator translator(std::move(s));
+  AnthropicEvents out;
+  for (const json::object& line : lines) translator.on_event(to_event(line), out);
+  translator.on_upstream_end(out);
+  return out;
+}
+
+// The wire framing of a recording: "event: <type>\ndata: <json>\n\n".
+std::string frame(const Objects& lines) {
+  std::string bytes;
+  for (const json::object& line : lines) {
+    bytes += "event: ";
+    bytes += std::string(line.at("type").as_string());
+    bytes += "\ndata: ";
+    bytes += json::serialize(line);
+    bytes += "\n\n";
+  }
+  return bytes;
+}
+
+// Translates the framed bytes, read in chunks of `chunk` bytes.
+AnthropicEvents translate_bytes(const std::string& bytes, std::size_t chunk) {
+  ResponsesStreamReader reader;
+  StreamTranslator translator(setup());
+  AnthropicEvents out;
+  std::vector<ResponsesEvent> events;
+  for (std::size_t pos = 0; pos < bytes.size(); pos += chunk) {
+    events.clear();
+    EXPECT_TRUE(reader.feed(std::string_view(bytes).substr(pos, chunk), events)) << reader.error();
+    for (const ResponsesEvent& event : events) translator.on_event(event, out);
+  }
+  translator.on_upstream_end(out);
+  return out;
+}
+
+std::vector<std::string> types_of(const AnthropicEvents& events) {
+  std::vector<std::string> types;
+  for (const AnthropicEvent& event : events) types.push_back(event.type);
+  return types;
+}
+
+bool same_events(const AnthropicEvents& a, const AnthropicEvents& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (a[i].type != b[i].type || a[i].data != b[i].data) return false;
+  return true;
+}
+
+std::set<std::string> keys_of(const json::object& object) {
+  std::set<std::string> keys;
+  for (const auto& entry : object) keys.insert(std::string(entry.key()));
+  return keys;
+}
+
+// What one content block of the output amounts to.
+struct Block {
+  std::string type;
+  json::object start;        // content_block from content_block_start
+  std::string text;          // text_delta / thinking_delta, concatenated
+  std::string signature;     // signature_delta
+  std::string partial_json;  // input_json_delta, concatenated
+  int deltas = 0;
+};
+
+std::vector<Block> blocks_of(const AnthropicEvents& events) {
+  std::vector<Block> blocks;
+  for (const AnthropicEvent& event : events) {
+    if (event.type == "content_block_start") {
+      Block block;
+      block.start = event.data.at("content_block").as_object();
+      block.type = std::string(block.start.at("type").as_string());
+      blocks.push_back(block);
+    } else if (event.type == "content_block_delta") {
+      Block& block = blocks.at(event.data.at("index").to_number<std::size_t>());
+      const json::object& delta = event.data.at("delta").as_object();
+      const json::string& type = delta.at("type").as_string();
+      ++block.deltas;
+      if (type == "text_delta") block.text += std::string(delta.at("text").as_string());
+      if (type == "thinking_delta") block.text += std::string(delta.at("thinking").as_string());
+      if (type == "signature_delta")
+        block.signature += std::string(delta.at("signature").as_string());
+      if (type == "input_json_delta")
+        block.partial_json += std::string(delta.at("partial_json").as_string());
+    }
+  }
+  return blocks;
+}
+
+const json::object& message_delta_of(const AnthropicEvents& events) {
+  for (const AnthropicEvent& event : events)
+    if (event.type == "message_delta") return event.data;
+  throw std::runtime_error("no message_delta");
+}
+
+std::string stop_reason_of(const AnthropicEvents& events) {
+  return std::string(message_delta_of(events).at("delta").at("stop_reason").as_string());
+}
+
+// ---------------------------------------------------------------- the validator
+
+// The grammar of an Anthropic stream: message_start first and once; blocks one at a time,
+// indices 0, 1, 2…, each start → deltas of its own kind → stop (a signature_delta last in a
+// thinking block, tool input that parses as an object); then message_delta + message_stop,
+// or a single `error` event; nothing after the end. `ping` may come after message_start.
+testing::AssertionResult valid_anthropic_stream(const AnthropicEvents& events) {
+  auto fail = [&](std::size_t at, const std::string& why) {
+    return testing::AssertionFailure()
+           << "event " << at << " (" << (at < events.size() ? events[at].type : "-")
+           << "): " << why;
+  };
+  if (events.empty()) return testing::AssertionFailure() << "no events";
+  const std::set<std::string> stop_reasons = {"end_turn",
+                                              "max_tokens",
+                                              "stop_sequence",
+                                              "tool_use",
+                                              "pause_turn",
+                                              "refusal",
+                                              "model_context_window_exceeded"};
+  const std::set<std::string> usage_keys = {"input_tokens", "cache_creation_input_tokens",
+                                            "cache_read_input_tokens", "output_tokens"};
+  bool started = false;
+  bool message_delta = false;
+  bool ended = false;
+  int next_index = 0;
+  int open = -1;
+  std::string open_type;
+  bool signed_block = false;
+  std::string partial_json;
+
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const AnthropicEvent& event = events[i];
+    const json::object& data = event.data;
+    if (ended) return fail(i, "event after the end of the stream");
+    if (!data.contains("type") || data.at("type") != event.type.c_str())
+      return fail(i, "data.type differs from the event type");
+    if (event.type == "message_start") {
+      if (started) return fail(i, "second message_start");
+      started = true;
+      const json::object& message = data.at("message").as_object();
+      if (message.at("type") != "message" || message.at("role") != "assistant")
+        return fail(i, "message_start is not an assistant message");
+      if (!message.at("content").as_array().empty()) return fail(i, "content not empty");
+      if (!message.at("stop_reason").is_null() || !message.at("stop_sequence").is_null())
+        return fail(i, "stop_reason/stop_sequence not null");
+      if (!message.at("id").is_string() || !message.at("model").is_string())
+        return fail(i, "id/model missing");
+      if (keys_of(message.at("usage").as_object()) != usage_keys) return fail(i, "usage keys");
+      continue;
+    }
+    if (!started && event.type != "error") return fail(i, "before message_start");
+    if (event.type == "ping") continue;
+    if (event.type == "error") {
+      const json::object& error = data.at("error").as_object();
+      if (!error.at("type").is_string() || !error.at("message").is_string())
+        return fail(i, "error without type/message");
+      if (keys_of(data) != std::set<std::string>{"type", "error"}) return fail(i, "error keys");
+      ended = true;
+      continue;
+    }
+    if (message_delta && event.type != "message_stop") return fail(i, "after message_delta");
+    if (event.type == "content_block_start") {
+      if (open >= 0) return fail(i, "block started while another is open");
+      if (data.at("index") != next_index) return fail(i, "index not consecutive");
+      const json::object& block = data.at("content_block").as_object();
+      open_type = std::string(block.at("type").as_string());
+      if (open_type == "text") {
+        if (block.at("text") != "") return fail(i, "text block starts non-empty");
+      } else if (open_type == "thinking") {
+        if (block.at("thinking") != "" || block.at("signature") != "")
+          return fail(i, "thinking block starts non-empty");
+      } else if (open_type == "tool_use") {
+        if (!block.at("id").is_string() || block.at("id").as_string().empty() ||
+            !block.at("name").is_string() || block.at("name").as_string().empty() ||
+            !block.at("input").as_object().empty())
+          return fail(i, "tool_use start");
+      } else {
+        return fail(i, "unexpected block type " + open_type);
+      }
+      open = next_index++;
+      signed_block = false;
+      partial_json.clear();
+    } else if (event.type == "content_block_delta") {
+      if (open < 0 || data.at("index") != open) return fail(i, "delta outside its block");
+      const json::object& delta = data.at("delta").as_object();
+      const std::string type(delta.at("type").as_string());
+      if (open_type == "text" && type != "text_delta") return fail(i, type + " in text block");
+      if (open_type == "thinking") {
+        if (type != "thinking_delta" && type != "signature_delta")
+          return fail(i, type + " in thinking block");
+        if (signed_block) return fail(i, "delta after signature_delta");
+        signed_block = type == "signature_delta";
+      }
+      if (open_type == "tool_use") {
+        if (type != "input_json_delta") return fail(i, type + " in tool_use block");
+        partial_json += std::string(delta.at("partial_json").as_string());
+      }
+    } else if (event.type == "content_block_stop") {
+      if (open < 0 || data.at("index") != open) return fail(i, "stop of a block not open");
+      if (open_type == "tool_use") {
+        boost::system::error_code ec;
+        json::value input = json::parse(partial_json, ec);
+        if (ec || !input.is_object()) return fail(i, "tool input is not a JSON object");
+      }
+      open = -1;
+    } else if (event.type == "message_delta") {
+      if (open >= 0) return fail(i, "message_delta with a block open");
+      const json::object& delta = data.at("delta").as_object();
+      if (!stop_reasons.contains(std::string(delta.at("stop_reason").as_string())))
+        return fail(i, "unknown stop_reason");
+      if (!delta.at("stop_sequence").is_null()) return fail(i, "stop_sequence");
+      const json::object& usage = data.at("usage").as_object();
+      if (keys_of(usage) != usage_keys) return fail(i, "usage keys");
+      for (const auto& figure : usage)
+        if (!figure.value().is_int64() || figure.value().as_int64() < 0)
+          return fail(i, "usage figure not a count");
+      message_delta = true;
+    } else if (event.type == "message_stop") {
+      if (!message_delta) return fail(i, "message_stop without message_delta");
+      ended = true;
+    } else {
+      return fail(i, "unknown event type");
+    }
+  }
+  if (!ended) return testing::AssertionFailure() << "stream has no terminal event";
+  return testing::AssertionSuccess();
+}
+
+// ---------------------------------------------------------------- every recording
+
+TEST(StreamTranslator, EveryRecordedStreamBecomesAValidAnthropicStream) {
+  const auto names = test::list_fixtures("openai-responses", ".chunks.txt");
+  ASSERT_GE(names.size(), 7u);
+  for (const std::string& name : names) {
+    const auto streams = split_streams(test::read_chunks("openai-responses/" + name));
+    for (std::size_t s = 0; s < streams.size(); ++s) {
+      SCOPED_TRACE(name + " stream " + std::to_string(s));
+      AnthropicEvents events = translate(streams[s]);
+      if (events.empty())  // failed before any output: an HTTP error, tested on its own below
+        EXPECT_EQ(name, "openai-error.1.chunks.txt");
+      else
+        EXPECT_TRUE(valid_anthropic_stream(events));
+
+      // The same bytes as the wire frames them, in reads of various sizes.
+      const std::string bytes = frame(streams[s]);
+      for (std::size_t chunk : {std::size_t{1}, std::size_t{7}, std::size_t{512}, bytes.size()})
+        EXPECT_TRUE(same_events(translate_bytes(bytes, chunk), events)) << "chunk " << chunk;
+    }
+  }
+}
+
+TEST(StreamTranslator, TranslationDoesNotDependOnHowTheBytesAreChunked) {
+  for (const char* fixture : {kError, kPhase}) {
+    SCOPED_TRACE(fixture);
+    const Objects stream = stream_of(fixture);
+    const AnthropicEvents expected = translate(stream);
+    const std::string bytes = frame(stream);
+    // Every chunk size for the small error stream; the phase stream up to 300 bytes a read.
+    const std::size_t largest = bytes.size() < 4000 ? bytes.size() : 300;
+    for (std::size_t chunk = 1; chunk <= largest; ++chunk)
+      ASSERT_TRUE(same_events(translate_bytes(bytes, chunk), expected)) << "chunk " << chunk;
+  }
+}
+
+// ---------------------------------------------------------------- reasoning and tools
+
+TEST(StreamTranslator, ReasoningBecomesAThinkingBlockSignedWithTheFinalEncryptedContent) {
+  const Objects stream = stream_of(kReasoning, 0);
+  std::string summary;
+  std::string added_encrypted;
+  std::string done_encrypted;
+  for (const json::object& line : stream) {
+    if (line.at("type") == "response.reasoning_summary_text.done")
+      summary = std::string(line.at("text").as_string());
+    const json::value* item = line.if_contains("item");
+    if (item && item->at("type") == "reasoning") {
+      std::string encrypted(item->at("encrypted_content").as_string());
+      (line.at("type") == "response.output_item.added" ? added_encrypted : done_encrypted) =
+          encrypted;
+    }
+  }
+  ASSERT_FALSE(summary.empty());
+  ASSERT_NE(added_encrypted, done_encrypted) << "the recording no longer tells them apart";
+
+  const std::vector<Block> blocks = blocks_of(translate(stream));
+  ASSERT_EQ(blocks.size(), 2u);
+  EXPECT_EQ(blocks[0].type, "thinking");
+  EXPECT_EQ(blocks[0].text, summary);
+  std::optional<std::string_view> unwrapped = unwrap_reasoning_signature(blocks[0].signature);
+  ASSERT_TRUE(unwrapped.has_value());
+  EXPECT_EQ(*unwrapped, done_encrypted);
+}
+
+TEST(StreamTranslator, FunctionCallsBecomeToolUseBlocksWithOneInputDelta) {
+  const AnthropicEvents events = translate(stream_of(kReasoning, 0));
+  const std::vector<Block> blocks = blocks_of(events);
+  ASSERT_EQ(blocks.size(), 2u);
+  EXPECT_EQ(blocks[1].type, "tool_use");
+  EXPECT_EQ(blocks[1].start.at("id"), "call_AB6AaRZ1FYZB2RwS6A5vbdqn");
+  EXPECT_EQ(blocks[1].start.at("name"), "calculator");
+  EXPECT_EQ(blocks[1].deltas, 1);
+  EXPECT_EQ(json::parse(blocks[1].partial_json), json::parse(R"({"a":12,"b":7,"op":"add"})"));
+  EXPECT_EQ(stop_reason_of(events), "tool_use");
+}
+
+TEST(StreamTranslator, UsageComesFromResponseCompletedWithTheCachedPartSeparated) {
+  // Recorded: input 134, cached 0, output 28.
+  EXPECT_EQ(message_delta_of(translate(stream_of(kReasoning, 0))).at("usage"),
+            parse_object(R"({"input_tokens":134,"cache_creation_input_tokens":0,
+                            "cache_read_input_tokens":0,"output_tokens":28})"));
+  // Recorded: input 7112 of which 3072 cached, output 463.
+  EXPECT_EQ(message_delta_of(translate(stream_of(kPhase))).at("usage"),
+            json::parse(R"({"input_tokens":4040,"cache_creation_input_tokens":0,
+                            "cache_read_input_tokens":3072,"output_tokens":463})"));
+}
+
+TEST(StreamTranslator, MessageStartCarriesTheClientModelAndTheEstimatedInput) {
+  const AnthropicEvents events = translate(stream_of(kPhase));
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events[0].type, "message_start");
+  EXPECT_EQ(events[0].data, json::parse(R"({"type":"message_start","message":{
+      "id":"msg_test","type":"message","role":"assistant","model":"claude-opus-5-5",
+      "content":[],"stop_reason":null,"stop_sequence":null,
+      "usage":{"input_tokens":1234,"cache_creation_input_tokens":0,
+               "cache_read_input_tokens":0,"output_tokens":0}}})"));
+}
+
+TEST(StreamTranslator, ToolNamesAreMappedBackAndArgumentsCleaned) {
+  // Modelled on the reasoning recording's function call, with an MCP tool whose name the
+  // upstream cannot carry and an optional argument the model filled with "".
+  ToolCatalog tools;
+  const std::string client_name =
+      "mcp__some.server__a_tool_with_a_name_far_longer_than_sixty_four_chars";
+  const std::string upstream_name = tools.add(client_name, parse_object(R"({"type":"object",
+      "properties":{"path":{"type":"string"},"note":{"type":"string"}},"required":["path"]})"));
+  ASSERT_NE(upstream_name, client_name);
+  const Objects stream = {
+      parse_object(R"({"type":"response.created","response":{}})"),
+      parse_object(R"({"type":"response.output_item.added","output_index":0,"item":{"id":"fc_1",
+          "type":"function_call","status":"in_progress","arguments":"","call_id":"call_1",
+          "name":")" +
+                   upstream_name + R"("}})"),
+      parse_object(R"({"type":"response.function_call_arguments.delta","output_index":0,
+          "item_id":"fc_1","delta":"{\"path\":\"a.txt\","})"),
+      parse_object(R"({"type":"response.function_call_arguments.delta","output_index":0,
+          "item_id":"fc_1","delta":"\"note\":\"\"}"})"),
+      parse_object(R"({"type":"response.function_call_arguments.done","output_index":0,
+          "item_id":"fc_1","arguments":"{\"path\":\"a.txt\",\"note\":\"\"}"})"),
+      parse_object(R"({"type":"response.completed","response":{"usage":null}})"),
+  };
+  const AnthropicEvents events = translate(stream, setup(&tools));
+  ASSERT_TRUE(valid_anthropic_stream(events));
+  const std::vector<Block> blocks = blocks_of(events);
+  ASSERT_EQ(blocks.size(), 1u);
+  EXPECT_EQ(blocks[0].start.at("name"), client_name.c_str());
+  EXPECT_EQ(blocks[0].partial_json, R"({"path":"a.txt"})");
+}
+
+Objects function_call_items(const std::vector<std::pair<std::string, std::string>>& calls) {
+  Objects stream = {parse_object(R"({"type":"response.created","response":{}})")};
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    json::object item = {{"id", "fc_" + std::to_string(i)},
+                         {"type", "function_call"},
+                         {"status", "completed"},
+                         {"arguments", calls[i].second},
+                         {"call_id", "call_" + std::to_string(i)},
+                         {"name", calls[i].first}};
+    json::object added = {
+        {"type", "response.output_item.added"}, {"output_index", i}, {"item", item}};
+    added["item"].as_object()["arguments"] = "";
+    stream.push_back(added);
+    stream.push_back({{"type", "response.function_call_arguments.done"},
+                      {"output_index", i},
+                      {"arguments", calls[i].second}});
+    stream.push_back({{"type", "response.output_item.done"}, {"output_index", i}, {"item", item}});
+  }
+  stream.push_back(parse_object(R"({"type":"response.completed","response":{}})"));
+  return stream;
+}
+
+TEST(StreamTranslator, ParallelFunctionCallsBecomeOneBlockEachInOrder) {
+  const AnthropicEvents events = translate(
+      function_call_items({{"Read", R"({"file_path":"/a"})"}, {"Glob", R"({"pattern":"*"})"}}));
+  ASSERT_TRUE(valid_anthropic_stream(events));
+  const std::vector<Block> blocks = blocks_of(events);
+  ASSERT_EQ(blocks.size(), 2u);
+  EXPECT_EQ(blocks[0].start.at("id"), "call_0");
+  EXPECT_EQ(blocks[0].start.at("name"), "Read");
+  EXPECT_EQ(blocks[1].start.at("id"), "call_1");
+  EXPECT_EQ(blocks[1].start.at("name"), "Glob");
+  EXPECT_EQ(blocks[1].partial_json, R"({"pattern":"*"})");
+  EXPECT_EQ(stop_reason_of(events), "tool_use");
+}
+
+TEST(StreamTranslator, ArgumentsThatAreNotAJsonObjectBecomeAnEmptyInput) {
+  const AnthropicEvents events = translate(
+      function_call_items({{"Read", R"({"file_path":"/a)"}, {"Bash", "[1]"}, {"Ls", ""}}));
+  ASSERT_TRUE(valid_anthropic_stream(events));
+  for (const Block& block : blocks_of(events)) EXPECT_EQ(block.partial_json, "{}");
+}
+
+TEST(StreamTranslator, ReasoningWithAnEmptySummaryStillCarriesItsSignature) {
+  // Modelled on the reasoning recording: a reasoning item whose summary stayed empty.
+  const Objects stream = {
+      parse_object(R"({"type":"response.created","response":{}})"),
+      parse_object(R"({"type":"response.output_item.added","output_index":0,
+          "item":{"id":"rs_1","type":"reasoning","summary":[]}})"),
+      parse_object(R"({"type":"response.output_item.done","output_index":0,
+          "item":{"id":"rs_1","type":"reasoning","encrypted_content":"gAAAAB-secret",
+                  "summary":[]}})"),
+      parse_object(R"({"type":"response.completed","response":{}})"),
+  };
+  const AnthropicEvents events = translate(stream);
+  ASSERT_TRUE(valid_anthropic_stream(events));
+  const std::vector<Block> blocks = blocks_of(events);
+  ASSERT_EQ(blocks.size(), 1u);
+  EXPECT_EQ(blocks[0].type, "thinking");
+  EXPECT_EQ(blocks[0].text, "");
+  EXPECT_EQ(blocks[0].signature, wrap_reasoning_signature("gAAAAB-secret"));
+}
+
+TEST(StreamTranslator, ReasoningWithNothingToShowOrCarryGivesNoBlock) {
+  // The web search recording (store:true) has seven reasoning items without summary or
+  // encrypted content; its web searches are not translated yet: one text block remains.
+  const AnthropicEvents events = translate(stream_of(kWebSearch));
+  ASSERT_TRUE(valid_anthropic_stream(events));
+  const std::vector<Block> blocks = blocks_of(events);
+  ASSERT_EQ(blocks.size(), 1u);
+  EXPECT_EQ(blocks[0].type, "text");
+  EXPECT_EQ(stop_reason_of(events), "end_turn");
+}
+
+TEST(StreamTranslator, SummaryPartsAreSeparatedByABlankLine) {
+  const Objects stream = {
+      parse_object(R"({"type":"response.created","response":{}})"),
+      parse_object(R"({"type":"response.output_item.added","output_index":0,
+          "item":{"id":"rs_1","type":"reasoning","summary":[]}})"),
+      parse_object(
+          R"({"type":"response.reasoning_summary_part.added","output_index":0,"summary_index":0})"),
+      parse_object(R"({"type":"response.reasoning_summary_text.delta","output_index":0,
+          "summary_index":0,"delta":"**One**"})"),
+      parse_object(
+          R"({"type":"response.reasoning_summary_part.added","output_index":0,"summary_index":1})"),
+      parse_object(R"({"type":"response.reasoning_summary_text.delta","output_index":0,
+          "summary_index":1,"delta":"**Two**"})"),
+      parse_object(R"({"type":"response.output_item.done","output_index":0,"item":{"id":"rs_1",
+          "type":"reasoning","encrypted_content":"enc",
+          "summary":[{"type":"summary_text","text":"**One**"},
+                     {"type":"summary_text","text":"**Two**"}]}})"),
+      parse_object(R"({"type":"response.completed","response":{}})"),
+  };
+  const AnthropicEvents events = translate(stream);
+  ASSERT_TRUE(valid_anthropic_stream(events));
+  const std::vector<Block> blocks = blocks_of(events);
+  ASSERT_EQ(blocks.size(), 1u);
+  EXPECT_EQ(blocks[0].text, "**One**\n\n**Two**");
+  EXPECT_EQ(blocks[0].signature, wrap_reasoning_signature("enc"));
+}
+
+TEST(StreamTranslator, ReasoningTextDeltasAreThinkingToo) {
+  const Objects stream = {
+      parse_object(R"({"type":"response.created","response":{}})"),
+      parse_object(R"({"type":"response.output_item.added","output_index":0,
+          "item":{"id":"rs_1","type":"reasoning","summary":[]}})"),
+      parse_object(R"({"type":"response.reasoning_text.delta","output_index":0,"content_index":0,
+          "delta":"raw thought"})"),
+      parse_object(R"({"type":"response.output_item.done","output_index":0,
+          "item":{"id":"rs_1","type":"reasoning","summary":[]}})"),
+      parse_object(R"({"type":"response.completed","response":{}})"),
+  };
+  const AnthropicEvents events = translate(stream);
+  ASSERT_TRUE(valid_anthropic_stream(events));
+  const std::vector<Block> blocks = blocks_of(events);
+  ASSERT_EQ(blocks.size(), 1u);
+  EXPECT_EQ(blocks[0].text, "raw thought");
+  EXPECT_EQ(blocks[0].signature, "");  // no encrypted content: no signature_delta
+}
+
+// ---------------------------------------------------------------- text
+
+TEST(StreamTranslator, CommentaryAndFinalMessagesAreBothText) {
+  const Objects stream = stream_of(kPhase);
+  std::vector<std::string> texts;
+  for (const json::object& line : stream)
+    if (line.at("type") == "response.output_item.done")
+      texts.emplace_back(line.at("item").at("content").at(0).at("text").as_string());
+  ASSERT_EQ(texts.size(), 2u);
+
+  const AnthropicEvents events = translate(stream);
+  const std::vector<Block> blocks = blocks_of(events);
+  ASSERT_EQ(blocks.size(), 2u);
+  EXPECT_EQ(blocks[0].type, "text");
+  EXPECT_EQ(blocks[0].text, texts[0]);
+  EXPECT_EQ(blocks[1].type, "text");
+  EXPECT_EQ(blocks[1].text, texts[1]);
+  EXPECT_EQ(stop_reason_of(events), "end_turn");
+}
+
+TEST(StreamTranslator, EachTextDeltaIsForwardedAtOnce) {
+  const Objects stream = stream_of(kReasoning, 3);  // the final answer: eight text deltas
+  StreamTranslator translator(setup());
+  int deltas = 0;
+  for (const json::object& line : stream) {
+    AnthropicEvents out;
+    translator.on_event(to_event(line), out);
+    if (line.at("type") != "response.output_text.delta") continue;
+    ++deltas;
+    ASSERT_FALSE(out.empty());
+    const AnthropicEvent& last = out.back();
+    EXPECT_EQ(last.type, "content_block_delta");
+    EXPECT_EQ(last.data.at("delta").at("text"), line.at("delta"));
+    EXPECT_EQ(out.size(), deltas == 1 ? 3u : 1u);  // the first also starts message and block
+  }
+  EXPECT_EQ(deltas, 8);
+}
+
+TEST(StreamTranslator, TextWithoutDeltasIsTakenFromTheDoneEvents) {
+  const Objects stream = {
+      parse_object(R"({"type":"response.created","response":{}})"),
+      parse_object(R"({"type":"response.output_item.added","output_index":0,
+          "item":{"id":"msg_1","type":"message","role":"assistant","content":[]}})"),
+      parse_object(R"({"type":"response.output_text.done","output_index":0,"content_index":0,
+          "text":"whole"})"),
+      parse_object(R"({"type":"response.output_item.done","output_index":0,"item":{"id":"msg_1",
+          "type":"message","role":"assistant",
+          "content":[{"type":"output_text","text":"whole"}]}})"),
+      parse_object(R"({"type":"response.completed","response":{}})"),
+  };
+  const AnthropicEvents events = translate(stream);
+  ASSERT_TRUE(valid_anthropic_stream(events));
+  const std::vector<Block> blocks = blocks_of(events);
+  ASSERT_EQ(blocks.size(), 1u);
+  EXPECT_EQ(blocks[0].text, "whole");
+}
+
+Objects refusal_stream() {
+  return {
+      parse_object(R"({"type":"response.created","response":{}})"),
+      parse_object(R"({"type":"response.output_item.added","output_index":0,
+          "item":{"id":"msg_1","type":"message","role":"assistant","content":[]}})"),
+      parse_object(R"({"type":"response.content_part.added","output_index":0,"content_index":0,
+          "part":{"type":"refusal","refusal":""}})"),
+      parse_object(R"({"type":"response.refusal.delta","output_index":0,"content_index":0,
+          "delta":"I can't help"})"),
+      parse_object(R"({"type":"response.refusal.delta","output_index":0,"content_index":0,
+          "delta":" with that."})"),
+      parse_object(R"({"type":"response.refusal.done","output_index":0,"content_index":0,
+          "refusal":"I can't help with that."})"),
+      parse_object(R"({"type":"response.content_part.done","output_index":0,"content_index":0,
+          "part":{"type":"refusal","refusal":"I can't help with that."}})"),
+      parse_object(R"({"type":"response.output_item.done","output_index":0,"item":{"id":"msg_1",
+          "type":"message","role":"assistant","content":[{"type":"refusal",
+          "refusal":"I can't help with that."}]}})"),
+      parse_object(R"({"type":"response.completed","response":{}})"),
+  };
+}
+
+TEST(StreamTranslator, ARefusalIsTextAndStopsWithRefusal) {
+  const AnthropicEvents events = translate(refusal_stream());
+  ASSERT_TRUE(valid_anthropic_stream(events));
+  const std::vector<Block> blocks = blocks_of(events);
+  ASSERT_EQ(blocks.size(), 1u);
+  EXPECT_EQ(blocks[0].type, "text");
+  EXPECT_EQ(blocks[0].text, "I can't help with that.");
+  EXPECT_EQ(stop_reason_of(events), "refusal");
+}
+
+// ---------------------------------------------------------------- endings
+
+Objects with_terminal(Objects stream, const std::string& terminal_json) {
+  stream.pop_back();  // response.completed
+  stream.push_back(json::parse(terminal_json).as_object());
+  return stream;
+}
+
+TEST(StreamTranslator, IncompleteForOutputTokensStopsWithMaxTokens) {
+  const AnthropicEvents events = translate(with_terminal(stream_of(kPhase), R"({
+      "type":"response.incomplete","response":{"status":"incomplete",
+      "incomplete_details":{"reason":"max_output_tokens"},
+      "usage":{"input_tokens":10,"input_tokens_details":null,"output_tokens":5}}})"));
+  ASSERT_TRUE(valid_anthropic_stream(events));
+  EXPECT_EQ(stop_reason_of(events), "max_tokens");
+  EXPECT_EQ(message_delta_of(events).at("usage"),
+            parse_object(R"({"input_tokens":10,"cache_creation_input_tokens":0,
+                            "cache_read_input_tokens":0,"output_tokens":5})"));
+}
+
+TEST(StreamTranslator, IncompleteForContentFilterStopsWithRefusal) {
+  const AnthropicEvents events = translate(with_terminal(stream_of(kPhase), R"({
+      "type":"response.incomplete",
+      "response":{"incomplete_details":{"reason":"content_filter"}}})"));
+  ASSERT_TRUE(valid_anthropic_stream(events));
+  EXPECT_EQ(stop_reason_of(events), "refusal");
+}
+
+TEST(StreamTranslator, AStreamCutBeforeItsEndIsAnErrorNotAnEndTurn) {
+  Objects stream = stream_of(kPhase);
+  stream.pop_back();  // the recorded response.completed never arrives
+  const AnthropicEvents events = translate(stream);
+  ASSERT_TRUE(valid_anthropic_stream(events));
+  EXPECT_EQ(events.back().type, "error");
+  for (const AnthropicEvent& event : events) EXPECT_NE(event.type, "message_stop");
+
+  StreamTranslator translator(setup());
+  AnthropicEvents out;
+  for (const json::object& line : stream) translator.on_event(to_event(line), out);
+  EXPECT_FALSE(translator.finished());
+  translator.on_upstream_end(out);
+  EXPECT_TRUE(translator.finished());
+  ASSERT_TRUE(translator.error().has_value());
+  EXPECT_EQ(translator.error()->status, 502);
+  EXPECT_EQ(translator.error()->type, "api_error");
+  EXPECT_EQ(out.back().data.at("error").at("message"), translator.error()->message.c_str());
+}
+
+TEST(StreamTranslator, AnErrorBeforeAnyOutputLeavesTheStreamUnstarted) {
+  // Recorded: response.created, in_progress, then `error` (insufficient_quota) and
+  // response.failed.
+  StreamTranslator translator(setup());
+  AnthropicEvents out;
+  for (const json::object& line : stream_of(kError)) translator.on_event(to_event(line), out);
+  translator.on_upstream_end(out);
+  EXPECT_TRUE(out.empty());
+  EXPECT_FALSE(translator.started());
+  EXPECT_TRUE(translator.finished());
+  ASSERT_TRUE(translator.error().has_value());
+  EXPECT_EQ(translator.error()->status, 402);
+  EXPECT_EQ(translator.error()->type, "billing_error");
+  EXPECT_NE(translator.error()->message.find("exceeded your current quota"), std::string::npos);
+}
+
+TEST(StreamTranslator, AnErrorAfterOutputEndsTheStreamWithOneErrorEvent) {
+  Objects stream = stream_of(kPhase);
+  stream.resize(6);  // up to the first text deltas
+  stream.push_back(parse_object(R"({"type":"error","code":"server_error","message":"boom"})"));
+  stream.push_back(parse_object(R"({"type":"response.failed","response":{"error":{
+      "code":"rate_limit_exceeded","message":"later"}}})"));
+  StreamTranslator translator(setup());
+  AnthropicEvents out;
+  for (const json::object& line : stream) translator.on_event(to_event(line), out);
+  translator.on_upstream_end(out);
+  ASSERT_TRUE(valid_anthropic_stream(out));
+  EXPECT_TRUE(translator.started());
+  EXPECT_EQ(out.back().type, "error");
+  EXPECT_EQ(out.back().data,
+            parse_object(R"({"type":"error","error":{"type":"api_error","message":"boom"}})"));
+  ASSERT_TRUE(translator.error().has_value());
+  EXPECT_EQ(translator.error()->status, 500);  // the first failure wins
+}
+
+TEST(StreamTranslator, AFailureFromTheIoEdgeTakesTheSamePath) {
+  Objects stream = stream_of(kPhase);
+  stream.resize(6);
+  StreamTranslator translator(setup());
+  AnthropicEvents out;
+  for (const json::object& line : stream) translator.on_event(to_event(line), out);
+  translator.fail(ApiError::with_status(504, "upstream timed out"), out);
+  translator.fail(ApiError::with_status(500, "ignored"), out);
+  translator.on_upstream_end(out);
+  ASSERT_TRUE(valid_anthropic_stream(out));
+  EXPECT_EQ(out.back().data.at("error").at("type"), "timeout_error");
+  EXPECT_EQ(translator.error()->status, 504);
+}
+
+TEST(StreamTranslator, NothingIsSentAfterTheMessageStops) {
+  StreamTranslator translator(setup());
+  AnthropicEvents out;
+  for (const json::object& line : stream_of(kPhase)) translator.on_event(to_event(line), out);
+  const std::size_t sent = out.size();
+  translator.on_upstream_end(out);
+  translator.fail(ApiError::with_status(500, "late"), out);
+  translator.on_event(to_event(parse_object(R"({"type":"error","message":"late"})")), out);
+  EXPECT_EQ(out.size(), sent);
+  EXPECT_FALSE(translator.error().has_value());
+  EXPECT_EQ(out.back().type, "message_stop");
+}
+
+// ---------------------------------------------------------------- laziness and tolerance
+
+TEST(StreamTranslator, MessageStartWaitsForOutputOrStart) {
+  const Objects stream = stream_of(kPhase);
+  StreamTranslator translator(setup());
+  AnthropicEvents out;
+  translator.on_event(to_event(stream[0]), out);  // response.created
+  translator.on_event(to_event(stream[1]), out);  // response.in_progress
+  EXPECT_TRUE(out.empty());
+  EXPECT_FALSE(translator.started());
+  translator.start(out);
+  ASSERT_EQ(types_of(out), std::vector<std::string>{"message_start"});
+  EXPECT_TRUE(translator.started());
+  translator.start(out);
+  for (std::size_t i = 2; i < stream.size(); ++i) translator.on_event(to_event(stream[i]), out);
+  EXPECT_TRUE(valid_anthropic_stream(out));
+}
+
+TEST(StreamTranslator, AResponseWithNoOutputStillEndsProperly) {
+  const Objects stream = {
+      parse_object(R"({"type":"response.created","response":{}})"),
+      parse_object(R"({"type":"response.completed","response":{"output":[],
+          "usage":{"input_tokens":3,"output_tokens":0}}})"),
+  };
+  const AnthropicEvents events = translate(stream);
+  ASSERT_TRUE(valid_anthropic_stream(events));
+  EXPECT_EQ(types_of(events),
+            (std::vector<std::string>{"message_start", "message_delta", "message_stop"}));
+  EXPECT_EQ(stop_reason_of(events), "end_turn");
+}
+
+TEST(StreamTranslator, UnknownEventsAndFieldsAreIgnored) {
+  const Objects stream = stream_of(kPhase);
+  Objects noisy;
+  for (json::object line : stream) {
+    line["some_future_field"] = parse_object(R"({"nested":[1,2]})");
+    noisy.push_back(std::move(line));
+    noisy.push_back(parse_object(R"({"type":"response.some_future_event","output_index":0,
+        "delta":"not text"})"));
+  }
+  EXPECT_TRUE(same_events(translate(noisy), translate(stream)));
+}
+
+// ---------------------------------------------------------------- real Anthropic shapes
+
+// Events of an Anthropic recording: one JSON a line, or raw SSE.
+AnthropicEvents anthropic_recording(const std::string& name) {
+  AnthropicEvents events;
+  const std::string text = test::read_fixture("anthropic-sse/" + name);
+  if (name.starts_with("sdk-")) {
+    ResponsesStreamReader reader;
+    std::vector<ResponsesEvent> parsed;
+    EXPECT_TRUE(reader.feed(text, parsed)) << reader.error();
+    for (ResponsesEvent& event : parsed) events.push_back({event.type, std::move(event.data)});
+  } else {
+    for (json::object& line : test::read_chunks("anthropic-sse/" + name))
+      events.push_back({std::string(line.at("type").as_string()), std::move(line)});
+  }
+  return events;
+}
+
+TEST(StreamTranslator, OutputHasTheShapesOfARealAnthropicStream) {
+  // Ours, with every block kind: thinking, tool_use (reasoning recording), text (phase).
+  AnthropicEvents ours = translate(stream_of(kReasoning, 0));
+  for (AnthropicEvent& event : translate(stream_of(kPhase))) ours.push_back(std::move(event));
+
+  std::map<std::string, std::set<std::string>> real_block_keys;
+  std::set<std::string> real_message_keys;
+  std::set<std::string> real_usage_keys;
+  std::set<std::string> real_delta_usage_keys;
+  for (const std::string& name : test::list_fixtures("anthropic-sse")) {
+    for (const AnthropicEvent& event : anthropic_recording(name)) {
+      if (event.type == "message_start") {
+        real_message_keys = keys_of(event.data.at("message").as_object());
+        for (const auto& key : keys_of(event.data.at("message").at("usage").as_object()))
+          real_usage_keys.insert(key);
+      } else if (event.type == "content_block_start") {
+        const json::object& block = event.data.at("content_block").as_object();
+        real_block_keys[std::string(block.at("type").as_string())] = keys_of(block);
+      } else if (event.type == "message_delta") {
+        for (const auto& key : keys_of(event.data.at("usage").as_object()))
+          real_delta_usage_keys.insert(key);
+        EXPECT_EQ(keys_of(event.data.at("delta").as_object()),
+                  (std::set<std::string>{"stop_reason", "stop_sequence"}));
+      }
+    }
+  }
+  ASSERT_FALSE(real_message_keys.empty());
+  std::set<std::string> block_kinds;
+  for (const AnthropicEvent& event : ours) {
+    if (event.type == "message_start") {
+      EXPECT_EQ(keys_of(event.data.at("message").as_object()), real_message_keys);
+      for (const auto& key : keys_of(event.data.at("message").at("usage").as_object()))
+        EXPECT_TRUE(real_usage_keys.contains(key)) << key;
+    } else if (event.type == "content_block_start") {
+      const json::object& block = event.data.at("content_block").as_object();
+      const std::string kind(block.at("type").as_string());
+      block_kinds.insert(kind);
+      ASSERT_TRUE(real_block_keys.contains(kind)) << kind;
+      EXPECT_EQ(keys_of(block), real_block_keys[kind]) << kind;
+    } else if (event.type == "message_delta") {
+      EXPECT_EQ(keys_of(event.data.at("delta").as_object()),
+                (std::set<std::string>{"stop_reason", "stop_sequence"}));
+      for (const auto& key : keys_of(event.data.at("usage").as_object()))
+        EXPECT_TRUE(real_delta_usage_keys.contains(key)) << key;
+    }
+    EXPECT_EQ(keys_of(event.data).count("type"), 1u);
+  }
+  EXPECT_EQ(block_kinds, (std::set<std::string>{"text", "thinking", "tool_use"}));
+}
+
+TEST(StreamTranslator, TheValidatorAcceptsRealAnthropicStreams) {
+  // The validator itself, checked on the real thing (minus server tools it does not know).
+  for (std::string name : {"anthropic-clear-thinking.1.chunks.txt", "sdk-basic_response.txt",
+                           "sdk-tool_use_response.txt"}) {
+    SCOPED_TRACE(name);
+    AnthropicEvents events = anthropic_recording(name);
+    // Real usage in message_start/message_delta carries more keys than we send.
+    for (AnthropicEvent& event : events) {
+      json::object* usage = nullptr;
+      if (event.type == "message_start")
+        usage = &event.data["message"].as_object()["usage"].as_object();
+      if (event.type == "message_delta") usage = &event.data["usage"].as_object();
+      if (usage == nullptr) continue;
+      json::object trimmed;
+      for (const char* key : {"input_tokens", "cache_creation_input_tokens",
+                              "cache_read_input_tokens", "output_tokens"})
+        trimmed[key] = usage->contains(key) ? usage->at(key) : json::value(0);
+      *usage = std::move(trimmed);
+    }
+    EXPECT_TRUE(valid_anthropic_stream(events));
+  }
+}
+
+}  // namespace
+}  // namespace claudegpt

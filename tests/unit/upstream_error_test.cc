@@ -1,0 +1,297 @@
+// Upstream failures → Anthropic errors: the status/type table, the body shapes of OpenAI,
+// Azure and the Codex backend, retry-after, and the "prompt is too long" text Claude Code
+// compacts on. Bodies are the recorded one (fixtures/openai-responses/openai-error.1.json)
+// or modelled on the messages quoted in docs/wire-notes.md.
+#include "core/upstream_error.h"
+
+#include <string>
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include "core/api_error.h"
+#include "unit/fixtures.h"
+
+namespace claudegpt {
+namespace {
+
+namespace json = boost::json;
+
+ErrorContext context(std::int64_t estimated, std::int64_t window) {
+  ErrorContext c;
+  c.estimated_input_tokens = estimated;
+  c.context_window = window;
+  return c;
+}
+
+std::string openai_body(std::string_view code, std::string_view message,
+                        std::string_view type = "invalid_request_error") {
+  json::object error = {{"message", message}, {"type", type}, {"param", nullptr}, {"code", code}};
+  return json::serialize(json::object{{"error", error}});
+}
+
+ApiError http(int status, const std::string& body, std::string_view retry_after = "") {
+  return map_upstream_http_error(status, body, retry_after, context(1000, 272000));
+}
+
+ApiError stream(std::string_view event_json, ErrorContext c = context(1000, 272000)) {
+  return map_upstream_stream_error(json::parse(event_json).as_object(), c);
+}
+
+// ---------------------------------------------------------------- ApiError
+
+TEST(ApiError, TypesFollowTheStatusAsAnthropicDocumentsThem) {
+  const std::pair<int, const char*> table[] = {{400, "invalid_request_error"},
+                                               {401, "authentication_error"},
+                                               {402, "billing_error"},
+                                               {403, "permission_error"},
+                                               {404, "not_found_error"},
+                                               {413, "request_too_large"},
+                                               {429, "rate_limit_error"},
+                                               {500, "api_error"},
+                                               {504, "timeout_error"},
+                                               {529, "overloaded_error"},
+                                               {502, "api_error"},
+                                               {503, "api_error"},
+                                               {422, "invalid_request_error"}};
+  for (const auto& [status, type] : table) {
+    EXPECT_EQ(error_type_for_status(status), type) << status;
+    EXPECT_EQ(ApiError::with_status(status, "m").type, type) << status;
+  }
+  EXPECT_EQ(status_for_error_type("overloaded_error"), 529);
+  EXPECT_EQ(status_for_error_type("rate_limit_error"), 429);
+  EXPECT_EQ(status_for_error_type("something_new"), 500);
+}
+
+TEST(ApiError, SerialisesAsTheAnthropicErrorBody) {
+  const ApiError error = ApiError::with_status(429, "slow down");
+  EXPECT_EQ(error.to_json("req_1"), json::parse(R"({"type":"error","error":{
+      "type":"rate_limit_error","message":"slow down"},"request_id":"req_1"})"));
+  EXPECT_EQ(error.to_json(""), json::parse(R"({"type":"error","error":{
+      "type":"rate_limit_error","message":"slow down"}})"));
+}
+
+// ---------------------------------------------------------------- HTTP errors
+
+TEST(UpstreamHttpError, StatusesMapToTheirAnthropicCounterparts) {
+  struct Case {
+    int upstream;
+    int status;
+    const char* type;
+  };
+  const Case cases[] = {
+      {400, 400, "invalid_request_error"},
+      {401, 401, "authentication_error"},
+      {402, 402, "billing_error"},
+      {403, 403, "permission_error"},
+      {404, 404, "not_found_error"},
+      {408, 504, "timeout_error"},
+      {413, 413, "request_too_large"},
+      {422, 400, "invalid_request_error"},
+      {429, 429, "rate_limit_error"},
+      {500, 500, "api_error"},
+      {502, 502, "api_error"},
+      {503, 529, "overloaded_error"},
+      {504, 504, "timeout_error"},
+      {520, 500, "api_error"},
+  };
+  for (const Case& c : cases) {
+    const ApiError error = http(c.upstream, openai_body("some_code", "upstream says no"));
+    EXPECT_EQ(error.status, c.status) << c.upstream;
+    EXPECT_EQ(error.type, c.type) << c.upstream;
+    EXPECT_EQ(error.message, "upstream says no") << c.upstream;
+  }
+}
+
+TEST(UpstreamHttpError, InsufficientQuotaIsABillingErrorNotARateLimit) {
+  // Recorded body; OpenAI sends it with status 429.
+  const std::string body = test::read_fixture("openai-responses/openai-error.1.json");
+  const ApiError error = http(429, body);
+  EXPECT_EQ(error.status, 402);
+  EXPECT_EQ(error.type, "billing_error");
+  EXPECT_TRUE(error.message.starts_with("You exceeded your current quota"));
+  EXPECT_FALSE(error.retry_after_seconds.has_value());
+}
+
+TEST(UpstreamHttpError, CodexDetailBodiesAreRead) {
+  ApiError error = http(400, R"({"detail":"Unsupported parameter: max_output_tokens"})");
+  EXPECT_EQ(error.status, 400);
+  EXPECT_EQ(error.message, "Unsupported parameter: max_output_tokens");
+
+  error = http(401, R"({"detail":{"code":"token_expired","message":"Provided token is expired"}})");
+  EXPECT_EQ(error.status, 401);
+  EXPECT_EQ(error.type, "authentication_error");
+  EXPECT_EQ(error.message, "Provided token is expired");
+}
+
+TEST(UpstreamHttpError, BodiesThatAreNotJsonStillNameTheStatus) {
+  ApiError error = http(502, "<html><body><h1>502 Bad Gateway</h1></body></html>");
+  EXPECT_EQ(error.status, 502);
+  EXPECT_EQ(error.message, "upstream returned HTTP 502");
+
+  error = http(500, "");
+  EXPECT_EQ(error.message, "upstream returned HTTP 500");
+
+  error = http(503, "upstream connect error or disconnect/reset before headers");
+  EXPECT_EQ(error.status, 529);
+  EXPECT_EQ(
+      error.message,
+      "upstream returned HTTP 503: upstream connect error or disconnect/reset before headers");
+}
+
+TEST(UpstreamHttpError, RateLimitsKeepTheRetryAfterHeader) {
+  const std::string body = openai_body(
+      "rate_limit_exceeded", "Rate limit reached. Please try again in 11.054s.", "requests");
+  EXPECT_EQ(http(429, body, "7").retry_after_seconds, 7);
+  EXPECT_EQ(http(429, body, "1.2").retry_after_seconds, 2);
+  EXPECT_EQ(http(429, body, "").retry_after_seconds, 12);  // from the message instead
+  EXPECT_EQ(http(429, body, "Wed, 21 Oct 2026 07:28:00 GMT").retry_after_seconds, 12);
+}
+
+TEST(UpstreamHttpError, RetryAfterIsReadFromTheMessagesUpstreamsWrite) {
+  EXPECT_EQ(parse_retry_after_message("Please try again in 11.054s."), 12);
+  EXPECT_EQ(parse_retry_after_message("Requests to the Responses API have exceeded the rate limit. "
+                                      "Try again in 35 seconds."),
+            35);
+  EXPECT_EQ(parse_retry_after_message("Please try again in 20ms."), 1);
+  EXPECT_EQ(parse_retry_after_message("Please try again in 1m30s."), 90);
+  EXPECT_EQ(parse_retry_after_message("Please try again in 6m0s."), 360);
+  EXPECT_EQ(parse_retry_after_message("Please try again later."), std::nullopt);
+  EXPECT_EQ(parse_retry_after_message("no hint"), std::nullopt);
+
+  EXPECT_EQ(parse_retry_after_header("30"), 30);
+  EXPECT_EQ(parse_retry_after_header(" 0.5 "), 1);
+  EXPECT_EQ(parse_retry_after_header("soon"), std::nullopt);
+  EXPECT_EQ(parse_retry_after_header(""), std::nullopt);
+}
+
+TEST(UpstreamHttpError, CodexUsageLimitsRetryWhenTheLimitResets) {
+  const ApiError error = http(429, R"({"error":{"type":"usage_limit_reached",
+      "message":"The usage limit has been reached","plan_type":"plus","resets_in_seconds":1800}})");
+  EXPECT_EQ(error.status, 429);
+  EXPECT_EQ(error.type, "rate_limit_error");
+  EXPECT_EQ(error.retry_after_seconds, 1800);
+}
+
+TEST(UpstreamHttpError, OverloadedUpstreamsGive529) {
+  const ApiError error =
+      http(500, openai_body("server_is_overloaded", "The server is overloaded.", "server_error"));
+  EXPECT_EQ(error.status, 529);
+  EXPECT_EQ(error.type, "overloaded_error");
+}
+
+// ---------------------------------------------------------------- context overflow
+
+TEST(UpstreamHttpError, ContextOverflowBecomesPromptIsTooLong) {
+  // The Responses API names no counts: the estimate and the window fill in.
+  const std::string body = openai_body("context_length_exceeded",
+                                       "Your input exceeds the context window of this model. "
+                                       "Please adjust your input and try again.");
+  ApiError error = map_upstream_http_error(400, body, "", context(300000, 272000));
+  EXPECT_EQ(error.status, 400);
+  EXPECT_EQ(error.type, "invalid_request_error");
+  EXPECT_TRUE(error.message.starts_with("prompt is too long: 300000 tokens > 272000 maximum"))
+      << error.message;
+  EXPECT_NE(error.message.find("exceeds the context window"), std::string::npos);
+
+  // An estimate below the window is contradicted by the upstream: just over it, then.
+  error = map_upstream_http_error(400, body, "", context(250000, 272000));
+  EXPECT_TRUE(error.message.starts_with("prompt is too long: 272001 tokens > 272000 maximum"))
+      << error.message;
+
+  // Without a known window, the estimate exceeds "one token less".
+  error = map_upstream_http_error(400, body, "", context(5000, 0));
+  EXPECT_TRUE(error.message.starts_with("prompt is too long: 5000 tokens > 4999 maximum"))
+      << error.message;
+}
+
+TEST(UpstreamHttpError, CountsNamedInTheMessageWin) {
+  const std::string body = openai_body(
+      "",
+      "This model's maximum context length is 128000 tokens. However, your messages resulted "
+      "in 130512 tokens. Please reduce the length of the messages.");
+  const ApiError error = map_upstream_http_error(400, body, "", context(1000, 272000));
+  EXPECT_TRUE(error.message.starts_with("prompt is too long: 130512 tokens > 128000 maximum"))
+      << error.message;
+
+  EXPECT_TRUE(prompt_too_long_message("Input tokens exceed the configured limit of 272,000 tokens. "
+                                      "Your messages resulted in 280,001 tokens.",
+                                      context(0, 0))
+                  .starts_with("prompt is too long: 280001 tokens > 272000 maximum"));
+  EXPECT_EQ(
+      prompt_too_long_message("prompt is too long: 205351 tokens > 200000 maximum", context(0, 0)),
+      "prompt is too long: 205351 tokens > 200000 maximum");
+}
+
+TEST(UpstreamHttpError, ATokensPerMinuteLimitIsNotAContextOverflow) {
+  const ApiError error =
+      http(429, openai_body("rate_limit_exceeded",
+                            "Request too large for gpt-5 on tokens per min (TPM): "
+                            "Limit 30000, Requested 45000. Please try again in 2s.",
+                            "tokens"));
+  EXPECT_EQ(error.status, 429);
+  EXPECT_EQ(error.retry_after_seconds, 2);
+}
+
+// ---------------------------------------------------------------- stream errors
+
+TEST(UpstreamStreamError, ReadsTheRecordedErrorAndFailedEvents) {
+  const auto lines = test::read_chunks("openai-responses/openai-error.1.chunks.txt");
+  ASSERT_EQ(lines[2].at("type"), "error");
+  ASSERT_EQ(lines[3].at("type"), "response.failed");
+  for (const json::object& event : {lines[2], lines[3]}) {
+    const ApiError error = map_upstream_stream_error(event, context(0, 0));
+    EXPECT_EQ(error.status, 402);
+    EXPECT_EQ(error.type, "billing_error");
+    EXPECT_TRUE(error.message.starts_with("You exceeded your current quota"));
+  }
+  // The response.failed's `response.error` alone reads the same.
+  const ApiError inner =
+      map_upstream_stream_error(lines[3].at("response").at("error").as_object(), context(0, 0));
+  EXPECT_EQ(inner.status, 402);
+}
+
+TEST(UpstreamStreamError, FieldsMayBeAtTheTopLevelOrNested) {
+  for (const char* event : {
+           R"({"type":"error","code":"rate_limit_exceeded",
+               "message":"Rate limit reached. Please try again in 3s.","param":null})",
+           R"({"type":"error","error":{"type":"tokens","code":"rate_limit_exceeded",
+               "message":"Rate limit reached. Please try again in 3s."}})",
+       }) {
+    const ApiError error = stream(event);
+    EXPECT_EQ(error.status, 429);
+    EXPECT_EQ(error.retry_after_seconds, 3);
+  }
+}
+
+TEST(UpstreamStreamError, CodesMapWithoutDegradingTheSession) {
+  EXPECT_EQ(
+      stream(R"({"type":"error","code":"server_error","message":"An error occurred"})").status,
+      500);
+  EXPECT_EQ(stream(R"({"type":"error","code":"server_is_overloaded","message":"busy"})").status,
+            529);
+  EXPECT_EQ(stream(R"({"type":"error","code":"invalid_prompt","message":"flagged"})").status, 400);
+  // After the upstream accepted the request, other "invalid" codes are its problem, not the
+  // client's: a 400 would make Claude Code degrade the session.
+  const ApiError error = stream(
+      R"({"type":"error","error":{"type":"invalid_request_error","code":"weird","message":"x"}})");
+  EXPECT_EQ(error.status, 500);
+  EXPECT_EQ(error.type, "api_error");
+  const ApiError context_error = stream(
+      R"({"type":"response.failed","response":{"error":{"code":"context_length_exceeded",
+          "message":"Your input exceeds the context window of this model."}}})",
+      context(400000, 272000));
+  EXPECT_EQ(context_error.status, 400);
+  EXPECT_TRUE(
+      context_error.message.starts_with("prompt is too long: 400000 tokens > 272000 maximum"));
+}
+
+TEST(UpstreamStreamError, AFailureWithoutDetailsIsAnApiError) {
+  const ApiError error = stream(R"({"type":"response.failed","response":{"error":null}})");
+  EXPECT_EQ(error.status, 500);
+  EXPECT_EQ(error.type, "api_error");
+  EXPECT_EQ(error.message, "upstream response failed");
+}
+
+}  // namespace
+}  // namespace claudegpt
