@@ -1,5 +1,6 @@
 #include "server/http_server.h"
 
+#include <array>
 #include <chrono>
 #include <thread>
 
@@ -67,6 +68,19 @@ net::awaitable<void> route(Connection& c, HttpRequest& request) {
                        random_id("req_"));
 }
 
+// Closing a socket with unread input makes the kernel reset the connection, and the client
+// would see that instead of our error response. So after answering a request we will not
+// read (too large), stop sending and drain what the client is still sending, for a while.
+net::awaitable<void> discard_input(Connection& c) {
+  beast::error_code ec;
+  c.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  c.stream.expires_after(std::chrono::seconds(10));
+  std::array<char, 64 * 1024> scratch;
+  std::size_t drained = 0;
+  while (!ec && drained < 2 * c.context.settings.max_body_bytes + 1024 * 1024)
+    drained += co_await c.stream.async_read_some(net::buffer(scratch), net::redirect_error(net::use_awaitable, ec));
+}
+
 net::awaitable<void> serve_connection(tcp::socket socket, ServerContext& context) {
   socket.set_option(tcp::no_delay(true));
   Connection c(beast::tcp_stream(std::move(socket)), context);
@@ -88,10 +102,8 @@ net::awaitable<void> serve_connection(tcp::socket socket, ServerContext& context
           ? ApiError::with_status(413, "Request exceeds the maximum allowed size of " +
                                            std::to_string(context.settings.max_body_bytes) + " bytes")
           : ApiError::with_status(400, "Malformed HTTP request: " + ec.message());
-      // A body too large may still be arriving: read no more, answer, close.
-      beast::error_code ignored;
       co_await write_error(c, error, random_id("req_"));
-      c.stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+      co_await discard_input(c);
       break;
     }
     c.stream.expires_never();  // endpoints bound their own waits (streams can run for minutes)

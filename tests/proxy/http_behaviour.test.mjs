@@ -7,7 +7,6 @@
 import { test, describe, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -88,34 +87,38 @@ async function stillServes(target = proxy) {
   assert.ok(target.alive, 'the proxy process is alive');
 }
 
-// Sends a body of `size` bytes with node:http (fetch gives up on early responses), and
-// resolves with the status and body, tolerating the proxy closing the upload early.
+// Sends a body of `size` bytes over a raw socket while reading the answer, as curl does
+// (node:http and fetch give up on the request when the server answers early and closes;
+// the proxy may rightly stop reading). Resolves with {status, text} of the response.
 function postLarge(target, size) {
   return new Promise((resolve, reject) => {
-    const url = new URL(`${target.url}/v1/messages`);
-    const req = http.request({ host: url.hostname, port: url.port, path: url.pathname,
-                               method: 'POST',
-                               headers: { ...HEADERS, 'content-length': size } });
-    let settled = false;
-    req.on('response', (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => { text += c; });
-      res.on('end', () => { settled = true; resolve({ status: res.statusCode, text, headers: res.headers }); });
+    const url = new URL(target.url);
+    const socket = net.connect(Number(url.port), url.hostname);
+    let received = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (c) => { received += c; });
+    socket.on('error', () => {});   // EPIPE / ECONNRESET once the proxy has answered
+    socket.on('close', () => {
+      const m = /^HTTP\/1\.[01] (\d{3})[^\r]*\r\n[\s\S]*?\r\n\r\n([\s\S]*)$/.exec(received);
+      if (!m) return reject(new Error(`no HTTP response; got ${JSON.stringify(received.slice(0, 200))}`));
+      resolve({ status: Number(m[1]), text: Buffer.from(m[2], 'latin1').toString('utf8') });
     });
-    req.on('error', (err) => { if (!settled) reject(err); });
-    const prefix = '{"model":"claude-sonnet-4-5","max_tokens":10,"messages":[{"role":"user","content":"';
+    const prefix = '{"model":"claude-sonnet-4-5","max_tokens":10,"messages":[{"role":"user",' +
+                   '"content":"';
     const suffix = '"}]}';
-    req.write(prefix);
+    socket.write(`POST /v1/messages HTTP/1.1\r\nHost: ${url.host}\r\n` +
+                 'content-type: application/json\r\nx-api-key: dummy\r\n' +
+                 `anthropic-version: 2023-06-01\r\ncontent-length: ${size}\r\n` +
+                 'connection: close\r\n\r\n' + prefix);
     const chunk = 'x'.repeat(1 << 20);
     let left = size - prefix.length - suffix.length;
     const pump = () => {
-      while (left > 0) {
+      while (left > 0 && !socket.destroyed) {
         const piece = left >= chunk.length ? chunk : chunk.slice(0, left);
         left -= piece.length;
-        if (!req.write(piece)) return req.once('drain', pump);
+        if (!socket.write(piece)) return socket.once('drain', pump);
       }
-      req.end(suffix);
+      if (!socket.destroyed) socket.write(suffix);
     };
     pump();
   });
