@@ -11,7 +11,8 @@ import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startFakeUpstream, startProxy } from '../tests/lib/processes.mjs';
+import { startFakeUpstream } from '../tests/lib/fake_upstream.mjs';
+import { startProxy } from '../tests/lib/proxy.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values: args } = parseArgs({
@@ -49,8 +50,9 @@ const quantile = (values, q) => {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 };
 
-const fake = await startFakeUpstream();
-const proxy = await startProxy({ bin: args.bin, upstreamUrl: fake.url });
+// The fake runs in its own process so it does not share this client's event loop.
+const fake = await startFakeUpstream({ spawn: true });
+const proxy = await startProxy({ bin: args.bin, upstream: fake });
 try {
   const proxyUrl = `${proxy.url}/v1/messages?beta=true`;
   const proxyHeaders = { 'x-api-key': 'dummy', 'anthropic-version': '2023-06-01' };

@@ -143,10 +143,12 @@ net::awaitable<void> write_error(Connection& c, const ApiError& error, const std
 }
 
 struct HttpServer::Impl {
+  // Declared first so it outlives the I/O context: destroying the context destroys the
+  // suspended connection coroutines, whose guards still cancel their upstream transfers.
+  ServerContext context;
   net::io_context io{1};
   tcp::acceptor acceptor{io};
   net::signal_set signals{io, SIGINT, SIGTERM};
-  ServerContext context;
 
   explicit Impl(Settings settings) : context(std::move(settings)) {}
 

@@ -155,7 +155,9 @@ describe('streams look like the recordings', () => {
     for (const [i, e] of events.entries()) {
       const r = recordedLike(recorded, e);
       assert.deepEqual(sortedKeys(e), sortedKeys(r), `keys of ${e.type} (#${i})`);
-      if (e.item) assert.deepEqual(sortedKeys(e.item), sortedKeys(r.item), `item keys of ${e.type}`);
+      if (e.item) {
+        assert.deepEqual(sortedKeys(e.item), sortedKeys(r.item), `item keys of ${e.type}`);
+      }
       if (e.response) {
         assert.deepEqual(sortedKeys(e.response), sortedKeys(r.response), 'response keys');
       }
@@ -170,7 +172,9 @@ describe('streams look like the recordings', () => {
     for (const e of events) {
       const r = recordedLike(recorded, e);
       assert.deepEqual(sortedKeys(e), sortedKeys(r), `keys of ${e.type}`);
-      if (e.item) assert.deepEqual(sortedKeys(e.item), sortedKeys(r.item), `item keys of ${e.type}`);
+      if (e.item) {
+        assert.deepEqual(sortedKeys(e.item), sortedKeys(r.item), `item keys of ${e.type}`);
+      }
     }
     const reasoning = events.at(-1).response.output[0];
     assert.match(reasoning.encrypted_content, /^gAAAAA[A-Za-z0-9_-]+$/);
@@ -219,7 +223,7 @@ describe('streams look like the recordings', () => {
       .map((e) => e.output_index), [0, 1]);
   });
 
-  test('incomplete closes the message as incomplete and ends with response.incomplete', async () => {
+  test('incomplete closes the message as incomplete, then response.incomplete', async () => {
     const events = await stream('[[scenario:incomplete]]');
     const terminal = events.at(-1);
     assert.equal(terminal.type, 'response.incomplete');
@@ -353,6 +357,26 @@ describe('requests are checked like the real API checks them', () => {
     await res.text();
   });
 
+  test('max_output_tokens above the model\'s output limit is refused', async () => {
+    const e = await rejected(request('hi', { max_output_tokens: 128001 }));
+    assert.equal(e.code, 'integer_above_max_value');
+    const res = await post(request('hi', { max_output_tokens: 128000 }));
+    assert.equal(res.status, 200);
+    await res.text();
+  });
+
+  test('a strict json_schema response format must be a strict-compatible schema', async () => {
+    const format = { type: 'json_schema', name: 'title', strict: true,
+                     schema: { type: 'object', properties: { title: { type: 'string' },
+                                                             extra: { type: 'string' } },
+                               required: ['title'], additionalProperties: false } };
+    const e = await rejected(request('hi', { text: { format } }));
+    assert.equal(e.param, 'text.format.schema');
+    const res = await post(request('hi', { text: { format: { ...format, strict: false } } }));
+    assert.equal(res.status, 200);
+    await res.text();
+  });
+
   test('function names must match ^[a-zA-Z0-9_-]{1,64}$', async () => {
     let e = await rejected(request('hi', tools({ ...WRITE_TOOL, name: 'mcp__srv__do.thing' })));
     assert.equal(e.param, 'tools[0].name');
@@ -365,7 +389,8 @@ describe('requests are checked like the real API checks them', () => {
     assert.equal(e.param, 'tools[0].type');
     e = await rejected(request('hi', tools({ ...WRITE_TOOL, input_schema: {} })));
     assert.equal(e.message, "Unknown parameter: 'tools[0].input_schema'.");
-    e = await rejected(request('hi', tools({ ...WRITE_TOOL, cache_control: { type: 'ephemeral' } })));
+    e = await rejected(request('hi', tools({ ...WRITE_TOOL,
+                                             cache_control: { type: 'ephemeral' } })));
     assert.equal(e.param, 'tools[0].cache_control');
   });
 
@@ -547,7 +572,8 @@ describe('choosing what to answer', () => {
                               'Write the file /tmp/out.txt containing "hi there"');
     const call = events.at(-1).response.output[0];
     assert.equal(call.name, 'Write');
-    assert.deepEqual(JSON.parse(call.arguments), { file_path: '/tmp/out.txt', content: 'hi there' });
+    assert.deepEqual(JSON.parse(call.arguments),
+                     { file_path: '/tmp/out.txt', content: 'hi there' });
     events = await stream('<system-reminder>write /x/y.md</system-reminder>say hi');
     assert.equal(events.at(-1).response.output[0].type, 'message');
   });
@@ -556,6 +582,13 @@ describe('choosing what to answer', () => {
     const renamed = { ...WRITE_TOOL, name: 'mcp__files__Write' };
     const events = await stream('[[scenario:write path=/a]]', { tools: [renamed] });
     assert.equal(events.at(-1).response.output[0].name, 'mcp__files__Write');
+  });
+
+  test('a long client tool name finds the shortened function sharing its prefix', async () => {
+    const long = `mcp__documentation_server__${'search_everything_'.repeat(3)}`;
+    const shortened = { ...READ_TOOL, name: `${long.slice(0, 52)}_a1b2c3d4e5f` };
+    const events = await stream(`[[scenario:tool_call name=${long}]]`, { tools: [shortened] });
+    assert.equal(events.at(-1).response.output[0].name, shortened.name);
   });
 
   test('tool arguments are made from the schema when not given, and coerced to it', async () => {
@@ -639,7 +672,8 @@ describe('faults and timing', () => {
     await sleep(150);
     const record = await fake.lastRequest();
     assert.equal(record.aborted, true);
-    assert.ok(record.closed_at - abortedAt < 100, `closed ${record.closed_at - abortedAt} ms later`);
+    const delay = record.closed_at - abortedAt;
+    assert.ok(delay < 100, `closed ${delay} ms later`);
   });
 
   test('the CLI prints its address and stops on SIGTERM', async () => {

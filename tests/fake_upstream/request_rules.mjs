@@ -118,6 +118,14 @@ function expectEnum(value, param, allowed) {
   if (!allowed.includes(value)) throw invalidValue(param, value, allowed);
 }
 
+// The most a model can write in one response (published limits; null when unknown).
+function maxOutputTokens(model) {
+  if (/^gpt-5/.test(model)) return 128000;
+  if (/^o\d/.test(model)) return 100000;
+  if (/^gpt-4\.1/.test(model)) return 32768;
+  return null;
+}
+
 export function isReasoningModel(model) {
   return /^(gpt-5|o\d)/.test(String(model));
 }
@@ -145,7 +153,9 @@ export function validateRequest(body, state = {}) {
   }
   if (body.model === undefined) throw missing('model');
   expectType(body.model, 'model', 'string');
-  if (body.model.length === 0) throw bad("Invalid 'model': empty string.", 'model', 'invalid_value');
+  if (body.model.length === 0) {
+    throw bad("Invalid 'model': empty string.", 'model', 'invalid_value');
+  }
 
   for (const key of ['store', 'stream', 'parallel_tool_calls', 'background']) {
     if (body[key] !== undefined && body[key] !== null) expectType(body[key], key, 'boolean');
@@ -160,6 +170,12 @@ export function validateRequest(body, state = {}) {
       throw bad("Invalid 'max_output_tokens': integer below minimum value. Expected a value >= " +
                 `16, but got ${body.max_output_tokens} instead.`, 'max_output_tokens',
                 'integer_below_min_value');
+    }
+    const ceiling = maxOutputTokens(body.model);
+    if (ceiling !== null && body.max_output_tokens > ceiling) {
+      throw bad("Invalid 'max_output_tokens': integer above maximum value. Expected a value <= " +
+                `${ceiling}, but got ${body.max_output_tokens} instead.`, 'max_output_tokens',
+                'integer_above_max_value');
     }
   }
   if (body.top_logprobs !== undefined && body.top_logprobs !== null) {
@@ -228,9 +244,23 @@ function validateStrings(body) {
     if (body.text.format !== undefined && body.text.format !== null) {
       expectType(body.text.format, 'text.format', 'object');
       expectEnum(body.text.format.type, 'text.format.type', ['text', 'json_schema', 'json_object']);
-      if (body.text.format.type === 'json_schema') {
-        if (typeof body.text.format.name !== 'string') throw missing('text.format.name');
-        if (!isObject(body.text.format.schema)) throw missing('text.format.schema');
+      const format = body.text.format;
+      if (format.type === 'json_schema') {
+        expectKeys(format, new Set(['type', 'name', 'schema', 'strict', 'description']),
+                   'text.format');
+        if (typeof format.name !== 'string') throw missing('text.format.name');
+        if (!/^[a-zA-Z0-9_-]{1,64}$/.test(format.name)) {
+          throw bad("Invalid 'text.format.name': string does not match pattern. Expected a " +
+                    "string that matches the pattern '^[a-zA-Z0-9_-]+$'.", 'text.format.name',
+                    'invalid_value');
+        }
+        if (!isObject(format.schema)) throw missing('text.format.schema');
+        if (format.strict === true) {
+          checkStrictSchema(format.schema, format.name, 'text.format.schema', [],
+                            'response format');
+        }
+      } else {
+        expectKeys(format, new Set(['type']), 'text.format');
       }
     }
   }
@@ -267,6 +297,11 @@ function validateTools(tools) {
     expectType(tool, at, 'object');
     if (tool.type === undefined) throw missing(`${at}.type`);
     expectEnum(tool.type, `${at}.type`, [...TOOL_TYPES]);
+    if (tool.type.startsWith('web_search')) {
+      expectKeys(tool, new Set(['type', 'filters', 'search_context_size', 'user_location',
+                                'external_web_access']), at);
+      return;
+    }
     if (tool.type !== 'function') return;
     expectKeys(tool, FUNCTION_TOOL_KEYS, at);
     if (tool.name === undefined) throw missing(`${at}.name`);
@@ -306,8 +341,8 @@ function validateTools(tools) {
   return names;
 }
 
-function checkStrictSchema(schema, functionName, param, context = []) {
-  const fail = (what) => bad(`Invalid schema for function '${functionName}': In ` +
+function checkStrictSchema(schema, functionName, param, context = [], kind = 'function') {
+  const fail = (what) => bad(`Invalid schema for ${kind} '${functionName}': In ` +
                              `context=(${context.map((c) => `'${c}'`).join(', ')}), ${what}`,
                              param, 'invalid_function_parameters');
   if (!isObject(schema)) return;
@@ -325,16 +360,17 @@ function checkStrictSchema(schema, functionName, param, context = []) {
                  `key in properties. Missing '${absent[0]}'.`);
     }
     for (const p of props) {
-      checkStrictSchema(schema.properties[p], functionName, param, [...context, 'properties', p]);
+      checkStrictSchema(schema.properties[p], functionName, param,
+                        [...context, 'properties', p], kind);
     }
   }
   if (isObject(schema.items)) {
-    checkStrictSchema(schema.items, functionName, param, [...context, 'items']);
+    checkStrictSchema(schema.items, functionName, param, [...context, 'items'], kind);
   }
   for (const key of ['anyOf', 'allOf']) {
     if (Array.isArray(schema[key])) {
       schema[key].forEach((s, i) =>
-        checkStrictSchema(s, functionName, param, [...context, key, String(i)]));
+        checkStrictSchema(s, functionName, param, [...context, key, String(i)], kind));
     }
   }
 }

@@ -100,8 +100,9 @@ export function chooseScenario(request, scripted) {
 function brain(request, turn) {
   if (turn.afterToolOutput) return { name: 'text', args: { text: 'done' } };
   const text = turn.text.replace(/<system-reminder>[\s\S]*?<\/system-reminder>/g, ' ');
-  const path = /(?:^|[\s"'`(])((?:~|\.{0,2})?\/[\w.\-/]+|[\w-]+\.[A-Za-z0-9]{1,8})(?=$|[\s"'`),;:!?]|\.(?:\s|$))/
-    .exec(text)?.[1];
+  // An absolute/relative path or a bare file name, not counting a sentence's final dot.
+  const path = new RegExp(String.raw`(?:^|[\s"'`(])((?:~|\.{0,2})?\/[\w.\-/]+|[\w-]+\.[A-Za-z0-9]{1,8})` +
+                          String.raw`(?=$|[\s"'`),;:!?]|\.(?:\s|$))`).exec(text)?.[1];
   const offers = (name) => functionTools(request).some((t) => t.name === name);
   if (path && /\b(write|create|save)\b/i.test(text) && offers('Write')) {
     const content = /\b(?:containing|content|with the text|saying|with)\s+["'`]([^"'`]*)["'`]/i
@@ -122,15 +123,27 @@ function functionTools(request) {
 }
 
 // The request's function tool for a client-side name (e.g. "Write"): exact, then
-// case-insensitive, then a shortened/prefixed form containing it; else the name itself.
+// case-insensitive, then a prefixed form containing it ("mcp__x__Write"), then — comparing
+// with the characters a function name cannot hold as "_" — the one sharing the longest
+// prefix (16+ characters) with it (an MCP name the proxy had to shorten or clean);
+// else the name itself.
 export function resolveTool(request, clientName) {
   const tools = functionTools(request);
   if (!clientName) return tools[0] ?? { name: 'Write' };
   const lower = clientName.toLowerCase();
-  return tools.find((t) => t.name === clientName) ??
-         tools.find((t) => t.name.toLowerCase() === lower) ??
-         tools.find((t) => t.name.toLowerCase().includes(lower)) ??
-         { name: clientName };
+  const found = tools.find((t) => t.name === clientName) ??
+                tools.find((t) => t.name.toLowerCase() === lower) ??
+                tools.find((t) => t.name.toLowerCase().includes(lower));
+  if (found) return found;
+  const cleaned = clientName.replace(/[^a-zA-Z0-9_-]/g, '_');
+  let best = null;
+  let bestLength = Math.min(15, cleaned.length - 1);
+  for (const t of tools) {
+    let n = 0;
+    while (n < t.name.length && t.name[n] === cleaned[n]) n += 1;
+    if (n > bestLength) [best, bestLength] = [t, n];
+  }
+  return best ?? { name: clientName };
 }
 
 // Values for a tool's properties. Explicit `given` values win (coerced to the schema's
@@ -450,7 +463,32 @@ export const SCENARIOS = {
 
 function summaryParts(ctx) {
   if (ctx.args.summary) return ctx.args.summary.split('||');
-  const all = ['**Planning the answer**\n\nThe user wants a short reply, so I will answer directly.',
+  const all = ['**Planning the answer**\n\nThe user wants a short reply, so I will answer ' +
+               'directly.',
                '**Checking details**\n\nNothing else is needed before answering.'];
   return all.slice(0, Math.max(1, int(ctx.args.parts, 1)));
 }
+
+// ---------------------------------------------------------------------------------------
+// Added for tests/e2e (the real Claude Code CLI): several function calls in one response,
+// each with its own explicit arguments, which tool_parallel cannot express.
+//   calls='[{"name":"Write","args":{"file_path":"/tmp/a","content":"x"}},
+//           {"name":"Bash","args":{"command":"echo hi"}}]'
+// `name` is the client-side tool name (resolved like tool_call's); `call_id` is optional.
+
+SCENARIOS.tool_calls = async (ctx) => {
+  const calls = JSON.parse(ctx.args.calls ?? '[]');
+  if (!Array.isArray(calls) || calls.length === 0) {
+    throw new Error('tool_calls needs calls=<non-empty JSON array of {name, args}>');
+  }
+  const s = ctx.open();
+  s.start();
+  for (const call of calls) {
+    const json = JSON.stringify(call.args ?? {});
+    await s.functionCall(resolveTool(ctx.request, call.name).name,
+                         splitText(json, Math.max(2, Math.ceil(json.length / 12))),
+                         call.call_id ? { callId: call.call_id } : {});
+  }
+  s.complete();
+  ctx.finish();
+};

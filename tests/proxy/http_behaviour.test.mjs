@@ -100,7 +100,9 @@ function postLarge(target, size) {
     socket.on('error', () => {});   // EPIPE / ECONNRESET once the proxy has answered
     socket.on('close', () => {
       const m = /^HTTP\/1\.[01] (\d{3})[^\r]*\r\n[\s\S]*?\r\n\r\n([\s\S]*)$/.exec(received);
-      if (!m) return reject(new Error(`no HTTP response; got ${JSON.stringify(received.slice(0, 200))}`));
+      if (!m) {
+        return reject(new Error(`no HTTP response: ${JSON.stringify(received.slice(0, 200))}`));
+      }
       resolve({ status: Number(m[1]), text: Buffer.from(m[2], 'latin1').toString('utf8') });
     });
     const prefix = '{"model":"claude-sonnet-4-5","max_tokens":10,"messages":[{"role":"user",' +

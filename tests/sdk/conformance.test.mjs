@@ -17,7 +17,7 @@ import { startProxy } from '../lib/proxy.mjs';
 import { proxyBinary } from '../lib/paths.mjs';
 
 const BIN = proxyBinary();
-const MODEL = 'claude-sonnet-4-5';
+const MODEL = 'claude-sonnet-5-5';
 
 // Fixed upstream usage, so the expected Anthropic usage is exact: the uncached part of the
 // input, the cached part as cache reads, no cache writes (OpenAI caches implicitly).
@@ -140,7 +140,7 @@ function comparable(message) {
       tools += 1;
       b.id = `TOOL_${tools}`;
     }
-    if (b.type === 'text' && (b.citations === null || b.citations === undefined)) delete b.citations;
+    if (b.type === 'text' && b.citations == null) delete b.citations;
     return b;
   });
   const usage = {};
@@ -168,7 +168,9 @@ function thinkingFor(upstream, item) {
   };
 }
 
-describe('streamed messages equal the expected Anthropic message', { skip: !BIN && 'no claudegpt binary' }, () => {
+const skip = !BIN && 'no claudegpt binary';
+
+describe('streamed messages equal the expected Anthropic message', { skip }, () => {
   test('text', async () => {
     const { message, events } = await streamed(params(`text ${USAGE_ARGS}`));
     checkEventOrder(events);
@@ -186,7 +188,8 @@ describe('streamed messages equal the expected Anthropic message', { skip: !BIN 
   });
 
   test('two parallel tool calls', async () => {
-    const { message, events } = await streamed(params(`tool_parallel names=Read,Write ${USAGE_ARGS}`));
+    const { message, events } = await streamed(
+      params(`tool_parallel names=Read,Write ${USAGE_ARGS}`));
     checkEventOrder(events);
     assert.deepEqual(comparable(message), expected([
       toolUse(1, 'Read', { file_path: '/tmp/fake-upstream-1.txt' }),
@@ -288,7 +291,7 @@ describe('streamed messages equal the expected Anthropic message', { skip: !BIN 
   });
 });
 
-describe('tool results and thinking go back upstream correctly', { skip: !BIN && 'no claudegpt binary' }, () => {
+describe('tool results and thinking go back upstream correctly', { skip }, () => {
   test('a tool_result answers the function call it came from', async () => {
     const first = await streamed(params('tool_call name=Write file_path=/tmp/a content=b'));
     const call = first.upstream.output[0];
@@ -349,7 +352,48 @@ describe('tool results and thinking go back upstream correctly', { skip: !BIN &&
   });
 });
 
-describe('errors surface as the right SDK errors', { skip: !BIN && 'no claudegpt binary' }, () => {
+describe('tool names and arguments the upstream would not take as they are', { skip }, () => {
+  const schema = { type: 'object', properties: { query: { type: 'string' } },
+                   required: ['query'], additionalProperties: false };
+  const LONG = `mcp__documentation_server__${'search_everything_'.repeat(3)}now`;
+  const DOTTED = 'mcp__my.server__look-up';
+
+  for (const name of [LONG, DOTTED]) {
+    test(`${name.length > 64 ? 'a long' : 'a dotted'} MCP tool name round-trips`, async () => {
+      const first = await streamed(params(`tool_call name=${name} query=cats`, {
+        tools: [...TOOLS, { name, description: 'An MCP tool.', input_schema: schema }] }));
+      const upstreamName = first.upstream.output[0].name;
+      assert.match(upstreamName, /^[a-zA-Z0-9_-]{1,64}$/);
+      assert.notEqual(upstreamName, 'Write', 'the fake found the MCP tool');
+      assert.deepEqual(comparable(first.message).content,
+                       [toolUse(1, name, { query: 'cats' })]);
+      const second = await streamed({
+        ...params('text'),
+        tools: [...TOOLS, { name, description: 'An MCP tool.', input_schema: schema }],
+        messages: [
+          { role: 'user', content: 'search' },
+          { role: 'assistant', content: first.message.content },
+          { role: 'user', content: [{ type: 'tool_result', tool_use_id: first.message.content[0].id,
+                                      content: 'results' }] },
+        ],
+      });
+      assert.equal(second.upstream.status, 200, JSON.stringify(second.upstream.error));
+      const call = second.upstream.body.input.find((i) => i.type === 'function_call');
+      assert.equal(call.name, upstreamName, 'the call goes back under its upstream name');
+    });
+  }
+
+  test('empty optional arguments (GPT fills them with "" or null) are dropped', async () => {
+    const { message } = await streamed(params(
+      'tool_call name=Read args=\'{"file_path":"/x","limit":null}\''));
+    assert.deepEqual(comparable(message).content, [toolUse(1, 'Read', { file_path: '/x' })]);
+    const again = await streamed(
+      params('tool_call name=Read args=\'{"file_path":"/y","limit":""}\''));
+    assert.deepEqual(comparable(again.message).content, [toolUse(1, 'Read', { file_path: '/y' })]);
+  });
+});
+
+describe('errors surface as the right SDK errors', { skip }, () => {
   // Streams `p` expecting failure; returns the error and the events seen before it.
   async function failing(p) {
     const stream = client.messages.stream(p);
@@ -419,7 +463,7 @@ describe('errors surface as the right SDK errors', { skip: !BIN && 'no claudegpt
   });
 });
 
-describe('non-streaming and token counting', { skip: !BIN && 'no claudegpt binary' }, () => {
+describe('non-streaming and token counting', { skip }, () => {
   for (const marker of [`text ${USAGE_ARGS}`,
                         `tool_call name=Write file_path=/tmp/n.txt content=n ${USAGE_ARGS}`,
                         `tool_parallel names=Read,Write ${USAGE_ARGS}`]) {

@@ -1,0 +1,81 @@
+// Running the real Claude Code CLI (tests/package.json pins it) in print mode against a
+// proxy, each run in a throwaway home, config dir and working directory.
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { TESTS_DIR } from '../lib/paths.mjs';
+
+// $CLAUDEGPT_CLAUDE_BIN, else the one `npm install` put under tests/node_modules; null if none.
+export function claudeBinary() {
+  if (process.env.CLAUDEGPT_CLAUDE_BIN) return process.env.CLAUDEGPT_CLAUDE_BIN;
+  const candidate = path.join(TESTS_DIR, 'node_modules/.bin/claude');
+  return fs.existsSync(candidate) ? candidate : null;
+}
+
+// A fresh session: {root, home, config, tmp, work}. Nothing of the machine's own Claude Code
+// state (settings, credentials, history) can leak in, and nothing leaks out (the CLI keeps
+// per-project scratch files under $TMPDIR/claude-<uid>/, so TMPDIR is the session's too).
+export function makeSessionDirs(prefix = 'claudegpt-e2e-') {
+  const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
+  const dirs = { root, home: path.join(root, 'home'), config: path.join(root, 'config'),
+                 tmp: path.join(root, 'tmp'), work: path.join(root, 'work') };
+  for (const dir of [dirs.home, dirs.config, dirs.tmp, dirs.work]) fs.mkdirSync(dir);
+  return dirs;
+}
+
+export function removeSessionDirs(dirs) {
+  fs.rmSync(dirs.root, { recursive: true, force: true });
+}
+
+// `claude -p <prompt> --output-format json --dangerously-skip-permissions`, stdin closed.
+// Resolves with {code, signal, stdout, stderr, json (parsed stdout or null), timedOut, ms}.
+// The environment is built from scratch (only PATH is inherited) so that a developer's own
+// ANTHROPIC_* or CLAUDE_* variables cannot change what the CLI does.
+export function runClaude({ bin = claudeBinary(), proxyURL, prompt, dirs, args = [],
+                            env = {}, timeoutMs = 120_000 }) {
+  const started = performance.now();
+  const child = spawn(bin, ['-p', prompt, '--output-format', 'json',
+                            '--dangerously-skip-permissions', ...args], {
+    cwd: dirs.work,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+      LANG: 'C.UTF-8',
+      ANTHROPIC_BASE_URL: proxyURL,
+      ANTHROPIC_API_KEY: 'dummy',
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+      HOME: dirs.home,
+      CLAUDE_CONFIG_DIR: dirs.config,
+      TMPDIR: dirs.tmp,
+      IS_SANDBOX: '1',   // --dangerously-skip-permissions is refused to root otherwise
+      ...env,
+    },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+  child.stdout.on('data', (chunk) => { stdout += chunk; });
+  child.stderr.on('data', (chunk) => { stderr += chunk; });
+  return new Promise((resolve, reject) => {
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      let json = null;
+      try { json = JSON.parse(stdout); } catch { /* left null: the assertions say so */ }
+      resolve({ code, signal, stdout, stderr, json, timedOut,
+                ms: Math.round(performance.now() - started) });
+    });
+  });
+}

@@ -1,0 +1,281 @@
+// The real Claude Code CLI (claude -p, tests/package.json's version) driving claudegpt, with
+// the strict fake OpenAI upstream behind it. Each test scripts what "GPT" answers, lets Claude
+// Code run the agent loop for real (tools execute on a temp directory), and then checks three
+// things: what reached the upstream, what Claude Code reported, and what is on disk.
+//
+// Needs the proxy binary (CLAUDEGPT_BIN, or build/release/src/claudegpt) and the CLI
+// (CLAUDEGPT_CLAUDE_BIN, or tests/node_modules/.bin/claude from `npm install` in tests/).
+// Run: CLAUDEGPT_BIN=… node --test tests/e2e/claude_code.test.mjs
+// CLAUDEGPT_TEST_VERBOSE=1 also streams the proxy's log.
+
+import { test, describe, before, after, beforeEach, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { startFakeUpstream } from '../lib/fake_upstream.mjs';
+import { startProxy } from '../lib/proxy.mjs';
+import { proxyBinary } from '../lib/paths.mjs';
+import { claudeBinary, makeSessionDirs, removeSessionDirs, runClaude } from './claude_cli.mjs';
+
+const PROXY_BIN = proxyBinary();
+const CLAUDE_BIN = claudeBinary();
+const SKIP = !PROXY_BIN ? 'no claudegpt binary (set CLAUDEGPT_BIN)'
+           : !CLAUDE_BIN ? 'no Claude Code CLI (npm install in tests/, or CLAUDEGPT_CLAUDE_BIN)'
+           : false;
+
+// Claude Code asks for claude-opus-5-5; the proxy's default opus route.
+const UPSTREAM_MODEL = 'gpt-5.5';
+
+// An 8×8 RGB PNG (84 bytes), so that Read returns an image block.
+const PNG_BASE64 = 'iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAG0lEQVR42mP43+AARwzIiJoS' +
+                   'DA5wxICMqCcBAOUMP+GKa0ynAAAAAElFTkSuQmCC';
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+let fake;
+let proxy;
+let dirs;
+
+before(async () => {
+  if (SKIP) return;
+  fake = await startFakeUpstream();
+  proxy = await startProxy({ upstream: fake });
+});
+after(async () => {
+  const exit = await proxy?.stop();
+  await fake?.close();
+  if (exit && exit.code !== 0 && exit.signal !== 'SIGTERM') {
+    assert.fail(`proxy exited badly: ${JSON.stringify(exit)}\n${proxy.stderr}`);
+  }
+});
+beforeEach(async () => {
+  if (SKIP) return;
+  await fake.reset();
+  dirs = makeSessionDirs();
+});
+afterEach(() => {
+  if (dirs) removeSessionDirs(dirs);
+  dirs = null;
+});
+
+// ---------------------------------------------------------------------------------------
+// Helpers
+
+// One Claude Code session: queue the upstream's answers (one scenario per request, in
+// order), run the prompt, return the run and every request the fake upstream received.
+async function session(prompt, ...answers) {
+  await fake.script(...answers);
+  const run = await runClaude({ proxyURL: proxy.url, prompt, dirs });
+  const requests = await fake.requests();
+  return { run, requests };
+}
+
+// Runs `check`; if it throws, the error carries everything needed to see why: Claude Code's
+// output, the proxy's log, and what the upstream was asked and answered.
+async function explained({ run, requests }, check) {
+  try {
+    await check();
+  } catch (err) {
+    const summary = requests.map((r) => ({
+      id: r.id, path: r.path, status: r.status, scenario: r.scenario, error: r.error,
+      input_tail: r.body?.input?.slice?.(-4), output: r.output,
+    }));
+    const details = '\n--- claude exit: ' + JSON.stringify({ code: run.code, signal: run.signal,
+                                                             timedOut: run.timedOut, ms: run.ms }) +
+      '\n--- claude stdout:\n' + run.stdout.slice(-8000) +
+      '\n--- claude stderr:\n' + run.stderr.slice(-8000) +
+      '\n--- proxy stderr (tail):\n' + proxy.stderr.slice(-8000) +
+      '\n--- upstream requests:\n' + JSON.stringify(summary, null, 1).slice(0, 20000);
+    // The reporter prints the stack, which was captured with the original message.
+    err.message += details;
+    err.stack = `${err.stack ?? ''}${details}`;
+    throw err;
+  }
+}
+
+// What every run must show: Claude Code exited 0 with a successful result, and made exactly
+// `turns` upstream requests (retries would add more), each one accepted by the strict fake
+// and answered with the scripted scenario.
+function assertCleanSession({ run, requests }, { turns, result }) {
+  assert.equal(run.timedOut, false, 'claude timed out');
+  assert.equal(run.code, 0, 'claude exit code');
+  assert.ok(run.json, 'claude printed a JSON result');
+  assert.equal(run.json.type, 'result');
+  assert.equal(run.json.subtype, 'success');
+  assert.equal(run.json.is_error, false);
+  assert.equal(run.json.result, result);
+  assert.equal(run.json.stop_reason, 'end_turn');
+  assert.equal(requests.length, turns, 'one upstream request per model turn, no retries');
+  for (const r of requests) {
+    assert.equal(r.method, 'POST', `request ${r.id}`);
+    assert.equal(r.path, '/v1/responses', `request ${r.id}`);
+    assert.equal(r.error, undefined, `request ${r.id} refused: ${JSON.stringify(r.error)}`);
+    assert.equal(r.status, 200, `request ${r.id} status`);
+    assert.equal(r.scenario.source, 'script', `request ${r.id} answered by its scripted scenario`);
+    assert.equal(r.body.model, UPSTREAM_MODEL);
+    assert.equal(r.body.stream, true);
+    assert.equal(r.body.store, false);
+    assert.equal(r.aborted, false, `request ${r.id}: the proxy hung up before the end`);
+  }
+}
+
+const itemsOfType = (request, type) => request.body.input.filter((item) => item.type === type);
+
+// The user message the prompt became (Claude Code adds <system-reminder> parts around it).
+function assertPromptArrived(request, prompt) {
+  const texts = request.body.input
+    .filter((item) => item.type === 'message' && item.role === 'user')
+    .flatMap((item) => (typeof item.content === 'string' ? [item.content]
+                        : item.content.map((part) => part.text)));
+  assert.ok(texts.some((t) => t?.includes(prompt)), 'the prompt reached the upstream');
+}
+
+// The function_call items the upstream answered with, in order.
+function calledFunctions(request) {
+  return request.output.filter((item) => item.type === 'function_call');
+}
+
+// In the follow-up request: the call is replayed as it was made (no item id: store is false),
+// and its output comes after it. Returns the function_call_output item.
+function assertReplayedWithOutput(request, call) {
+  const input = request.body.input;
+  const callIndex = input.findIndex((i) => i.type === 'function_call' &&
+                                           i.call_id === call.call_id);
+  assert.ok(callIndex >= 0, `function_call ${call.call_id} replayed`);
+  const replayed = input[callIndex];
+  assert.equal(replayed.name, call.name);
+  assert.deepEqual(JSON.parse(replayed.arguments), JSON.parse(call.arguments));
+  assert.equal('id' in replayed, false, 'no item id with store:false');
+  const outputIndex = input.findIndex((i) => i.type === 'function_call_output' &&
+                                             i.call_id === call.call_id);
+  assert.ok(outputIndex > callIndex, `function_call_output for ${call.call_id} after the call`);
+  return input[outputIndex];
+}
+
+const outputText = (output) => (typeof output === 'string' ? output
+  : output.filter((p) => p.type === 'input_text').map((p) => p.text).join('\n'));
+
+// ---------------------------------------------------------------------------------------
+
+describe('Claude Code through claudegpt', { skip: SKIP }, () => {
+  test('a Write call runs, its result goes back upstream, and the final text is the result',
+       async () => {
+    const file = path.join(dirs.work, 'hello.txt');
+    const prompt = 'Create hello.txt saying hi from gpt.';
+    const final = 'I wrote hello.txt for you.';
+    const s = await session(prompt,
+                            { name: 'write', args: { path: file, content: 'hi from gpt' } },
+                            { name: 'text', args: { text: final } });
+    await explained(s, () => {
+      assertCleanSession(s, { turns: 2, result: final });
+      const [first, second] = s.requests;
+      assertPromptArrived(first, prompt);
+      assert.ok(first.body.tools.some((t) => t.type === 'function' && t.name === 'Write'),
+                'Claude Code\'s Write tool offered upstream');
+      const [call] = calledFunctions(first);
+      assert.equal(call.name, 'Write');
+
+      assert.equal(fs.readFileSync(file, 'utf8'), 'hi from gpt');
+      const output = assertReplayedWithOutput(second, call);
+      assert.match(outputText(output.output), /hello\.txt/);
+      assert.equal(itemsOfType(second, 'function_call_output').length, 1);
+    });
+  });
+
+  test('two tool calls in one response both run, and both outputs go back in one request',
+       async () => {
+    const fileA = path.join(dirs.work, 'a.txt');
+    const fileB = path.join(dirs.work, 'b.txt');
+    const prompt = 'Make a.txt and b.txt.';
+    const final = 'Both files are there.';
+    const calls = [
+      { name: 'Write', args: { file_path: fileA, content: 'alpha' } },
+      { name: 'Bash', args: { command: `echo bravo | tee ${fileB}`,
+                              description: 'Write b.txt' } },
+    ];
+    const s = await session(prompt, { name: 'tool_calls', args: { calls } },
+                            { name: 'text', args: { text: final } });
+    await explained(s, () => {
+      assertCleanSession(s, { turns: 2, result: final });
+      const [first, second] = s.requests;
+      assertPromptArrived(first, prompt);
+      const made = calledFunctions(first);
+      assert.deepEqual(made.map((c) => c.name), ['Write', 'Bash']);
+      assert.notEqual(made[0].call_id, made[1].call_id);
+
+      assert.equal(fs.readFileSync(fileA, 'utf8'), 'alpha');
+      assert.equal(fs.readFileSync(fileB, 'utf8'), 'bravo\n');
+      const outputs = made.map((call) => assertReplayedWithOutput(second, call));
+      assert.match(outputText(outputs[0].output), /a\.txt/);
+      assert.match(outputText(outputs[1].output), /bravo/);
+      assert.equal(itemsOfType(second, 'function_call_output').length, 2);
+      // Both calls belong to one assistant turn: replayed together, before both outputs.
+      const kinds = second.body.input.map((i) => i.type)
+        .filter((t) => t === 'function_call' || t === 'function_call_output');
+      assert.deepEqual(kinds, ['function_call', 'function_call',
+                               'function_call_output', 'function_call_output']);
+    });
+  });
+
+  test('an image Read comes back upstream as input_image inside the function_call_output',
+       async () => {
+    const png = Buffer.from(PNG_BASE64, 'base64');
+    const file = path.join(dirs.work, 'pixels.png');
+    fs.writeFileSync(file, png);
+    const prompt = 'Look at pixels.png.';
+    const final = 'It is a tiny picture.';
+    const s = await session(prompt, { name: 'read', args: { path: file } },
+                            { name: 'text', args: { text: final } });
+    await explained(s, () => {
+      assertCleanSession(s, { turns: 2, result: final });
+      const [first, second] = s.requests;
+      const [call] = calledFunctions(first);
+      assert.equal(call.name, 'Read');
+      const output = assertReplayedWithOutput(second, call);
+      assert.ok(Array.isArray(output.output), 'an image output is a list of input parts');
+      const images = output.output.filter((p) => p.type === 'input_image');
+      assert.equal(images.length, 1, JSON.stringify(output.output).slice(0, 500));
+      const prefix = 'data:image/png;base64,';
+      assert.ok(images[0].image_url.startsWith(prefix), images[0].image_url.slice(0, 60));
+      const sent = Buffer.from(images[0].image_url.slice(prefix.length), 'base64');
+      assert.deepEqual(sent.subarray(0, 8), PNG_SIGNATURE, 'the data URL holds a PNG');
+      // Claude Code passes an image this small through as it is.
+      assert.deepEqual(sent, png, 'the very bytes of the file');
+      // The image is only in the tool output, not duplicated into a message.
+      const everywhere = JSON.stringify(second.body.input).split('data:image/').length - 1;
+      assert.equal(everywhere, 1);
+    });
+  });
+
+  test('reasoning before a tool call is sent back with the same encrypted_content and no id',
+       async () => {
+    const file = path.join(dirs.work, 'thought.txt');
+    const prompt = 'Think, then write thought.txt.';
+    const final = 'Thought about it and wrote the file.';
+    const thinking = { name: 'reasoning_tool',
+                       args: { name: 'Write', args: { file_path: file, content: 'considered' },
+                               summary: '**Deciding**\n\nA file is wanted, so I write it.' } };
+    const s = await session(prompt, thinking, { name: 'text', args: { text: final } });
+    await explained(s, () => {
+      assertCleanSession(s, { turns: 2, result: final });
+      const [first, second] = s.requests;
+      assert.ok(first.body.include?.includes('reasoning.encrypted_content'),
+                'the proxy asks for encrypted reasoning (store is false)');
+      const reasoning = first.output.find((i) => i.type === 'reasoning');
+      assert.ok(reasoning?.encrypted_content, 'the fake answered with encrypted reasoning');
+      const [call] = calledFunctions(first);
+      assert.equal(fs.readFileSync(file, 'utf8'), 'considered');
+
+      assertReplayedWithOutput(second, call);
+      const input = second.body.input;
+      const reasoningIndex = input.findIndex((i) => i.type === 'reasoning');
+      assert.ok(reasoningIndex >= 0, 'a reasoning item is sent back');
+      const replayed = input[reasoningIndex];
+      assert.equal(replayed.encrypted_content, reasoning.encrypted_content);
+      assert.equal('id' in replayed, false, 'no item id with store:false');
+      assert.equal(itemsOfType(second, 'reasoning').length, 1);
+      const callIndex = input.findIndex((i) => i.type === 'function_call');
+      assert.equal(reasoningIndex, callIndex - 1, 'reasoning right before its function call');
+    });
+  });
+});
