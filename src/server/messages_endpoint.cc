@@ -308,10 +308,15 @@ net::awaitable<void> serve_messages(Connection& c, HttpRequest& request) {
   Relay relay(c, translated, transfer, *waker, translator, request_id, upstream_model);
 
   auto outcome = co_await (relay.run() || watch_for_close(c));
-  if (outcome.index() == 1) {
-    c.keep_alive = false;
-    log_info("request ", request_id, ": client disconnected; upstream aborted");
-  }
+  std::string result = outcome.index() == 1 ? "client disconnected, upstream aborted"
+                       : translator.error() ? std::to_string(translator.error()->status) + " " + translator.error()->type
+                                            : "ok";
+  if (outcome.index() == 1) c.keep_alive = false;
+  // Field names only (never values): what the upstream did not get, e.g. temperature.
+  std::string dropped;
+  for (const auto& field : translated.dropped) dropped.append(dropped.empty() ? "" : ",").append(field);
+  log_info(request_id, " ", model, " -> ", upstream_model, translated.client_wants_stream ? " stream" : "",
+           ": ", result, dropped.empty() ? "" : "; not forwarded: ", dropped);
 }
 
 net::awaitable<void> serve_count_tokens(Connection& c, HttpRequest& request) {

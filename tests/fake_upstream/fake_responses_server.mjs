@@ -17,8 +17,11 @@
 // - Scripted: what it answers is a scenario (scenarios.mjs), chosen in this order:
 //   a queued POST /_script entry; a `[[scenario:NAME k=v]]` marker in the last user
 //   message; else a tiny "brain" (tool output → "done"; "write <path>" → a Write call; text).
+//   POST /_script takes a JSON list of "name k=v" strings or {name, args} objects, one per
+//   coming request (GET /_script shows what is still queued).
 // - Observable: GET /_requests lists every request (headers, body, when it arrived, when its
-//   connection closed and whether the client went away first); POST /_reset clears it.
+//   connection closed and whether the client went away first, the scenario, the usage and
+//   output it answered with); POST /_reset clears it and everything queued or remembered.
 // - Fast: no dependencies, events batched per write, Nagle off; for benchmarks use
 //   --no-record (or --max-records) to keep memory flat.
 //

@@ -1,6 +1,14 @@
 // What the fake upstream answers: named scenarios, the `[[scenario:NAME k=v …]]` marker
 // syntax, and the small default "brain" that lets a real agent loop (Claude Code) finish.
 //
+// Scenarios (see SCENARIOS below for their arguments): text, echo, tool_call, write, read,
+// bash, tool_parallel, commentary_tool, reasoning, reasoning_tool, refusal, incomplete,
+// rate_limit, context_overflow, failed_midstream, error_before_output, cut, slow, stall,
+// garbage, http_500, http_error, replay:<file>. Arguments every scenario takes: gap_ms
+// (pause between deltas), ttfb_ms (before the headers), chunk_bytes (write the stream in
+// pieces this small), input_tokens / cached_tokens / output_tokens / reasoning_tokens
+// (usage figures; default: estimated from the request, cached as a prompt cache would).
+//
 // A scenario is `async (ctx) => void`. ctx gives it:
 //   ctx.request          the parsed request body
 //   ctx.args             the scenario's arguments (strings, from the marker or /_script)
@@ -94,15 +102,18 @@ export function chooseScenario(request, scripted) {
   return { ...brain(request, turn), source: 'brain' };
 }
 
+// An absolute/relative path or a bare file name, not counting a sentence's final dot.
+const PATH = new RegExp(
+  /(?:^|[\s"'`(])((?:~|\.{0,2})?\/[\w.\-/]+|[\w-]+\.[A-Za-z0-9]{1,8})/.source +
+  /(?=$|[\s"'`),;:!?]|\.(?:\s|$))/.source);
+
 // The default behaviour for unmarked requests: just enough for an agent loop to make
 // progress and stop. Claude Code's <system-reminder> blocks are ignored, and a tool is only
 // called when the request offers it (side requests such as /compact's offer none).
 function brain(request, turn) {
   if (turn.afterToolOutput) return { name: 'text', args: { text: 'done' } };
   const text = turn.text.replace(/<system-reminder>[\s\S]*?<\/system-reminder>/g, ' ');
-  // An absolute/relative path or a bare file name, not counting a sentence's final dot.
-  const path = new RegExp(String.raw`(?:^|[\s"'`(])((?:~|\.{0,2})?\/[\w.\-/]+|[\w-]+\.[A-Za-z0-9]{1,8})` +
-                          String.raw`(?=$|[\s"'`),;:!?]|\.(?:\s|$))`).exec(text)?.[1];
+  const path = PATH.exec(text)?.[1];
   const offers = (name) => functionTools(request).some((t) => t.name === name);
   if (path && /\b(write|create|save)\b/i.test(text) && offers('Write')) {
     const content = /\b(?:containing|content|with the text|saying|with)\s+["'`]([^"'`]*)["'`]/i
