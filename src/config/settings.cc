@@ -76,24 +76,30 @@ Settings Settings::from_environment(const std::function<const char*(const char*)
   return s;
 }
 
-std::string Settings::upstream_model(std::string_view requested_model) const {
+namespace {
+
+// The value configured for the tier named in `requested_model`; nullptr for other models.
+const std::string* for_tier(std::string_view requested_model, const std::string& opus,
+                            const std::string& sonnet, const std::string& haiku) {
   switch (tier_of(requested_model)) {
-    case ModelTier::opus: return model_opus;
-    case ModelTier::sonnet: return model_sonnet;
-    case ModelTier::haiku: return model_haiku;
+    case ModelTier::opus: return &opus;
+    case ModelTier::sonnet: return &sonnet;
+    case ModelTier::haiku: return &haiku;
     case ModelTier::other: break;
   }
-  return std::string(requested_model);
+  return nullptr;
+}
+
+}  // namespace
+
+std::string Settings::upstream_model(std::string_view requested_model) const {
+  const std::string* model = for_tier(requested_model, model_opus, model_sonnet, model_haiku);
+  return model ? *model : std::string(requested_model);
 }
 
 std::string Settings::cutoff_for(std::string_view requested_model) const {
-  switch (tier_of(requested_model)) {
-    case ModelTier::opus: return cutoff_opus;
-    case ModelTier::sonnet: return cutoff_sonnet;
-    case ModelTier::haiku: return cutoff_haiku;
-    case ModelTier::other: break;
-  }
-  return {};
+  const std::string* cutoff = for_tier(requested_model, cutoff_opus, cutoff_sonnet, cutoff_haiku);
+  return cutoff ? *cutoff : std::string();
 }
 
 }  // namespace claudegpt

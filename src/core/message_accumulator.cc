@@ -1,4 +1,5 @@
 #include "core/message_accumulator.h"
+#include "core/json_fields.h"
 
 #include <boost/json.hpp>
 
@@ -30,11 +31,6 @@ std::optional<std::size_t> index_of(const json::object& data) {
   return std::nullopt;
 }
 
-std::string_view string_of(const json::object& object, std::string_view key) {
-  const json::value* value = object.if_contains(key);
-  return value && value->is_string() ? std::string_view(value->get_string()) : std::string_view();
-}
-
 // Appends `piece` to the string field `key` of `block`.
 void append_to(json::object& block, std::string_view key, std::string_view piece) {
   json::value& field = block[key];
@@ -60,8 +56,8 @@ void MessageAccumulator::add(const AnthropicEvent& event) {
     const json::value* error = data.if_contains("error");
     ApiError captured;
     if (error && error->is_object()) {
-      captured.type = std::string(string_of(error->get_object(), "type"));
-      captured.message = std::string(string_of(error->get_object(), "message"));
+      captured.type = std::string(string_field(error->get_object(), "type"));
+      captured.message = std::string(string_field(error->get_object(), "message"));
     }
     if (captured.type.empty()) captured.type = "api_error";
     captured.status = status_for_error_type(captured.type);
@@ -91,16 +87,16 @@ void MessageAccumulator::add(const AnthropicEvent& event) {
       return;
     json::object& block = content[*index].get_object();
     const json::object& delta = delta_value->get_object();
-    std::string_view type = string_of(delta, "type");
+    std::string_view type = string_field(delta, "type");
     if (type == "text_delta") {
-      append_to(block, "text", string_of(delta, "text"));
+      append_to(block, "text", string_field(delta, "text"));
     } else if (type == "thinking_delta") {
-      append_to(block, "thinking", string_of(delta, "thinking"));
+      append_to(block, "thinking", string_field(delta, "thinking"));
     } else if (type == "signature_delta") {
-      append_to(block, "signature", string_of(delta, "signature"));
+      append_to(block, "signature", string_field(delta, "signature"));
     } else if (type == "input_json_delta") {
       if (partial_json_.size() <= *index) partial_json_.resize(*index + 1);
-      partial_json_[*index].append(string_of(delta, "partial_json"));
+      partial_json_[*index].append(string_field(delta, "partial_json"));
     } else if (type == "citations_delta") {
       json::value& citations = block["citations"];
       if (!citations.is_array()) citations.emplace_array();
@@ -126,7 +122,7 @@ json::object MessageAccumulator::message() const {
   for (std::size_t i = 0; i < content.size(); ++i) {
     if (!content[i].is_object()) continue;
     json::object& block = content[i].get_object();
-    std::string_view type = string_of(block, "type");
+    std::string_view type = string_field(block, "type");
     if (type != "tool_use" && type != "server_tool_use") continue;
     if (i >= partial_json_.size() || partial_json_[i].empty()) {
       if (!block["input"].is_object()) block["input"].emplace_object();

@@ -25,6 +25,7 @@
 //
 // Item ids are never sent: with store:false the backend cannot resolve them (404).
 #include "core/request_translator.h"
+#include "core/json_fields.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -54,16 +55,6 @@ std::string_view without_billing_line(std::string_view text) {
   if (!text.starts_with(kBillingPrefix)) return text;
   std::size_t newline = text.find('\n');
   return newline == std::string_view::npos ? std::string_view() : text.substr(newline + 1);
-}
-
-std::string_view string_or_empty(const json::object& object, std::string_view key) {
-  const json::value* value = object.if_contains(key);
-  return value && value->is_string() ? std::string_view(value->get_string()) : std::string_view();
-}
-
-const json::object* object_or_null(const json::object& object, std::string_view key) {
-  const json::value* value = object.if_contains(key);
-  return value && value->is_object() ? &value->get_object() : nullptr;
 }
 
 std::optional<double> number_of(const json::value* value) {
@@ -140,7 +131,7 @@ class Translator {
 
     json::object& body = out_.body;
     body.reserve(12);
-    std::string_view client_model = string_or_empty(request_, "model");
+    std::string_view client_model = string_field(request_, "model");
     body.emplace("model", options_.upstream_model.empty()
                               ? client_model
                               : std::string_view(options_.upstream_model));
@@ -219,7 +210,7 @@ class Translator {
     const json::value* deferred = tool.if_contains("defer_loading");
     if (!deferred || !deferred->is_bool() || !deferred->get_bool()) return false;
     // A deferred tool that arrives with its full schema is a loaded tool and is sent.
-    const json::object* properties = schema ? object_or_null(*schema, "properties") : nullptr;
+    const json::object* properties = schema ? object_field(*schema, "properties") : nullptr;
     return !properties || properties->empty();
   }
 
@@ -234,7 +225,7 @@ class Translator {
       Where where{"tools", index++};
       if (!tool_value.is_object()) throw InvalidRequest(where + ": must be an object");
       const json::object& tool = tool_value.get_object();
-      std::string_view type = string_or_empty(tool, "type");
+      std::string_view type = string_field(tool, "type");
       if (!type.empty() && type != "custom") {
         // Server tools run at Anthropic; they are not functions the model may call here.
         drop("tools." + std::string(type));
@@ -290,7 +281,7 @@ class Translator {
       return;
     }
     const json::object& choice = choice_value->get_object();
-    std::string_view type = string_or_empty(choice, "type");
+    std::string_view type = string_field(choice, "type");
     json::value mapped(sp_);
     if (type == "auto") {
       mapped = "auto";
@@ -299,7 +290,7 @@ class Translator {
     } else if (type == "none") {
       mapped = "none";
     } else if (type == "tool") {
-      std::string_view name = string_or_empty(choice, "name");
+      std::string_view name = string_field(choice, "name");
       std::string upstream = upstream_tool_name(name);
       if (!name.empty() && offers_function(upstream)) {
         json::object function(sp_);
@@ -331,7 +322,7 @@ class Translator {
 
   void translate_reasoning() {
     std::optional<std::string_view> effort;
-    const json::object* config = object_or_null(request_, "output_config");
+    const json::object* config = object_field(request_, "output_config");
     if (config) {
       if (const json::value* value = config->if_contains("effort"); value) {
         std::string_view requested =
@@ -345,9 +336,9 @@ class Translator {
           drop("output_config.effort");
       }
     }
-    if (const json::object* thinking = object_or_null(request_, "thinking")) {
+    if (const json::object* thinking = object_field(request_, "thinking")) {
       std::optional<double> budget = number_of(thinking->if_contains("budget_tokens"));
-      if (budget && string_or_empty(*thinking, "type") == "enabled" && !effort) {
+      if (budget && string_field(*thinking, "type") == "enabled" && !effort) {
         effort = *budget <= 4096 ? "low" : *budget <= 12288 ? "medium" : "high";
       } else if (thinking->contains("budget_tokens")) {
         drop("thinking.budget_tokens");
@@ -365,7 +356,7 @@ class Translator {
   }
 
   void translate_output_format() {
-    const json::object* config = object_or_null(request_, "output_config");
+    const json::object* config = object_field(request_, "output_config");
     if (!config) {
       if (request_.contains("output_config") && !request_.at("output_config").is_null())
         drop("output_config");
@@ -379,8 +370,8 @@ class Translator {
       }
       const json::object* format =
           entry.value().is_object() ? &entry.value().get_object() : nullptr;
-      const json::object* schema = format ? object_or_null(*format, "schema") : nullptr;
-      if (!schema || string_or_empty(*format, "type") != "json_schema") {
+      const json::object* schema = format ? object_field(*format, "schema") : nullptr;
+      if (!schema || string_field(*format, "type") != "json_schema") {
         drop("output_config.format");
         continue;
       }
@@ -441,8 +432,8 @@ class Translator {
       for (const json::value& block : content->get_array()) {
         if (!block.is_object()) continue;
         const json::object& object = block.get_object();
-        if (string_or_empty(object, "type") != "tool_result") continue;
-        std::string_view id = string_or_empty(object, "tool_use_id");
+        if (string_field(object, "type") != "tool_result") continue;
+        std::string_view id = string_field(object, "tool_use_id");
         if (!id.empty()) last_result_message_[id] = i;
       }
     }
@@ -520,10 +511,10 @@ class Translator {
     } else if (type == "tool_result") {
       translate_tool_result(block, where);
     } else if (type == "thinking") {
-      translate_thinking(type, string_or_empty(block, "signature"),
-                         string_or_empty(block, "thinking"));
+      translate_thinking(type, string_field(block, "signature"),
+                         string_field(block, "thinking"));
     } else if (type == "redacted_thinking") {
-      translate_thinking(type, string_or_empty(block, "data"), {});
+      translate_thinking(type, string_field(block, "data"), {});
     } else if (type == "image" || type == "document" || type == "search_result") {
       if (role_ == Role::assistant) {
         drop("content." + std::string(type));
@@ -535,7 +526,7 @@ class Translator {
     } else if (type == "server_tool_use" || type == "mcp_tool_use") {
       // History from a session that began on Claude: the upstream cannot replay Anthropic's
       // server tools, but the model should still know what happened.
-      std::string text = "[Used the tool " + std::string(string_or_empty(block, "name"));
+      std::string text = "[Used the tool " + std::string(string_field(block, "name"));
       if (const json::value* input = block.if_contains("input"))
         text.append(" with ").append(json::serialize(*input));
       text.push_back(']');
@@ -627,7 +618,7 @@ class Translator {
           if (!text.empty()) parts.emplace_back(text_part(sp_, "input_text", text));
         } else if (type == "tool_reference") {
           // ToolSearch's answer: the tools now loaded (their definitions are in `tools`).
-          std::string text = "Tool loaded: " + std::string(string_or_empty(part, "tool_name"));
+          std::string text = "Tool loaded: " + std::string(string_field(part, "tool_name"));
           parts.emplace_back(text_part(sp_, "input_text", text));
         } else if (!media_parts(part, type, item_where, parts)) {
           drop("content." + std::string(type));
@@ -709,15 +700,15 @@ class Translator {
   bool media_parts(const json::object& block, std::string_view type, const Where& where,
                    json::array& parts) {
     if (type == "image") {
-      const json::object* source = object_or_null(block, "source");
-      std::string_view source_type = source ? string_or_empty(*source, "type") : "";
+      const json::object* source = object_field(block, "source");
+      std::string_view source_type = source ? string_field(*source, "type") : "";
       json::string url(sp_);
       if (source_type == "base64") {
-        std::string_view media_type = string_or_empty(*source, "media_type");
+        std::string_view media_type = string_field(*source, "media_type");
         url = data_url(sp_, media_type.empty() ? "image/png" : media_type,
-                       string_or_empty(*source, "data"));
+                       string_field(*source, "data"));
       } else if (source_type == "url") {
-        url = string_or_empty(*source, "url");
+        url = string_field(*source, "url");
       }
       if (url.empty()) {
         drop("content.image." + std::string(source_type.empty() ? "source" : source_type));
@@ -737,13 +728,13 @@ class Translator {
     }
     if (type == "search_result") {
       std::string text;
-      text.append(string_or_empty(block, "title"))
+      text.append(string_field(block, "title"))
           .append("\n")
-          .append(string_or_empty(block, "source"));
+          .append(string_field(block, "source"));
       if (const json::value* content = block.if_contains("content"); content && content->is_array())
         for (const json::value& item : content->get_array())
           if (item.is_object())
-            text.append("\n").append(string_or_empty(item.get_object(), "text"));
+            text.append("\n").append(string_field(item.get_object(), "text"));
       parts.emplace_back(text_part(sp_, "input_text", text));
       return true;
     }
@@ -751,28 +742,28 @@ class Translator {
   }
 
   void document_parts(const json::object& block, const Where& where, json::array& parts) {
-    const json::object* source = object_or_null(block, "source");
-    std::string_view source_type = source ? string_or_empty(*source, "type") : "";
-    std::string_view title = string_or_empty(block, "title");
+    const json::object* source = object_field(block, "source");
+    std::string_view source_type = source ? string_field(*source, "type") : "";
+    std::string_view title = string_field(block, "title");
     if (source_type == "base64" || source_type == "url") {
       json::object file(sp_);
       file.reserve(3);
       file.emplace("type", "input_file");
       if (source_type == "base64") {
-        std::string_view media_type = string_or_empty(*source, "media_type");
+        std::string_view media_type = string_field(*source, "media_type");
         if (media_type.empty()) media_type = "application/pdf";
         std::string filename = title.empty() ? "document" : std::string(title);
         if (media_type == "application/pdf" && !filename.ends_with(".pdf")) filename += ".pdf";
         file.emplace("filename", std::move(filename));
-        file.emplace("file_data", data_url(sp_, media_type, string_or_empty(*source, "data")));
+        file.emplace("file_data", data_url(sp_, media_type, string_field(*source, "data")));
       } else {
-        file.emplace("file_url", string_or_empty(*source, "url"));
+        file.emplace("file_url", string_field(*source, "url"));
       }
       parts.emplace_back(std::move(file));
     } else if (source_type == "text") {
       std::string text;
       if (!title.empty()) text.append(title).append("\n\n");
-      text.append(string_or_empty(*source, "data"));
+      text.append(string_field(*source, "data"));
       parts.emplace_back(text_part(sp_, "input_text", text));
     } else if (source_type == "content") {
       const json::value* content = source->if_contains("content");
@@ -801,17 +792,17 @@ class Translator {
     const json::value* content = block.if_contains("content");
     if (!content) return text;
     auto describe = [&text](const json::object& item) {
-      std::string_view title = string_or_empty(item, "title");
-      std::string_view url = string_or_empty(item, "url");
-      std::string_view error = string_or_empty(item, "error_code");
-      std::string_view item_text = string_or_empty(item, "text");
+      std::string_view title = string_field(item, "title");
+      std::string_view url = string_field(item, "url");
+      std::string_view error = string_field(item, "error_code");
+      std::string_view item_text = string_field(item, "text");
       if (!error.empty()) text.append("\nError: ").append(error);
       if (!title.empty() || !url.empty()) text.append("\n- ").append(title).append(" ").append(url);
       if (!item_text.empty()) text.append("\n").append(item_text);
       // web_fetch_result: the page is a document with a text source.
-      if (const json::object* document = object_or_null(item, "content"))
-        if (const json::object* source = object_or_null(*document, "source"))
-          if (std::string_view data = string_or_empty(*source, "data"); !data.empty())
+      if (const json::object* document = object_field(item, "content"))
+        if (const json::object* source = object_field(*document, "source"))
+          if (std::string_view data = string_field(*source, "data"); !data.empty())
             text.append("\n").append(data);
     };
     if (content->is_array()) {

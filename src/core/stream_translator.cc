@@ -1,4 +1,5 @@
 #include "core/stream_translator.h"
+#include "core/json_fields.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -28,11 +29,6 @@ constexpr std::int64_t kUnseenItems = std::int64_t{1} << 40;
 enum class Phase { waiting, streaming, done, failed };
 enum class BlockKind { text, thinking };
 
-std::string_view string_of(const json::object& object, std::string_view key) {
-  const json::value* value = object.if_contains(key);
-  return value && value->is_string() ? std::string_view(value->get_string()) : std::string_view();
-}
-
 std::int64_t int_of(const json::object& object, std::string_view key, std::int64_t fallback) {
   const json::value* value = object.if_contains(key);
   if (value == nullptr) return fallback;
@@ -41,11 +37,6 @@ std::int64_t int_of(const json::object& object, std::string_view key, std::int64
     return static_cast<std::int64_t>(std::min<std::uint64_t>(value->get_uint64(), INT64_MAX));
   if (value->is_double()) return static_cast<std::int64_t>(value->get_double());
   return fallback;
-}
-
-const json::object* object_of(const json::object& object, std::string_view key) {
-  const json::value* value = object.if_contains(key);
-  return value && value->is_object() ? &value->get_object() : nullptr;
 }
 
 // What is known of one upstream output item, by output_index.
@@ -229,12 +220,12 @@ struct StreamTranslator::State {
         std::int64_t part = 0;
         for (const json::value& entry : summary->get_array()) {
           if (entry.is_object())
-            thinking(out, output_index, part, string_of(entry.get_object(), "text"));
+            thinking(out, output_index, part, string_field(entry.get_object(), "text"));
           ++part;
         }
       }
     }
-    std::string_view encrypted = string_of(done, "encrypted_content");
+    std::string_view encrypted = string_field(done, "encrypted_content");
     if (!encrypted.empty()) {
       open_thinking(out, output_index);
       delta(out, open->index,
@@ -280,11 +271,11 @@ struct StreamTranslator::State {
 
   Item& remember(std::int64_t output_index, const json::object& item_json) {
     Item& item = items[output_index];
-    if (std::string_view type = string_of(item_json, "type"); !type.empty()) item.type = type;
-    if (std::string_view id = string_of(item_json, "id"); !id.empty()) item.id = id;
-    if (std::string_view call_id = string_of(item_json, "call_id"); !call_id.empty())
+    if (std::string_view type = string_field(item_json, "type"); !type.empty()) item.type = type;
+    if (std::string_view id = string_field(item_json, "id"); !id.empty()) item.id = id;
+    if (std::string_view call_id = string_field(item_json, "call_id"); !call_id.empty())
       item.call_id = call_id;
-    if (std::string_view name = string_of(item_json, "name"); !name.empty()) item.name = name;
+    if (std::string_view name = string_field(item_json, "name"); !name.empty()) item.name = name;
     return item;
   }
 
@@ -307,7 +298,7 @@ struct StreamTranslator::State {
     } else if (item.type == "reasoning") {
       reasoning_done(out, output_index, item_json);
     } else if (item.type == "function_call") {
-      std::string_view status = string_of(item_json, "status");
+      std::string_view status = string_field(item_json, "status");
       if (status == "incomplete" || status == "in_progress") return;  // cut off: not callable
       const json::value* arguments = item_json.if_contains("arguments");
       if (arguments && arguments->is_string() && !arguments->get_string().empty())
@@ -319,11 +310,11 @@ struct StreamTranslator::State {
 
   void part_done(AnthropicEvents& out, std::int64_t output_index, std::int64_t content_index,
                  const json::object& part) {
-    std::string_view type = string_of(part, "type");
+    std::string_view type = string_field(part, "type");
     if (type == "output_text")
-      text_final(out, output_index, content_index, string_of(part, "text"), false);
+      text_final(out, output_index, content_index, string_field(part, "text"), false);
     if (type == "refusal")
-      text_final(out, output_index, content_index, string_of(part, "refusal"), true);
+      text_final(out, output_index, content_index, string_field(part, "refusal"), true);
   }
 
   // ---- the end
@@ -346,10 +337,10 @@ struct StreamTranslator::State {
     std::int64_t input = setup.error_context.estimated_input_tokens;
     std::int64_t cached = 0;
     std::int64_t output_tokens = 0;
-    if (const json::object* usage = object_of(response, "usage")) {
+    if (const json::object* usage = object_field(response, "usage")) {
       input = int_of(*usage, "input_tokens", input);
       output_tokens = int_of(*usage, "output_tokens", 0);
-      if (const json::object* details = object_of(*usage, "input_tokens_details"))
+      if (const json::object* details = object_field(*usage, "input_tokens_details"))
         cached = int_of(*details, "cached_tokens", 0);
     }
     json::object data = event_object("message_delta");
@@ -366,7 +357,7 @@ struct StreamTranslator::State {
   // The output_index under which an item of the final response was seen in the stream; a
   // fresh key for an item the stream never showed.
   std::int64_t key_of(const json::object& item_json, std::int64_t position) const {
-    std::string_view id = string_of(item_json, "id");
+    std::string_view id = string_field(item_json, "id");
     for (const auto& [key, item] : items)
       if (!id.empty() && item.id == id) return key;
     return kUnseenItems + position;
@@ -392,7 +383,7 @@ struct StreamTranslator::State {
   std::int64_t output_index_of(const json::object& event) const {
     std::int64_t index = int_of(event, "output_index", -1);
     if (index >= 0) return index;
-    std::string_view item_id = string_of(event, "item_id");
+    std::string_view item_id = string_field(event, "item_id");
     for (const auto& [key, item] : items)
       if (!item_id.empty() && item.id == item_id) return key;
     return -1;
@@ -405,16 +396,16 @@ struct StreamTranslator::State {
 
     if (type == "response.output_text.delta" || type == "response.refusal.delta") {
       if (type == "response.refusal.delta") refused = true;
-      text(out, output_index_of(data), int_of(data, "content_index", 0), string_of(data, "delta"));
+      text(out, output_index_of(data), int_of(data, "content_index", 0), string_field(data, "delta"));
     } else if (type == "response.reasoning_summary_text.delta") {
       thinking(out, output_index_of(data), int_of(data, "summary_index", 0),
-               string_of(data, "delta"));
+               string_field(data, "delta"));
     } else if (type == "response.reasoning_text.delta") {
       thinking(out, output_index_of(data), kReasoningTextPart + int_of(data, "content_index", 0),
-               string_of(data, "delta"));
+               string_field(data, "delta"));
     } else if (type == "response.function_call_arguments.delta") {
       Item& item = items[output_index_of(data)];
-      std::string_view piece = string_of(data, "delta");
+      std::string_view piece = string_field(data, "delta");
       if (item.arguments.size() + piece.size() > kMaxArgumentsBytes) {
         fail(out, ApiError::with_status(502, "upstream function call arguments are too large"));
         return;
@@ -424,39 +415,39 @@ struct StreamTranslator::State {
       const std::int64_t output_index = output_index_of(data);
       Item& item = items[output_index];
       if (item.type.empty()) item.type = "function_call";
-      if (std::string_view name = string_of(data, "name"); !name.empty() && item.name.empty())
+      if (std::string_view name = string_field(data, "name"); !name.empty() && item.name.empty())
         item.name = name;
-      if (std::string_view arguments = string_of(data, "arguments"); !arguments.empty())
+      if (std::string_view arguments = string_field(data, "arguments"); !arguments.empty())
         item.arguments = arguments;
       // Without a name (no output_item.added seen) the call waits for its output_item.done.
       if (!item.name.empty()) emit_tool_call(out, output_index, item.arguments);
     } else if (type == "response.output_text.done") {
       text_final(out, output_index_of(data), int_of(data, "content_index", 0),
-                 string_of(data, "text"), false);
+                 string_field(data, "text"), false);
     } else if (type == "response.refusal.done") {
       text_final(out, output_index_of(data), int_of(data, "content_index", 0),
-                 string_of(data, "refusal"), true);
+                 string_field(data, "refusal"), true);
     } else if (type == "response.content_part.done") {
       const std::int64_t output_index = output_index_of(data);
       const std::int64_t content_index = int_of(data, "content_index", 0);
-      if (const json::object* part = object_of(data, "part"))
+      if (const json::object* part = object_field(data, "part"))
         part_done(out, output_index, content_index, *part);
       close_text(out, output_index, content_index);
     } else if (type == "response.output_item.added") {
-      if (const json::object* item = object_of(data, "item"))
+      if (const json::object* item = object_field(data, "item"))
         remember(int_of(data, "output_index", -1), *item);
     } else if (type == "response.output_item.done") {
-      if (const json::object* item = object_of(data, "item"))
+      if (const json::object* item = object_field(data, "item"))
         item_done(out, int_of(data, "output_index", -1), *item);
     } else if (type == "response.completed") {
-      const json::object* response = object_of(data, "response");
+      const json::object* response = object_field(data, "response");
       finish(out, response ? *response : json::object(), natural_stop_reason());
     } else if (type == "response.incomplete") {
-      const json::object* response = object_of(data, "response");
+      const json::object* response = object_field(data, "response");
       std::string_view reason;
       if (response)
-        if (const json::object* details = object_of(*response, "incomplete_details"))
-          reason = string_of(*details, "reason");
+        if (const json::object* details = object_field(*response, "incomplete_details"))
+          reason = string_field(*details, "reason");
       std::string_view stop_reason = reason == "max_output_tokens" ? "max_tokens"
                                      : reason == "content_filter"  ? "refusal"
                                                                    : natural_stop_reason();

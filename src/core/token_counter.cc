@@ -5,6 +5,7 @@
 //      what is left is the piece's token count.
 // Counting needs only the ranks, never the token ids, so nothing is decoded or returned.
 #include "core/token_counter.h"
+#include "core/json_fields.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -509,13 +510,6 @@ constexpr std::size_t kFileTokens = 1000;
 
 namespace json = boost::json;
 
-std::string_view string_at(const json::object& object, std::string_view key) {
-  const json::value* value = object.if_contains(key);
-  if (value == nullptr || !value->is_string()) return {};
-  const json::string& s = value->get_string();
-  return {s.data(), s.size()};
-}
-
 std::size_t count_text(std::string_view text) { return TokenCounter::o200k().count(text); }
 
 // Serialised JSON of a value that is usually small (a schema); strings count as they are.
@@ -526,7 +520,7 @@ std::size_t count_json(const json::value* value) {
 }
 
 std::size_t count_image(const json::object& part) {
-  return string_at(part, "detail") == "low" ? kLowDetailImageTokens : kImageTokens;
+  return string_field(part, "detail") == "low" ? kLowDetailImageTokens : kImageTokens;
 }
 
 // One content part of a message or of a function_call_output: input_text, output_text,
@@ -535,11 +529,11 @@ std::size_t count_part(const json::value& part_value) {
   if (part_value.is_string()) return count_text(part_value.get_string());
   if (!part_value.is_object()) return 0;
   const json::object& part = part_value.get_object();
-  const std::string_view type = string_at(part, "type");
+  const std::string_view type = string_field(part, "type");
   if (type == "input_image" || type == "image") return count_image(part);
   if (type == "input_file" || type == "file") return kFileTokens;
-  if (type == "refusal") return count_text(string_at(part, "refusal"));
-  return count_text(string_at(part, "text"));
+  if (type == "refusal") return count_text(string_field(part, "refusal"));
+  return count_text(string_field(part, "text"));
 }
 
 // A content field that is either a string or an array of parts.
@@ -553,12 +547,12 @@ std::size_t count_content(const json::value* content) {
 }
 
 std::size_t count_item(const json::object& item) {
-  const std::string_view type = string_at(item, "type");
+  const std::string_view type = string_field(item, "type");
   std::size_t total = kTokensPerItem;
   if (type == "function_call") {
-    total += count_text(string_at(item, "name")) + count_text(string_at(item, "arguments"));
+    total += count_text(string_field(item, "name")) + count_text(string_field(item, "arguments"));
   } else if (type == "custom_tool_call") {
-    total += count_text(string_at(item, "name")) + count_text(string_at(item, "input"));
+    total += count_text(string_field(item, "name")) + count_text(string_field(item, "input"));
   } else if (type == "function_call_output" || type == "custom_tool_call_output") {
     total += count_content(item.if_contains("output"));
   } else if (type == "reasoning") {
@@ -575,8 +569,8 @@ std::size_t count_item(const json::object& item) {
 
 std::size_t count_tool(const json::object& tool) {
   std::size_t total = kTokensPerTool;
-  total += count_text(string_at(tool, "name"));
-  total += count_text(string_at(tool, "description"));
+  total += count_text(string_field(tool, "name"));
+  total += count_text(string_field(tool, "description"));
   total += count_json(tool.if_contains("parameters"));
   return total;
 }
@@ -585,7 +579,7 @@ std::size_t count_tool(const json::object& tool) {
 
 std::size_t count_request_tokens(const json::object& request) {
   std::size_t total = kReplyPriming;
-  if (const std::string_view instructions = string_at(request, "instructions");
+  if (const std::string_view instructions = string_field(request, "instructions");
       !instructions.empty()) {
     total += kTokensPerItem + count_text(instructions);
   }

@@ -33,7 +33,7 @@ bool contains(std::string_view haystack, std::string_view needle) {
   return haystack.find(needle) != std::string_view::npos;
 }
 
-std::string string_field(const json::object& object, std::string_view key) {
+std::string string_or_number_field(const json::object& object, std::string_view key) {
   const json::value* value = object.if_contains(key);
   if (value == nullptr) return {};
   if (value->is_string()) return std::string(value->get_string());
@@ -74,10 +74,10 @@ void read_error_object(const json::object& object, UpstreamFailure& failure) {
       failure.message = json::serialize(*detail);
     }
   }
-  if (std::string message = string_field(*error, "message"); !message.empty())
+  if (std::string message = string_or_number_field(*error, "message"); !message.empty())
     failure.message = std::move(message);
-  failure.code = string_field(*error, "code");
-  failure.type = string_field(*error, "type");
+  failure.code = string_or_number_field(*error, "code");
+  failure.type = string_or_number_field(*error, "type");
   if (failure.type == "error") failure.type.clear();  // the `error` event's own type
   if (!failure.retry_after) failure.retry_after = seconds_field(*error, "resets_in_seconds");
 }
