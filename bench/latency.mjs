@@ -2,7 +2,7 @@
 // and through claudegpt, interleaved, reported as p50/p99 time to first byte and to last
 // byte, and the difference ("added").
 //
-//   node bench/latency.mjs [--requests 400] [--concurrency 1] [--bin build/release/src/claudegpt]
+//   node bench/latency.mjs [--requests 400] [--concurrency 1] [--bin build/release/claudegpt]
 //
 // The client request is the recorded 49 KB first turn of Claude Code 2.1.330; the direct
 // request is exactly what the proxy sent upstream for it (captured from the fake first).
@@ -19,7 +19,7 @@ const { values: args } = parseArgs({
   options: {
     requests: { type: 'string', default: '400' },
     concurrency: { type: 'string', default: '1' },
-    bin: { type: 'string', default: path.join(here, '../build/release/src/claudegpt') },
+    bin: { type: 'string', default: path.join(here, '../build/release/claudegpt') },
   },
 });
 const fixtures = path.join(here, '../../shared/fixtures');

@@ -18,6 +18,8 @@ int serve(claudegpt::Settings settings) {
   std::fflush(stdout);
   claudegpt::log_info("claudegpt ", CLAUDEGPT_VERSION, " serving ", settings.provider, " on ",
                       settings.host, ":", port);
+  if (settings.openai_api_key.empty())
+    claudegpt::log_warn("OPENAI_API_KEY is not set: the upstream will refuse requests (401)");
   server.run();
   claudegpt::log_info("stopped");
   return 0;

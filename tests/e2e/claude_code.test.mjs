@@ -3,7 +3,7 @@
 // Code run the agent loop for real (tools execute on a temp directory), and then checks three
 // things: what reached the upstream, what Claude Code reported, and what is on disk.
 //
-// Needs the proxy binary (CLAUDEGPT_BIN, or build/release/src/claudegpt) and the CLI
+// Needs the proxy binary (CLAUDEGPT_BIN, or build/release/claudegpt) and the CLI
 // (CLAUDEGPT_CLAUDE_BIN, or tests/node_modules/.bin/claude from `npm install` in tests/).
 // Run: CLAUDEGPT_BIN=… node --test tests/e2e/claude_code.test.mjs
 // CLAUDEGPT_TEST_VERBOSE=1 also streams the proxy's log.

@@ -20,6 +20,6 @@ export function readFixture(...parts) {
 // The claudegpt binary: $CLAUDEGPT_BIN (CTest sets it), else the release build's, if built.
 export function proxyBinary() {
   if (process.env.CLAUDEGPT_BIN) return process.env.CLAUDEGPT_BIN;
-  const candidate = path.join(REPO_DIR, 'build/release/src/claudegpt');
+  const candidate = path.join(REPO_DIR, 'build/release/claudegpt');
   return fs.existsSync(candidate) ? candidate : null;
 }

@@ -2,7 +2,7 @@
 // keep-alive pings, cancellation of the upstream when the client goes away, and surviving
 // every fault. The strict fake upstream (tests/fake_upstream/) sits behind it.
 //
-// Needs the proxy binary: CLAUDEGPT_BIN (CTest sets it) or build/release/src/claudegpt.
+// Needs the proxy binary: CLAUDEGPT_BIN (CTest sets it) or build/release/claudegpt.
 
 import { test, describe, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';

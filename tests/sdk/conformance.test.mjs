@@ -2,7 +2,7 @@
 // behind it: every upstream scenario must come out as exactly the Anthropic message (or the
 // Anthropic error) a client expects.
 //
-// Needs the proxy binary: CLAUDEGPT_BIN (CTest sets it) or build/release/src/claudegpt.
+// Needs the proxy binary: CLAUDEGPT_BIN (CTest sets it) or build/release/claudegpt.
 // Run: CLAUDEGPT_BIN=… node --test tests/sdk/conformance.test.mjs
 
 import { test, describe, before, after, beforeEach } from 'node:test';
