@@ -90,6 +90,14 @@ bool ResponsesStreamReader::dispatch(std::vector<ResponsesEvent>& out) {
     event_name_.clear();
     return true;
   }
+  // These only echo the request (instructions, every tool schema: tens of KB each) and
+  // nothing downstream reads them: parsing them would be most of the work on a turn.
+  if (event_name_ == "response.created" || event_name_ == "response.in_progress") {
+    out.push_back(ResponsesEvent{std::move(event_name_), {}});
+    data_.clear();
+    event_name_.clear();
+    return true;
+  }
   boost::system::error_code ec;
   boost::json::value value = boost::json::parse(data_, ec);
   if (ec || !value.is_object()) {

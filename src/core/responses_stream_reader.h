@@ -18,7 +18,8 @@ namespace claudegpt {
 
 struct ResponsesEvent {
   std::string type;          // "response.output_text.delta", ...
-  boost::json::object data;  // the whole event JSON
+  boost::json::object data;  // the whole event JSON (left empty for response.created and
+                             // response.in_progress, which only echo the request)
 };
 
 class ResponsesStreamReader {

@@ -36,6 +36,14 @@ std::string framed(const std::vector<json::object>& lines, std::string_view newl
   return bytes;
 }
 
+// What the reader hands on for a recorded event: everything, except the data of the two
+// events that only echo the request, which it does not parse.
+boost::json::object expected_data(const boost::json::object& line) {
+  std::string_view type = line.at("type").as_string();
+  if (type == "response.created" || type == "response.in_progress") return {};
+  return line;
+}
+
 TEST(ResponsesStreamReader, ReadsEveryEventOfARecordedStream) {
   const auto lines =
       test::read_chunks("openai-responses/openai-reasoning-encrypted-content.1.chunks.txt");
@@ -43,7 +51,7 @@ TEST(ResponsesStreamReader, ReadsEveryEventOfARecordedStream) {
   ASSERT_EQ(events.size(), lines.size());
   for (std::size_t i = 0; i < lines.size(); ++i) {
     EXPECT_EQ(events[i].type, std::string(lines[i].at("type").as_string()));
-    EXPECT_EQ(events[i].data, lines[i]);
+    EXPECT_EQ(events[i].data, expected_data(lines[i]));
   }
 }
 
@@ -54,9 +62,22 @@ TEST(ResponsesStreamReader, AnyChunkingGivesTheSameEvents) {
     for (std::size_t chunk = 1; chunk <= bytes.size(); ++chunk) {
       const std::vector<ResponsesEvent> events = read_all(bytes, chunk);
       ASSERT_EQ(events.size(), lines.size()) << "chunk " << chunk;
-      for (std::size_t i = 0; i < lines.size(); ++i) ASSERT_EQ(events[i].data, lines[i]);
+      for (std::size_t i = 0; i < lines.size(); ++i) ASSERT_EQ(events[i].data, expected_data(lines[i]));
     }
   }
+}
+
+TEST(ResponsesStreamReader, EventsThatOnlyEchoTheRequestAreNotParsed) {
+  const auto events = read_all(
+      "event: response.created\ndata: {\"type\":\"response.created\",\"response\":{\"tools\":[]}}\n\n"
+      "event: response.in_progress\ndata: {\"type\":\"response.in_progress\"}\n\n"
+      "event: response.output_item.added\ndata: {\"type\":\"response.output_item.added\"}\n\n");
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0].type, "response.created");
+  EXPECT_TRUE(events[0].data.empty());
+  EXPECT_EQ(events[1].type, "response.in_progress");
+  EXPECT_TRUE(events[1].data.empty());
+  EXPECT_FALSE(events[2].data.empty());
 }
 
 TEST(ResponsesStreamReader, TheTypeComesFromTheJsonNotTheEventLine) {
