@@ -20,6 +20,7 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -62,16 +63,6 @@ struct TransferGuard {
   }
 };
 
-// Parses a request body into a JSON object, or says why it is not one.
-std::optional<ApiError> parse_object(const std::string& text, boost::json::object& into) {
-  boost::system::error_code ec;
-  boost::json::value value = boost::json::parse(text, ec);
-  if (ec) return ApiError::with_status(400, "Malformed JSON in request body: " + ec.message());
-  if (!value.is_object()) return ApiError::with_status(400, "The request body must be a JSON object");
-  into = std::move(value.as_object());
-  return std::nullopt;
-}
-
 std::string requested_model(const boost::json::object& body) {
   const auto* model = body.if_contains("model");
   return model && model->is_string() ? std::string(model->get_string()) : std::string();
@@ -84,6 +75,37 @@ RequestOptions options_for(const Settings& settings, const std::string& model) {
   options.cutoff = settings.cutoff_for(model);
   options.default_effort = settings.default_effort;
   return options;
+}
+
+// A client request, parsed and translated; or why it cannot be.
+struct PreparedRequest {
+  std::optional<ApiError> error;
+  std::string model;  // as the client asked for it
+  TranslatedRequest translated;
+};
+
+// The parsed body lives in an arena local to this call, so that only the (smaller)
+// translation stays in memory while the answer streams, which can take minutes.
+PreparedRequest prepare(std::string_view text, const Settings& settings) {
+  PreparedRequest prepared;
+  boost::json::monotonic_resource arena;
+  boost::system::error_code ec;
+  boost::json::value body = boost::json::parse(text, ec, &arena);
+  if (ec) {
+    prepared.error = ApiError::with_status(400, "Malformed JSON in request body: " + ec.message());
+    return prepared;
+  }
+  if (!body.is_object()) {
+    prepared.error = ApiError::with_status(400, "The request body must be a JSON object");
+    return prepared;
+  }
+  prepared.model = requested_model(body.get_object());
+  try {
+    prepared.translated = translate_request(body.get_object(), options_for(settings, prepared.model));
+  } catch (const InvalidRequest& invalid) {
+    prepared.error = ApiError::with_status(400, invalid.what());
+  }
+  return prepared;
 }
 
 std::string_view header_value(const HttpHeaders& headers, std::string_view name) {
@@ -272,18 +294,11 @@ class Relay {
 net::awaitable<void> serve_messages(Connection& c, HttpRequest& request) {
   ServerContext& context = c.context;
   const std::string request_id = random_id("req_");
-  boost::json::object body;
-  if (auto error = parse_object(request.body(), body)) co_return co_await write_error(c, *error, request_id);
-  const std::string model = requested_model(body);
-
-  TranslatedRequest translated;
-  std::optional<ApiError> invalid;
-  try {
-    translated = translate_request(body, options_for(context.settings, model));
-  } catch (const InvalidRequest& e) {
-    invalid = ApiError::with_status(400, e.what());
-  }
-  if (invalid) co_return co_await write_error(c, *invalid, request_id);
+  PreparedRequest prepared = prepare(request.body(), context.settings);
+  request.body() = {};  // the raw body is not needed any more
+  if (prepared.error) co_return co_await write_error(c, *prepared.error, request_id);
+  const std::string& model = prepared.model;
+  TranslatedRequest& translated = prepared.translated;
   context.provider.adapt_body(translated.body);
   const std::string upstream_model = options_for(context.settings, model).upstream_model;
   auto transfer = context.upstream.post(
@@ -321,17 +336,9 @@ net::awaitable<void> serve_messages(Connection& c, HttpRequest& request) {
 
 net::awaitable<void> serve_count_tokens(Connection& c, HttpRequest& request) {
   const std::string request_id = random_id("req_");
-  boost::json::object body;
-  if (auto error = parse_object(request.body(), body)) co_return co_await write_error(c, *error, request_id);
-  std::int64_t tokens = 0;
-  std::optional<ApiError> invalid;
-  try {
-    auto translated = translate_request(body, options_for(c.context.settings, requested_model(body)));
-    tokens = static_cast<std::int64_t>(count_request_tokens(translated.body));
-  } catch (const InvalidRequest& e) {
-    invalid = ApiError::with_status(400, e.what());
-  }
-  if (invalid) co_return co_await write_error(c, *invalid, request_id);
+  PreparedRequest prepared = prepare(request.body(), c.context.settings);
+  if (prepared.error) co_return co_await write_error(c, *prepared.error, request_id);
+  auto tokens = static_cast<std::int64_t>(count_request_tokens(prepared.translated.body));
   boost::json::object answer;
   answer["input_tokens"] = tokens;
   co_await write_json(c, http::status::ok, answer);
