@@ -14,7 +14,8 @@ int serve(claudegpt::Settings settings) {
   claudegpt::HttpServer server(settings);
   unsigned short port = server.listen(settings.host, static_cast<unsigned short>(settings.port));
   // Scripts and the launcher read this line to find the port (with --port 0).
-  std::printf("listening on http://%s:%u\n", settings.host.c_str(), port);
+  bool ipv6 = settings.host.find(':') != std::string::npos;
+  std::printf("listening on http://%s%s%s:%u\n", ipv6 ? "[" : "", settings.host.c_str(), ipv6 ? "]" : "", port);
   std::fflush(stdout);
   claudegpt::log_info("claudegpt ", CLAUDEGPT_VERSION, " serving ", settings.provider, " on ",
                       settings.host, ":", port);

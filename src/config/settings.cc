@@ -62,6 +62,9 @@ Settings Settings::from_environment(const std::function<const char*(const char*)
   env.text("CLAUDEGPT_CUTOFF_OPUS", s.cutoff_opus);
   env.text("CLAUDEGPT_CUTOFF_SONNET", s.cutoff_sonnet);
   env.text("CLAUDEGPT_CUTOFF_HAIKU", s.cutoff_haiku);
+  env.integer("CLAUDEGPT_BACKEND_CONTEXT_OPUS", s.context_opus);
+  env.integer("CLAUDEGPT_BACKEND_CONTEXT_SONNET", s.context_sonnet);
+  env.integer("CLAUDEGPT_BACKEND_CONTEXT_HAIKU", s.context_haiku);
   env.flag("CLAUDEGPT_REWRITE_IDENTITY", s.rewrite_identity);
   env.text("CLAUDEGPT_REASONING_EFFORT", s.default_effort);
   env.integer("CLAUDEGPT_MAX_BODY_BYTES", s.max_body_bytes);
@@ -79,8 +82,8 @@ Settings Settings::from_environment(const std::function<const char*(const char*)
 namespace {
 
 // The value configured for the tier named in `requested_model`; nullptr for other models.
-const std::string* for_tier(std::string_view requested_model, const std::string& opus,
-                            const std::string& sonnet, const std::string& haiku) {
+template <typename T>
+const T* for_tier(std::string_view requested_model, const T& opus, const T& sonnet, const T& haiku) {
   switch (tier_of(requested_model)) {
     case ModelTier::opus: return &opus;
     case ModelTier::sonnet: return &sonnet;
@@ -95,6 +98,11 @@ const std::string* for_tier(std::string_view requested_model, const std::string&
 std::string Settings::upstream_model(std::string_view requested_model) const {
   const std::string* model = for_tier(requested_model, model_opus, model_sonnet, model_haiku);
   return model ? *model : std::string(requested_model);
+}
+
+std::int64_t Settings::context_window_for(std::string_view requested_model) const {
+  const std::int64_t* window = for_tier(requested_model, context_opus, context_sonnet, context_haiku);
+  return window ? *window : 0;
 }
 
 std::string Settings::cutoff_for(std::string_view requested_model) const {

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <functional>
 #include <string>
@@ -28,6 +29,11 @@ struct Settings {
   std::string model_sonnet = "gpt-5.4-mini";  // CLAUDEGPT_OPENAI_SONNET
   std::string model_haiku = "gpt-5.4-mini";   // CLAUDEGPT_OPENAI_HAIKU
   std::string cutoff_opus, cutoff_sonnet, cutoff_haiku;  // CLAUDEGPT_CUTOFF_OPUS|SONNET|HAIKU
+  // The upstream model's real context window per tier, for the "prompt is too long: N
+  // tokens > M maximum" message Claude Code compacts on. The GPT-5 family's is 400k.
+  std::int64_t context_opus = 400'000;        // CLAUDEGPT_BACKEND_CONTEXT_OPUS
+  std::int64_t context_sonnet = 400'000;      // CLAUDEGPT_BACKEND_CONTEXT_SONNET
+  std::int64_t context_haiku = 400'000;       // CLAUDEGPT_BACKEND_CONTEXT_HAIKU
   bool rewrite_identity = true;               // CLAUDEGPT_REWRITE_IDENTITY
   std::string default_effort = "medium";      // CLAUDEGPT_REASONING_EFFORT
 
@@ -42,6 +48,7 @@ struct Settings {
   // The upstream model for a client's requested model name: by tier, else passed through.
   std::string upstream_model(std::string_view requested_model) const;
   std::string cutoff_for(std::string_view requested_model) const;
+  std::int64_t context_window_for(std::string_view requested_model) const;  // 0: unknown
 
   // Reads the variables named above; `getenv` is injectable for tests. Throws
   // std::invalid_argument naming the variable when a value does not parse.

@@ -14,10 +14,17 @@
 
 namespace claudegpt {
 
-// "claudegpt.v1." + encrypted_content.
-std::string wrap_reasoning_signature(std::string_view encrypted_content);
+// The encrypted reasoning of one upstream model. Only that model can read it: after a switch
+// (opus → sonnet tier mid-session) the other model's reasoning is dropped, not sent.
+struct ReasoningSignature {
+  std::string_view model;              // the upstream model that produced it
+  std::string_view encrypted_content;
+};
 
-// The encrypted content inside one of our signatures; nullopt for any other signature.
-std::optional<std::string_view> unwrap_reasoning_signature(std::string_view signature);
+// "claudegpt.v1." + model + ":" + encrypted_content (which is base64url: it has no ':').
+std::string wrap_reasoning_signature(std::string_view model, std::string_view encrypted_content);
+
+// What one of our signatures holds; nullopt for any other signature.
+std::optional<ReasoningSignature> unwrap_reasoning_signature(std::string_view signature);
 
 }  // namespace claudegpt

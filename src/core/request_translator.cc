@@ -204,15 +204,9 @@ class Translator {
 
   // ---- tools
 
-  static bool is_deferred_placeholder(const json::object& tool, std::string_view name,
-                                      const json::object* schema) {
-    if (name == "DeferredToolPlaceholder") return true;
-    const json::value* deferred = tool.if_contains("defer_loading");
-    if (!deferred || !deferred->is_bool() || !deferred->get_bool()) return false;
-    // A deferred tool that arrives with its full schema is a loaded tool and is sent.
-    const json::object* properties = schema ? object_field(*schema, "properties") : nullptr;
-    return !properties || properties->empty();
-  }
+  // Claude Code 2.1.330 lists this to keep deferred loading active; it says "never call this
+  // tool". Matched by name only: real deferred tools can have no parameters (TaskList).
+  static bool is_deferred_placeholder(std::string_view name) { return name == "DeferredToolPlaceholder"; }
 
   json::array translate_tools() {
     json::array tools(sp_);
@@ -240,7 +234,7 @@ class Translator {
         throw InvalidRequest(where + ".input_schema: must be an object");
       const json::object* schema =
           schema_value && schema_value->is_object() ? &schema_value->get_object() : nullptr;
-      if (is_deferred_placeholder(tool, name, schema)) {
+      if (is_deferred_placeholder(name)) {
         drop("tools." + std::string(name));
         continue;
       }
@@ -680,9 +674,13 @@ class Translator {
                           std::string_view thinking) {
     // Only our own envelope carries content the upstream can use; a real Anthropic
     // signature (a session that began on Claude) means nothing to it.
-    std::optional<std::string_view> encrypted = unwrap_reasoning_signature(signature);
-    if (!encrypted) {
+    std::optional<ReasoningSignature> reasoning = unwrap_reasoning_signature(signature);
+    if (!reasoning) {
       drop("content." + std::string(type) + " (not a claudegpt signature)");
+      return;
+    }
+    if (reasoning->model != options_.upstream_model) {
+      drop("content." + std::string(type) + " (reasoning of another model)");
       return;
     }
     flush_message();
@@ -692,7 +690,7 @@ class Translator {
     item.reserve(3);
     item.emplace("type", "reasoning");
     item.emplace("summary", std::move(summary));
-    item.emplace("encrypted_content", *encrypted);
+    item.emplace("encrypted_content", reasoning->encrypted_content);
     input_.emplace_back(std::move(item));
   }
 

@@ -229,7 +229,7 @@ struct StreamTranslator::State {
     if (!encrypted.empty()) {
       open_thinking(out, output_index);
       delta(out, open->index,
-            delta_object("signature_delta", "signature", wrap_reasoning_signature(encrypted)));
+            delta_object("signature_delta", "signature", wrap_reasoning_signature(setup.upstream_model, encrypted)));
     }
     if (is_open(BlockKind::thinking, output_index)) close_block(out);
   }

@@ -48,8 +48,10 @@ namespace claudegpt {
 struct StreamSetup {
   std::string message_id;              // "msg_…", made by the caller
   std::string client_model;            // the model name the client asked for, echoed back
+  std::string upstream_model;          // the model answering; its name binds reasoning signatures
   const ToolCatalog* tools = nullptr;  // maps function names back, cleans arguments
-  ErrorContext error_context;          // also: estimated_input_tokens goes into message_start
+  ErrorContext error_context;          // for error messages; estimated_input_tokens (if set)
+                                       // also goes into message_start's usage
 };
 
 class StreamTranslator {

@@ -155,8 +155,14 @@ ApiError classify(UpstreamFailure failure, const ErrorContext& context) {
   }
 
   switch (failure.status) {
+    // The client's request was valid (it parsed and translated), so the upstream rejecting
+    // our translation is a gateway failure, not the client's: a 400 would make Claude Code
+    // degrade the session for nothing.
+    case 400:
+    case 409:
+    case 415:
     case 422:
-      return make(400, failure.message);
+      return make(502, "The upstream rejected the translated request: " + failure.message);
     case 408:
     case 504:
     case 522:
@@ -295,6 +301,7 @@ std::string prompt_too_long_message(std::string_view upstream_message,
     }
   }
   if (tokens <= 0) tokens = context.estimated_input_tokens;
+  if (tokens <= 0 && context.count_input_tokens) tokens = context.count_input_tokens();
   if (maximum <= 0) maximum = context.context_window;
   if (maximum <= 0) maximum = std::max<std::int64_t>(tokens - 1, 0);
   if (tokens <= maximum) tokens = maximum + 1;

@@ -23,6 +23,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,6 +38,9 @@ namespace claudegpt {
 // (OpenAI's context-overflow error names no token counts).
 struct ErrorContext {
   std::int64_t estimated_input_tokens = 0;
+  // Counts the request's tokens when estimated_input_tokens is 0 and a message needs them;
+  // lazy because counting costs about as much as translating, and overflows are rare.
+  std::function<std::int64_t()> count_input_tokens;
   std::int64_t context_window = 0;  // 0 when unknown
 };
 

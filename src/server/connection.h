@@ -3,9 +3,12 @@
 // pulls in Beast; keep it out of everything else).
 #pragma once
 
+#include <atomic>
 #include <string>
+#include <unordered_set>
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
@@ -24,10 +27,20 @@ namespace http = boost::beast::http;
 
 using HttpRequest = http::request<http::string_body>;
 
+// Wakes a relay waiting for its upstream (set by the upstream thread, coalesced: at most one
+// wake-up in flight), or at shutdown.
+struct Waker {
+  net::steady_timer timer;
+  std::atomic<bool> pending{false};
+  explicit Waker(net::any_io_executor executor) : timer(std::move(executor)) {}
+};
+
 struct ServerContext {
   Settings settings;
   Provider provider;
   UpstreamClient upstream;
+  bool stopping = false;                 // set at shutdown: relays end their streams
+  std::unordered_set<Waker*> streams;    // the relays in flight, to wake them at shutdown
 
   explicit ServerContext(Settings s) : settings(std::move(s)), provider(settings) {}
 };
@@ -37,11 +50,13 @@ struct Connection {
   boost::beast::flat_buffer buffer;
   ServerContext& context;
   bool keep_alive = true;       // the current request allows the connection to stay open
+  bool head_request = false;    // the current request is a HEAD: answers carry no body
 
   Connection(boost::beast::tcp_stream s, ServerContext& c) : stream(std::move(s)), context(c) {}
 };
 
-// Whole responses.
+// Whole responses: keep-alive as the request asked, no body for HEAD, a write timeout.
+net::awaitable<void> write_response(Connection& c, http::response<http::string_body>& response);
 net::awaitable<void> write_json(Connection& c, http::status status, const boost::json::object& body);
 net::awaitable<void> write_error(Connection& c, const ApiError& error, const std::string& request_id);
 

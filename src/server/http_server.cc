@@ -10,6 +10,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -29,6 +30,10 @@ namespace beast = boost::beast;
 
 // A keep-alive connection with no request in flight is closed after this long.
 constexpr auto kIdleConnectionTimeout = std::chrono::minutes(10);
+// A client that does not take a whole response in this long is dropped.
+constexpr auto kWriteTimeout = std::chrono::seconds(60);
+// At shutdown, streams in flight get this long to send their closing error event.
+constexpr auto kShutdownGrace = std::chrono::seconds(2);
 
 boost::json::object health(const ServerContext& context) {
   const Settings& s = context.settings;
@@ -39,13 +44,11 @@ boost::json::object health(const ServerContext& context) {
           {"models", {{"opus", s.model_opus}, {"sonnet", s.model_sonnet}, {"haiku", s.model_haiku}}}};
 }
 
-net::awaitable<void> write_empty(Connection& c, http::verb method) {
+net::awaitable<void> write_ok(Connection& c) {
   http::response<http::string_body> response{http::status::ok, 11};
   response.set(http::field::content_type, "text/plain; charset=utf-8");
-  response.keep_alive(c.keep_alive);
-  if (method != http::verb::head) response.body() = "ok";
-  response.prepare_payload();
-  co_await http::async_write(c.stream, response, net::use_awaitable);
+  response.body() = "ok";
+  co_await write_response(c, response);
 }
 
 // Routes one request. The path's query string (?beta=true) does not change the route.
@@ -58,11 +61,10 @@ net::awaitable<void> route(Connection& c, HttpRequest& request) {
   if (method == http::verb::post && path == "/v1/messages") co_return co_await serve_messages(c, request);
   if (method == http::verb::post && path == "/v1/messages/count_tokens")
     co_return co_await serve_count_tokens(c, request);
-  if (method == http::verb::get && (path == "/health" || path == "/healthz"))
+  const bool read = method == http::verb::get || method == http::verb::head;
+  if (read && (path == "/health" || path == "/healthz"))
     co_return co_await write_json(c, http::status::ok, health(c.context));
-  bool probe = path == "/" || path == "/api/hello" || path == "/health" || path == "/healthz";
-  if ((method == http::verb::head && probe) || (method == http::verb::get && path == "/"))
-    co_return co_await write_empty(c, method);
+  if (read && (path == "/" || path == "/api/hello")) co_return co_await write_ok(c);
   co_await write_error(c, ApiError::with_status(404, "Not found: " + std::string(request.method_string()) +
                                                          " " + std::string(path)),
                        random_id("req_"));
@@ -108,7 +110,8 @@ net::awaitable<void> serve_connection(tcp::socket socket, ServerContext& context
     }
     c.stream.expires_never();  // endpoints bound their own waits (streams can run for minutes)
     HttpRequest request = parser.release();
-    c.keep_alive = request.keep_alive();
+    c.keep_alive = request.keep_alive() && !context.stopping;
+    c.head_request = request.method() == http::verb::head;
     auto started = std::chrono::steady_clock::now();
     co_await route(c, request);
     auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -122,13 +125,19 @@ net::awaitable<void> serve_connection(tcp::socket socket, ServerContext& context
 
 }  // namespace
 
+net::awaitable<void> write_response(Connection& c, http::response<http::string_body>& response) {
+  response.keep_alive(c.keep_alive);
+  response.prepare_payload();
+  if (c.head_request) response.body().clear();  // the headers still say how long it would be
+  c.stream.expires_after(kWriteTimeout);
+  co_await http::async_write(c.stream, response, net::use_awaitable);
+}
+
 net::awaitable<void> write_json(Connection& c, http::status status, const boost::json::object& body) {
   http::response<http::string_body> response{status, 11};
   response.set(http::field::content_type, "application/json");
-  response.keep_alive(c.keep_alive);
   response.body() = boost::json::serialize(body);
-  response.prepare_payload();
-  co_await http::async_write(c.stream, response, net::use_awaitable);
+  co_await write_response(c, response);
 }
 
 net::awaitable<void> write_error(Connection& c, const ApiError& error, const std::string& request_id) {
@@ -136,10 +145,8 @@ net::awaitable<void> write_error(Connection& c, const ApiError& error, const std
   response.set(http::field::content_type, "application/json");
   response.set("request-id", request_id);
   if (error.retry_after_seconds) response.set(http::field::retry_after, std::to_string(*error.retry_after_seconds));
-  response.keep_alive(c.keep_alive);
   response.body() = boost::json::serialize(error.to_json(request_id));
-  response.prepare_payload();
-  co_await http::async_write(c.stream, response, net::use_awaitable);
+  co_await write_response(c, response);
 }
 
 struct HttpServer::Impl {
@@ -151,6 +158,26 @@ struct HttpServer::Impl {
   net::signal_set signals{io, SIGINT, SIGTERM};
 
   explicit Impl(Settings settings) : context(std::move(settings)) {}
+
+  // No upstream callback may reach the I/O context while it is being destroyed.
+  ~Impl() { context.upstream.shutdown(); }
+
+  // Stops accepting, ends every stream in flight with an error event (the client retries
+  // elsewhere or later; nothing is cut mid-frame), then stops the I/O context.
+  net::awaitable<void> shut_down() {
+    beast::error_code ignored;
+    acceptor.close(ignored);
+    signals.cancel(ignored);
+    context.stopping = true;
+    for (Waker* waker : context.streams) waker->timer.cancel();
+    net::steady_timer tick(io);
+    for (auto waited = std::chrono::milliseconds(0); !context.streams.empty() && waited < kShutdownGrace;
+         waited += std::chrono::milliseconds(10)) {
+      tick.expires_after(std::chrono::milliseconds(10));
+      co_await tick.async_wait(net::redirect_error(net::use_awaitable, ignored));
+    }
+    io.stop();
+  }
 
   net::awaitable<void> accept_loop() {
     for (;;) {
@@ -179,7 +206,9 @@ HttpServer::HttpServer(Settings settings) : impl_(std::make_unique<Impl>(std::mo
 HttpServer::~HttpServer() = default;
 
 unsigned short HttpServer::listen(const std::string& host, unsigned short port) {
-  tcp::endpoint endpoint(net::ip::make_address(host), port);
+  // A name ("localhost") resolves to its first address.
+  tcp::resolver resolver(impl_->io);
+  tcp::endpoint endpoint = resolver.resolve(host, std::to_string(port)).begin()->endpoint();
   impl_->acceptor.open(endpoint.protocol());
   impl_->acceptor.set_option(tcp::acceptor::reuse_address(true));
   impl_->acceptor.bind(endpoint);
@@ -198,12 +227,7 @@ void HttpServer::run() {
 }
 
 void HttpServer::stop() {
-  net::post(impl_->io, [this] {
-    beast::error_code ignored;
-    impl_->acceptor.close(ignored);
-    impl_->signals.cancel(ignored);
-    impl_->io.stop();
-  });
+  net::post(impl_->io, [this] { net::co_spawn(impl_->io, impl_->shut_down(), net::detached); });
 }
 
 }  // namespace claudegpt

@@ -13,7 +13,7 @@ Provider::Provider(const Settings& settings) : name_(settings.provider) {
 
 void Provider::adapt_body(boost::json::object&) const {}
 
-UpstreamCall Provider::make_call(std::string body, const Settings& settings) const {
+UpstreamCall Provider::make_call(std::shared_ptr<const std::string> body, const Settings& settings) const {
   UpstreamCall call;
   call.url = url_;
   call.headers = auth_headers_;

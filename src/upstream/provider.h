@@ -22,7 +22,7 @@ class Provider {
   void adapt_body(boost::json::object& body) const;
 
   // The call for a body, with URL and auth headers.
-  UpstreamCall make_call(std::string body, const Settings& settings) const;
+  UpstreamCall make_call(std::shared_ptr<const std::string> body, const Settings& settings) const;
 
  private:
   std::string name_;

@@ -25,6 +25,7 @@ UpstreamInbox::Snapshot UpstreamInbox::take() {
   out.data.swap(pending_.data);
   out.finished = pending_.finished;
   out.error = pending_.error;
+  out.timed_out = pending_.timed_out;
   if (paused_) resume_requested_ = true;
   return out;
 }
@@ -34,36 +35,31 @@ void UpstreamInbox::set_notify(std::function<void()> notify) {
   notify_ = std::move(notify);
 }
 
-void UpstreamInbox::notify_locked(std::unique_lock<std::mutex>& lock) {
-  auto notify = notify_;
-  lock.unlock();
-  if (notify) notify();
-}
-
 void UpstreamInbox::on_headers(int status, HttpHeaders headers) {
-  std::unique_lock lock(mutex_);
+  std::lock_guard lock(mutex_);
   pending_.has_response = true;
   pending_.status = status;
   pending_.headers = std::move(headers);
-  notify_locked(lock);
+  if (notify_) notify_();
 }
 
 bool UpstreamInbox::on_data(const char* data, std::size_t size) {
-  std::unique_lock lock(mutex_);
+  std::lock_guard lock(mutex_);
   if (pending_.data.size() >= kHighWater) {
     paused_ = true;
     return false;
   }
   pending_.data.append(data, size);
-  notify_locked(lock);
+  if (notify_) notify_();
   return true;
 }
 
-void UpstreamInbox::on_finished(std::string error) {
-  std::unique_lock lock(mutex_);
+void UpstreamInbox::on_finished(std::string error, bool timed_out) {
+  std::lock_guard lock(mutex_);
   pending_.finished = true;
   pending_.error = std::move(error);
-  notify_locked(lock);
+  pending_.timed_out = timed_out;
+  if (notify_) notify_();
 }
 
 bool UpstreamInbox::wants_resume() {
@@ -92,18 +88,30 @@ struct UpstreamClient::Impl {
   }
 
   ~Impl() {
+    shutdown();
+    curl_multi_cleanup(multi);
+  }
+
+  void shutdown() {
     {
       std::lock_guard lock(mutex);
+      if (stopping) return;
       stopping = true;
     }
     curl_multi_wakeup(multi);
     thread.join();
-    curl_multi_cleanup(multi);
   }
 
   void enqueue(std::vector<std::shared_ptr<Transfer>> Impl::*queue, std::shared_ptr<Transfer> t) {
     {
       std::lock_guard lock(mutex);
+      if (stopping) {
+        if (queue == &Impl::to_start) {
+          active.fetch_sub(1);
+          t->inbox_.on_finished("shutting down");
+        }
+        return;
+      }
       (this->*queue).push_back(std::move(t));
     }
     curl_multi_wakeup(multi);
@@ -158,8 +166,8 @@ struct UpstreamClient::Impl {
     t->header_list_ = list;
     curl_easy_setopt(easy, CURLOPT_URL, t->call_.url.c_str());
     curl_easy_setopt(easy, CURLOPT_HTTPHEADER, list);
-    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, t->call_.body.data());
-    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t->call_.body.size()));
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, t->call_.body->data());
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t->call_.body->size()));
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(t->call_.connect_timeout.count()));
     curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
@@ -225,7 +233,7 @@ struct UpstreamClient::Impl {
         if (result == CURLE_OK) deliver_headers(t.get());
         std::string error = result == CURLE_OK ? "" : curl_easy_strerror(result);
         release(t);
-        t->inbox_.on_finished(std::move(error));
+        t->inbox_.on_finished(std::move(error), result == CURLE_OPERATION_TIMEDOUT);
       }
       curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
     }
@@ -239,6 +247,7 @@ struct UpstreamClient::Impl {
 
 UpstreamClient::UpstreamClient() : impl_(std::make_unique<Impl>()) {}
 UpstreamClient::~UpstreamClient() = default;
+void UpstreamClient::shutdown() { impl_->shutdown(); }
 
 std::shared_ptr<UpstreamClient::Transfer> UpstreamClient::post(UpstreamCall call) {
   auto t = std::make_shared<Transfer>();

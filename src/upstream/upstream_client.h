@@ -24,7 +24,7 @@ using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 struct UpstreamCall {
   std::string url;
   HttpHeaders headers;     // may hold secrets: never logged
-  std::string body;
+  std::shared_ptr<const std::string> body;  // shared with the caller: one copy in memory
   std::chrono::milliseconds connect_timeout{15'000};
 };
 
@@ -39,24 +39,26 @@ class UpstreamInbox {
     std::string data;            // body bytes since the last take()
     bool finished = false;       // the transfer is over (see error)
     std::string error;           // empty when it ended normally
+    bool timed_out = false;      // it ended because connecting took too long
   };
 
   // Moves out what arrived since the last call (headers are copied once, when complete).
   Snapshot take();
 
+  // `notify` runs on the upstream thread after every change, under the inbox's lock: once
+  // set_notify(nullptr) returns, it is not running and will not run again.
   void set_notify(std::function<void()> notify);
 
   // Upstream-thread side.
   void on_headers(int status, HttpHeaders headers);
   // Returns false when the reader is behind by more than the bound: pause the transfer.
   bool on_data(const char* data, std::size_t size);
-  void on_finished(std::string error);
+  void on_finished(std::string error, bool timed_out = false);
   bool wants_resume();            // the reader drained a paused transfer
 
   static constexpr std::size_t kHighWater = 4 * 1024 * 1024;
 
  private:
-  void notify_locked(std::unique_lock<std::mutex>& lock);
 
   std::mutex mutex_;
   std::function<void()> notify_;
@@ -69,7 +71,7 @@ class UpstreamInbox {
 class UpstreamClient {
  public:
   UpstreamClient();
-  ~UpstreamClient();  // aborts every transfer and joins the thread
+  ~UpstreamClient();  // shutdown()
   UpstreamClient(const UpstreamClient&) = delete;
   UpstreamClient& operator=(const UpstreamClient&) = delete;
 
@@ -83,6 +85,10 @@ class UpstreamClient {
 
   // Aborts the transfer and closes its connection; its inbox gets no more data.
   void cancel(const std::shared_ptr<Transfer>& transfer);
+
+  // Aborts every transfer (each inbox is told) and stops the upstream thread; later posts
+  // finish at once with an error. Idempotent.
+  void shutdown();
 
   // Transfers in flight (for health and tests).
   std::size_t active() const;

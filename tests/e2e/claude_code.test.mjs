@@ -23,6 +23,8 @@ const CLAUDE_BIN = claudeBinary();
 const SKIP = !PROXY_BIN ? 'no claudegpt binary (set CLAUDEGPT_BIN)'
            : !CLAUDE_BIN ? 'no Claude Code CLI (npm install in tests/, or CLAUDEGPT_CLAUDE_BIN)'
            : false;
+// Under ctest a missing client is a failure, not a skip: a green run must mean it ran.
+if (SKIP && process.env.CLAUDEGPT_REQUIRE_CLIENTS) throw new Error(SKIP);
 
 // Claude Code asks for claude-opus-5-5; the proxy's default opus route.
 const UPSTREAM_MODEL = 'gpt-5.5';

@@ -164,7 +164,7 @@ function thinkingFor(upstream, item) {
   return {
     type: 'thinking',
     thinking: askedSummary ? item.summary.map((s) => s.text).join('\n\n') : '',
-    signature: `claudegpt.v1.${item.encrypted_content}`,
+    signature: `claudegpt.v1.${upstream.body.model}:${item.encrypted_content}`,
   };
 }
 
@@ -266,7 +266,7 @@ describe('streamed messages equal the expected Anthropic message', { skip }, () 
     const done = recorded.find((e) => e.type === 'response.output_item.done').item;
     const summary = upstream.body.reasoning?.summary ? done.summary[0].text : '';
     assert.deepEqual(comparable(message), expected([
-      { type: 'thinking', thinking: summary, signature: `claudegpt.v1.${done.encrypted_content}` },
+      { type: 'thinking', thinking: summary, signature: `claudegpt.v1.${upstream.body.model}:${done.encrypted_content}` },
       toolUse(1, 'calculator', { a: 12, b: 7, op: 'add' }),
     ], 'tool_use', { input_tokens: 134, cache_creation_input_tokens: 0,
                      cache_read_input_tokens: 0, output_tokens: 28 }));

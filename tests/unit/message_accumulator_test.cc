@@ -51,6 +51,7 @@ TEST(MessageAccumulator, FoldsTheTranslatedReasoningStreamIntoTheExpectedMessage
   StreamSetup setup;
   setup.message_id = "msg_1";
   setup.client_model = "claude-opus-5-5";
+  setup.upstream_model = "gpt-5.5";
   StreamTranslator translator(setup);
   AnthropicEvents events;
   for (const json::object& line : test::read_chunks(kReasoning)) {
@@ -79,7 +80,7 @@ TEST(MessageAccumulator, FoldsTheTranslatedReasoningStreamIntoTheExpectedMessage
              "output_tokens":28}})");
   json::object& thinking = expected["content"].as_array()[0].as_object();
   thinking["thinking"] = summary;
-  thinking["signature"] = wrap_reasoning_signature(encrypted);
+  thinking["signature"] = wrap_reasoning_signature("gpt-5.5", encrypted);
   EXPECT_EQ(accumulator.message(), expected);
 }
 

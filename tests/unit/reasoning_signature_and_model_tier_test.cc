@@ -8,17 +8,30 @@
 namespace claudegpt {
 namespace {
 
-TEST(ReasoningSignature, WrapsAndUnwrapsEncryptedContent) {
-  std::string signature = wrap_reasoning_signature("gAAAAABo-encrypted==");
-  EXPECT_EQ(signature, "claudegpt.v1.gAAAAABo-encrypted==");
-  EXPECT_EQ(unwrap_reasoning_signature(signature), "gAAAAABo-encrypted==");
+TEST(ReasoningSignature, WrapsAndUnwrapsEncryptedContentWithItsModel) {
+  std::string signature = wrap_reasoning_signature("gpt-5.5", "gAAAAABo-encrypted==");
+  EXPECT_EQ(signature, "claudegpt.v1.gpt-5.5:gAAAAABo-encrypted==");
+  auto unwrapped = unwrap_reasoning_signature(signature);
+  ASSERT_TRUE(unwrapped.has_value());
+  EXPECT_EQ(unwrapped->model, "gpt-5.5");
+  EXPECT_EQ(unwrapped->encrypted_content, "gAAAAABo-encrypted==");
+}
+
+TEST(ReasoningSignature, ModelNamesMayContainColons) {
+  const std::string signature = wrap_reasoning_signature("ft:gpt-5:acme:x1", "gAAAA_b-c=");
+  auto unwrapped = unwrap_reasoning_signature(signature);  // views into `signature`
+  ASSERT_TRUE(unwrapped.has_value());
+  EXPECT_EQ(unwrapped->model, "ft:gpt-5:acme:x1");
+  EXPECT_EQ(unwrapped->encrypted_content, "gAAAA_b-c=");
 }
 
 TEST(ReasoningSignature, RejectsAnthropicSignaturesAndGarbage) {
   EXPECT_FALSE(unwrap_reasoning_signature("EqQBCkYIBxgCKkDvAnthropicSignature").has_value());
   EXPECT_FALSE(unwrap_reasoning_signature("").has_value());
   EXPECT_FALSE(unwrap_reasoning_signature("claudegpt.v1.").has_value());
-  EXPECT_FALSE(unwrap_reasoning_signature("claudegpt.v2.abc").has_value());
+  EXPECT_FALSE(unwrap_reasoning_signature("claudegpt.v2.gpt-5:abc").has_value());
+  EXPECT_FALSE(unwrap_reasoning_signature("claudegpt.v1.abc").has_value());  // no model
+  EXPECT_FALSE(unwrap_reasoning_signature("claudegpt.v1.gpt-5:").has_value());
 }
 
 TEST(ModelTier, FindsTheTierWordInAnyClaudeModelName) {

@@ -504,8 +504,8 @@ TEST(RequestTranslator, ThinkingWithOurSignatureBecomesAReasoningItemWithoutId) 
       {"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":"x"}]}]})")
                              .as_object();
   json::array& blocks = request.at("messages").at(1).at("content").as_array();
-  blocks[0].as_object()["signature"] = wrap_reasoning_signature("gAAAAB-enc-1");
-  blocks[2].as_object()["signature"] = wrap_reasoning_signature("gAAAAB-enc-2");
+  blocks[0].as_object()["signature"] = wrap_reasoning_signature("gpt-test", "gAAAAB-enc-1");
+  blocks[2].as_object()["signature"] = wrap_reasoning_signature("gpt-test", "gAAAAB-enc-2");
   TranslatedRequest t = translate_request(request, options());
   EXPECT_THAT(item_types(t), ElementsAre("message", "reasoning", "message", "reasoning",
                                          "function_call", "function_call_output"));
@@ -529,6 +529,20 @@ TEST(RequestTranslator, ForeignThinkingAndRedactedThinkingAreDropped) {
   EXPECT_THAT(json::serialize(t.body), Not(HasSubstr("Claude thought")));
   EXPECT_THAT(t.dropped, Contains(HasSubstr("content.thinking")));
   EXPECT_THAT(t.dropped, Contains(HasSubstr("content.redacted_thinking")));
+}
+
+// After a tier switch mid-session (opus → sonnet), the other model cannot read the reasoning.
+TEST(RequestTranslator, ReasoningOfAnotherUpstreamModelIsDropped) {
+  json::object request = json::parse(R"({"messages":[
+      {"role":"user","content":"hi"},
+      {"role":"assistant","content":[
+        {"type":"thinking","thinking":"GPT thought","signature":""},
+        {"type":"text","text":"hello"}]}]})").as_object();
+  request.at("messages").at(1).at("content").at(0).as_object()["signature"] =
+      wrap_reasoning_signature("gpt-other", "gAAAAB-enc");
+  TranslatedRequest t = translate_request(request, options());
+  EXPECT_THAT(item_types(t), ElementsAre("message", "message"));
+  EXPECT_THAT(t.dropped, Contains("content.thinking (reasoning of another model)"));
 }
 
 TEST(RequestTranslator, AnthropicServerToolHistoryBecomesPlainText) {
@@ -585,13 +599,14 @@ TEST(RequestTranslator, DeferredToolsWithASchemaAreSentAndThePlaceholderIsNot) {
   EXPECT_THAT(t.dropped, Contains("tools.DeferredToolPlaceholder"));
 }
 
-TEST(RequestTranslator, PlaceholderIsRecognisedByItsEmptyDeferredSchemaWhateverItsName) {
+// Loaded deferred tools without parameters (TaskList, CronList in the 2.1.197 tool set) are
+// real tools: only the placeholder itself is left out.
+TEST(RequestTranslator, DeferredToolsWithoutParametersAreStillSent) {
   TranslatedRequest t = translate_text(R"({"messages":[],"tools":[
-      {"name":"Renamed","input_schema":{"type":"object","properties":{}},"defer_loading":true},
-      {"name":"Real","input_schema":{"type":"object","properties":{"a":{"type":"string"}}},
-       "defer_loading":true}]})");
+      {"name":"DeferredToolPlaceholder","input_schema":{"type":"object","properties":{}},"defer_loading":true},
+      {"name":"TaskList","input_schema":{"type":"object","properties":{}},"defer_loading":true}]})");
   ASSERT_EQ(t.body.at("tools").as_array().size(), 1u);
-  EXPECT_EQ(t.body.at("tools").at(0).at("name"), "Real");
+  EXPECT_EQ(t.body.at("tools").at(0).at("name"), "TaskList");
 }
 
 TEST(RequestTranslator, ServerToolsAreLeftOutAndListed) {

@@ -56,6 +56,7 @@ StreamSetup setup(const ToolCatalog* tools = nullptr) {
   StreamSetup s;
   s.message_id = "msg_test";
   s.client_model = "claude-opus-5-5";
+  s.upstream_model = "gpt-5.5";
   s.tools = tools;
   s.error_context.estimated_input_tokens = 1234;
   s.error_context.context_window = 272000;
@@ -351,9 +352,10 @@ TEST(StreamTranslator, ReasoningBecomesAThinkingBlockSignedWithTheFinalEncrypted
   ASSERT_EQ(blocks.size(), 2u);
   EXPECT_EQ(blocks[0].type, "thinking");
   EXPECT_EQ(blocks[0].text, summary);
-  std::optional<std::string_view> unwrapped = unwrap_reasoning_signature(blocks[0].signature);
+  std::optional<ReasoningSignature> unwrapped = unwrap_reasoning_signature(blocks[0].signature);
   ASSERT_TRUE(unwrapped.has_value());
-  EXPECT_EQ(*unwrapped, done_encrypted);
+  EXPECT_EQ(unwrapped->model, "gpt-5.5");
+  EXPECT_EQ(unwrapped->encrypted_content, done_encrypted);
 }
 
 TEST(StreamTranslator, FunctionCallsBecomeToolUseBlocksWithOneInputDelta) {
@@ -481,7 +483,7 @@ TEST(StreamTranslator, ReasoningWithAnEmptySummaryStillCarriesItsSignature) {
   ASSERT_EQ(blocks.size(), 1u);
   EXPECT_EQ(blocks[0].type, "thinking");
   EXPECT_EQ(blocks[0].text, "");
-  EXPECT_EQ(blocks[0].signature, wrap_reasoning_signature("gAAAAB-secret"));
+  EXPECT_EQ(blocks[0].signature, wrap_reasoning_signature("gpt-5.5", "gAAAAB-secret"));
 }
 
 TEST(StreamTranslator, ReasoningWithNothingToShowOrCarryGivesNoBlock) {
@@ -519,7 +521,7 @@ TEST(StreamTranslator, SummaryPartsAreSeparatedByABlankLine) {
   const std::vector<Block> blocks = blocks_of(events);
   ASSERT_EQ(blocks.size(), 1u);
   EXPECT_EQ(blocks[0].text, "**One**\n\n**Two**");
-  EXPECT_EQ(blocks[0].signature, wrap_reasoning_signature("enc"));
+  EXPECT_EQ(blocks[0].signature, wrap_reasoning_signature("gpt-5.5", "enc"));
 }
 
 TEST(StreamTranslator, ReasoningTextDeltasAreThinkingToo) {

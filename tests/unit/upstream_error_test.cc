@@ -80,14 +80,12 @@ TEST(UpstreamHttpError, StatusesMapToTheirAnthropicCounterparts) {
     const char* type;
   };
   const Case cases[] = {
-      {400, 400, "invalid_request_error"},
       {401, 401, "authentication_error"},
       {402, 402, "billing_error"},
       {403, 403, "permission_error"},
       {404, 404, "not_found_error"},
       {408, 504, "timeout_error"},
       {413, 413, "request_too_large"},
-      {422, 400, "invalid_request_error"},
       {429, 429, "rate_limit_error"},
       {500, 500, "api_error"},
       {502, 502, "api_error"},
@@ -103,6 +101,32 @@ TEST(UpstreamHttpError, StatusesMapToTheirAnthropicCounterparts) {
   }
 }
 
+// The client's request was valid (it translated); the upstream refusing our translation is
+// a gateway failure. Answering 400 would make Claude Code degrade the session.
+TEST(UpstreamHttpError, AnUpstreamRejectionOfAValidRequestIsNotA400) {
+  for (int upstream : {400, 409, 415, 422}) {
+    const ApiError error = http(upstream, openai_body("invalid_value", "reasoning.effort: bad value"));
+    EXPECT_EQ(error.status, 502) << upstream;
+    EXPECT_EQ(error.type, "api_error") << upstream;
+    EXPECT_EQ(error.message, "The upstream rejected the translated request: reasoning.effort: bad value");
+  }
+}
+
+TEST(UpstreamHttpError, OverflowWithoutCountsIsCountedOnlyWhenNeeded) {
+  ErrorContext lazy;
+  int counted = 0;
+  lazy.count_input_tokens = [&] { ++counted; return std::int64_t{412345}; };
+  lazy.context_window = 400000;
+  const ApiError error = map_upstream_http_error(
+      400, openai_body("context_length_exceeded", "Your input exceeds the context window of this model."), "",
+      lazy);
+  EXPECT_EQ(error.status, 400);
+  EXPECT_TRUE(error.message.starts_with("prompt is too long: 412345 tokens > 400000 maximum"));
+  EXPECT_EQ(counted, 1);
+  map_upstream_http_error(429, openai_body("rate_limit_exceeded", "slow down"), "", lazy);
+  EXPECT_EQ(counted, 1);
+}
+
 TEST(UpstreamHttpError, InsufficientQuotaIsABillingErrorNotARateLimit) {
   // Recorded body; OpenAI sends it with status 429.
   const std::string body = test::read_fixture("openai-responses/openai-error.1.json");
@@ -115,8 +139,8 @@ TEST(UpstreamHttpError, InsufficientQuotaIsABillingErrorNotARateLimit) {
 
 TEST(UpstreamHttpError, CodexDetailBodiesAreRead) {
   ApiError error = http(400, R"({"detail":"Unsupported parameter: max_output_tokens"})");
-  EXPECT_EQ(error.status, 400);
-  EXPECT_EQ(error.message, "Unsupported parameter: max_output_tokens");
+  EXPECT_EQ(error.status, 502);
+  EXPECT_EQ(error.message, "The upstream rejected the translated request: Unsupported parameter: max_output_tokens");
 
   error = http(401, R"({"detail":{"code":"token_expired","message":"Provided token is expired"}})");
   EXPECT_EQ(error.status, 401);

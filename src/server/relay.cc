@@ -1,0 +1,325 @@
+// The relay is one linear coroutine: take what the upstream thread delivered, run it through
+// the pure translator, write what the client should see, wait for more (or for a ping or a
+// timeout). A second coroutine watches the client socket; if the client leaves, the relay
+// is cancelled and the upstream transfer aborted at once.
+#include "server/relay.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/json/parse.hpp>
+
+#include "core/anthropic_sse_writer.h"
+#include "core/message_accumulator.h"
+#include "core/responses_stream_reader.h"
+#include "core/stream_translator.h"
+#include "core/token_counter.h"
+#include "core/upstream_error.h"
+#include "support/log.h"
+#include "support/random_id.h"
+
+namespace claudegpt {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using namespace boost::asio::experimental::awaitable_operators;
+
+// An upstream error body is small; anything beyond this is not worth keeping.
+constexpr std::size_t kMaxErrorBody = 64 * 1024;
+
+// A client that takes longer than this to accept one write (it stopped reading without
+// closing, e.g. a suspended process) is dropped, so the upstream is not held open for it.
+constexpr auto kClientWriteTimeout = std::chrono::seconds(60);
+
+std::string_view header_value(const HttpHeaders& headers, std::string_view name) {
+  for (const auto& [key, value] : headers)
+    if (key == name) return value;
+  return {};
+}
+
+// Returns when the client closes its side of the connection (or it breaks). Bytes the
+// client sends meanwhile (a pipelined request) are kept for the next read. A half-close
+// counts as leaving: clients that half-close and still read are rare, while a client that
+// really left must stop the upstream within milliseconds, not at the next write.
+net::awaitable<void> watch_for_close(Connection& c) {
+  auto& socket = c.stream.socket();
+  for (;;) {
+    boost::system::error_code ec;
+    if (c.buffer.size() > 64 * 1024) {  // enough buffered: stop reading, keep waiting
+      net::steady_timer forever(socket.get_executor(), Clock::time_point::max());
+      co_await forever.async_wait(net::redirect_error(net::use_awaitable, ec));
+      co_return;
+    }
+    std::size_t n = co_await socket.async_read_some(c.buffer.prepare(4096),
+                                                    net::redirect_error(net::use_awaitable, ec));
+    c.buffer.commit(n);
+    if (ec) co_return;
+  }
+}
+
+// Keeps a relay's waker known to the server while the relay runs (so a shutdown can end it),
+// and aborts the upstream transfer when the relay ends for any reason: done, client gone,
+// exception. Nobody pays for tokens that no one reads.
+class RelayScope {
+ public:
+  RelayScope(ServerContext& context, std::shared_ptr<UpstreamClient::Transfer> transfer, Waker& waker)
+      : context_(context), transfer_(std::move(transfer)), waker_(waker) {
+    context_.streams.insert(&waker_);
+  }
+  ~RelayScope() {
+    context_.streams.erase(&waker_);
+    transfer_->inbox().set_notify(nullptr);
+    context_.upstream.cancel(transfer_);
+  }
+  RelayScope(const RelayScope&) = delete;
+  RelayScope& operator=(const RelayScope&) = delete;
+
+ private:
+  ServerContext& context_;
+  std::shared_ptr<UpstreamClient::Transfer> transfer_;
+  Waker& waker_;
+};
+
+class Relay {
+ public:
+  Relay(Connection& c, const Exchange& exchange, std::shared_ptr<UpstreamClient::Transfer> transfer,
+        Waker& waker)
+      : c_(c),
+        exchange_(exchange),
+        settings_(c.context.settings),
+        transfer_(std::move(transfer)),
+        waker_(waker),
+        translator_(setup()) {}
+
+  const std::optional<ApiError>& error() const { return translator_.error(); }
+
+  net::awaitable<void> run() {
+    bool internal_error = false;
+    try {
+      co_await pump();
+    } catch (const boost::system::system_error&) {
+      throw;  // the client connection failed: nothing more can be said to it
+    } catch (const std::exception& error) {
+      log_warn("request ", exchange_.request_id, ": internal error: ", error.what());
+      internal_error = true;
+    }
+    if (internal_error) {  // (no co_await inside a handler)
+      c_.context.upstream.cancel(transfer_);
+      translator_.fail(ApiError::with_status(500, "claudegpt internal error"), events_);
+      co_await deliver();
+    }
+    co_await finish_response();
+  }
+
+ private:
+  StreamSetup setup() const {
+    StreamSetup s;
+    s.message_id = random_id("msg_");
+    s.client_model = exchange_.client_model;
+    s.upstream_model = exchange_.upstream_model;
+    s.tools = &exchange_.tools;
+    s.error_context = error_context();
+    return s;
+  }
+
+  // OpenAI's context-overflow error names no token counts, and Claude Code compacts on
+  // "prompt is too long: N tokens > M maximum": count the request then, only then.
+  ErrorContext error_context() const {
+    ErrorContext context;
+    context.context_window = settings_.context_window_for(exchange_.client_model);
+    context.count_input_tokens = [body = exchange_.upstream_body] {
+      boost::system::error_code ec;
+      boost::json::value parsed = boost::json::parse(*body, ec);
+      if (ec || !parsed.is_object()) return std::int64_t{0};
+      return static_cast<std::int64_t>(count_request_tokens(parsed.get_object()));
+    };
+    return context;
+  }
+
+  // Moves upstream events to the client until the translator is finished.
+  net::awaitable<void> pump() {
+    const auto started = Clock::now();
+    bool heard_from_upstream = false;
+    auto deadline = started + settings_.first_event_timeout;
+    auto next_ping = started + settings_.ping_interval;
+    for (;;) {
+      waker_.pending.store(false);
+      UpstreamInbox::Snapshot delivery = transfer_->inbox().take();
+      if (transfer_->inbox().wants_resume()) c_.context.upstream.resume(transfer_);
+      if (delivery.has_response && !status_) {
+        status_ = delivery.status;
+        retry_after_ = std::string(header_value(delivery.headers, "retry-after"));
+      }
+      if (!delivery.data.empty()) {
+        heard_from_upstream = true;
+        deadline = Clock::now() + settings_.idle_timeout;
+        take_data(delivery.data);
+      }
+      if (delivery.finished && !translator_.finished()) finish_upstream(delivery);
+      if (c_.context.stopping && !translator_.finished()) {
+        c_.context.upstream.cancel(transfer_);
+        translator_.fail(ApiError::with_status(529, "claudegpt is shutting down"), events_);
+      }
+
+      if (!events_.empty()) {
+        co_await deliver();
+        next_ping = Clock::now() + settings_.ping_interval;
+      }
+      if (translator_.finished()) co_return;
+
+      auto wake_at = exchange_.client_wants_stream ? std::min(deadline, next_ping) : deadline;
+      if (!co_await wait_until(wake_at)) continue;  // woken: the upstream delivered, or shutdown
+      auto now = Clock::now();
+      if (now >= deadline) {
+        c_.context.upstream.cancel(transfer_);
+        auto limit = std::chrono::duration_cast<std::chrono::seconds>(
+            heard_from_upstream ? settings_.idle_timeout : settings_.first_event_timeout);
+        translator_.fail(ApiError::with_status(
+                             504, "The upstream (" + exchange_.upstream_model + ") was silent for " +
+                                      std::to_string(limit.count()) + "s " +
+                                      (heard_from_upstream ? "mid-stream" : "before answering")),
+                         events_);
+      } else if (exchange_.client_wants_stream && now >= next_ping) {
+        translator_.start(events_);  // a ping needs the message to have started
+        events_.push_back({"ping", {{"type", "ping"}}});
+      }
+    }
+  }
+
+  void take_data(const std::string& data) {
+    if (status_ != 200) {  // an error body: keep it for the error message
+      std::size_t room = kMaxErrorBody - std::min(kMaxErrorBody, error_body_.size());
+      error_body_.append(data, 0, std::min(data.size(), room));
+      return;
+    }
+    if (!reader_.feed(data, upstream_events_)) {
+      c_.context.upstream.cancel(transfer_);
+      translator_.fail(
+          ApiError::with_status(502, "The upstream sent a malformed event stream: " + reader_.error()),
+          events_);
+    }
+    for (const auto& event : upstream_events_) {
+      translator_.on_event(event, events_);
+      if (translator_.finished()) break;
+    }
+    upstream_events_.clear();
+  }
+
+  void finish_upstream(const UpstreamInbox::Snapshot& delivery) {
+    if (status_ && status_ != 200) {
+      translator_.fail(map_upstream_http_error(status_, error_body_, retry_after_, error_context()), events_);
+    } else if (delivery.timed_out) {
+      translator_.fail(ApiError::with_status(504, "Connecting to the upstream timed out: " + delivery.error),
+                       events_);
+    } else if (!delivery.error.empty()) {
+      translator_.fail(ApiError::with_status(502, "Connection to the upstream failed: " + delivery.error),
+                       events_);
+    } else {
+      translator_.on_upstream_end(events_);
+    }
+  }
+
+  // Sends (or, for a non-streaming client, collects) the translated events.
+  net::awaitable<void> deliver() {
+    if (!exchange_.client_wants_stream) {
+      for (const auto& event : events_) accumulator_.add(event);
+      events_.clear();
+      co_return;
+    }
+    if (events_.empty()) co_return;
+    if (!head_written_) {
+      http::response<http::empty_body> head{http::status::ok, 11};
+      head.set(http::field::content_type, "text/event-stream; charset=utf-8");
+      head.set(http::field::cache_control, "no-cache");
+      head.set("request-id", exchange_.request_id);
+      head.keep_alive(c_.keep_alive);
+      head.chunked(true);
+      http::response_serializer<http::empty_body> serializer(head);
+      c_.stream.expires_after(kClientWriteTimeout);
+      co_await http::async_write_header(c_.stream, serializer, net::use_awaitable);
+      head_written_ = true;
+    }
+    out_.clear();
+    for (const auto& event : events_) write_sse(event, out_);
+    events_.clear();
+    c_.stream.expires_after(kClientWriteTimeout);
+    co_await net::async_write(c_.stream, http::make_chunk(net::buffer(out_)), net::use_awaitable);
+  }
+
+  net::awaitable<void> finish_response() {
+    if (head_written_) {
+      c_.stream.expires_after(kClientWriteTimeout);
+      co_await net::async_write(c_.stream, http::make_chunk_last(), net::use_awaitable);
+      co_return;
+    }
+    const auto& error = translator_.error() ? translator_.error() : accumulator_.error();
+    if (error) co_return co_await write_error(c_, *error, exchange_.request_id);
+    co_await write_json(c_, http::status::ok, accumulator_.message());
+  }
+
+  // Returns true when the deadline passed, false when woken.
+  net::awaitable<bool> wait_until(Clock::time_point when) {
+    if (waker_.pending.load()) co_return false;
+    waker_.timer.expires_at(when);
+    boost::system::error_code ec;
+    co_await waker_.timer.async_wait(net::redirect_error(net::use_awaitable, ec));
+    co_return !ec;
+  }
+
+  Connection& c_;
+  const Exchange& exchange_;
+  const Settings& settings_;
+  std::shared_ptr<UpstreamClient::Transfer> transfer_;
+  Waker& waker_;
+  StreamTranslator translator_;
+
+  int status_ = 0;
+  std::string retry_after_;
+  std::string error_body_;
+  ResponsesStreamReader reader_;
+  std::vector<ResponsesEvent> upstream_events_;
+  AnthropicEvents events_;
+  MessageAccumulator accumulator_;
+  std::string out_;
+  bool head_written_ = false;
+};
+
+}  // namespace
+
+net::awaitable<std::string> relay(Connection& c, const Exchange& exchange) {
+  ServerContext& context = c.context;
+  auto transfer = context.upstream.post(context.provider.make_call(exchange.upstream_body, context.settings));
+
+  auto executor = co_await net::this_coro::executor;
+  auto waker = std::make_shared<Waker>(executor);
+  // Runs on the upstream thread: at most one wake-up in flight per relay.
+  transfer->inbox().set_notify([weak = std::weak_ptr<Waker>(waker), executor] {
+    auto w = weak.lock();
+    if (!w || w->pending.exchange(true)) return;
+    net::post(executor, [weak] {
+      if (auto w = weak.lock()) w->timer.cancel();
+    });
+  });
+  RelayScope scope(context, transfer, *waker);
+  Relay relay(c, exchange, transfer, *waker);
+
+  auto outcome = co_await (relay.run() || watch_for_close(c));
+  if (outcome.index() == 1) {
+    c.keep_alive = false;
+    co_return "client disconnected, upstream aborted";
+  }
+  if (const auto& error = relay.error()) co_return std::to_string(error->status) + " " + error->type;
+  co_return "ok";
+}
+
+}  // namespace claudegpt

@@ -1,0 +1,31 @@
+// Relays one /v1/messages exchange: the translated request goes upstream, the upstream's
+// event stream comes back through the pure StreamTranslator to the client, as SSE or (for a
+// non-streaming client) as one Message. Internal to src/server/.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "core/tool_catalog.h"
+#include "server/connection.h"
+
+namespace claudegpt {
+
+struct Exchange {
+  std::string request_id;        // "req_…", also sent as the `request-id` header
+  std::string client_model;      // as the client asked for it, echoed in the answer
+  std::string upstream_model;
+  bool client_wants_stream = false;
+  std::shared_ptr<const std::string> upstream_body;  // the serialised Responses request
+  ToolCatalog tools;             // maps function calls back, cleans their arguments
+};
+
+// Runs the exchange to its end: a finished answer, an error (as an HTTP error response
+// when nothing was sent yet, else as an `event: error`), or the client gone, in which case
+// the upstream transfer is aborted at once. Returns how it ended, for the log.
+net::awaitable<std::string> relay(Connection& c, const Exchange& exchange);
+
+}  // namespace claudegpt
