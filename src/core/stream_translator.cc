@@ -16,7 +16,8 @@ namespace {
 
 namespace json = boost::json;
 
-// A function call's arguments are buffered until complete; beyond this the upstream is
+// A function call's arguments are buffered until complete (over many deltas, each under the
+// reader's per-event bound); beyond this the upstream is
 // misbehaving and the turn fails rather than exhausting memory.
 constexpr std::size_t kMaxArgumentsBytes = 64 * 1024 * 1024;
 

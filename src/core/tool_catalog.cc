@@ -89,7 +89,6 @@ boost::json::object ToolCatalog::clean_arguments(std::string_view client_name,
   for (auto& entry : arguments)
     if (!droppable(entry)) kept.emplace(entry.key(), std::move(entry.value()));
   return kept;
-  return arguments;
 }
 
 }  // namespace claudegpt
