@@ -10,8 +10,12 @@ class EnvReader {
  public:
   explicit EnvReader(const std::function<const char*(const char*)>& getenv) : getenv_(getenv) {}
 
-  void text(const char* name, std::string& into) const {
-    if (const char* value = getenv_(name); value && *value) into = value;
+  bool has(const char* name) const { return getenv_(name) != nullptr; }
+
+  // Empty values count as unset, except where `keep_empty` (an explicit "" means "none").
+  void text(const char* name, std::string& into, bool keep_empty = false) const {
+    const char* value = getenv_(name);
+    if (value && (*value || keep_empty)) into = value;
   }
 
   template <typename Int>
@@ -41,9 +45,50 @@ class EnvReader {
     else throw std::invalid_argument(std::string(name) + ": expected 1 or 0, got " + value);
   }
 
+  template <typename T>
+  void tiers(const char* opus, const char* sonnet, const char* haiku, PerTier<T>& into) const {
+    read(opus, into.opus);
+    read(sonnet, into.sonnet);
+    read(haiku, into.haiku);
+  }
+
+  void effort(const char* name, std::string& into) const {
+    std::string value = into;
+    text(name, value);
+    if (value == "max") value = "xhigh";
+    for (std::string_view known : {"none", "minimal", "low", "medium", "high", "xhigh"})
+      if (value == known) {
+        into = value;
+        return;
+      }
+    throw std::invalid_argument(std::string(name) + ": expected none|minimal|low|medium|high|xhigh, got " + value);
+  }
+
+  void list(const char* name, std::vector<std::string>& into) const {
+    const char* value = getenv_(name);
+    if (!value) return;
+    into.clear();
+    std::string_view rest(value);
+    while (!rest.empty()) {
+      std::string_view item = rest.substr(0, rest.find(','));
+      rest.remove_prefix(std::min(rest.size(), item.size() + 1));
+      while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+      while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+      if (!item.empty()) into.emplace_back(item);
+    }
+  }
+
  private:
+  void read(const char* name, std::string& into) const { text(name, into); }
+  void read(const char* name, std::int64_t& into) const { integer(name, into); }
+
   const std::function<const char*(const char*)>& getenv_;
 };
+
+std::string without_trailing_slashes(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
 
 }  // namespace
 
@@ -52,62 +97,104 @@ Settings Settings::from_environment(const std::function<const char*(const char*)
   EnvReader env(getenv);
   env.text("CLAUDEGPT_HOST", s.host);
   env.integer("CLAUDEGPT_PORT", s.port);
+  if (s.port > 65535) throw std::invalid_argument("CLAUDEGPT_PORT: out of range");
   env.text("CLAUDEGPT_PROVIDER", s.provider);
+
   env.text("OPENAI_API_KEY", s.openai_api_key);
   env.text("OPENAI_BASE_URL", s.openai_base_url);
-  while (!s.openai_base_url.empty() && s.openai_base_url.back() == '/') s.openai_base_url.pop_back();
-  env.text("CLAUDEGPT_OPENAI_OPUS", s.model_opus);
-  env.text("CLAUDEGPT_OPENAI_SONNET", s.model_sonnet);
-  env.text("CLAUDEGPT_OPENAI_HAIKU", s.model_haiku);
-  env.text("CLAUDEGPT_CUTOFF_OPUS", s.cutoff_opus);
-  env.text("CLAUDEGPT_CUTOFF_SONNET", s.cutoff_sonnet);
-  env.text("CLAUDEGPT_CUTOFF_HAIKU", s.cutoff_haiku);
-  env.integer("CLAUDEGPT_BACKEND_CONTEXT_OPUS", s.context_opus);
-  env.integer("CLAUDEGPT_BACKEND_CONTEXT_SONNET", s.context_sonnet);
-  env.integer("CLAUDEGPT_BACKEND_CONTEXT_HAIKU", s.context_haiku);
+  s.openai_base_url = without_trailing_slashes(s.openai_base_url);
+
+  env.text("AZURE_OPENAI_ENDPOINT", s.azure_endpoint);
+  s.azure_endpoint = without_trailing_slashes(s.azure_endpoint);
+  env.text("AZURE_OPENAI_API_KEY", s.azure_api_key);
+  env.text("AZURE_OPENAI_AD_TOKEN", s.azure_ad_token);
+  env.text("AZURE_OPENAI_RESPONSES_API_VERSION", s.azure_responses_api_version, /*keep_empty=*/true);
+  env.text("AZURE_OPENAI_API_VERSION", s.azure_api_version);
+  env.text("CLAUDEGPT_TOOLS_DEPLOYMENT", s.tools_deployment);
+
+  if (const char* home = getenv("HOME")) s.codex_auth_file = std::string(home) + "/.codex/auth.json";
+  if (const char* codex_home = getenv("CODEX_HOME"); codex_home && *codex_home)
+    s.codex_auth_file = std::string(codex_home) + "/auth.json";
+  env.text("CLAUDEGPT_CODEX_AUTH", s.codex_auth_file);
+  if (const char* base = getenv("CLAUDEGPT_CODEX_BASE_URL"); base && *base)
+    s.codex_endpoint = without_trailing_slashes(base) + "/responses";
+  env.text("CLAUDEGPT_CODEX_ENDPOINT", s.codex_endpoint);
+  env.text("CLAUDEGPT_CODEX_TOKEN_URL", s.codex_token_url);
+  env.text("CLAUDEGPT_CODEX_ORIGINATOR", s.codex_originator);
+
+  if (s.provider == "openai") {
+    env.tiers("CLAUDEGPT_OPENAI_OPUS", "CLAUDEGPT_OPENAI_SONNET", "CLAUDEGPT_OPENAI_HAIKU", s.models);
+  } else if (s.provider == "codex") {
+    env.tiers("CLAUDEGPT_CODEX_OPUS", "CLAUDEGPT_CODEX_SONNET", "CLAUDEGPT_CODEX_HAIKU", s.models);
+  } else if (s.provider == "azure") {
+    s.models = {"gpt-5-5", "gpt-54-mini", "gpt-54-nano"};
+    env.tiers("AZURE_OPENAI_CHAT_DEPLOYMENT_FULL", "AZURE_OPENAI_CHAT_DEPLOYMENT",
+              "AZURE_OPENAI_CHAT_DEPLOYMENT_NANO", s.models);
+    if (s.azure_endpoint.empty())
+      throw std::invalid_argument("AZURE_OPENAI_ENDPOINT: required with CLAUDEGPT_PROVIDER=azure");
+  } else {
+    throw std::invalid_argument("CLAUDEGPT_PROVIDER: expected openai, azure or codex, got '" +
+                                s.provider + "'");
+  }
+  env.tiers("CLAUDEGPT_CUTOFF_OPUS", "CLAUDEGPT_CUTOFF_SONNET", "CLAUDEGPT_CUTOFF_HAIKU", s.cutoffs);
   env.flag("CLAUDEGPT_REWRITE_IDENTITY", s.rewrite_identity);
-  env.text("CLAUDEGPT_REASONING_EFFORT", s.default_effort);
+
+  env.effort("CLAUDEGPT_REASONING_OPUS", s.efforts.opus);
+  env.effort("CLAUDEGPT_REASONING_SONNET", s.efforts.sonnet);
+  env.effort("CLAUDEGPT_REASONING_HAIKU", s.efforts.haiku);
+  if (env.has("CLAUDEGPT_TOOLS_REASONING")) {
+    env.text("CLAUDEGPT_TOOLS_REASONING", s.tools_effort, /*keep_empty=*/true);
+    if (!s.tools_effort.empty()) env.effort("CLAUDEGPT_TOOLS_REASONING", s.tools_effort);
+  }
+  if (env.has("CLAUDEGPT_EFFORT") && *getenv("CLAUDEGPT_EFFORT")) env.effort("CLAUDEGPT_EFFORT", s.forced_effort);
+
+  env.tiers("CLAUDEGPT_BACKEND_CONTEXT_OPUS", "CLAUDEGPT_BACKEND_CONTEXT_SONNET",
+            "CLAUDEGPT_BACKEND_CONTEXT_HAIKU", s.backend_context);
+  env.integer("CLAUDEGPT_CLIENT_CONTEXT", s.client_context);
+  env.list("CLAUDEGPT_NO_WEB_SEARCH", s.no_web_search);
+
+  env.text("SSL_CERT_FILE", s.ca_bundle);
+  env.text("CLAUDEGPT_CA_BUNDLE", s.ca_bundle);
+  env.integer("CLAUDEGPT_UPSTREAM_RETRIES", s.upstream_retries);
   env.integer("CLAUDEGPT_MAX_BODY_BYTES", s.max_body_bytes);
   env.milliseconds("CLAUDEGPT_CONNECT_TIMEOUT", s.connect_timeout, 1000);
   env.milliseconds("CLAUDEGPT_STREAM_FIRST_EVENT_TIMEOUT", s.first_event_timeout, 1000);
   env.milliseconds("CLAUDEGPT_STREAM_IDLE_TIMEOUT", s.idle_timeout, 1000);
   env.milliseconds("CLAUDEGPT_PING_INTERVAL_MS", s.ping_interval, 1);
-  if (s.provider != "openai")
-    throw std::invalid_argument("CLAUDEGPT_PROVIDER: unsupported provider '" + s.provider +
-                                "' (this build supports: openai)");
-  if (s.port < 0 || s.port > 65535) throw std::invalid_argument("CLAUDEGPT_PORT: out of range");
   return s;
 }
 
-namespace {
-
-// The value configured for the tier named in `requested_model`; nullptr for other models.
-template <typename T>
-const T* for_tier(std::string_view requested_model, const T& opus, const T& sonnet, const T& haiku) {
-  switch (tier_of(requested_model)) {
-    case ModelTier::opus: return &opus;
-    case ModelTier::sonnet: return &sonnet;
-    case ModelTier::haiku: return &haiku;
-    case ModelTier::other: break;
-  }
-  return nullptr;
-}
-
-}  // namespace
-
-std::string Settings::upstream_model(std::string_view requested_model) const {
-  const std::string* model = for_tier(requested_model, model_opus, model_sonnet, model_haiku);
+std::string Settings::upstream_model(std::string_view requested_model, bool carries_tools) const {
+  if (carries_tools && provider == "azure" && !tools_deployment.empty()) return tools_deployment;
+  const std::string* model = models.find(tier_of(requested_model));
   return model ? *model : std::string(requested_model);
 }
 
+std::string Settings::cutoff_for(std::string_view requested_model) const {
+  const std::string* cutoff = cutoffs.find(tier_of(requested_model));
+  return cutoff ? *cutoff : std::string();
+}
+
+std::string Settings::effort_for(std::string_view requested_model) const {
+  const std::string* effort = efforts.find(tier_of(requested_model));
+  return effort ? *effort : efforts.sonnet;
+}
+
 std::int64_t Settings::context_window_for(std::string_view requested_model) const {
-  const std::int64_t* window = for_tier(requested_model, context_opus, context_sonnet, context_haiku);
+  const std::int64_t* window = backend_context.find(tier_of(requested_model));
   return window ? *window : 0;
 }
 
-std::string Settings::cutoff_for(std::string_view requested_model) const {
-  const std::string* cutoff = for_tier(requested_model, cutoff_opus, cutoff_sonnet, cutoff_haiku);
-  return cutoff ? *cutoff : std::string();
+double Settings::token_scale_for(std::string_view requested_model) const {
+  std::int64_t backend = context_window_for(requested_model);
+  if (backend <= 0 || client_context <= 0) return 1.0;
+  return static_cast<double>(client_context) / static_cast<double>(backend);
+}
+
+bool Settings::web_search_allowed(std::string_view upstream_model) const {
+  for (const std::string& marker : no_web_search)
+    if (upstream_model.find(marker) != std::string_view::npos) return false;
+  return true;
 }
 
 }  // namespace claudegpt

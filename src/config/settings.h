@@ -9,49 +9,97 @@
 #include <cstdlib>
 #include <functional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/model_tier.h"
 
 namespace claudegpt {
+
+// One value per Claude tier (the word in the model name Claude Code asks for).
+template <typename T>
+struct PerTier {
+  T opus{}, sonnet{}, haiku{};
+
+  // The value for `tier`; nullptr for models without a tier word.
+  const T* find(ModelTier tier) const {
+    switch (tier) {
+      case ModelTier::opus: return &opus;
+      case ModelTier::sonnet: return &sonnet;
+      case ModelTier::haiku: return &haiku;
+      case ModelTier::other: break;
+    }
+    return nullptr;
+  }
+};
 
 struct Settings {
   // Where `claudegpt serve` listens.
   std::string host = "127.0.0.1";             // CLAUDEGPT_HOST
   int port = 3210;                            // CLAUDEGPT_PORT
 
-  // Upstream.
-  std::string provider = "openai";            // CLAUDEGPT_PROVIDER
+  std::string provider = "openai";            // CLAUDEGPT_PROVIDER: openai | azure | codex
+
+  // OpenAI.
   std::string openai_api_key;                 // OPENAI_API_KEY (secret: never logged)
   std::string openai_base_url = "https://api.openai.com/v1";  // OPENAI_BASE_URL
 
-  // Upstream model per tier, and what the identity statement says about its cutoff.
-  std::string model_opus = "gpt-5.5";         // CLAUDEGPT_OPENAI_OPUS
-  std::string model_sonnet = "gpt-5.4-mini";  // CLAUDEGPT_OPENAI_SONNET
-  std::string model_haiku = "gpt-5.4-mini";   // CLAUDEGPT_OPENAI_HAIKU
-  std::string cutoff_opus, cutoff_sonnet, cutoff_haiku;  // CLAUDEGPT_CUTOFF_OPUS|SONNET|HAIKU
-  // The upstream model's real context window per tier, for the "prompt is too long: N
-  // tokens > M maximum" message Claude Code compacts on. The GPT-5 family's is 400k.
-  std::int64_t context_opus = 400'000;        // CLAUDEGPT_BACKEND_CONTEXT_OPUS
-  std::int64_t context_sonnet = 400'000;      // CLAUDEGPT_BACKEND_CONTEXT_SONNET
-  std::int64_t context_haiku = 400'000;       // CLAUDEGPT_BACKEND_CONTEXT_HAIKU
-  bool rewrite_identity = true;               // CLAUDEGPT_REWRITE_IDENTITY
-  std::string default_effort = "medium";      // CLAUDEGPT_REASONING_EFFORT
+  // Azure OpenAI. The deployment name is the upstream model.
+  std::string azure_endpoint;                 // AZURE_OPENAI_ENDPOINT
+  std::string azure_api_key;                  // AZURE_OPENAI_API_KEY, sent as `api-key`
+  std::string azure_ad_token;                 // AZURE_OPENAI_AD_TOKEN, sent as a Bearer token
+  std::string azure_responses_api_version = "preview";  // AZURE_OPENAI_RESPONSES_API_VERSION ("" → none)
+  std::string azure_api_version;              // AZURE_OPENAI_API_VERSION: the dated URL form
+  std::string tools_deployment;               // CLAUDEGPT_TOOLS_DEPLOYMENT: turns carrying tools
 
-  // Limits and timeouts.
+  // Codex (ChatGPT subscription).
+  std::string codex_auth_file;                // CLAUDEGPT_CODEX_AUTH, $CODEX_HOME/auth.json, ~/.codex/auth.json
+  std::string codex_endpoint = "https://chatgpt.com/backend-api/codex/responses";
+                                              // CLAUDEGPT_CODEX_ENDPOINT, or CLAUDEGPT_CODEX_BASE_URL + /responses
+  std::string codex_token_url = "https://auth.openai.com/oauth/token";  // CLAUDEGPT_CODEX_TOKEN_URL
+  std::string codex_originator = "codex_cli_rs";  // CLAUDEGPT_CODEX_ORIGINATOR
+
+  // Upstream model per tier: CLAUDEGPT_OPENAI_*, CLAUDEGPT_CODEX_* or the Azure deployments
+  // (AZURE_OPENAI_CHAT_DEPLOYMENT_FULL / _CHAT_DEPLOYMENT / _CHAT_DEPLOYMENT_NANO).
+  PerTier<std::string> models{"gpt-5.5", "gpt-5.4-mini", "gpt-5.4-mini"};
+  PerTier<std::string> cutoffs;               // CLAUDEGPT_CUTOFF_OPUS|SONNET|HAIKU
+  bool rewrite_identity = true;               // CLAUDEGPT_REWRITE_IDENTITY
+
+  // Reasoning effort: per tier, lower for turns that continue a tool loop, or one for all.
+  PerTier<std::string> efforts{"medium", "medium", "medium"};  // CLAUDEGPT_REASONING_OPUS|SONNET|HAIKU
+  std::string tools_effort = "low";           // CLAUDEGPT_TOOLS_REASONING ("" → no rule)
+  std::string forced_effort;                  // CLAUDEGPT_EFFORT: beats everything
+
+  // Context windows. Claude Code compacts near what it believes its model's window is; the
+  // input figures it sees are scaled by client/backend so that happens at the backend's.
+  PerTier<std::int64_t> backend_context{400'000, 400'000, 400'000};  // CLAUDEGPT_BACKEND_CONTEXT_*
+  std::int64_t client_context = 1'000'000;    // CLAUDEGPT_CLIENT_CONTEXT
+
+  // Models whose name contains one of these never get the hosted web_search tool.
+  std::vector<std::string> no_web_search{"nano"};  // CLAUDEGPT_NO_WEB_SEARCH (comma list)
+
+  // Network.
+  std::string ca_bundle;                      // CLAUDEGPT_CA_BUNDLE, else SSL_CERT_FILE
+  int upstream_retries = 2;                   // CLAUDEGPT_UPSTREAM_RETRIES
   std::size_t max_body_bytes = 32 * 1024 * 1024;          // CLAUDEGPT_MAX_BODY_BYTES
   std::chrono::milliseconds connect_timeout{15'000};      // CLAUDEGPT_CONNECT_TIMEOUT (s)
-  // Until the first upstream event; generous because reasoning can think for minutes.
-  std::chrono::milliseconds first_event_timeout{300'000}; // CLAUDEGPT_STREAM_FIRST_EVENT_TIMEOUT (s)
-  std::chrono::milliseconds idle_timeout{300'000};        // CLAUDEGPT_STREAM_IDLE_TIMEOUT (s)
+  std::chrono::milliseconds first_event_timeout{90'000};  // CLAUDEGPT_STREAM_FIRST_EVENT_TIMEOUT (s)
+  std::chrono::milliseconds idle_timeout{120'000};        // CLAUDEGPT_STREAM_IDLE_TIMEOUT (s)
   std::chrono::milliseconds ping_interval{15'000};        // CLAUDEGPT_PING_INTERVAL_MS
 
-  // The upstream model for a client's requested model name: by tier, else passed through.
-  std::string upstream_model(std::string_view requested_model) const;
+  // The upstream model for a client's requested model name: by tier, else passed through;
+  // on Azure, turns that carry tools go to the tools deployment when one is set.
+  std::string upstream_model(std::string_view requested_model, bool carries_tools = false) const;
   std::string cutoff_for(std::string_view requested_model) const;
+  std::string effort_for(std::string_view requested_model) const;
   std::int64_t context_window_for(std::string_view requested_model) const;  // 0: unknown
+  // What input token figures are multiplied by before Claude Code sees them (1 when unknown).
+  double token_scale_for(std::string_view requested_model) const;
+  bool web_search_allowed(std::string_view upstream_model) const;
 
   // Reads the variables named above; `getenv` is injectable for tests. Throws
-  // std::invalid_argument naming the variable when a value does not parse.
+  // std::invalid_argument naming the variable when a value does not parse or a provider
+  // lacks what it needs.
   static Settings from_environment(
       const std::function<const char*(const char*)>& getenv = [](const char* k) {
         return std::getenv(k);

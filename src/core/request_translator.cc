@@ -148,6 +148,7 @@ class Translator {
     body.emplace("include", std::move(include));
     body.emplace("store", false);
     body.emplace("stream", true);
+    translate_prompt_cache_key();
 
     if (const json::value* stream = request_.if_contains("stream"); stream && stream->is_bool())
       out_.client_wants_stream = stream->get_bool();
@@ -314,6 +315,25 @@ class Translator {
 
   // ---- reasoning, output format, token limit
 
+  // The session a request belongs to: Claude Code's session id (header, passed in), else
+  // the session_id inside metadata.user_id, a JSON-encoded string.
+  void translate_prompt_cache_key() {
+    std::string key = options_.prompt_cache_key;
+    if (key.empty()) {
+      const json::object* metadata = object_field(request_, "metadata");
+      std::string_view user_id = metadata ? string_field(*metadata, "user_id") : std::string_view();
+      boost::system::error_code ec;
+      json::value parsed = user_id.starts_with("{") ? json::parse(user_id, ec) : json::value();
+      if (!ec && parsed.is_object()) key = string_field(parsed.get_object(), "session_id");
+    }
+    if (!key.empty()) out_.body.emplace("prompt_cache_key", key);
+  }
+
+  bool continues_tool_loop() const {
+    const json::array& input = out_.body.at("input").get_array();
+    return !input.empty() && string_field(input.back().get_object(), "type") == "function_call_output";
+  }
+
   void translate_reasoning() {
     std::optional<std::string_view> effort;
     const json::object* config = object_field(request_, "output_config");
@@ -341,7 +361,17 @@ class Translator {
         if (entry.key() != "type" && entry.key() != "budget_tokens")
           drop("thinking." + std::string(entry.key()));
     }
-    if (!effort && !options_.default_effort.empty()) effort = options_.default_effort;
+    if (effort) out_.effort_reason = "asked for by the client";
+    if (!options_.forced_effort.empty()) {
+      effort = options_.forced_effort;
+      out_.effort_reason = "CLAUDEGPT_EFFORT";
+    } else if (!options_.tools_turn_effort.empty() && continues_tool_loop()) {
+      effort = options_.tools_turn_effort;
+      out_.effort_reason = "the turn continues a tool loop";
+    } else if (!effort && !options_.default_effort.empty()) {
+      effort = options_.default_effort;
+      out_.effort_reason = "the tier's default";
+    }
 
     json::object reasoning(sp_);
     if (effort) reasoning.emplace("effort", *effort);
@@ -840,6 +870,7 @@ TranslatedRequest& TranslatedRequest::operator=(TranslatedRequest&& other) noexc
   tools = std::move(other.tools);
   client_wants_stream = other.client_wants_stream;
   dropped = std::move(other.dropped);
+  effort_reason = std::move(other.effort_reason);
   return *this;
 }
 

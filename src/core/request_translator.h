@@ -20,7 +20,16 @@ struct RequestOptions {
   std::string upstream_model;      // already resolved from the tier
   bool rewrite_identity = true;
   std::string cutoff;              // knowledge cutoff of the upstream model, may be empty
-  std::string default_effort = "medium";  // reasoning.effort when the request names none
+  // reasoning.effort, strongest first: forced_effort (CLAUDEGPT_EFFORT); tools_turn_effort
+  // when the turn continues a tool loop (the last input is a tool result: keeps agentic
+  // latency down); the client's own effort (output_config.effort, thinking.budget_tokens);
+  // default_effort (the tier's). Empty means "no such rule".
+  std::string forced_effort;
+  std::string tools_turn_effort;
+  std::string default_effort = "medium";
+  // Groups a session's requests on one upstream prompt cache (the Claude Code session id);
+  // when empty, the session_id inside metadata.user_id is used, if any.
+  std::string prompt_cache_key;
 };
 
 struct TranslatedRequest {
@@ -28,7 +37,8 @@ struct TranslatedRequest {
                                    // tools, input, then the rest (stable prefix first)
   ToolCatalog tools;               // to map function calls back and clean their arguments
   bool client_wants_stream = false;
-  std::vector<std::string> dropped;  // e.g. "temperature", "metadata", "thinking.budget_tokens"
+  std::vector<std::string> dropped;
+  std::string effort_reason;         // why reasoning.effort is what it is, for the trace  // e.g. "temperature", "metadata", "thinking.budget_tokens"
 
   TranslatedRequest() = default;
   explicit TranslatedRequest(boost::json::object translated_body)

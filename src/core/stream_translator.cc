@@ -2,6 +2,7 @@
 #include "core/json_fields.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <map>
 #include <utility>
@@ -105,11 +106,14 @@ struct StreamTranslator::State {
     emit(out, "message_start", std::move(data));
   }
 
-  static json::object usage_object(std::int64_t input, std::int64_t cached, std::int64_t output) {
+  // Input figures are scaled by error_context.input_token_scale (see ErrorContext).
+  json::object usage_object(std::int64_t input, std::int64_t cached, std::int64_t output) const {
+    const double scale = setup.error_context.input_token_scale;
+    auto scaled = [scale](std::int64_t n) { return static_cast<std::int64_t>(std::llround(n * scale)); };
     json::object usage;
-    usage["input_tokens"] = std::max<std::int64_t>(input - cached, 0);
+    usage["input_tokens"] = scaled(std::max<std::int64_t>(input - cached, 0));
     usage["cache_creation_input_tokens"] = 0;
-    usage["cache_read_input_tokens"] = cached;
+    usage["cache_read_input_tokens"] = scaled(cached);
     usage["output_tokens"] = output;
     return usage;
   }

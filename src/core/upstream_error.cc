@@ -305,6 +305,10 @@ std::string prompt_too_long_message(std::string_view upstream_message,
   if (maximum <= 0) maximum = context.context_window;
   if (maximum <= 0) maximum = std::max<std::int64_t>(tokens - 1, 0);
   if (tokens <= maximum) tokens = maximum + 1;
+  if (context.input_token_scale != 1.0) {
+    tokens = static_cast<std::int64_t>(std::llround(tokens * context.input_token_scale));
+    maximum = static_cast<std::int64_t>(std::llround(maximum * context.input_token_scale));
+  }
 
   std::string message = "prompt is too long: " + std::to_string(tokens) + " tokens > " +
                         std::to_string(maximum) + " maximum";

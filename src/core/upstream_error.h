@@ -42,6 +42,10 @@ struct ErrorContext {
   // lazy because counting costs about as much as translating, and overflows are rare.
   std::function<std::int64_t()> count_input_tokens;
   std::int64_t context_window = 0;  // 0 when unknown
+  // Claude Code compacts near what it believes its model's window is, not the backend's; the
+  // input figures it sees (usage, "prompt is too long") are multiplied by client/backend so
+  // that its compaction fires at the backend's real window. 1: report true figures.
+  double input_token_scale = 1.0;
 };
 
 // An upstream HTTP error response. `body` is OpenAI's {"error":{message,type,code}} or the

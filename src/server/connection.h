@@ -9,6 +9,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
@@ -39,6 +40,7 @@ struct ServerContext {
   Settings settings;
   Provider provider;
   UpstreamClient upstream;
+  net::thread_pool blocking{1};          // for the rare blocking work (refreshing a token)
   bool stopping = false;                 // set at shutdown: relays end their streams
   std::unordered_set<Waker*> streams;    // the relays in flight, to wake them at shutdown
 

@@ -41,7 +41,7 @@ boost::json::object health(const ServerContext& context) {
           {"version", CLAUDEGPT_VERSION},
           {"provider", context.provider.name()},
           {"endpoint", context.provider.endpoint()},
-          {"models", {{"opus", s.model_opus}, {"sonnet", s.model_sonnet}, {"haiku", s.model_haiku}}}};
+          {"models", {{"opus", s.models.opus}, {"sonnet", s.models.sonnet}, {"haiku", s.models.haiku}}}};
 }
 
 net::awaitable<void> write_ok(Connection& c) {

@@ -1,4 +1,6 @@
 // POST /v1/messages and /v1/messages/count_tokens: parse, translate, then relay or count.
+#include <cmath>
+
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -18,12 +20,21 @@ std::string requested_model(const boost::json::object& body) {
   return model && model->is_string() ? std::string(model->get_string()) : std::string();
 }
 
-RequestOptions options_for(const Settings& settings, const std::string& model) {
+bool carries_tools(const boost::json::object& body) {
+  const auto* tools = body.if_contains("tools");
+  return tools && tools->is_array() && !tools->get_array().empty();
+}
+
+RequestOptions options_for(const Settings& settings, const boost::json::object& body,
+                           const std::string& model, std::string session_id) {
   RequestOptions options;
-  options.upstream_model = settings.upstream_model(model);
+  options.upstream_model = settings.upstream_model(model, carries_tools(body));
   options.rewrite_identity = settings.rewrite_identity;
   options.cutoff = settings.cutoff_for(model);
-  options.default_effort = settings.default_effort;
+  options.forced_effort = settings.forced_effort;
+  options.tools_turn_effort = settings.tools_effort;
+  options.default_effort = settings.effort_for(model);
+  options.prompt_cache_key = std::move(session_id);
   return options;
 }
 
@@ -35,7 +46,7 @@ struct PreparedRequest {
 };
 
 // The parsed body lives in an arena local to this call: only the translation outlives it.
-PreparedRequest prepare(std::string_view text, const Settings& settings) {
+PreparedRequest prepare(std::string_view text, const Settings& settings, std::string session_id) {
   PreparedRequest prepared;
   boost::json::monotonic_resource arena;
   boost::system::error_code ec;
@@ -50,7 +61,8 @@ PreparedRequest prepare(std::string_view text, const Settings& settings) {
   }
   prepared.model = requested_model(body.get_object());
   try {
-    prepared.translated = translate_request(body.get_object(), options_for(settings, prepared.model));
+    prepared.translated = translate_request(
+        body.get_object(), options_for(settings, body.get_object(), prepared.model, std::move(session_id)));
   } catch (const InvalidRequest& invalid) {
     prepared.error = ApiError::with_status(400, invalid.what());
   }
@@ -63,18 +75,23 @@ net::awaitable<void> serve_messages(Connection& c, HttpRequest& request) {
   const Settings& settings = c.context.settings;
   Exchange exchange;
   exchange.request_id = random_id("req_");
-  PreparedRequest prepared = prepare(request.body(), settings);
+  exchange.session_id = std::string(request["X-Claude-Code-Session-Id"]);
+  PreparedRequest prepared = prepare(request.body(), settings, exchange.session_id);
   request.body() = {};  // streams can last minutes: keep only what the relay needs
   if (prepared.error) co_return co_await write_error(c, *prepared.error, exchange.request_id);
 
   TranslatedRequest& translated = prepared.translated;
   c.context.provider.adapt_body(translated.body);
   exchange.client_model = prepared.model;
-  exchange.upstream_model = settings.upstream_model(prepared.model);
+  exchange.upstream_model = std::string(translated.body.at("model").as_string());
   exchange.client_wants_stream = translated.client_wants_stream;
   exchange.upstream_body = std::make_shared<const std::string>(boost::json::serialize(translated.body));
   exchange.tools = std::move(translated.tools);
   std::vector<std::string> dropped = std::move(translated.dropped);
+  const auto* reasoning = translated.body.if_contains("reasoning");
+  const auto* effort_value = reasoning ? reasoning->as_object().if_contains("effort") : nullptr;
+  std::string effort = effort_value && effort_value->is_string() ? std::string(effort_value->get_string()) : "-";
+  std::string effort_reason = std::move(translated.effort_reason);
   translated = TranslatedRequest();  // frees the translated body's arena
 
   std::string result = co_await relay(c, exchange);
@@ -82,16 +99,19 @@ net::awaitable<void> serve_messages(Connection& c, HttpRequest& request) {
   std::string not_forwarded;
   for (const auto& field : dropped) not_forwarded.append(not_forwarded.empty() ? "" : ",").append(field);
   log_info(exchange.request_id, " ", exchange.client_model, " -> ", exchange.upstream_model,
-           exchange.client_wants_stream ? " stream" : "", ": ", result,
+           exchange.client_wants_stream ? " stream" : "", " effort ", effort, " (", effort_reason, "): ", result,
            not_forwarded.empty() ? "" : "; not forwarded: ", not_forwarded);
 }
 
 net::awaitable<void> serve_count_tokens(Connection& c, HttpRequest& request) {
   const std::string request_id = random_id("req_");
-  PreparedRequest prepared = prepare(request.body(), c.context.settings);
+  const Settings& settings = c.context.settings;
+  PreparedRequest prepared = prepare(request.body(), settings, {});
   if (prepared.error) co_return co_await write_error(c, *prepared.error, request_id);
+  // Scaled like every input figure Claude Code sees (see Settings::client_context).
+  double tokens = static_cast<double>(count_request_tokens(prepared.translated.body));
   boost::json::object answer;
-  answer["input_tokens"] = static_cast<std::int64_t>(count_request_tokens(prepared.translated.body));
+  answer["input_tokens"] = static_cast<std::int64_t>(std::llround(tokens * settings.token_scale_for(prepared.model)));
   co_await write_json(c, http::status::ok, answer);
 }
 

@@ -67,41 +67,38 @@ net::awaitable<void> watch_for_close(Connection& c) {
   }
 }
 
-// Keeps a relay's waker known to the server while the relay runs (so a shutdown can end it),
-// and aborts the upstream transfer when the relay ends for any reason: done, client gone,
-// exception. Nobody pays for tokens that no one reads.
-class RelayScope {
- public:
-  RelayScope(ServerContext& context, std::shared_ptr<UpstreamClient::Transfer> transfer, Waker& waker)
-      : context_(context), transfer_(std::move(transfer)), waker_(waker) {
-    context_.streams.insert(&waker_);
-  }
-  ~RelayScope() {
-    context_.streams.erase(&waker_);
-    transfer_->inbox().set_notify(nullptr);
-    context_.upstream.cancel(transfer_);
-  }
-  RelayScope(const RelayScope&) = delete;
-  RelayScope& operator=(const RelayScope&) = delete;
+// Upstream failures worth another try, before the client has seen anything: the connection
+// failed, or the upstream said it failed (5xx, a server_error in the stream). Not our own
+// stall timeouts (trying again would double the wait) and not 4xx (the answer would be the same).
+bool retryable(const ApiError& error) {
+  return error.status == 500 || error.status == 502 || error.status == 529 ||
+         (error.status == 504 && error.type == "timeout_error" && error.message.starts_with("Connect"));
+}
 
- private:
-  ServerContext& context_;
-  std::shared_ptr<UpstreamClient::Transfer> transfer_;
-  Waker& waker_;
-};
-
+// One exchange, from its first upstream attempt to its last. It keeps its waker known to the
+// server while it runs (so a shutdown can end it), and when it ends for any reason (done,
+// client gone, exception) it aborts its upstream transfer: nobody pays for tokens no one reads.
 class Relay {
  public:
-  Relay(Connection& c, const Exchange& exchange, std::shared_ptr<UpstreamClient::Transfer> transfer,
-        Waker& waker)
+  Relay(Connection& c, const Exchange& exchange, std::shared_ptr<Waker> waker)
       : c_(c),
         exchange_(exchange),
         settings_(c.context.settings),
-        transfer_(std::move(transfer)),
-        waker_(waker),
-        translator_(setup()) {}
+        waker_(std::move(waker)),
+        translator_(setup()) {
+    c_.context.streams.insert(waker_.get());
+  }
+
+  ~Relay() {
+    c_.context.streams.erase(waker_.get());
+    abort_transfer();
+  }
+
+  Relay(const Relay&) = delete;
+  Relay& operator=(const Relay&) = delete;
 
   const std::optional<ApiError>& error() const { return translator_.error(); }
+  int attempts() const { return attempts_; }
 
   net::awaitable<void> run() {
     bool internal_error = false;
@@ -114,7 +111,7 @@ class Relay {
       internal_error = true;
     }
     if (internal_error) {  // (no co_await inside a handler)
-      c_.context.upstream.cancel(transfer_);
+      abort_transfer();
       translator_.fail(ApiError::with_status(500, "claudegpt internal error"), events_);
       co_await deliver();
     }
@@ -137,6 +134,7 @@ class Relay {
   ErrorContext error_context() const {
     ErrorContext context;
     context.context_window = settings_.context_window_for(exchange_.client_model);
+    context.input_token_scale = settings_.token_scale_for(exchange_.client_model);
     context.count_input_tokens = [body = exchange_.upstream_body] {
       boost::system::error_code ec;
       boost::json::value parsed = boost::json::parse(*body, ec);
@@ -146,14 +144,107 @@ class Relay {
     return context;
   }
 
+  // Credentials may mean reading auth.json or refreshing a token over HTTPS: never on the
+  // I/O thread. Returns why there are none, or nullopt when `get` succeeded.
+  template <typename Get>
+  net::awaitable<std::optional<std::string>> fetch_credentials(Get get) {
+    Provider& provider = c_.context.provider;
+    auto attempt = [&]() -> std::optional<std::string> {
+      try {
+        get(provider);
+        return std::nullopt;
+      } catch (const std::exception& error) {
+        return std::string(error.what());
+      }
+    };
+    if (!provider.credentials_may_block()) co_return attempt();
+    co_return co_await net::co_spawn(
+        c_.context.blocking, [&]() -> net::awaitable<std::optional<std::string>> { co_return attempt(); },
+        net::use_awaitable);
+  }
+
+  // The client's answer when no credentials can be had: a 401 that says what to do.
+  void fail_unauthenticated(const std::string& problem) {
+    translator_ = StreamTranslator(setup());
+    translator_.fail(ApiError::with_status(401, problem), events_);
+  }
+
+  // Starts (again) sending the request upstream, with fresh per-attempt state.
+  void start_transfer() {
+    ++attempts_;
+    status_ = 0;
+    retry_after_.clear();
+    error_body_.clear();
+    reader_ = ResponsesStreamReader();
+    transfer_ = c_.context.upstream.post(
+        c_.context.provider.make_call(exchange_.upstream_body, credentials_, exchange_.session_id));
+    // Runs on the upstream thread: at most one wake-up in flight per relay.
+    transfer_->inbox().set_notify([weak = std::weak_ptr<Waker>(waker_), executor = waker_->timer.get_executor()] {
+      auto waker = weak.lock();
+      if (!waker || waker->pending.exchange(true)) return;
+      net::post(executor, [weak] {
+        if (auto waker = weak.lock()) waker->timer.cancel();
+      });
+    });
+  }
+
+  void abort_transfer() {
+    if (!transfer_) return;
+    transfer_->inbox().set_notify(nullptr);  // after this returns, no notify is running
+    c_.context.upstream.cancel(transfer_);
+    transfer_.reset();
+  }
+
+  // Another attempt when the failure allows it and the client has seen nothing yet.
+  net::awaitable<bool> retry_after_failure() {
+    if (translator_.started() || !translator_.error()) co_return false;
+    const ApiError failure = *translator_.error();
+    if (failure.status == 401) {
+      // Once: re-read or refresh the credentials (Codex); a static key stays rejected.
+      if (renewed_credentials_) co_return false;
+      renewed_credentials_ = true;
+      std::optional<HttpHeaders> fresher;
+      HttpHeaders used = credentials_;
+      if (auto problem = co_await fetch_credentials(
+              [&](Provider& p) { fresher = p.credentials_after_unauthorized(used); })) {
+        fail_unauthenticated(*problem);
+        co_return false;
+      }
+      if (!fresher) co_return false;
+      credentials_ = std::move(*fresher);
+    } else if (!retryable(failure) || attempts_ > settings_.upstream_retries) {
+      co_return false;
+    } else {
+      // Jittered exponential backoff: 250 ms, 500 ms, … ±50%.
+      auto base = std::chrono::milliseconds(250) * (1 << std::min(attempts_ - 1, 5));
+      auto delay = base / 2 + std::chrono::milliseconds(random_below(base.count()));
+      log_info("request ", exchange_.request_id, ": upstream ", failure.status, " ", failure.type,
+               ", retrying in ", delay.count(), "ms");
+      abort_transfer();
+      waker_->timer.expires_after(delay);
+      boost::system::error_code ec;
+      co_await waker_->timer.async_wait(net::redirect_error(net::use_awaitable, ec));
+      if (c_.context.stopping) co_return false;
+    }
+    abort_transfer();
+    translator_ = StreamTranslator(setup());
+    start_transfer();
+    co_return true;
+  }
+
   // Moves upstream events to the client until the translator is finished.
   net::awaitable<void> pump() {
-    const auto started = Clock::now();
+    if (auto problem = co_await fetch_credentials([&](Provider& p) { credentials_ = p.credentials(); })) {
+      fail_unauthenticated(*problem);
+      co_return;
+    }
+    start_transfer();
+    auto started = Clock::now();
     bool heard_from_upstream = false;
     auto deadline = started + settings_.first_event_timeout;
     auto next_ping = started + settings_.ping_interval;
     for (;;) {
-      waker_.pending.store(false);
+      waker_->pending.store(false);
       UpstreamInbox::Snapshot delivery = transfer_->inbox().take();
       if (transfer_->inbox().wants_resume()) c_.context.upstream.resume(transfer_);
       if (delivery.has_response && !status_) {
@@ -167,8 +258,13 @@ class Relay {
       }
       if (delivery.finished && !translator_.finished()) finish_upstream(delivery);
       if (c_.context.stopping && !translator_.finished()) {
-        c_.context.upstream.cancel(transfer_);
+        abort_transfer();
         translator_.fail(ApiError::with_status(529, "claudegpt is shutting down"), events_);
+      } else if (translator_.finished() && co_await retry_after_failure()) {
+        started = Clock::now();
+        heard_from_upstream = false;
+        deadline = started + settings_.first_event_timeout;
+        continue;
       }
 
       if (!events_.empty()) {
@@ -181,7 +277,7 @@ class Relay {
       if (!co_await wait_until(wake_at)) continue;  // woken: the upstream delivered, or shutdown
       auto now = Clock::now();
       if (now >= deadline) {
-        c_.context.upstream.cancel(transfer_);
+        abort_transfer();
         auto limit = std::chrono::duration_cast<std::chrono::seconds>(
             heard_from_upstream ? settings_.idle_timeout : settings_.first_event_timeout);
         translator_.fail(ApiError::with_status(
@@ -203,7 +299,7 @@ class Relay {
       return;
     }
     if (!reader_.feed(data, upstream_events_)) {
-      c_.context.upstream.cancel(transfer_);
+      abort_transfer();
       translator_.fail(
           ApiError::with_status(502, "The upstream sent a malformed event stream: " + reader_.error()),
           events_);
@@ -269,19 +365,22 @@ class Relay {
 
   // Returns true when the deadline passed, false when woken.
   net::awaitable<bool> wait_until(Clock::time_point when) {
-    if (waker_.pending.load()) co_return false;
-    waker_.timer.expires_at(when);
+    if (waker_->pending.load()) co_return false;
+    waker_->timer.expires_at(when);
     boost::system::error_code ec;
-    co_await waker_.timer.async_wait(net::redirect_error(net::use_awaitable, ec));
+    co_await waker_->timer.async_wait(net::redirect_error(net::use_awaitable, ec));
     co_return !ec;
   }
 
   Connection& c_;
   const Exchange& exchange_;
   const Settings& settings_;
-  std::shared_ptr<UpstreamClient::Transfer> transfer_;
-  Waker& waker_;
+  std::shared_ptr<Waker> waker_;  // shared: a wake-up may still be queued when the relay ends
   StreamTranslator translator_;
+  HttpHeaders credentials_;
+  std::shared_ptr<UpstreamClient::Transfer> transfer_;
+  int attempts_ = 0;
+  bool renewed_credentials_ = false;
 
   int status_ = 0;
   std::string retry_after_;
@@ -297,29 +396,16 @@ class Relay {
 }  // namespace
 
 net::awaitable<std::string> relay(Connection& c, const Exchange& exchange) {
-  ServerContext& context = c.context;
-  auto transfer = context.upstream.post(context.provider.make_call(exchange.upstream_body, context.settings));
-
-  auto executor = co_await net::this_coro::executor;
-  auto waker = std::make_shared<Waker>(executor);
-  // Runs on the upstream thread: at most one wake-up in flight per relay.
-  transfer->inbox().set_notify([weak = std::weak_ptr<Waker>(waker), executor] {
-    auto w = weak.lock();
-    if (!w || w->pending.exchange(true)) return;
-    net::post(executor, [weak] {
-      if (auto w = weak.lock()) w->timer.cancel();
-    });
-  });
-  RelayScope scope(context, transfer, *waker);
-  Relay relay(c, exchange, transfer, *waker);
-
+  Relay relay(c, exchange, std::make_shared<Waker>(co_await net::this_coro::executor));
   auto outcome = co_await (relay.run() || watch_for_close(c));
+  std::string retried = relay.attempts() > 1 ? " after " + std::to_string(relay.attempts()) + " attempts" : "";
   if (outcome.index() == 1) {
     c.keep_alive = false;
     co_return "client disconnected, upstream aborted";
   }
-  if (const auto& error = relay.error()) co_return std::to_string(error->status) + " " + error->type;
-  co_return "ok";
+  if (const auto& error = relay.error())
+    co_return std::to_string(error->status) + " " + error->type + retried;
+  co_return "ok" + retried;
 }
 
 }  // namespace claudegpt

@@ -18,6 +18,7 @@ struct Exchange {
   std::string request_id;        // "req_…", also sent as the `request-id` header
   std::string client_model;      // as the client asked for it, echoed in the answer
   std::string upstream_model;
+  std::string session_id;        // Claude Code's session (X-Claude-Code-Session-Id), may be ""
   bool client_wants_stream = false;
   std::shared_ptr<const std::string> upstream_body;  // the serialised Responses request
   ToolCatalog tools;             // maps function calls back, cleans their arguments

@@ -9,4 +9,7 @@ namespace claudegpt {
 
 std::string random_id(std::string_view prefix);
 
+// A random number in [0, bound) (0 when bound is 0), e.g. for jittered backoff.
+long random_below(long bound);
+
 }  // namespace claudegpt

@@ -2,25 +2,118 @@
 
 #include <boost/json/object.hpp>
 
-namespace claudegpt {
+#include "upstream/codex_auth.h"
 
-Provider::Provider(const Settings& settings) : name_(settings.provider) {
-  // Only OpenAI for now; Azure and the Codex subscription differ in exactly these members.
-  url_ = settings.openai_base_url + "/responses";
-  if (!settings.openai_api_key.empty())
-    auth_headers_.emplace_back("Authorization", "Bearer " + settings.openai_api_key);
+namespace claudegpt {
+namespace {
+
+std::string azure_url(const Settings& s) {
+  if (!s.azure_api_version.empty())
+    return s.azure_endpoint + "/openai/responses?api-version=" + s.azure_api_version;
+  std::string url = s.azure_endpoint + "/openai/v1/responses";
+  if (!s.azure_responses_api_version.empty()) url += "?api-version=" + s.azure_responses_api_version;
+  return url;
 }
 
-void Provider::adapt_body(boost::json::object&) const {}
+std::string_view header(const HttpHeaders& headers, std::string_view name) {
+  for (const auto& [key, value] : headers)
+    if (key == name) return value;
+  return {};
+}
 
-UpstreamCall Provider::make_call(std::shared_ptr<const std::string> body, const Settings& settings) const {
+// The Codex backend wants instructions first-class and non-empty; requests without a system
+// prompt (rare side requests) get a neutral one, placed where instructions always stand.
+void ensure_instructions(boost::json::object& body) {
+  if (const auto* instructions = body.if_contains("instructions");
+      instructions && instructions->is_string() && !instructions->get_string().empty())
+    return;
+  boost::json::object reordered(body.storage());
+  reordered.reserve(body.size() + 1);
+  for (auto& entry : body) {
+    if (entry.key() == "instructions") continue;
+    reordered.emplace(entry.key(), std::move(entry.value()));
+    if (entry.key() == "model") reordered.emplace("instructions", "You are a helpful assistant.");
+  }
+  body = std::move(reordered);
+}
+
+}  // namespace
+
+Provider::Provider(const Settings& s)
+    : name_(s.provider),
+      codex_originator_(s.codex_originator),
+      ca_bundle_(s.ca_bundle),
+      connect_timeout_(s.connect_timeout) {
+  if (s.provider == "azure") {
+    url_ = azure_url(s);
+    if (!s.azure_api_key.empty()) static_credentials_.emplace_back("api-key", s.azure_api_key);
+    else if (!s.azure_ad_token.empty())
+      static_credentials_.emplace_back("Authorization", "Bearer " + s.azure_ad_token);
+  } else if (s.provider == "codex") {
+    url_ = s.codex_endpoint;
+    CodexAuthOptions options;
+    options.auth_file = s.codex_auth_file;
+    options.token_url = s.codex_token_url;
+    options.ca_bundle = s.ca_bundle;
+    codex_ = std::make_unique<CodexAuth>(std::move(options));
+  } else {
+    url_ = s.openai_base_url + "/responses";
+    if (!s.openai_api_key.empty())
+      static_credentials_.emplace_back("Authorization", "Bearer " + s.openai_api_key);
+  }
+}
+
+Provider::~Provider() = default;
+
+void Provider::adapt_body(boost::json::object& body) const {
+  if (name_ == "azure") {
+    body["prompt_cache_retention"] = "24h";
+  } else if (name_ == "codex") {
+    for (std::string_view rejected : {"max_output_tokens", "temperature", "prompt_cache_retention"})
+      body.erase(rejected);
+    body["store"] = false;
+    body["stream"] = true;
+    ensure_instructions(body);
+  }
+}
+
+HttpHeaders Provider::codex_headers(const std::string& access_token, const std::string& account_id) const {
+  HttpHeaders headers;
+  headers.emplace_back("Authorization", "Bearer " + access_token);
+  headers.emplace_back("chatgpt-account-id", account_id);
+  return headers;
+}
+
+HttpHeaders Provider::credentials() {
+  if (!codex_) return static_credentials_;
+  CodexCredentials c = codex_->current();
+  return codex_headers(c.access_token, c.account_id);
+}
+
+std::optional<HttpHeaders> Provider::credentials_after_unauthorized(const HttpHeaders& used) {
+  if (!codex_) return std::nullopt;  // a static key does not get better by asking again
+  std::string_view bearer = header(used, "Authorization");
+  std::string rejected(bearer.starts_with("Bearer ") ? bearer.substr(7) : bearer);
+  CodexCredentials c = codex_->after_unauthorized(rejected);
+  if (c.access_token == rejected) return std::nullopt;
+  return codex_headers(c.access_token, c.account_id);
+}
+
+UpstreamCall Provider::make_call(std::shared_ptr<const std::string> body, HttpHeaders credentials,
+                                 std::string_view session_id) const {
   UpstreamCall call;
   call.url = url_;
-  call.headers = auth_headers_;
+  call.headers = std::move(credentials);
   call.headers.emplace_back("Content-Type", "application/json");
   call.headers.emplace_back("Accept", "text/event-stream");
+  if (codex_) {
+    call.headers.emplace_back("OpenAI-Beta", "responses=experimental");
+    call.headers.emplace_back("originator", codex_originator_);
+    if (!session_id.empty()) call.headers.emplace_back("session_id", std::string(session_id));
+  }
   call.body = std::move(body);
-  call.connect_timeout = settings.connect_timeout;
+  call.connect_timeout = connect_timeout_;
+  call.ca_bundle = ca_bundle_;
   return call;
 }
 

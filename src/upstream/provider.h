@@ -1,8 +1,17 @@
-// Where and how a Responses request is sent: the few places where backends differ
-// (URL, authentication, fields a backend rejects). The translator knows nothing of them.
+// Where and how a Responses request is sent: the few places where backends differ (URL,
+// authentication, fields a backend rejects or requires). The translator knows none of this.
+//
+//   openai  {OPENAI_BASE_URL}/responses, Authorization: Bearer OPENAI_API_KEY
+//   azure   {endpoint}/openai/v1/responses?api-version=preview (or the dated form), api-key
+//           or an Entra Bearer token; the deployment is the model; prompt_cache_retention 24h
+//   codex   chatgpt.com/backend-api/codex/responses with the ChatGPT login of the Codex CLI;
+//           no max_output_tokens/temperature/prompt_cache_retention, instructions required
 #pragma once
 
+#include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include <boost/json/fwd.hpp>
 
@@ -11,23 +20,45 @@
 
 namespace claudegpt {
 
+class CodexAuth;
+
 class Provider {
  public:
   explicit Provider(const Settings& settings);
+  ~Provider();
 
   const std::string& name() const { return name_; }
   const std::string& endpoint() const { return url_; }  // the Responses URL (no secrets)
 
-  // Removes or adds what this backend requires of a translated body.
+  // Applies this backend's body rules to a translated request.
   void adapt_body(boost::json::object& body) const;
 
-  // The call for a body, with URL and auth headers.
-  UpstreamCall make_call(std::shared_ptr<const std::string> body, const Settings& settings) const;
+  // Whether credentials() may block (reading auth.json, refreshing a token over HTTPS): if so,
+  // call it off the I/O thread.
+  bool credentials_may_block() const { return codex_ != nullptr; }
+
+  // The headers that authenticate the next call. Throws CodexAuthError when there are none
+  // to be had (the client gets a 401 saying what to do).
+  HttpHeaders credentials();
+
+  // The upstream answered 401 to a call made with `used`: fresher credentials to retry with,
+  // or nullopt when there are none (the 401 stands). May block like credentials().
+  std::optional<HttpHeaders> credentials_after_unauthorized(const HttpHeaders& used);
+
+  // A call of `body` with `credentials`; `session_id` is the client's session (may be empty).
+  UpstreamCall make_call(std::shared_ptr<const std::string> body, HttpHeaders credentials,
+                         std::string_view session_id) const;
 
  private:
+  HttpHeaders codex_headers(const std::string& access_token, const std::string& account_id) const;
+
   std::string name_;
   std::string url_;
-  HttpHeaders auth_headers_;
+  HttpHeaders static_credentials_;     // openai, azure
+  std::unique_ptr<CodexAuth> codex_;   // codex only
+  std::string codex_originator_;
+  std::string ca_bundle_;
+  std::chrono::milliseconds connect_timeout_;
 };
 
 }  // namespace claudegpt

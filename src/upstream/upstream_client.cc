@@ -170,6 +170,7 @@ struct UpstreamClient::Impl {
     curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t->call_.body->size()));
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(t->call_.connect_timeout.count()));
     curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
+    if (!t->call_.ca_bundle.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, t->call_.ca_bundle.c_str());
     curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);

@@ -26,6 +26,7 @@ struct UpstreamCall {
   HttpHeaders headers;     // may hold secrets: never logged
   std::shared_ptr<const std::string> body;  // shared with the caller: one copy in memory
   std::chrono::milliseconds connect_timeout{15'000};
+  std::string ca_bundle;   // CA file to verify the upstream with; empty: the system store
 };
 
 // What a transfer has produced so far. Written by the upstream thread, drained by the

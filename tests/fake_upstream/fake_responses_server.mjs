@@ -3,7 +3,12 @@
 //
 //   node fake_responses_server.mjs [--port 0] [--host 127.0.0.1] [--api-key KEY]
 //        [--gap-ms N] [--ttfb-ms N] [--max-records N] [--no-record] [--fixtures DIR]
-// prints `listening on http://127.0.0.1:PORT`; point the proxy at OPENAI_BASE_URL=<that>/v1.
+//        [--azure-api-key KEY] [--azure-deployments A,B] [--codex-token-ttl S]
+//        [--tls-cert FILE --tls-key FILE]
+// prints `listening on http://127.0.0.1:PORT` (https:// with --tls-*); point the proxy at
+// OPENAI_BASE_URL=<that>/v1, AZURE_OPENAI_ENDPOINT=<that>, or
+// CLAUDEGPT_CODEX_BASE_URL=<that>/backend-api/codex (with CLAUDEGPT_CODEX_TOKEN_URL=
+// <that>/oauth/token).
 //
 // Design
 // - Faithful: streams are built event by event the way the recordings in
@@ -24,10 +29,22 @@
 //   output it answered with); POST /_reset clears it and everything queued or remembered.
 // - Fast: no dependencies, events batched per write, Nagle off; for benchmarks use
 //   --no-record (or --max-records) to keep memory flat.
+// - Three backends at once (backends.mjs): OpenAI at /v1/responses, Azure OpenAI at
+//   /openai/v1/responses and /openai/responses?api-version=…, the Codex backend at
+//   /backend-api/codex/responses with its sign-in authority at /oauth/token
+//   (codex_tokens.mjs). Each has its own auth, extra body rules and error shapes; the
+//   scenarios are shared. Each record says its `provider` and `route`, and `api_version`.
+//   Codex controls: POST /_codex/login {account_id?, ttl_s?} issues a token set (what
+//   auth.json's "tokens" holds); POST /_codex/expire {access_token?} ends access tokens now
+//   (all when none is named); POST /_codex {reject_refresh, refresh_delay_ms, token_ttl_s}
+//   sets knobs; GET /_codex shows them and refresh_calls.
+// - HTTPS with --tls-cert/--tls-key (or options.tls = {cert, key} PEM text), to test a
+//   client's CA bundle and proxy settings (tests/lib/tls.mjs makes throwaway certificates).
 //
 // Also usable in-process: `import { startFakeServer } from './fake_responses_server.mjs'`.
 
 import http from 'node:http';
+import https from 'node:https';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -37,6 +54,9 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 
 import { validateRequest, RequestError } from './request_rules.mjs';
+import { ROUTES, BackendError, authenticate, checkBackendRules, bodyForRules, errorFor,
+         serviceHeaders } from './backends.mjs';
+import { CodexTokens } from './codex_tokens.mjs';
 import { ResponseStream } from './response_stream.mjs';
 import { SCENARIOS, chooseScenario, parseScenarioSpec } from './scenarios.mjs';
 
@@ -45,11 +65,6 @@ const DEFAULT_FIXTURES = path.resolve(HERE, '../../../shared/fixtures/openai-res
 
 const now = () => performance.timeOrigin + performance.now();
 
-const MISSING_KEY_MESSAGE = "You didn't provide an API key. You need to provide your API key " +
-  'in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as ' +
-  'the password field (with blank username) if you\'re accessing the API from your browser and ' +
-  'are prompted for a username and password. You can obtain an API key from ' +
-  'https://platform.openai.com/account/api-keys.';
 const BAD_JSON_MESSAGE = 'We could not parse the JSON body of your request. (HINT: This likely ' +
   "means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, " +
   'but what was sent was not valid JSON. If you have trouble figuring out how to fix this, ' +
@@ -139,6 +154,11 @@ function readBody(req) {
   });
 }
 
+async function readJsonBody(req) {
+  const text = (await readBody(req)).trim();
+  return text === '' ? {} : JSON.parse(text);
+}
+
 function commonPrefixLength(a, b) {
   const n = Math.min(a.length, b.length);
   let i = 0;
@@ -154,6 +174,11 @@ export async function startFakeServer(options = {}) {
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,
     apiKey: options.apiKey ?? null,          // null: any non-empty bearer token is accepted
+    azureApiKey: options.azureApiKey ?? null,        // null: any non-empty api-key header
+    azureAdToken: options.azureAdToken ?? null,      // null: any bearer token (Entra ID)
+    azureDeployments: options.azureDeployments ? new Set(options.azureDeployments) : null,
+    azureModel: options.azureModel ?? 'gpt-5.5',     // what every deployment runs
+    tls: options.tls ?? null,                // {cert, key} PEM text: serve HTTPS
     gapMs: options.gapMs ?? 0,               // default pause between deltas
     ttfbMs: options.ttfbMs ?? 0,             // default wait before the response headers
     record: options.record ?? true,
@@ -170,6 +195,7 @@ export async function startFakeServer(options = {}) {
     knownItemIds: new Set(),
     knownResponseIds: new Set(),
     cachePrefixes: new Map(),   // prompt_cache_key → last request's prefix text
+    tokens: new CodexTokens({ tokenTtlSeconds: options.codexTokenTtlSeconds ?? 3600 }),
   };
 
   function reset() {
@@ -178,6 +204,7 @@ export async function startFakeServer(options = {}) {
     state.knownItemIds.clear();
     state.knownResponseIds.clear();
     state.cachePrefixes.clear();
+    state.tokens.reset();
   }
 
   function fixtureLines(name) {
@@ -236,17 +263,67 @@ export async function startFakeServer(options = {}) {
       return sendJson(res, 200, { queued: entries.length, pending: state.script.length });
     }
     if (url.pathname === '/_health') return sendJson(res, 200, { ok: true });
+    if (url.pathname.startsWith('/_codex')) return handleCodexControl(req, res, url);
     return sendJson(res, 404, { error: `no control endpoint ${req.method} ${url.pathname}` });
   }
 
-  function openAiError(res, record, err, headers = {}) {
+  async function handleCodexControl(req, res, url) {
+    let body;
+    try {
+      body = req.method === 'POST' ? await readJsonBody(req) : {};
+    } catch (e) {
+      return sendJson(res, 400, { error: `bad JSON: ${e.message}` });
+    }
+    const tokens = state.tokens;
+    if (url.pathname === '/_codex') {
+      return sendJson(res, 200, req.method === 'POST' ? tokens.configure(body) : tokens.status());
+    }
+    if (req.method === 'POST' && url.pathname === '/_codex/login') {
+      return sendJson(res, 200, tokens.issue({
+        ...(body.account_id !== undefined && { accountId: body.account_id }),
+        ...(body.ttl_s !== undefined && { ttlSeconds: body.ttl_s }) }));
+    }
+    if (req.method === 'POST' && url.pathname === '/_codex/expire') {
+      return sendJson(res, 200, { expired: tokens.expire(body.access_token) });
+    }
+    return sendJson(res, 404, { error: `no control endpoint ${req.method} ${url.pathname}` });
+  }
+
+  // A refusal: a RequestError (OpenAI's shape, reshaped for the record's provider) or a
+  // BackendError (already in its service's shape).
+  function refuse(res, record, err) {
+    const shaped = err instanceof BackendError ? { body: err.body, headers: err.headers }
+                                               : errorFor(record.provider, err.status, err.body);
     record.status = err.status;
-    record.error = err.body.error;
-    sendJson(res, err.status, err.body, headers);
+    record.error = shaped.body.error ?? shaped.body;
+    sendJson(res, err.status, shaped.body, shaped.headers);
+  }
+
+  // POST /oauth/token: the sign-in authority's token refresh (JSON or form body).
+  async function handleTokenRefresh(req, res, record, text) {
+    if (req.method !== 'POST') {
+      record.status = 405;
+      return sendJson(res, 405, { error: 'method_not_allowed' });
+    }
+    let body;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = Object.fromEntries(new URLSearchParams(text));
+    }
+    record.body = body;
+    const answer = await state.tokens.refresh(body);
+    record.status = answer.status;
+    if (answer.status !== 200) record.error = answer.body;
+    sendJson(res, answer.status, answer.body, { 'cache-control': 'no-store' });
   }
 
   async function handleApi(req, res, url) {
+    // Unknown paths are judged as OpenAI judges them: 401 without a key, else 404.
+    const route = ROUTES[url.pathname] ?? { provider: 'openai', route: null };
     const record = { id: state.nextId++, method: req.method, path: req.url,
+                     provider: route.provider, route: route.route,
+                     api_version: url.searchParams.get('api-version'),
                      headers: req.headers, body: null, received_at: now(), closed_at: null,
                      aborted: false, server_closed: false, status: null, scenario: null,
                      usage: null, output: null };
@@ -260,8 +337,9 @@ export async function startFakeServer(options = {}) {
     });
     const requestId = `req_${randomBytes(16).toString('hex')}`;
     res.setHeader('x-request-id', requestId);
-    res.setHeader('openai-version', '2020-10-01');
-    res.setHeader('openai-processing-ms', '42');
+    for (const [name, value] of Object.entries(serviceHeaders(route.provider))) {
+      res.setHeader(name, value);
+    }
 
     let text;
     try {
@@ -270,33 +348,26 @@ export async function startFakeServer(options = {}) {
       res.destroy();
       return;
     }
-    const auth = req.headers.authorization ?? '';
-    const token = /^Bearer\s+(\S+)$/i.exec(auth)?.[1];
-    if (!token) {
-      return openAiError(res, record, new RequestError(401, MISSING_KEY_MESSAGE, null, null));
-    }
-    if (config.apiKey !== null && token !== config.apiKey) {
-      const masked = `${token.slice(0, 3)}*****${token.slice(-4)}`;
-      return openAiError(res, record, new RequestError(
-        401, `Incorrect API key provided: ${masked}. You can find your API key at ` +
-             'https://platform.openai.com/account/api-keys.', null, 'invalid_api_key'));
-    }
-    if (req.method !== 'POST' || url.pathname !== '/v1/responses') {
-      return openAiError(res, record, new RequestError(
-        404, `Invalid URL (${req.method} ${url.pathname})`, null, null));
-    }
+    if (route.route === 'oauth_token') return handleTokenRefresh(req, res, record, text);
     let body;
     try {
-      body = JSON.parse(text);
-    } catch {
-      record.body = text;
-      return openAiError(res, record, new RequestError(400, BAD_JSON_MESSAGE, null, null));
-    }
-    record.body = body;
-    try {
-      validateRequest(body, state);
+      authenticate(route, req, url, config, state.tokens);
+      if (req.method !== 'POST' || route.route === null) {
+        throw new RequestError(404, `Invalid URL (${req.method} ${url.pathname})`, null, null);
+      }
+      try {
+        body = JSON.parse(text);
+      } catch {
+        record.body = text;
+        throw new RequestError(400, BAD_JSON_MESSAGE, null, null);
+      }
+      record.body = body;
+      checkBackendRules(route, body, config);
+      validateRequest(bodyForRules(route, body, config), state);
     } catch (err) {
-      if (err instanceof RequestError) return openAiError(res, record, err);
+      if (err instanceof RequestError || err instanceof BackendError) {
+        return refuse(res, record, err);
+      }
       throw err;
     }
 
@@ -346,10 +417,12 @@ export async function startFakeServer(options = {}) {
       async pause(ms) { await sink.pause(ms); },
       fixture: fixtureLines,
       finish() { ctx.finished = true; },
+      // An OpenAI-shaped error; Azure and Codex requests get their service's shape.
       reply(status, headers, errorBody) {
+        const shaped = errorFor(record.provider, status, errorBody, headers);
         record.status = status;
-        record.error = errorBody.error ?? errorBody;
-        sendJson(res, status, errorBody, headers);
+        record.error = shaped.body.error ?? shaped.body;
+        sendJson(res, status, shaped.body, shaped.headers);
       },
       async destroy() {
         await sink?.drained?.();
@@ -408,9 +481,9 @@ export async function startFakeServer(options = {}) {
                                      param: null, code } });
   }
 
-  const server = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 0,
-                                     headersTimeout: 60_000, noDelay: true },
-                                   (req, res) => {
+  const serverOptions = { keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000,
+                          noDelay: true };
+  const onRequest = (req, res) => {
     const url = new URL(req.url, 'http://fake');
     const handler = url.pathname.startsWith('/_') ? handleControl : handleApi;
     handler(req, res, url).catch((err) => {
@@ -418,17 +491,22 @@ export async function startFakeServer(options = {}) {
       if (!res.headersSent) sendJson(res, 500, { error: String(err) });
       else res.destroy();
     });
-  });
+  };
+  const server = config.tls
+    ? https.createServer({ ...serverOptions, cert: config.tls.cert, key: config.tls.key },
+                         onRequest)
+    : http.createServer(serverOptions, onRequest);
   server.maxHeadersCount = 0;
   server.listen(config.port, config.host);
   await once(server, 'listening');
   const { port } = server.address();
-  const url = `http://${config.host}:${port}`;
+  const url = `${config.tls ? 'https' : 'http'}://${config.host}:${port}`;
   return {
     url,
     port,
     baseURL: `${url}/v1`,
     state,
+    tokens: state.tokens,
     reset,
     requests: () => state.records,
     script: (...entries) => {
@@ -458,15 +536,26 @@ function parseCli(argv) {
       case '--max-records': options.maxRecords = Number(value()); break;
       case '--no-record': options.record = false; break;
       case '--fixtures': options.fixturesDir = value(); break;
+      case '--azure-api-key': options.azureApiKey = value(); break;
+      case '--azure-deployments': options.azureDeployments = value().split(','); break;
+      case '--codex-token-ttl': options.codexTokenTtlSeconds = Number(value()); break;
+      case '--tls-cert': (options.tls ??= {}).cert = fs.readFileSync(value()); break;
+      case '--tls-key': (options.tls ??= {}).key = fs.readFileSync(value()); break;
       case '--help':
         console.log('usage: fake_responses_server.mjs [--port N] [--host H] [--api-key K] ' +
-                    '[--gap-ms N] [--ttfb-ms N] [--max-records N] [--no-record] [--fixtures DIR]');
+                    '[--gap-ms N] [--ttfb-ms N] [--max-records N] [--no-record] [--fixtures DIR] ' +
+                    '[--azure-api-key K] [--azure-deployments A,B] [--codex-token-ttl S] ' +
+                    '[--tls-cert FILE --tls-key FILE]');
         process.exit(0);
         break;
       default:
         console.error(`unknown option ${arg}`);
         process.exit(2);
     }
+  }
+  if (options.tls && !(options.tls.cert && options.tls.key)) {
+    console.error('--tls-cert and --tls-key go together');
+    process.exit(2);
   }
   return options;
 }

@@ -689,3 +689,293 @@ describe('faults and timing', () => {
     }
   });
 });
+
+describe('Azure OpenAI routes', () => {
+  const azure = (path, headers = {}) => ({ path, headers: { authorization: '', 'api-key': 'k',
+                                                            ...headers } });
+
+  test('the v1 route takes an api-key, api-version preview or none, and a deployment as model',
+       async () => {
+    for (const query of ['?api-version=preview', '']) {
+      const res = await post(request('[[scenario:text text=azure]]', { model: 'my-gpt5-deployment',
+                                                                      prompt_cache_retention: '24h' }),
+                             azure(`/openai/v1/responses${query}`));
+      assert.equal(res.status, 200, await res.clone().text());
+      const events = parseStrict(await res.text());
+      assert.equal(events.at(-1).response.output[0].content[0].text, 'azure');
+      assert.equal(events.at(-1).response.model, 'my-gpt5-deployment');
+      const record = await fake.lastRequest();
+      assert.equal(record.provider, 'azure');
+      assert.equal(record.route, 'azure_v1');
+      assert.equal(record.api_version, query ? 'preview' : null);
+      assert.equal(res.headers.get('x-ms-region'), 'Sweden Central');
+    }
+  });
+
+  test('an unknown api-version is accepted and recorded', async () => {
+    const res = await post(request('hi'), azure('/openai/v1/responses?api-version=2099-01-01'));
+    assert.equal(res.status, 200);
+    await res.text();
+    assert.equal((await fake.lastRequest()).api_version, '2099-01-01');
+  });
+
+  test('the dated route needs an api-version query', async () => {
+    let res = await post(request('hi'), azure('/openai/responses'));
+    assert.equal(res.status, 400);
+    assert.deepEqual(sortedKeys((await res.json()).error), ['code', 'message']);
+    assert.equal((await fake.lastRequest()).error.code, 'MissingApiVersionParameter');
+    res = await post(request('hi'), azure('/openai/responses?api-version=2025-04-01-preview'));
+    assert.equal(res.status, 200);
+    await res.text();
+    const record = await fake.lastRequest();
+    assert.equal(record.route, 'azure_dated');
+    assert.equal(record.api_version, '2025-04-01-preview');
+  });
+
+  test('an Entra ID bearer token is accepted instead of api-key; neither is a 401', async () => {
+    let res = await post(request('hi'), { path: '/openai/v1/responses',
+                                          headers: { authorization: 'Bearer entra-token' } });
+    assert.equal(res.status, 200);
+    await res.text();
+    res = await post(request('hi'), { path: '/openai/v1/responses',
+                                      headers: { authorization: '' } });
+    assert.equal(res.status, 401);
+    const { error } = await res.json();
+    assert.equal(error.code, '401');
+    assert.match(error.message, /Access denied due to invalid subscription key/);
+  });
+
+  test('a configured key and deployment list are enforced', async () => {
+    const strict = await startFakeUpstream({ azureApiKey: 'right',
+                                             azureDeployments: ['gpt-5-5', 'gpt-54-mini'] });
+    try {
+      const send = (model, key) => fetch(`${strict.url}/openai/v1/responses`, {
+        method: 'POST', headers: { 'api-key': key, 'content-type': 'application/json' },
+        body: JSON.stringify(request('hi', { model })) });
+      let res = await send('gpt-5-5', 'wrong');
+      assert.equal(res.status, 401);
+      await res.text();
+      res = await send('gpt-54-nano', 'right');
+      assert.equal(res.status, 404);
+      assert.equal((await res.json()).error.code, 'DeploymentNotFound');
+      res = await send('gpt-54-mini', 'right');
+      assert.equal(res.status, 200);
+      await res.text();
+    } finally {
+      await strict.close();
+    }
+  });
+
+  test('body rules are the Responses API\'s, with OpenAI-shaped errors', async () => {
+    const res = await post(request('hi', { max_tokens: 5 }), azure('/openai/v1/responses'));
+    assert.equal(res.status, 400);
+    assert.equal((await res.json()).error.message, "Unknown parameter: 'max_tokens'.");
+  });
+
+  test('a 429 is worded the Azure way and keeps retry-after', async () => {
+    const res = await post(request('[[scenario:rate_limit retry_after=35]]'),
+                           azure('/openai/v1/responses'));
+    assert.equal(res.status, 429);
+    assert.equal(res.headers.get('retry-after'), '35');
+    const { error } = await res.json();
+    assert.equal(error.code, '429');
+    assert.match(error.message, /Try again in 35 seconds/);
+  });
+});
+
+describe('the Codex backend and its sign-in authority', () => {
+  const CLIENT_ID = 'app_EMoamEEZ73f0CkXaXp7hrann';
+  const codexHeaders = (tokens, extra = {}) => ({
+    authorization: `Bearer ${tokens.access_token}`, 'chatgpt-account-id': tokens.account_id,
+    originator: 'claudegpt', session_id: 'session-1', 'openai-beta': 'responses=experimental',
+    accept: 'text/event-stream', ...extra });
+  const codexBody = (text, extra = {}) => {
+    const body = request(text, extra);
+    for (const [k, v] of Object.entries(extra)) if (v === undefined) delete body[k];
+    return body;
+  };
+  const codexPost = (tokens, body, extra) =>
+    post(body, { path: '/backend-api/codex/responses', headers: codexHeaders(tokens, extra) });
+  const refresh = (refreshToken, extra = {}) => fetch(`${fake.url}/oauth/token`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ client_id: CLIENT_ID, grant_type: 'refresh_token',
+                           refresh_token: refreshToken, ...extra }) });
+  const claims = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString());
+
+  async function codexRefused(res, status) {
+    const json = await res.json();
+    assert.equal(res.status, status, JSON.stringify(json));
+    assert.deepEqual(sortedKeys(json), ['detail']);
+    return json.detail;
+  }
+
+  test('login issues JWTs carrying exp and the account id', async () => {
+    const tokens = await fake.codexLogin({ accountId: 'acct-1', ttlSeconds: 600 });
+    assert.deepEqual(sortedKeys(tokens), ['access_token', 'account_id', 'id_token',
+                                          'refresh_token']);
+    const access = claims(tokens.access_token);
+    assert.equal(access['https://api.openai.com/auth'].chatgpt_account_id, 'acct-1');
+    assert.ok(Math.abs(access.exp - (Date.now() / 1000 + 600)) < 5);
+    assert.equal(claims(tokens.id_token)['https://api.openai.com/auth'].chatgpt_account_id,
+                 'acct-1');
+  });
+
+  test('a valid token and account id stream an answer, recorded as codex', async () => {
+    const tokens = await fake.codexLogin();
+    const res = await codexPost(tokens, codexBody('[[scenario:text text=codex]]'));
+    assert.equal(res.status, 200, await res.clone().text());
+    const events = parseStrict(await res.text());
+    assert.equal(events.at(-1).response.output[0].content[0].text, 'codex');
+    const record = await fake.lastRequest();
+    assert.equal(record.provider, 'codex');
+    assert.equal(record.route, 'codex');
+    assert.equal(record.headers['chatgpt-account-id'], tokens.account_id);
+    assert.ok(res.headers.get('x-codex-primary-used-percent'));
+  });
+
+  test('credentials are checked: none, unknown, expired, wrong or missing account', async () => {
+    const tokens = await fake.codexLogin();
+    const body = codexBody('hi');
+    assert.equal(await codexRefused(await codexPost(tokens, body, { authorization: '' }), 401),
+                 'Unauthorized');
+    assert.match(await codexRefused(await codexPost({ ...tokens, access_token: 'a.b.c' }, body),
+                                    401), /Could not parse your authentication token/);
+    const old = await fake.codexLogin({ ttlSeconds: -60 });
+    assert.match(await codexRefused(await codexPost(old, body), 401), /has expired/);
+    assert.match(await codexRefused(await codexPost(tokens, body,
+                                                    { 'chatgpt-account-id': 'acct-other' }), 403),
+                 /does not match/);
+    assert.match(await codexRefused(await codexPost(tokens, body, { 'chatgpt-account-id': '' }),
+                                    400), /chatgpt-account-id/);
+  });
+
+  test('expiring a token ends it (only it, when named)', async () => {
+    const a = await fake.codexLogin();
+    const b = await fake.codexLogin();
+    assert.equal(await fake.codexExpire(a.access_token), 1);
+    assert.match(await codexRefused(await codexPost(a, codexBody('hi')), 401), /has expired/);
+    let res = await codexPost(b, codexBody('hi'));
+    assert.equal(res.status, 200);
+    await res.text();
+    assert.equal(await fake.codexExpire(), 2);
+    res = await codexPost(b, codexBody('hi'));
+    assert.equal(res.status, 401);
+    await res.text();
+  });
+
+  test('max_output_tokens, temperature and prompt_cache_retention are unsupported', async () => {
+    const tokens = await fake.codexLogin();
+    for (const [key, value] of [['max_output_tokens', 1000], ['temperature', 1],
+                                ['prompt_cache_retention', '24h']]) {
+      const detail = await codexRefused(await codexPost(tokens, codexBody('hi', { [key]: value })),
+                                        400);
+      assert.equal(detail, `Unsupported parameter: ${key}`);
+      assert.deepEqual((await fake.lastRequest()).error, { detail });
+    }
+  });
+
+  test('store:false, stream:true and non-empty instructions are required', async () => {
+    const tokens = await fake.codexLogin();
+    assert.equal(await codexRefused(await codexPost(tokens, codexBody('hi', { store: true })), 400),
+                 'Store must be set to false');
+    assert.equal(await codexRefused(await codexPost(tokens, codexBody('hi', { store: undefined })),
+                                    400), 'Store must be set to false');
+    assert.equal(await codexRefused(await codexPost(tokens, codexBody('hi', { stream: false })),
+                                    400), 'Stream must be set to true');
+    for (const instructions of [undefined, '', '  ']) {
+      assert.equal(await codexRefused(await codexPost(tokens, codexBody('hi', { instructions })),
+                                      400), 'Instructions are required');
+    }
+  });
+
+  test('the Responses API\'s own rules apply too, with errors as {"detail"}', async () => {
+    const tokens = await fake.codexLogin();
+    assert.equal(await codexRefused(await codexPost(tokens, codexBody('hi', { foo: 1 })), 400),
+                 "Unknown parameter: 'foo'.");
+    const res = await post(codexBody('hi'), { path: '/backend-api/codex/responses', raw: false,
+      headers: { ...codexHeaders(tokens), 'content-type': 'application/json' } });
+    assert.equal(res.status, 200);
+    await res.text();
+  });
+
+  test('scenario errors take the Codex shapes: {"detail"}, and usage_limit_reached for 429',
+       async () => {
+    const tokens = await fake.codexLogin();
+    let res = await codexPost(tokens, codexBody('[[scenario:http_error status=400 ' +
+                                                'message="Unsupported parameter: x"]]'));
+    assert.equal(await codexRefused(res, 400), 'Unsupported parameter: x');
+    res = await codexPost(tokens, codexBody('[[scenario:rate_limit retry_after=12]]'));
+    assert.equal(res.status, 429);
+    assert.equal(res.headers.get('retry-after'), '12');
+    const { error } = await res.json();
+    assert.equal(error.type, 'usage_limit_reached');
+    assert.equal(error.resets_in_seconds, 12);
+  });
+
+  test('a refresh rotates the tokens: the new ones work, the used refresh token is dead',
+       async () => {
+    const first = await fake.codexLogin({ accountId: 'acct-r' });
+    let res = await refresh(first.refresh_token);
+    assert.equal(res.status, 200);
+    const next = await res.json();
+    assert.deepEqual(sortedKeys(next), ['access_token', 'expires_in', 'id_token',
+                                        'refresh_token', 'scope', 'token_type']);
+    assert.notEqual(next.access_token, first.access_token);
+    assert.notEqual(next.refresh_token, first.refresh_token);
+    assert.equal(claims(next.access_token)['https://api.openai.com/auth'].chatgpt_account_id,
+                 'acct-r');
+    res = await codexPost({ ...next, account_id: 'acct-r' }, codexBody('hi'));
+    assert.equal(res.status, 200);
+    await res.text();
+    res = await refresh(first.refresh_token);
+    assert.equal(res.status, 400);
+    assert.equal((await res.json()).error, 'invalid_grant');
+    assert.equal((await fake.codexStatus()).refresh_calls, 2);
+    const records = await fake.requests({ route: 'oauth_token' });
+    assert.deepEqual(records.map((r) => r.status), [200, 400]);
+    assert.equal(records[0].body.refresh_token, first.refresh_token);
+    assert.equal(records[0].provider, 'auth');
+  });
+
+  test('the refresh checks client id and grant type; a form body is read too', async () => {
+    const tokens = await fake.codexLogin();
+    let res = await refresh(tokens.refresh_token, { client_id: 'someone-else' });
+    assert.equal(res.status, 401);
+    assert.equal((await res.json()).error, 'invalid_client');
+    res = await refresh(tokens.refresh_token, { grant_type: 'password' });
+    assert.equal(res.status, 400);
+    assert.equal((await res.json()).error, 'unsupported_grant_type');
+    res = await fetch(`${fake.url}/oauth/token`, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ client_id: CLIENT_ID, grant_type: 'refresh_token',
+                                  refresh_token: tokens.refresh_token }).toString() });
+    assert.equal(res.status, 200);
+    await res.json();
+  });
+
+  test('knobs: every refresh rejected, or slow; reset restores them and forgets tokens',
+       async () => {
+    let tokens = await fake.codexLogin();
+    await fake.codexConfigure({ reject_refresh: true });
+    let res = await refresh(tokens.refresh_token);
+    assert.equal(res.status, 400);
+    assert.equal((await res.json()).error, 'invalid_grant');
+    await fake.codexConfigure({ reject_refresh: false, refresh_delay_ms: 200 });
+    const started = performance.now();
+    res = await refresh(tokens.refresh_token);
+    assert.equal(res.status, 200);
+    await res.json();
+    assert.ok(performance.now() - started >= 190);
+    await fake.reset();
+    assert.deepEqual(await fake.codexStatus(), { refresh_calls: 0, issued_access_tokens: 0,
+                                                 reject_refresh: false, refresh_delay_ms: 0,
+                                                 token_ttl_s: 3600 });
+    res = await codexPost(tokens, codexBody('hi'));
+    assert.equal(res.status, 401, 'tokens issued before a reset are unknown');
+    await res.text();
+    tokens = await fake.codexLogin();
+    res = await codexPost(tokens, codexBody('hi'));
+    assert.equal(res.status, 200);
+    await res.text();
+  });
+});

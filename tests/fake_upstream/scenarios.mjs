@@ -4,10 +4,11 @@
 // Scenarios (see SCENARIOS below for their arguments): text, echo, tool_call, write, read,
 // bash, tool_parallel, commentary_tool, reasoning, reasoning_tool, refusal, incomplete,
 // rate_limit, context_overflow, failed_midstream, error_before_output, cut, slow, stall,
-// garbage, http_500, http_error, replay:<file>. Arguments every scenario takes: gap_ms
-// (pause between deltas), ttfb_ms (before the headers), chunk_bytes (write the stream in
-// pieces this small), input_tokens / cached_tokens / output_tokens / reasoning_tokens
-// (usage figures; default: estimated from the request, cached as a prompt cache would).
+// garbage, http_500, http_error, replay:<file>, tool_calls, drop. Arguments every scenario
+// takes: gap_ms (pause between deltas), ttfb_ms (before the headers), chunk_bytes (write the
+// stream in pieces this small), input_tokens / cached_tokens / output_tokens /
+// reasoning_tokens (usage figures; default: estimated from the request, cached as a prompt
+// cache would).
 //
 // A scenario is `async (ctx) => void`. ctx gives it:
 //   ctx.request          the parsed request body
@@ -503,3 +504,10 @@ SCENARIOS.tool_calls = async (ctx) => {
   s.complete();
   ctx.finish();
 };
+
+// ---------------------------------------------------------------------------------------
+// Added for tests/providers (retries): the connection is dropped before any byte of a
+// response, headers included — what a client sees as a connection failure (reset / empty
+// reply), as opposed to `cut`, which drops it after some output.
+
+SCENARIOS.drop = async (ctx) => { await ctx.destroy(); };

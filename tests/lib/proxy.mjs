@@ -28,15 +28,27 @@ export class Proxy {
   }
 }
 
+// Variables of the outer environment that would send the proxy somewhere else than the
+// test means to (a developer's own forward proxy, Azure or Codex settings): not passed on.
+// A test that wants one sets it in `env`.
+const FOREIGN_VARIABLES = new RegExp(`^(${[
+  'https?_proxy', 'all_proxy', 'no_proxy', 'AZURE_OPENAI_\\w+', 'CODEX_HOME',
+  'CLAUDEGPT_CODEX_\\w+', 'CLAUDEGPT_CA_BUNDLE', 'CLAUDEGPT_TOOLS_DEPLOYMENT',
+  'CLAUDEGPT_UPSTREAM_RETRIES',
+].join('|')})$`, 'i');
+
 // `upstream` is a FakeUpstream (tests/lib/fake_upstream.mjs) or a base URL string ending
-// in /v1. `env` adds/overrides environment variables (e.g. CLAUDEGPT_PING_INTERVAL_MS).
+// in /v1. `env` adds/overrides environment variables (e.g. CLAUDEGPT_PING_INTERVAL_MS); a
+// variable set to undefined there is removed.
 export async function startProxy({ upstream, env = {}, bin = proxyBinary(), args = [] } = {}) {
   if (!bin) throw new Error('no claudegpt binary: set CLAUDEGPT_BIN or build build/release');
   const baseURL = typeof upstream === 'string' ? upstream : upstream.baseURL;
+  const inherited = Object.fromEntries(Object.entries(process.env)
+    .filter(([name]) => !FOREIGN_VARIABLES.test(name)));
   const child = spawn(bin, ['serve', '--port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
-      ...process.env,
+      ...inherited,
       CLAUDEGPT_PROVIDER: 'openai',
       OPENAI_BASE_URL: baseURL,
       OPENAI_API_KEY: 'test-key',

@@ -682,10 +682,50 @@ TEST(RequestTranslator, SchemaWithoutTypeGetsObjectType) {
 
 // ---- the other fields
 
+TEST(RequestTranslator, ThePromptCacheKeyIsTheClaudeCodeSession) {
+  // From metadata.user_id (a JSON string) when no session id is passed in...
+  TranslatedRequest t = translate_fixture("cc2.1.330-first-turn.json");
+  const json::object& first = test::read_json_fixture("claude-code-requests/cc2.1.330-first-turn.json");
+  const json::object user = json::parse(first.at("metadata").at("user_id").as_string()).as_object();
+  EXPECT_EQ(t.body.at("prompt_cache_key"), user.at("session_id"));
+  // ...and the X-Claude-Code-Session-Id header's value when it is.
+  RequestOptions o = options();
+  o.prompt_cache_key = "header-session";
+  EXPECT_EQ(translate_request(first, o).body.at("prompt_cache_key"), "header-session");
+}
+
+TEST(RequestTranslator, EffortFollowsItsPrecedence) {
+  const json::object tool_turn = test::read_json_fixture("claude-code-requests/cc2.1.330-write-tool-turn2-tool-result.json");
+  const json::object first_turn = test::read_json_fixture("claude-code-requests/cc2.1.330-first-turn.json");
+  auto effort = [](const TranslatedRequest& t) { return std::string(t.body.at("reasoning").at("effort").as_string()); };
+  RequestOptions o = options();
+  o.default_effort = "high";
+  o.tools_turn_effort = "low";
+  // Claude Code asks for medium: that beats the tier default...
+  TranslatedRequest t = translate_request(first_turn, o);
+  EXPECT_EQ(effort(t), "medium");
+  EXPECT_EQ(t.effort_reason, "asked for by the client");
+  // ...a turn that continues a tool loop gets the tools effort...
+  t = translate_request(tool_turn, o);
+  EXPECT_EQ(effort(t), "low");
+  EXPECT_EQ(t.effort_reason, "the turn continues a tool loop");
+  // ...and CLAUDEGPT_EFFORT beats everything.
+  o.forced_effort = "xhigh";
+  EXPECT_EQ(effort(translate_request(tool_turn, o)), "xhigh");
+  EXPECT_EQ(effort(translate_request(first_turn, o)), "xhigh");
+  // Without a client effort, the tier's default.
+  RequestOptions plain = options();
+  plain.default_effort = "high";
+  t = translate_text(R"({"messages":[{"role":"user","content":"hi"}]})", plain);
+  EXPECT_EQ(effort(t), "high");
+  EXPECT_EQ(t.effort_reason, "the tier's default");
+}
+
 TEST(RequestTranslator, BodyFieldsComeInAStableOrderWithThePrefixFirst) {
   TranslatedRequest t = translate_fixture("cc2.1.330-first-turn.json");
   EXPECT_THAT(keys_of(t.body), ElementsAre("model", "instructions", "tools", "input", "reasoning",
-                                           "max_output_tokens", "include", "store", "stream"));
+                                           "max_output_tokens", "include", "store", "stream",
+                                           "prompt_cache_key"));
   TranslatedRequest all = translate_text(R"({"model":"claude-opus-5-5","stream":true,
       "tool_choice":{"type":"any","disable_parallel_tool_use":true},"max_tokens":100,
       "output_config":{"effort":"low","format":{"type":"json_schema","schema":{"type":"object"}}},
