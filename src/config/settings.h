@@ -73,7 +73,7 @@ struct Settings {
   // Context windows. Claude Code compacts near what it believes its model's window is; the
   // input figures it sees are scaled by client/backend so that happens at the backend's.
   PerTier<std::int64_t> backend_context{400'000, 400'000, 400'000};  // CLAUDEGPT_BACKEND_CONTEXT_*
-  std::int64_t client_context = 1'000'000;    // CLAUDEGPT_CLIENT_CONTEXT
+  std::int64_t client_context = 1'000'000;    // CLAUDEGPT_CLIENT_CONTEXT (0: no scaling)
 
   // Models whose name contains one of these never get the hosted web_search tool.
   std::vector<std::string> no_web_search{"nano"};  // CLAUDEGPT_NO_WEB_SEARCH (comma list)

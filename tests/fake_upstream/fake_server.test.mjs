@@ -1,12 +1,21 @@
 // The fake Responses API against the recordings it imitates, and against the rules of the
-// real API it enforces. Run: node --test tests/fake_upstream/fake_server.test.mjs
+// real API it enforces; its Azure and Codex routes and sign-in authority; HTTPS, and the
+// test helpers for certificates and forward proxies. Run:
+// node --test tests/fake_upstream/fake_server.test.mjs
 
 import { test, describe, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import http from 'node:http';
+import https from 'node:https';
+import tls from 'node:tls';
+
 import { startFakeUpstream } from '../lib/fake_upstream.mjs';
 import { readFixture } from '../lib/paths.mjs';
+import { makeTestCertificates } from '../lib/tls.mjs';
+import { startConnectProxy } from '../lib/connect_proxy.mjs';
+import { httpRequest } from '../lib/http_client.mjs';
 
 let fake;
 before(async () => { fake = await startFakeUpstream(); });
@@ -697,9 +706,9 @@ describe('Azure OpenAI routes', () => {
   test('the v1 route takes an api-key, api-version preview or none, and a deployment as model',
        async () => {
     for (const query of ['?api-version=preview', '']) {
-      const res = await post(request('[[scenario:text text=azure]]', { model: 'my-gpt5-deployment',
-                                                                      prompt_cache_retention: '24h' }),
-                             azure(`/openai/v1/responses${query}`));
+      const body = request('[[scenario:text text=azure]]',
+                           { model: 'my-gpt5-deployment', prompt_cache_retention: '24h' });
+      const res = await post(body, azure(`/openai/v1/responses${query}`));
       assert.equal(res.status, 200, await res.clone().text());
       const events = parseStrict(await res.text());
       assert.equal(events.at(-1).response.output[0].content[0].text, 'azure');
@@ -977,5 +986,103 @@ describe('the Codex backend and its sign-in authority', () => {
     res = await codexPost(tokens, codexBody('hi'));
     assert.equal(res.status, 200);
     await res.text();
+  });
+});
+
+describe('HTTPS and forward proxies (tests/lib/tls.mjs, connect_proxy.mjs)', () => {
+  let certs;
+  let secure;
+  before(async () => {
+    certs = makeTestCertificates();
+    secure = await startFakeUpstream({ tls: certs });
+  });
+  after(async () => {
+    await secure?.close();
+    certs?.remove();
+  });
+
+  const secureRequest = (options = {}) =>
+    httpRequest(`${secure.url}/v1/responses`, {
+      method: 'POST', ca: certs.ca, headers: { authorization: 'Bearer k' },
+      body: request('[[scenario:text text=tls]]', { stream: false }), ...options });
+
+  test('with TLS the fake serves https:// and a client trusting the test CA gets answers',
+       async () => {
+    assert.match(secure.url, /^https:\/\/127\.0\.0\.1:\d+$/);
+    const res = await secureRequest();
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.json().output[0].content[0].text, 'tls');
+    assert.equal((await secure.requests()).length, 1, 'the controls work over TLS');
+  });
+
+  test('a client that does not trust the test CA is refused in the handshake', async () => {
+    await assert.rejects(secureRequest({ ca: undefined }),
+                         /self-signed|unable to (get|verify)|certificate/i);
+  });
+
+  test('the spawned CLI serves HTTPS with --tls-cert/--tls-key', async () => {
+    const spawned = await startFakeUpstream({ spawn: true, tls: certs });
+    try {
+      assert.match(spawned.url, /^https:/);
+      const res = await httpRequest(`${spawned.baseURL}/responses`, {
+        method: 'POST', ca: certs.ca, headers: { authorization: 'Bearer k' },
+        body: request('[[scenario:text text=cli]]', { stream: false }) });
+      assert.equal(res.json().output[0].content[0].text, 'cli');
+      assert.equal((await spawned.requests()).length, 1);
+    } finally {
+      await spawned.close();
+    }
+  });
+
+  test('the CONNECT proxy tunnels TLS to its target and records it', async () => {
+    const forward = await startConnectProxy();
+    try {
+      const target = new URL(secure.url).host;
+      const tunnel = await new Promise((resolve, reject) => {
+        http.request(forward.url, { method: 'CONNECT', path: target })
+          .on('connect', (res, socket) => (res.statusCode === 200 ? resolve(socket)
+            : reject(new Error(`CONNECT ${res.statusCode}`))))
+          .on('error', reject).end();
+      });
+      const res = await httpRequest(`${secure.url}/v1/responses`, {
+        method: 'POST', headers: { authorization: 'Bearer k' },
+        body: request('[[scenario:text text=tunnelled]]', { stream: false }),
+        agent: new https.Agent({ ca: certs.ca,
+                                 createConnection: (options) =>
+                                   tls.connect({ ...options, socket: tunnel }) }) });
+      assert.equal(res.json().output[0].content[0].text, 'tunnelled');
+      assert.deepEqual(forward.connects, [target]);
+    } finally {
+      await forward.close();
+    }
+  });
+
+  test('the proxy forwards plain http requests by absolute URI, and can refuse tunnels',
+       async () => {
+    const forward = await startConnectProxy({ refuse: true });
+    try {
+      const url = `${fake.url}/_health`;
+      const res = await httpRequest(forward.url, { method: 'GET' }).catch((e) => e);
+      assert.equal(res.status, 400, 'a request that is not by absolute URI');
+      const ok = await new Promise((resolve, reject) => {
+        http.request({ host: '127.0.0.1', port: forward.port, path: url }, (r) => {
+          let text = '';
+          r.on('data', (c) => { text += c; });
+          r.on('end', () => resolve({ status: r.statusCode, text }));
+        }).on('error', reject).end();
+      });
+      assert.equal(ok.status, 200);
+      assert.deepEqual(JSON.parse(ok.text), { ok: true });
+      assert.deepEqual(forward.forwards, ['/', url]);
+      const status = await new Promise((resolve, reject) => {
+        http.request(forward.url, { method: 'CONNECT', path: '127.0.0.1:9' })
+          .on('connect', (r, socket) => { socket.destroy(); resolve(r.statusCode); })
+          .on('error', reject).end();
+      });
+      assert.equal(status, 403);
+      assert.deepEqual(forward.connects, ['127.0.0.1:9']);
+    } finally {
+      await forward.close();
+    }
   });
 });

@@ -52,6 +52,8 @@ export async function startProxy({ upstream, env = {}, bin = proxyBinary(), args
       CLAUDEGPT_PROVIDER: 'openai',
       OPENAI_BASE_URL: baseURL,
       OPENAI_API_KEY: 'test-key',
+      // True token figures: a test of the context scaling turns it on itself.
+      CLAUDEGPT_CLIENT_CONTEXT: '0',
       ...env,
     },
   });

@@ -26,8 +26,11 @@ let smallProxy;     // CLAUDEGPT_MAX_BODY_BYTES=64 KiB, a custom opus model
 before(async () => {
   if (!BIN) return;
   fake = await startFakeUpstream();
+  // No upstream retries here: each fault must reach the client as it is (the retries have
+  // their own tests in tests/providers/).
   proxy = await startProxy({ upstream: fake,
-                             env: { CLAUDEGPT_PING_INTERVAL_MS: String(PING_MS) } });
+                             env: { CLAUDEGPT_PING_INTERVAL_MS: String(PING_MS),
+                                    CLAUDEGPT_UPSTREAM_RETRIES: '0' } });
   smallProxy = await startProxy({ upstream: fake, env: {
     CLAUDEGPT_MAX_BODY_BYTES: String(SMALL_LIMIT), CLAUDEGPT_OPENAI_OPUS: 'gpt-5.5-test-opus' } });
 });
