@@ -381,6 +381,16 @@ TEST(StreamTranslator, UsageComesFromResponseCompletedWithTheCachedPartSeparated
                             "cache_read_input_tokens":3072,"output_tokens":463})"));
 }
 
+// Claude Code compacts near its own model's window; scaled input figures make it compact
+// near the backend's. Output figures are never scaled.
+TEST(StreamTranslator, InputFiguresAreScaledForClaudeCodesContextWindow) {
+  StreamSetup scaled = setup();
+  scaled.error_context.input_token_scale = 2.5;
+  EXPECT_EQ(message_delta_of(translate(stream_of(kPhase), scaled)).at("usage"),
+            json::parse(R"({"input_tokens":10100,"cache_creation_input_tokens":0,
+                            "cache_read_input_tokens":7680,"output_tokens":463})"));
+}
+
 TEST(StreamTranslator, MessageStartCarriesTheClientModelAndTheEstimatedInput) {
   const AnthropicEvents events = translate(stream_of(kPhase));
   ASSERT_FALSE(events.empty());

@@ -127,6 +127,17 @@ TEST(UpstreamHttpError, OverflowWithoutCountsIsCountedOnlyWhenNeeded) {
   EXPECT_EQ(counted, 1);
 }
 
+TEST(UpstreamHttpError, PromptTooLongIsScaledLikeEveryInputFigure) {
+  ErrorContext scaled;
+  scaled.estimated_input_tokens = 410000;
+  scaled.context_window = 400000;
+  scaled.input_token_scale = 2.5;
+  const ApiError error = map_upstream_http_error(
+      400, openai_body("context_length_exceeded", "Your input exceeds the context window of this model."), "",
+      scaled);
+  EXPECT_TRUE(error.message.starts_with("prompt is too long: 1025000 tokens > 1000000 maximum"));
+}
+
 TEST(UpstreamHttpError, InsufficientQuotaIsABillingErrorNotARateLimit) {
   // Recorded body; OpenAI sends it with status 429.
   const std::string body = test::read_fixture("openai-responses/openai-error.1.json");
