@@ -99,6 +99,8 @@ class Relay {
 
   const std::optional<ApiError>& error() const { return translator_.error(); }
   int attempts() const { return attempts_; }
+  // The subscription's usage as the Codex backend reports it (x-codex-* headers), for the log.
+  const std::string& rate_limits() const { return rate_limits_; }
 
   net::awaitable<void> run() {
     bool internal_error = false;
@@ -250,6 +252,7 @@ class Relay {
       if (delivery.has_response && !status_) {
         status_ = delivery.status;
         retry_after_ = std::string(header_value(delivery.headers, "retry-after"));
+        note_rate_limits(delivery.headers);
       }
       if (!delivery.data.empty()) {
         heard_from_upstream = true;
@@ -290,6 +293,13 @@ class Relay {
         events_.push_back({"ping", {{"type", "ping"}}});
       }
     }
+  }
+
+  void note_rate_limits(const HttpHeaders& headers) {
+    rate_limits_.clear();
+    for (const auto& [name, value] : headers)
+      if (name.starts_with("x-codex-"))
+        rate_limits_.append(rate_limits_.empty() ? "" : " ").append(name.substr(8)).append("=").append(value);
   }
 
   void take_data(const std::string& data) {
@@ -381,6 +391,7 @@ class Relay {
   std::shared_ptr<UpstreamClient::Transfer> transfer_;
   int attempts_ = 0;
   bool renewed_credentials_ = false;
+  std::string rate_limits_;
 
   int status_ = 0;
   std::string retry_after_;
@@ -398,14 +409,15 @@ class Relay {
 net::awaitable<std::string> relay(Connection& c, const Exchange& exchange) {
   Relay relay(c, exchange, std::make_shared<Waker>(co_await net::this_coro::executor));
   auto outcome = co_await (relay.run() || watch_for_close(c));
-  std::string retried = relay.attempts() > 1 ? " after " + std::to_string(relay.attempts()) + " attempts" : "";
+  std::string notes = relay.attempts() > 1 ? " after " + std::to_string(relay.attempts()) + " attempts" : "";
+  if (!relay.rate_limits().empty()) notes += "; codex " + relay.rate_limits();
   if (outcome.index() == 1) {
     c.keep_alive = false;
     co_return "client disconnected, upstream aborted";
   }
   if (const auto& error = relay.error())
-    co_return std::to_string(error->status) + " " + error->type + retried;
-  co_return "ok" + retried;
+    co_return std::to_string(error->status) + " " + error->type + notes;
+  co_return "ok" + notes;
 }
 
 }  // namespace claudegpt

@@ -47,9 +47,16 @@ export class CodexTokens {
     this.reset();
   }
 
+  // Forgets every token (signs everyone out) and restores the knobs.
   reset() {
     this.access = new Map();    // access token → {account_id, exp, expired}
     this.refreshTokens = new Map();   // refresh token → {account_id, used}
+    this.resetKnobs();
+  }
+
+  // Restores the knobs and the refresh count; tokens stay valid (what POST /_reset does, so
+  // that a proxy holding a token keeps working from one test to the next).
+  resetKnobs() {
     this.refreshCalls = 0;
     this.knobs = { rejectRefresh: false, refreshDelayMs: 0,
                    tokenTtlSeconds: this.defaults.tokenTtlSeconds };

@@ -37,7 +37,9 @@
 //   Codex controls: POST /_codex/login {account_id?, ttl_s?} issues a token set (what
 //   auth.json's "tokens" holds); POST /_codex/expire {access_token?} ends access tokens now
 //   (all when none is named); POST /_codex {reject_refresh, refresh_delay_ms, token_ttl_s}
-//   sets knobs; GET /_codex shows them and refresh_calls.
+//   sets knobs; GET /_codex shows them and refresh_calls. POST /_reset restores the knobs
+//   but keeps the tokens valid (a proxy holding one keeps working); POST /_codex/forget
+//   forgets every token.
 // - HTTPS with --tls-cert/--tls-key (or options.tls = {cert, key} PEM text), to test a
 //   client's CA bundle and proxy settings (tests/lib/tls.mjs makes throwaway certificates).
 //
@@ -204,7 +206,7 @@ export async function startFakeServer(options = {}) {
     state.knownItemIds.clear();
     state.knownResponseIds.clear();
     state.cachePrefixes.clear();
-    state.tokens.reset();
+    state.tokens.resetKnobs();
   }
 
   function fixtureLines(name) {
@@ -282,6 +284,10 @@ export async function startFakeServer(options = {}) {
       return sendJson(res, 200, tokens.issue({
         ...(body.account_id !== undefined && { accountId: body.account_id }),
         ...(body.ttl_s !== undefined && { ttlSeconds: body.ttl_s }) }));
+    }
+    if (req.method === 'POST' && url.pathname === '/_codex/forget') {
+      tokens.reset();
+      return sendJson(res, 200, tokens.status());
     }
     if (req.method === 'POST' && url.pathname === '/_codex/expire') {
       return sendJson(res, 200, { expired: tokens.expire(body.access_token) });

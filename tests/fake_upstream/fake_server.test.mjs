@@ -859,6 +859,7 @@ describe('the Codex backend and its sign-in authority', () => {
   });
 
   test('expiring a token ends it (only it, when named)', async () => {
+    await fake.codexForget();
     const a = await fake.codexLogin();
     const b = await fake.codexLogin();
     assert.equal(await fake.codexExpire(a.access_token), 1);
@@ -962,7 +963,7 @@ describe('the Codex backend and its sign-in authority', () => {
     await res.json();
   });
 
-  test('knobs: every refresh rejected, or slow; reset restores them and forgets tokens',
+  test('knobs: every refresh rejected, or slow; reset restores them and keeps tokens',
        async () => {
     let tokens = await fake.codexLogin();
     await fake.codexConfigure({ reject_refresh: true });
@@ -975,12 +976,18 @@ describe('the Codex backend and its sign-in authority', () => {
     assert.equal(res.status, 200);
     await res.json();
     assert.ok(performance.now() - started >= 190);
+    const issued = (await fake.codexStatus()).issued_access_tokens;
     await fake.reset();
-    assert.deepEqual(await fake.codexStatus(), { refresh_calls: 0, issued_access_tokens: 0,
+    assert.deepEqual(await fake.codexStatus(), { refresh_calls: 0, issued_access_tokens: issued,
                                                  reject_refresh: false, refresh_delay_ms: 0,
                                                  token_ttl_s: 3600 });
     res = await codexPost(tokens, codexBody('hi'));
-    assert.equal(res.status, 401, 'tokens issued before a reset are unknown');
+    assert.equal(res.status, 200, 'tokens issued before a reset still work');
+    await res.text();
+    await fake.codexForget();
+    assert.equal((await fake.codexStatus()).issued_access_tokens, 0);
+    res = await codexPost(tokens, codexBody('hi'));
+    assert.equal(res.status, 401, 'forgotten tokens are unknown');
     await res.text();
     tokens = await fake.codexLogin();
     res = await codexPost(tokens, codexBody('hi'));

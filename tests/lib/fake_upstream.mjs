@@ -73,6 +73,9 @@ class FakeUpstream {
     return (await this.control('POST', '/_codex/expire',
                                accessToken ? { access_token: accessToken } : {})).expired;
   }
+  // Signs everyone out: every token issued so far is unknown from now on (reset() keeps
+  // them).
+  codexForget() { return this.control('POST', '/_codex/forget', {}); }
   // Knobs: {reject_refresh, refresh_delay_ms, token_ttl_s}. Returns codexStatus().
   codexConfigure(knobs) { return this.control('POST', '/_codex', knobs); }
   // {refresh_calls, issued_access_tokens, reject_refresh, refresh_delay_ms, token_ttl_s}.
