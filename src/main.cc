@@ -19,8 +19,10 @@ int serve(claudegpt::Settings settings) {
   std::fflush(stdout);
   claudegpt::log_info("claudegpt ", CLAUDEGPT_VERSION, " serving ", settings.provider, " on ",
                       settings.host, ":", port);
-  if (settings.openai_api_key.empty())
+  if (settings.provider == "openai" && settings.openai_api_key.empty())
     claudegpt::log_warn("OPENAI_API_KEY is not set: the upstream will refuse requests (401)");
+  if (settings.provider == "azure" && settings.azure_api_key.empty() && settings.azure_ad_token.empty())
+    claudegpt::log_warn("neither AZURE_OPENAI_API_KEY nor AZURE_OPENAI_AD_TOKEN is set: the upstream will refuse requests (401)");
   server.run();
   claudegpt::log_info("stopped");
   return 0;
