@@ -67,13 +67,8 @@ net::awaitable<void> watch_for_close(Connection& c) {
   }
 }
 
-// Upstream failures worth another try, before the client has seen anything: the connection
-// failed, or the upstream said it failed (5xx, a server_error in the stream). Not our own
-// stall timeouts (trying again would double the wait) and not 4xx (the answer would be the same).
-bool retryable(const ApiError& error) {
-  return error.status == 500 || error.status == 502 || error.status == 529 ||
-         (error.status == 504 && error.type == "timeout_error" && error.message.starts_with("Connect"));
-}
+// Upstream HTTP statuses worth another try (before the client has seen anything).
+bool retryable_status(int status) { return status == 500 || status == 502 || status == 503 || status == 504; }
 
 // One exchange, from its first upstream attempt to its last. It keeps its waker known to the
 // server while it runs (so a shutdown can end it), and when it ends for any reason (done,
@@ -175,6 +170,7 @@ class Relay {
   void start_transfer() {
     ++attempts_;
     status_ = 0;
+    retryable_ = false;
     retry_after_.clear();
     error_body_.clear();
     reader_ = ResponsesStreamReader();
@@ -214,7 +210,7 @@ class Relay {
       }
       if (!fresher) co_return false;
       credentials_ = std::move(*fresher);
-    } else if (!retryable(failure) || attempts_ > settings_.upstream_retries) {
+    } else if (!retryable_ || attempts_ > settings_.upstream_retries) {
       co_return false;
     } else {
       // Jittered exponential backoff: 250 ms, 500 ms, … ±50%.
@@ -247,8 +243,11 @@ class Relay {
     auto next_ping = started + settings_.ping_interval;
     for (;;) {
       waker_->pending.store(false);
-      UpstreamInbox::Snapshot delivery = transfer_->inbox().take();
-      if (transfer_->inbox().wants_resume()) c_.context.upstream.resume(transfer_);
+      UpstreamInbox::Snapshot delivery;  // nothing, once the transfer was aborted (timeout)
+      if (transfer_) {
+        delivery = transfer_->inbox().take();
+        if (transfer_->inbox().wants_resume()) c_.context.upstream.resume(transfer_);
+      }
       if (delivery.has_response && !status_) {
         status_ = delivery.status;
         retry_after_ = std::string(header_value(delivery.headers, "retry-after"));
@@ -319,9 +318,15 @@ class Relay {
       if (translator_.finished()) break;
     }
     upstream_events_.clear();
+    // A server_error or overload reported in the stream, before any output: worth a retry.
+    if (const auto& error = translator_.error(); error && !translator_.started())
+      retryable_ = error->status == 500 || error->status == 529;
   }
 
   void finish_upstream(const UpstreamInbox::Snapshot& delivery) {
+    // The connection failed, or the upstream said it failed: worth a retry. Not 4xx (the
+    // answer would be the same) and not our own stall timeouts (that would double the wait).
+    retryable_ = retryable_status(status_) || (!status_ && !delivery.error.empty());
     if (status_ && status_ != 200) {
       translator_.fail(map_upstream_http_error(status_, error_body_, retry_after_, error_context()), events_);
     } else if (delivery.timed_out) {
@@ -394,6 +399,7 @@ class Relay {
   std::string rate_limits_;
 
   int status_ = 0;
+  bool retryable_ = false;  // the last failure may succeed on another attempt
   std::string retry_after_;
   std::string error_body_;
   ResponsesStreamReader reader_;

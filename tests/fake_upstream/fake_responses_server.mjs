@@ -197,7 +197,10 @@ export async function startFakeServer(options = {}) {
     knownItemIds: new Set(),
     knownResponseIds: new Set(),
     cachePrefixes: new Map(),   // prompt_cache_key → last request's prefix text
-    tokens: new CodexTokens({ tokenTtlSeconds: options.codexTokenTtlSeconds ?? 3600 }),
+    // The sign-in authority; options.codexTokens shares another fake's (the authority on
+    // one host, the Codex backend on another).
+    tokens: options.codexTokens ??
+            new CodexTokens({ tokenTtlSeconds: options.codexTokenTtlSeconds ?? 3600 }),
   };
 
   function reset() {

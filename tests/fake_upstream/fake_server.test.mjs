@@ -963,6 +963,19 @@ describe('the Codex backend and its sign-in authority', () => {
     await res.json();
   });
 
+  test('another fake can share the sign-in authority (tokens on one host, Codex on another)',
+       async () => {
+    const signIn = await startFakeUpstream({ codexTokens: fake.tokens });
+    try {
+      const tokens = await signIn.codexLogin({ accountId: 'acct-shared' });
+      const res = await codexPost(tokens, codexBody('hi'));
+      assert.equal(res.status, 200, 'the backend knows the token the other host issued');
+      await res.text();
+    } finally {
+      await signIn.close();
+    }
+  });
+
   test('knobs: every refresh rejected, or slow; reset restores them and keeps tokens',
        async () => {
     let tokens = await fake.codexLogin();

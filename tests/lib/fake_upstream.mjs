@@ -91,7 +91,9 @@ export async function startFakeUpstream({ spawn: useProcess = false, args = [], 
   if (!useProcess) {
     const server = await startFakeServer({ ...options,
                                            ...(tls && { tls: { cert: tls.cert, key: tls.key } }) });
-    return new FakeUpstream(server.url, () => server.close(), { ca });
+    const fake = new FakeUpstream(server.url, () => server.close(), { ca });
+    fake.tokens = server.tokens;   // in-process only: to share with another fake (codexTokens)
+    return fake;
   }
   const tlsArgs = tls ? ['--tls-cert', tls.certFile, '--tls-key', tls.keyFile] : [];
   const child = spawn(process.execPath, [FAKE_SERVER_SCRIPT, '--port', '0', ...tlsArgs, ...args],
