@@ -13,6 +13,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 
+import { makeCodexHome, writeCodexAuth } from '../lib/codex_auth.mjs';
 import { startFakeUpstream } from '../lib/fake_upstream.mjs';
 import { startProxy } from '../lib/proxy.mjs';
 import { proxyBinary } from '../lib/paths.mjs';
@@ -66,15 +67,19 @@ afterEach(() => {
 // One Claude Code session: queue the upstream's answers (one scenario per request, in
 // order), run the prompt, return the run and every request the fake upstream received.
 async function session(prompt, ...answers) {
+  return sessionVia(proxy, prompt, ...answers);
+}
+
+async function sessionVia(through, prompt, ...answers) {
   await fake.script(...answers);
-  const run = await runClaude({ proxyURL: proxy.url, prompt, dirs });
+  const run = await runClaude({ proxyURL: through.url, prompt, dirs });
   const requests = await fake.requests();
-  return { run, requests };
+  return { run, requests, proxy: through };
 }
 
 // Runs `check`; if it throws, the error carries everything needed to see why: Claude Code's
 // output, the proxy's log, and what the upstream was asked and answered.
-async function explained({ run, requests }, check) {
+async function explained({ run, requests, proxy: through = proxy }, check) {
   try {
     await check();
   } catch (err) {
@@ -86,7 +91,7 @@ async function explained({ run, requests }, check) {
                                                              timedOut: run.timedOut, ms: run.ms }) +
       '\n--- claude stdout:\n' + run.stdout.slice(-8000) +
       '\n--- claude stderr:\n' + run.stderr.slice(-8000) +
-      '\n--- proxy stderr (tail):\n' + proxy.stderr.slice(-8000) +
+      '\n--- proxy stderr (tail):\n' + through.stderr.slice(-8000) +
       '\n--- upstream requests:\n' + JSON.stringify(summary, null, 1).slice(0, 20000);
     // The reporter prints the stack, which was captured with the original message.
     err.message += details;
@@ -98,7 +103,8 @@ async function explained({ run, requests }, check) {
 // What every run must show: Claude Code exited 0 with a successful result, and made exactly
 // `turns` upstream requests (retries would add more), each one accepted by the strict fake
 // and answered with the scripted scenario.
-function assertCleanSession({ run, requests }, { turns, result }) {
+function assertCleanSession({ run, requests }, { turns, result, route = '/v1/responses',
+                                                  model = UPSTREAM_MODEL }) {
   assert.equal(run.timedOut, false, 'claude timed out');
   assert.equal(run.code, 0, 'claude exit code');
   assert.ok(run.json, 'claude printed a JSON result');
@@ -110,11 +116,11 @@ function assertCleanSession({ run, requests }, { turns, result }) {
   assert.equal(requests.length, turns, 'one upstream request per model turn, no retries');
   for (const r of requests) {
     assert.equal(r.method, 'POST', `request ${r.id}`);
-    assert.equal(r.path, '/v1/responses', `request ${r.id}`);
+    assert.equal(r.path, route, `request ${r.id}`);
     assert.equal(r.error, undefined, `request ${r.id} refused: ${JSON.stringify(r.error)}`);
     assert.equal(r.status, 200, `request ${r.id} status`);
     assert.equal(r.scenario.source, 'script', `request ${r.id} answered by its scripted scenario`);
-    assert.equal(r.body.model, UPSTREAM_MODEL);
+    assert.equal(r.body.model, model);
     assert.equal(r.body.stream, true);
     assert.equal(r.body.store, false);
     assert.equal(r.aborted, false, `request ${r.id}: the proxy hung up before the end`);
@@ -279,5 +285,47 @@ describe('Claude Code through claudegpt', { skip: SKIP }, () => {
       const callIndex = input.findIndex((i) => i.type === 'function_call');
       assert.equal(reasoningIndex, callIndex - 1, 'reasoning right before its function call');
     });
+  });
+});
+
+// The same Write round trip on the other two backends: only URL, auth and body rules differ.
+describe('Claude Code on every backend', { skip: SKIP }, () => {
+  async function writeRoundTrip(through, { route, model }) {
+    const file = path.join(dirs.work, 'backend.txt');
+    const final = 'Written.';
+    const s = await sessionVia(through, 'Create backend.txt.',
+                               { name: 'write', args: { path: file, content: 'via backend' } },
+                               { name: 'text', args: { text: final } });
+    await explained(s, () => {
+      assertCleanSession(s, { turns: 2, result: final, route, model });
+      assert.equal(fs.readFileSync(file, 'utf8'), 'via backend');
+      const [call] = calledFunctions(s.requests[0]);
+      assertReplayedWithOutput(s.requests[1], call);
+    });
+  }
+
+  test('Azure OpenAI: the deployment answers through /openai/v1/responses', async () => {
+    const azure = await startProxy({ upstream: fake, env: {
+      CLAUDEGPT_PROVIDER: 'azure', AZURE_OPENAI_ENDPOINT: fake.azureEndpoint,
+      AZURE_OPENAI_API_KEY: 'az-e2e-key' } });
+    try {
+      await writeRoundTrip(azure, { route: '/openai/v1/responses?api-version=preview', model: 'gpt-5-5' });
+    } finally {
+      await azure.stop();
+    }
+  });
+
+  test('Codex: the ChatGPT login of the Codex CLI answers through the Codex backend', async () => {
+    const home = makeCodexHome();
+    writeCodexAuth(home.authFile, await fake.codexLogin({ accountId: 'acct-e2e' }));
+    const codex = await startProxy({ upstream: fake, env: {
+      CLAUDEGPT_PROVIDER: 'codex', CLAUDEGPT_CODEX_AUTH: home.authFile,
+      CLAUDEGPT_CODEX_BASE_URL: fake.codexBaseURL, CLAUDEGPT_CODEX_TOKEN_URL: fake.tokenURL } });
+    try {
+      await writeRoundTrip(codex, { route: '/backend-api/codex/responses', model: UPSTREAM_MODEL });
+    } finally {
+      await codex.stop();
+      home.remove();
+    }
   });
 });
