@@ -33,13 +33,5 @@ export function fileMode(file) {
   return fs.statSync(file).mode & 0o777;
 }
 
-// The payload of a JWT (no signature check), or null.
-export function jwtClaims(token) {
-  const parts = String(token).split('.');
-  if (parts.length !== 3) return null;
-  try {
-    return JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
-  } catch {
-    return null;
-  }
-}
+// The payload of a JWT (no signature check), or null: the fake authority's own reader.
+export { jwtPayload as jwtClaims } from '../fake_upstream/codex_tokens.mjs';
