@@ -1,6 +1,7 @@
 // claudegpt: Claude Code on OpenAI's GPT-5 models.
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 
 #include <CLI/CLI.hpp>
 
@@ -21,6 +22,8 @@ int serve(claudegpt::Settings settings) {
                       settings.host, ":", port);
   if (settings.provider == "openai" && settings.openai_api_key.empty())
     claudegpt::log_warn("OPENAI_API_KEY is not set: the upstream will refuse requests (401)");
+  if (settings.provider == "codex" && !std::filesystem::exists(settings.codex_auth_file))
+    claudegpt::log_warn("no Codex login at ", settings.codex_auth_file, ": run `codex login` first");
   if (settings.provider == "azure" && settings.azure_api_key.empty() && settings.azure_ad_token.empty())
     claudegpt::log_warn("neither AZURE_OPENAI_API_KEY nor AZURE_OPENAI_AD_TOKEN is set: the upstream will refuse requests (401)");
   server.run();

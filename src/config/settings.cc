@@ -3,6 +3,8 @@
 #include <charconv>
 #include <stdexcept>
 
+#include "upstream/codex_auth.h"
+
 namespace claudegpt {
 namespace {
 
@@ -106,16 +108,19 @@ Settings Settings::from_environment(const std::function<const char*(const char*)
 
   env.text("AZURE_OPENAI_ENDPOINT", s.azure_endpoint);
   s.azure_endpoint = without_trailing_slashes(s.azure_endpoint);
+  // Accept the SDKs' base URL form too (https://RES.openai.azure.com/openai/v1/).
+  for (std::string_view suffix : {"/openai/v1", "/openai"})
+    if (s.azure_endpoint.ends_with(suffix)) {
+      s.azure_endpoint.resize(s.azure_endpoint.size() - suffix.size());
+      break;
+    }
   env.text("AZURE_OPENAI_API_KEY", s.azure_api_key);
   env.text("AZURE_OPENAI_AD_TOKEN", s.azure_ad_token);
   env.text("AZURE_OPENAI_RESPONSES_API_VERSION", s.azure_responses_api_version, /*keep_empty=*/true);
   env.text("AZURE_OPENAI_API_VERSION", s.azure_api_version);
   env.text("CLAUDEGPT_TOOLS_DEPLOYMENT", s.tools_deployment);
 
-  if (const char* home = getenv("HOME")) s.codex_auth_file = std::string(home) + "/.codex/auth.json";
-  if (const char* codex_home = getenv("CODEX_HOME"); codex_home && *codex_home)
-    s.codex_auth_file = std::string(codex_home) + "/auth.json";
-  env.text("CLAUDEGPT_CODEX_AUTH", s.codex_auth_file);
+  s.codex_auth_file = default_codex_auth_file(getenv);
   if (const char* base = getenv("CLAUDEGPT_CODEX_BASE_URL"); base && *base)
     s.codex_endpoint = without_trailing_slashes(base) + "/responses";
   env.text("CLAUDEGPT_CODEX_ENDPOINT", s.codex_endpoint);
@@ -139,6 +144,10 @@ Settings Settings::from_environment(const std::function<const char*(const char*)
   env.tiers("CLAUDEGPT_CUTOFF_OPUS", "CLAUDEGPT_CUTOFF_SONNET", "CLAUDEGPT_CUTOFF_HAIKU", s.cutoffs);
   env.flag("CLAUDEGPT_REWRITE_IDENTITY", s.rewrite_identity);
 
+  if (env.has("CLAUDEGPT_REASONING_EFFORT")) {  // one default for every tier
+    env.effort("CLAUDEGPT_REASONING_EFFORT", s.efforts.opus);
+    s.efforts.sonnet = s.efforts.haiku = s.efforts.opus;
+  }
   env.effort("CLAUDEGPT_REASONING_OPUS", s.efforts.opus);
   env.effort("CLAUDEGPT_REASONING_SONNET", s.efforts.sonnet);
   env.effort("CLAUDEGPT_REASONING_HAIKU", s.efforts.haiku);

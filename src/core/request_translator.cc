@@ -329,9 +329,18 @@ class Translator {
     if (!key.empty()) out_.body.emplace("prompt_cache_key", key);
   }
 
+  // The turn answers tool calls: the last client turn holds tool results (Claude Code often
+  // puts text after them in the same message, e.g. reminders, which become messages here).
   bool continues_tool_loop() const {
     const json::array& input = out_.body.at("input").get_array();
-    return !input.empty() && string_field(input.back().get_object(), "type") == "function_call_output";
+    for (auto item = input.rbegin(); item != input.rend(); ++item) {
+      const json::object& object = item->get_object();
+      std::string_view type = string_field(object, "type");
+      if (type == "function_call_output") return true;
+      std::string_view role = string_field(object, "role");
+      if (type != "message" || (role != "user" && role != "developer")) return false;
+    }
+    return false;
   }
 
   void translate_reasoning() {

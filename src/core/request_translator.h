@@ -37,8 +37,8 @@ struct TranslatedRequest {
                                    // tools, input, then the rest (stable prefix first)
   ToolCatalog tools;               // to map function calls back and clean their arguments
   bool client_wants_stream = false;
-  std::vector<std::string> dropped;
-  std::string effort_reason;         // why reasoning.effort is what it is, for the trace  // e.g. "temperature", "metadata", "thinking.budget_tokens"
+  std::vector<std::string> dropped;  // e.g. "temperature", "metadata", "thinking.budget_tokens"
+  std::string effort_reason;         // why reasoning.effort is what it is, for the trace
 
   TranslatedRequest() = default;
   explicit TranslatedRequest(boost::json::object translated_body)

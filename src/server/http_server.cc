@@ -159,8 +159,13 @@ struct HttpServer::Impl {
 
   explicit Impl(Settings settings) : context(std::move(settings)) {}
 
-  // No upstream callback may reach the I/O context while it is being destroyed.
-  ~Impl() { context.upstream.shutdown(); }
+  // No upstream callback may reach the I/O context while it is being destroyed, and no
+  // credential fetch may finish into it: both end first (their completions queue on the
+  // stopped context and are destroyed with it, while `context` is still whole).
+  ~Impl() {
+    context.upstream.shutdown();
+    context.blocking.join();
+  }
 
   // Stops accepting, ends every stream in flight with an error event (the client retries
   // elsewhere or later; nothing is cut mid-frame), then stops the I/O context.

@@ -87,6 +87,9 @@ net::awaitable<void> serve_messages(Connection& c, HttpRequest& request) {
   exchange.client_wants_stream = translated.client_wants_stream;
   exchange.upstream_body = std::make_shared<const std::string>(boost::json::serialize(translated.body));
   exchange.tools = std::move(translated.tools);
+  if (exchange.session_id.empty())  // the session_id inside metadata.user_id, if any
+    if (const auto* key = translated.body.if_contains("prompt_cache_key"))
+      exchange.session_id = std::string(key->as_string());
   std::vector<std::string> dropped = std::move(translated.dropped);
   const auto* reasoning = translated.body.if_contains("reasoning");
   const auto* effort_value = reasoning ? reasoning->as_object().if_contains("effort") : nullptr;

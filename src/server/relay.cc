@@ -26,6 +26,7 @@
 #include "core/token_counter.h"
 #include "core/upstream_error.h"
 #include "support/log.h"
+#include "upstream/codex_auth.h"
 #include "support/random_id.h"
 
 namespace claudegpt {
@@ -142,28 +143,37 @@ class Relay {
   }
 
   // Credentials may mean reading auth.json or refreshing a token over HTTPS: never on the
-  // I/O thread. Returns why there are none, or nullopt when `get` succeeded.
+  // I/O thread. Returns the client's error when there are none to be had.
   template <typename Get>
-  net::awaitable<std::optional<std::string>> fetch_credentials(Get get) {
+  net::awaitable<std::optional<ApiError>> fetch_credentials(Get get) {
     Provider& provider = c_.context.provider;
-    auto attempt = [&]() -> std::optional<std::string> {
+    auto attempt = [&]() -> std::optional<ApiError> {
       try {
         get(provider);
         return std::nullopt;
+      } catch (const CodexAuthError& error) {  // a 401 only when logging in again would help
+        return ApiError::with_status(error.login_needed ? 401 : 503, error.what());
       } catch (const std::exception& error) {
-        return std::string(error.what());
+        return ApiError::with_status(500, error.what());
       }
     };
     if (!provider.credentials_may_block()) co_return attempt();
     co_return co_await net::co_spawn(
-        c_.context.blocking, [&]() -> net::awaitable<std::optional<std::string>> { co_return attempt(); },
+        c_.context.blocking, [&]() -> net::awaitable<std::optional<ApiError>> { co_return attempt(); },
         net::use_awaitable);
   }
 
-  // The client's answer when no credentials can be had: a 401 that says what to do.
-  void fail_unauthenticated(const std::string& problem) {
+  // The client left while we waited on the pool thread (its cancellation cannot reach there):
+  // post nothing upstream for it.
+  net::awaitable<bool> client_left() {
+    auto state = co_await net::this_coro::cancellation_state;
+    co_return state.cancelled() != net::cancellation_type::none;
+  }
+
+  // Replaces a failure the client has not seen yet with `error`.
+  void fail_before_output(ApiError error) {
     translator_ = StreamTranslator(setup());
-    translator_.fail(ApiError::with_status(401, problem), events_);
+    translator_.fail(std::move(error), events_);
   }
 
   // Starts (again) sending the request upstream, with fresh per-attempt state.
@@ -193,35 +203,25 @@ class Relay {
     transfer_.reset();
   }
 
-  // Another attempt when the failure allows it and the client has seen nothing yet.
-  net::awaitable<bool> retry_after_failure() {
+  // Another attempt, when the failure allows one and the client has seen nothing yet: once
+  // with renewed credentials after a 401, and up to upstream_retries times after a passing
+  // failure, with jittered exponential backoff (250 ms, 500 ms, … ±50%).
+  net::awaitable<bool> try_again() {
     if (translator_.started() || !translator_.error()) co_return false;
     const ApiError failure = *translator_.error();
     if (failure.status == 401) {
-      // Once: re-read or refresh the credentials (Codex); a static key stays rejected.
-      if (renewed_credentials_) co_return false;
-      renewed_credentials_ = true;
-      std::optional<HttpHeaders> fresher;
-      HttpHeaders used = credentials_;
-      if (auto problem = co_await fetch_credentials(
-              [&](Provider& p) { fresher = p.credentials_after_unauthorized(used); })) {
-        fail_unauthenticated(*problem);
-        co_return false;
-      }
-      if (!fresher) co_return false;
-      credentials_ = std::move(*fresher);
-    } else if (!retryable_ || attempts_ > settings_.upstream_retries) {
-      co_return false;
+      if (!co_await renew_credentials()) co_return false;
     } else {
-      // Jittered exponential backoff: 250 ms, 500 ms, … ±50%.
-      auto base = std::chrono::milliseconds(250) * (1 << std::min(attempts_ - 1, 5));
+      if (!retryable_ || retries_ >= settings_.upstream_retries) co_return false;
+      ++retries_;
+      auto base = std::chrono::milliseconds(250) * (1 << std::min(retries_ - 1, 5));
       auto delay = base / 2 + std::chrono::milliseconds(random_below(base.count()));
       log_info("request ", exchange_.request_id, ": upstream ", failure.status, " ", failure.type,
                ", retrying in ", delay.count(), "ms");
       abort_transfer();
-      waker_->timer.expires_after(delay);
+      net::steady_timer backoff(waker_->timer.get_executor(), delay);  // not the waker: no stray wake-ups
       boost::system::error_code ec;
-      co_await waker_->timer.async_wait(net::redirect_error(net::use_awaitable, ec));
+      co_await backoff.async_wait(net::redirect_error(net::use_awaitable, ec));
       if (c_.context.stopping) co_return false;
     }
     abort_transfer();
@@ -230,12 +230,30 @@ class Relay {
     co_return true;
   }
 
+  // Once per exchange: a fresher Codex token (re-read, else refreshed). A static key that
+  // was refused stays refused.
+  net::awaitable<bool> renew_credentials() {
+    if (renewed_credentials_) co_return false;
+    renewed_credentials_ = true;
+    std::optional<HttpHeaders> fresher;
+    HttpHeaders used = credentials_;
+    if (auto error = co_await fetch_credentials(
+            [&](Provider& p) { fresher = p.credentials_after_unauthorized(used); })) {
+      fail_before_output(std::move(*error));
+      co_return false;
+    }
+    if (!fresher || co_await client_left()) co_return false;
+    credentials_ = std::move(*fresher);
+    co_return true;
+  }
+
   // Moves upstream events to the client until the translator is finished.
   net::awaitable<void> pump() {
-    if (auto problem = co_await fetch_credentials([&](Provider& p) { credentials_ = p.credentials(); })) {
-      fail_unauthenticated(*problem);
+    if (auto error = co_await fetch_credentials([&](Provider& p) { credentials_ = p.credentials(); })) {
+      fail_before_output(std::move(*error));
       co_return;
     }
+    if (co_await client_left()) co_return;
     start_transfer();
     auto started = Clock::now();
     bool heard_from_upstream = false;
@@ -262,7 +280,7 @@ class Relay {
       if (c_.context.stopping && !translator_.finished()) {
         abort_transfer();
         translator_.fail(ApiError::with_status(529, "claudegpt is shutting down"), events_);
-      } else if (translator_.finished() && co_await retry_after_failure()) {
+      } else if (translator_.finished() && co_await try_again()) {
         started = Clock::now();
         heard_from_upstream = false;
         deadline = started + settings_.first_event_timeout;
@@ -324,9 +342,10 @@ class Relay {
   }
 
   void finish_upstream(const UpstreamInbox::Snapshot& delivery) {
-    // The connection failed, or the upstream said it failed: worth a retry. Not 4xx (the
-    // answer would be the same) and not our own stall timeouts (that would double the wait).
-    retryable_ = retryable_status(status_) || (!status_ && !delivery.error.empty());
+    // The connection failed or broke before any output, or the upstream said it failed: worth
+    // a retry. Not 4xx (the answer would be the same), not a certificate the upstream will
+    // present again, and not our own stall timeouts (that would double the wait).
+    retryable_ = retryable_status(status_) || ((status_ == 0 || status_ == 200) && !delivery.permanent);
     if (status_ && status_ != 200) {
       translator_.fail(map_upstream_http_error(status_, error_body_, retry_after_, error_context()), events_);
     } else if (delivery.timed_out) {
@@ -394,7 +413,8 @@ class Relay {
   StreamTranslator translator_;
   HttpHeaders credentials_;
   std::shared_ptr<UpstreamClient::Transfer> transfer_;
-  int attempts_ = 0;
+  int attempts_ = 0;              // upstream requests made
+  int retries_ = 0;               // of which retries after a passing failure
   bool renewed_credentials_ = false;
   std::string rate_limits_;
 

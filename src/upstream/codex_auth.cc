@@ -367,6 +367,7 @@ struct CodexAuth::Impl {
     std::string refresh_token;   // with which refresh token
     std::string message;
     bool dead;
+    std::int64_t at;             // seconds_now() when it failed
   };
 
   CodexAuthOptions options;
@@ -410,13 +411,24 @@ struct CodexAuth::Impl {
       throw CodexAuthError("The Codex login " + options.auth_file +
                            " has no refresh token: " + kLoginHint);
     if (last_failure && last_failure->refresh_token == file.refresh_token &&
-        (last_failure->dead || last_failure->flight > flights_seen))
+        (last_failure->dead || last_failure->flight > flights_seen ||
+         seconds_now() - last_failure->at < options.retry_cooldown.count()))
       return after_failure(file, rejected, *last_failure, /*log=*/false);
 
     RefreshOutcome outcome = refresh_over_http(options, file.refresh_token);
+    if (!outcome.ok && outcome.dead) {
+      // Someone else (the Codex CLI, another claudegpt) may have spent it a moment ago and
+      // saved the new tokens: look once more before declaring the login dead.
+      AuthFile again = read_auth_file(options.auth_file);
+      if (again.refresh_token != file.refresh_token) {
+        latest = file = again;
+        if (acceptable(file)) return credentials_of(file);
+        outcome = refresh_over_http(options, file.refresh_token);
+      }
+    }
     std::uint64_t flight = flights_done.fetch_add(1) + 1;
     if (!outcome.ok) {
-      last_failure = Failure{flight, file.refresh_token, outcome.message, outcome.dead};
+      last_failure = Failure{flight, file.refresh_token, outcome.message, outcome.dead, seconds_now()};
       return after_failure(file, rejected, *last_failure, /*log=*/true);
     }
     last_failure.reset();
@@ -454,7 +466,7 @@ struct CodexAuth::Impl {
     if (failure.dead)
       throw CodexAuthError(failure.message + ". The saved login in " + options.auth_file +
                            " is no longer valid: " + kLoginHint + " again");
-    throw CodexAuthError(failure.message + " (login file " + options.auth_file + ")");
+    throw CodexAuthError(failure.message + " (login file " + options.auth_file + ")", /*login_needed=*/false);
   }
 };
 

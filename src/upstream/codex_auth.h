@@ -31,6 +31,9 @@ struct CodexAuthOptions {
   std::string token_url = "https://auth.openai.com/oauth/token";  // CLAUDEGPT_CODEX_TOKEN_URL
   std::string client_id = "app_EMoamEEZ73f0CkXaXp7hrann";
   std::chrono::seconds refresh_margin{300};  // refresh when the token expires within this
+  // After a refresh failed for a passing reason (network, 5xx), callers share that failure for
+  // this long instead of each waiting on the token endpoint again.
+  std::chrono::seconds retry_cooldown{60};
   std::string ca_bundle;      // for the token endpoint, as for the upstream (empty: system store)
 };
 
@@ -38,7 +41,11 @@ struct CodexAuthOptions {
 // endpoint cannot be reached. The message tells the user what to do ("run `codex login`",
 // naming the file) and never holds a token; it becomes a 401 authentication_error.
 struct CodexAuthError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+  explicit CodexAuthError(const std::string& message, bool login_needed = true)
+      : std::runtime_error(message), login_needed(login_needed) {}
+  // True: only `codex login` helps (no file, a dead refresh token). False: the token endpoint
+  // could not be reached or failed; trying later may work.
+  bool login_needed;
 };
 
 class CodexAuth {

@@ -26,6 +26,7 @@ UpstreamInbox::Snapshot UpstreamInbox::take() {
   out.finished = pending_.finished;
   out.error = pending_.error;
   out.timed_out = pending_.timed_out;
+  out.permanent = pending_.permanent;
   if (paused_) resume_requested_ = true;
   return out;
 }
@@ -54,11 +55,12 @@ bool UpstreamInbox::on_data(const char* data, std::size_t size) {
   return true;
 }
 
-void UpstreamInbox::on_finished(std::string error, bool timed_out) {
+void UpstreamInbox::on_finished(std::string error, bool timed_out, bool permanent) {
   std::lock_guard lock(mutex_);
   pending_.finished = true;
   pending_.error = std::move(error);
   pending_.timed_out = timed_out;
+  pending_.permanent = permanent;
   if (notify_) notify_();
 }
 
@@ -234,7 +236,10 @@ struct UpstreamClient::Impl {
         if (result == CURLE_OK) deliver_headers(t.get());
         std::string error = result == CURLE_OK ? "" : curl_easy_strerror(result);
         release(t);
-        t->inbox_.on_finished(std::move(error), result == CURLE_OPERATION_TIMEDOUT);
+        bool permanent = result == CURLE_PEER_FAILED_VERIFICATION || result == CURLE_SSL_CACERT_BADFILE ||
+                         result == CURLE_SSL_CERTPROBLEM || result == CURLE_UNSUPPORTED_PROTOCOL ||
+                         result == CURLE_URL_MALFORMAT;
+        t->inbox_.on_finished(std::move(error), result == CURLE_OPERATION_TIMEDOUT, permanent);
       }
       curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
     }

@@ -41,6 +41,7 @@ class UpstreamInbox {
     bool finished = false;       // the transfer is over (see error)
     std::string error;           // empty when it ended normally
     bool timed_out = false;      // it ended because connecting took too long
+    bool permanent = false;      // a failure another attempt would meet again (TLS verification)
   };
 
   // Moves out what arrived since the last call (headers are copied once, when complete).
@@ -54,7 +55,7 @@ class UpstreamInbox {
   void on_headers(int status, HttpHeaders headers);
   // Returns false when the reader is behind by more than the bound: pause the transfer.
   bool on_data(const char* data, std::size_t size);
-  void on_finished(std::string error, bool timed_out = false);
+  void on_finished(std::string error, bool timed_out = false, bool permanent = false);
   bool wants_resume();            // the reader drained a paused transfer
 
   static constexpr std::size_t kHighWater = 4 * 1024 * 1024;

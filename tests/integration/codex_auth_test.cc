@@ -118,6 +118,12 @@ class TokenServer {
 
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/oauth/token"; }
 
+  // Runs on the server thread when a request arrives, before the answer.
+  void on_request(std::function<void()> hook) {
+    std::lock_guard lock(mutex_);
+    on_request_ = std::move(hook);
+  }
+
   void respond(CannedResponse response) {
     std::lock_guard lock(mutex_);
     response_ = std::move(response);
@@ -191,11 +197,14 @@ class TokenServer {
     }
     request.content_type = headers["content-type"];
     CannedResponse response;
+    std::function<void()> hook;
     {
       std::lock_guard lock(mutex_);
       received_.push_back(request);
       response = response_;
+      hook = on_request_;
     }
+    if (hook) hook();
     std::this_thread::sleep_for(response.delay);
     std::string answer = "HTTP/1.1 " + std::to_string(response.status) +
                          " Canned\r\nContent-Type: application/json\r\nContent-Length: " +
@@ -209,6 +218,7 @@ class TokenServer {
   std::atomic<bool> stopping_{false};
   mutable std::mutex mutex_;
   CannedResponse response_;
+  std::function<void()> on_request_;
   std::vector<ReceivedRequest> received_;
   std::thread thread_;
 };
@@ -626,16 +636,43 @@ TEST_F(CodexAuthTest, AnUnreachableTokenEndpointIsAnAuthErrorSayingWhatFailed) {
   }
 }
 
-TEST_F(CodexAuthTest, AServerErrorFromTheTokenEndpointIsRetriedOnTheNextCall) {
+TEST_F(CodexAuthTest, AServerErrorFromTheTokenEndpointIsRetriedAfterTheCooldown) {
   login(expired_token(), "rt-1");
   server.respond({503, R"({"error":"temporarily_unavailable"})"});
-  CodexAuth auth(options());
-  EXPECT_THROW(auth.current(), CodexAuthError);
+  CodexAuthOptions o = options();
+  o.retry_cooldown = std::chrono::seconds(0);
+  CodexAuth auth(o);
+  try {
+    auth.current();
+    FAIL() << "expected CodexAuthError";
+  } catch (const CodexAuthError& e) {
+    EXPECT_FALSE(e.login_needed);  // a passing failure: not the user's to fix
+  }
 
   std::string renewed = fresh_token("renewed");
   server.respond_with_tokens(renewed, "rt-2");
   EXPECT_EQ(auth.current().access_token, renewed);
   EXPECT_EQ(server.request_count(), 2u);
+}
+
+// While the token endpoint is down, requests must not each wait on it in turn.
+TEST_F(CodexAuthTest, DuringTheCooldownCallersShareTheLastFailureWithoutAnotherPost) {
+  login(expired_token(), "rt-1");
+  server.respond({503, R"({"error":"temporarily_unavailable"})"});
+  CodexAuth auth(options());
+  EXPECT_THROW(auth.current(), CodexAuthError);
+  EXPECT_THROW(auth.current(), CodexAuthError);
+  EXPECT_EQ(server.request_count(), 1u);
+}
+
+// The Codex CLI spent the refresh token and saved new tokens just before our POST.
+TEST_F(CodexAuthTest, ARefreshTokenSpentBySomeoneElseIsNotADeadLogin) {
+  login(expired_token(), "rt-1");
+  std::string theirs = fresh_token("theirs");
+  server.respond({400, R"({"error":"invalid_grant"})"});
+  server.on_request([&] { login(theirs, "rt-2"); });
+  CodexAuth auth(options());
+  EXPECT_EQ(auth.current().access_token, theirs);
 }
 
 TEST_F(CodexAuthTest, ATokenNotYetExpiredServesOnWhileTheTokenEndpointIsUnreachable) {

@@ -709,6 +709,10 @@ TEST(RequestTranslator, EffortFollowsItsPrecedence) {
   t = translate_request(tool_turn, o);
   EXPECT_EQ(effort(t), "low");
   EXPECT_EQ(t.effort_reason, "the turn continues a tool loop");
+  // ...also when text follows the tool results in the same message (a ToolSearch result)...
+  t = translate_request(test::read_json_fixture(
+                            "claude-code-requests/cc2.1.330-toolsearch-result-tool-reference.json"), o);
+  EXPECT_EQ(effort(t), "low");
   // ...and CLAUDEGPT_EFFORT beats everything.
   o.forced_effort = "xhigh";
   EXPECT_EQ(effort(translate_request(tool_turn, o)), "xhigh");
