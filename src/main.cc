@@ -1,11 +1,28 @@
 // claudegpt: Claude Code on OpenAI's GPT-5 models.
+//
+//   claudegpt [claude args…]   Claude Code on a private in-process proxy (the default)
+//   claudegpt serve            the proxy alone, for IDE plugins or several terminals
+//   claudegpt config           the effective configuration and where each value comes from
+//   claudegpt --version | --help
+//
+// Every command reads the same configuration: flags, the environment, the config dir's .env,
+// ~/.claude/.env (config/config_sources.h).
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <filesystem>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
+#include "config/config_sources.h"
 #include "config/settings.h"
+#include "launcher/claude_binary.h"
+#include "launcher/launch.h"
+#include "launcher/launcher_args.h"
 #include "server/http_server.h"
 #include "support/log.h"
 
@@ -14,7 +31,7 @@ namespace {
 int serve(claudegpt::Settings settings) {
   claudegpt::HttpServer server(settings);
   unsigned short port = server.listen(settings.host, static_cast<unsigned short>(settings.port));
-  // Scripts and the launcher read this line to find the port (with --port 0).
+  // Scripts read this line to find the port (with --port 0).
   bool ipv6 = settings.host.find(':') != std::string::npos;
   std::printf("listening on http://%s%s%s:%u\n", ipv6 ? "[" : "", settings.host.c_str(), ipv6 ? "]" : "", port);
   std::fflush(stdout);
@@ -31,29 +48,61 @@ int serve(claudegpt::Settings settings) {
   return 0;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  CLI::App app{"claudegpt: Claude Code on OpenAI GPT-5 models through the Responses API"};
+int run_command(int argc, char** argv) {
+  CLI::App app{"claudegpt: Claude Code on OpenAI GPT-5 models through the Responses API.\n"
+               "Usage: claudegpt [claude args…]  (Claude Code on a private proxy), or a command below"};
   app.set_version_flag("--version", std::string("claudegpt ") + CLAUDEGPT_VERSION);
-  app.require_subcommand(1);
-
   std::string host;
   int port = -1;
+  auto* config_cmd = app.add_subcommand("config", "Print the effective configuration, secrets masked");
   auto* serve_cmd = app.add_subcommand("serve", "Run the Anthropic-compatible proxy in the foreground");
   serve_cmd->add_option("--host", host, "Address to bind (default 127.0.0.1, or CLAUDEGPT_HOST)");
   serve_cmd->add_option("--port", port, "Port (default 3210, or CLAUDEGPT_PORT; 0 picks a free one)")
       ->check(CLI::Range(0, 65535));
-
   CLI11_PARSE(app, argc, argv);
+  std::map<std::string, std::string> overrides, flag_names;
+  if (!host.empty()) overrides["CLAUDEGPT_HOST"] = host, flag_names["CLAUDEGPT_HOST"] = "--host";
+  if (port >= 0) overrides["CLAUDEGPT_PORT"] = std::to_string(port), flag_names["CLAUDEGPT_PORT"] = "--port";
+  auto sources = claudegpt::ConfigSources::load(overrides, std::getenv, flag_names);
+  if (config_cmd->parsed()) {
+    auto settings = claudegpt::Settings::from_environment(sources.getenv());
+    std::fputs(claudegpt::describe(sources, settings).c_str(), stdout);
+    return 0;
+  }
+  if (!serve_cmd->parsed()) {
+    std::fputs(app.help().c_str(), stdout);
+    return 0;
+  }
+  return serve(claudegpt::Settings::from_environment(sources.getenv()));
+}
+
+int run_launcher(int argc, char** argv) {
+  auto split = claudegpt::split_launcher_args(std::vector<std::string>(argv + 1, argv + argc));
+  auto binary = claudegpt::find_claude_binary();
+  if (!binary) {
+    std::fprintf(stderr, "claudegpt: %s\n", claudegpt::kClaudeMissingMessage);
+    return 127;
+  }
+  claudegpt::LaunchOptions launch;
+  auto sources = claudegpt::ConfigSources::load({}, std::getenv, {});
+  launch.settings = claudegpt::Settings::from_environment(sources.getenv());
+  launch.claude_binary = *binary;
+  launch.claude_args = std::move(split.claude_args);
+  launch.effort = split.effort;
+  if (const char* log = std::getenv("CLAUDEGPT_LOG_FILE")) launch.log_file = log;
+  return claudegpt::run_claude(launch);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Our own commands come first; anything else is Claude Code's command line.
+  std::string_view first = argc > 1 ? argv[1] : "";
+  bool ours = first == "serve" || first == "config" || first == "--version" || first == "--help";
   try {
-    auto settings = claudegpt::Settings::from_environment();
-    if (!host.empty()) settings.host = host;
-    if (port >= 0) settings.port = port;
-    if (serve_cmd->parsed()) return serve(std::move(settings));
+    return ours ? run_command(argc, argv) : run_launcher(argc, argv);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "claudegpt: %s\n", error.what());
     return 2;
   }
-  return 0;
 }

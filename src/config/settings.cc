@@ -100,6 +100,7 @@ Settings Settings::from_environment(const std::function<const char*(const char*)
   env.text("CLAUDEGPT_HOST", s.host);
   env.integer("CLAUDEGPT_PORT", s.port);
   if (s.port > 65535) throw std::invalid_argument("CLAUDEGPT_PORT: out of range");
+  env.text("CLAUDEGPT_PROXY_KEY", s.access_token);
   env.text("CLAUDEGPT_PROVIDER", s.provider);
 
   env.text("OPENAI_API_KEY", s.openai_api_key);

@@ -37,6 +37,10 @@ struct Settings {
   // Where `claudegpt serve` listens.
   std::string host = "127.0.0.1";             // CLAUDEGPT_HOST
   int port = 3210;                            // CLAUDEGPT_PORT
+  // When set, every request but the probes and /health must carry it as `x-api-key` or a
+  // Bearer token (the launcher sets a random one per run, so other local users cannot spend
+  // the quota).
+  std::string access_token;                   // CLAUDEGPT_PROXY_KEY (secret: never logged)
 
   std::string provider = "openai";            // CLAUDEGPT_PROVIDER: openai | azure | codex
 

@@ -12,11 +12,13 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/json/serialize.hpp>
+#include <openssl/crypto.h>
 
 #include "server/connection.h"
 #include "support/log.h"
@@ -51,6 +53,25 @@ net::awaitable<void> write_ok(Connection& c) {
   co_await write_response(c, response);
 }
 
+// Whether the request carries the access token (or none is required). Compared in constant
+// time so the token cannot be guessed byte by byte from response times.
+bool authorized(const ServerContext& context, const HttpRequest& request) {
+  const std::string& token = context.settings.access_token;
+  if (token.empty()) return true;
+  auto matches = [&token](std::string_view offered) {
+    return offered.size() == token.size() && CRYPTO_memcmp(offered.data(), token.data(), token.size()) == 0;
+  };
+  if (auto key = request.find("x-api-key"); key != request.end() && matches(key->value())) return true;
+  if (auto auth = request.find(http::field::authorization); auth != request.end()) {
+    std::string_view value = auth->value();
+    constexpr std::string_view kBearer = "Bearer ";
+    if (value.size() > kBearer.size() && beast::iequals(value.substr(0, kBearer.size()), kBearer) &&
+        matches(value.substr(kBearer.size())))
+      return true;
+  }
+  return false;
+}
+
 // Routes one request. The path's query string (?beta=true) does not change the route.
 net::awaitable<void> route(Connection& c, HttpRequest& request) {
   std::string_view target = request.target();
@@ -58,10 +79,17 @@ net::awaitable<void> route(Connection& c, HttpRequest& request) {
   while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
   http::verb method = request.method();
 
+  // Probes and health stay open: they tell nothing worth protecting, and Claude Code's
+  // connectivity check does not send the key.
+  const bool read = method == http::verb::get || method == http::verb::head;
+  const bool unguarded = (read && (path == "/" || path == "/health" || path == "/healthz")) ||
+                    (method == http::verb::head && path == "/api/hello");
+  if (!unguarded && !authorized(c.context, request))
+    co_return co_await write_error(c, ApiError::with_status(401, "invalid x-api-key"), random_id("req_"));
+
   if (method == http::verb::post && path == "/v1/messages") co_return co_await serve_messages(c, request);
   if (method == http::verb::post && path == "/v1/messages/count_tokens")
     co_return co_await serve_count_tokens(c, request);
-  const bool read = method == http::verb::get || method == http::verb::head;
   if (read && (path == "/health" || path == "/healthz"))
     co_return co_await write_json(c, http::status::ok, health(c.context));
   if (read && (path == "/" || path == "/api/hello")) co_return co_await write_ok(c);
@@ -155,7 +183,7 @@ struct HttpServer::Impl {
   ServerContext context;
   net::io_context io{1};
   tcp::acceptor acceptor{io};
-  net::signal_set signals{io, SIGINT, SIGTERM};
+  net::signal_set signals{io};  // SIGINT/SIGTERM, added by run() only
 
   explicit Impl(Settings settings) : context(std::move(settings)) {}
 
@@ -222,11 +250,17 @@ unsigned short HttpServer::listen(const std::string& host, unsigned short port) 
 }
 
 void HttpServer::run() {
+  impl_->signals.add(SIGINT);
+  impl_->signals.add(SIGTERM);
   impl_->signals.async_wait([this](const beast::error_code& ec, int signal) {
     if (ec) return;
     log_info("signal ", signal, ": stopping");
     stop();
   });
+  run_until_stopped();
+}
+
+void HttpServer::run_until_stopped() {
   net::co_spawn(impl_->io, impl_->accept_loop(), net::detached);
   impl_->io.run();
 }

@@ -5,6 +5,9 @@
 //   GET  /health, /healthz                     provider, endpoint, model per tier, version
 //   GET|HEAD /, HEAD /api/hello                200 (Claude Code probes them)
 //
+// With Settings::access_token set, everything but the probes and /health answers 401
+// unless the request carries the token as `x-api-key` or `Authorization: Bearer`.
+//
 // One coroutine per connection on a single I/O thread; upstream transfers run on the
 // upstream client's thread.
 #pragma once
@@ -26,6 +29,10 @@ class HttpServer {
 
   // Serves until SIGINT/SIGTERM or stop().
   void run();
+
+  // Serves until stop(), leaving signals to the caller (the launcher forwards them to
+  // Claude Code instead).
+  void run_until_stopped();
 
   // Thread-safe.
   void stop();

@@ -7,6 +7,17 @@
 #include <string>
 
 namespace claudegpt {
+namespace {
+
+std::mutex log_mutex;
+std::FILE* log_file = stderr;
+
+}  // namespace
+
+void set_log_file(std::FILE* file) {
+  std::lock_guard lock(log_mutex);
+  log_file = file;
+}
 
 void write_log_line(std::string_view level, std::string_view text) {
   using namespace std::chrono;
@@ -21,9 +32,10 @@ void write_log_line(std::string_view level, std::string_view text) {
   line.reserve(text.size() + 48);
   line.append(stamp).append(".").append(std::to_string(1000 + millis).substr(1)).append("Z ");
   line.append(level).append(" ").append(text).append("\n");
-  static std::mutex mutex;
-  std::lock_guard lock(mutex);
-  std::fwrite(line.data(), 1, line.size(), stderr);
+  std::lock_guard lock(log_mutex);
+  if (!log_file) return;
+  std::fwrite(line.data(), 1, line.size(), log_file);
+  if (log_file != stderr) std::fflush(log_file);
 }
 
 }  // namespace claudegpt

@@ -2,10 +2,15 @@
 // or prompts: the log is for operating the proxy, not for reading conversations.
 #pragma once
 
+#include <cstdio>
 #include <sstream>
 #include <string_view>
 
 namespace claudegpt {
+
+// Where log lines go from now on: stderr by default; nullptr discards them (the launcher's
+// in-process proxy must not write over Claude Code's screen). The caller keeps `file` open.
+void set_log_file(std::FILE* file);
 
 void write_log_line(std::string_view level, std::string_view text);
 

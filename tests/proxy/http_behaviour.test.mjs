@@ -393,3 +393,55 @@ describe('recorded Claude Code requests', { skip }, () => {
     });
   }
 });
+
+describe('a proxy with an access token (CLAUDEGPT_PROXY_KEY, as the launcher runs it)', { skip }, () => {
+  const TOKEN = 'a'.repeat(31) + 'b';
+  let guarded;
+  before(async () => {
+    guarded = await startProxy({ upstream: fake, env: { CLAUDEGPT_PROXY_KEY: TOKEN } });
+  });
+  after(async () => { await guarded?.stop(); });
+  beforeEach(async () => { await fake.reset(); });
+
+  // Like postMessages, but with only the credentials given here (HEADERS has a dummy key).
+  const post = (credentials, path = '/v1/messages') => fetch(`${guarded.url}${path}`, {
+    method: 'POST', body: JSON.stringify(body('text')),
+    headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', ...credentials },
+  });
+
+  test('a request without the token is refused with 401 and never reaches the upstream', async () => {
+    await expectError(await post({}), 401, 'authentication_error');
+    assert.equal((await fake.requests()).length, 0);
+  });
+
+  test('a wrong token is refused with 401, also on count_tokens', async () => {
+    for (const path of ['/v1/messages', '/v1/messages/count_tokens']) {
+      await expectError(await post({ 'x-api-key': TOKEN.slice(0, -1) + 'c' }, path), 401,
+                        'authentication_error');
+    }
+    await expectError(await post({ authorization: 'Bearer nope' }), 401, 'authentication_error');
+    await expectError(await post({ authorization: `Basic ${TOKEN}` }), 401, 'authentication_error');
+    assert.equal((await fake.requests()).length, 0);
+  });
+
+  test('the right token as x-api-key is served', async () => {
+    const res = await post({ 'x-api-key': TOKEN });
+    assert.equal(res.status, 200);
+    assert.equal((await collectSse(res)).at(-1).event, 'message_stop');
+  });
+
+  test('the right token as a Bearer token is served', async () => {
+    const res = await post({ authorization: `Bearer ${TOKEN}` });
+    assert.equal(res.status, 200);
+    assert.equal((await collectSse(res)).at(-1).event, 'message_stop');
+  });
+
+  test('the probes and /health need no token', async () => {
+    for (const [method, path] of [['GET', '/'], ['HEAD', '/'], ['HEAD', '/api/hello'],
+                                  ['GET', '/health'], ['GET', '/healthz']]) {
+      const res = await fetch(`${guarded.url}${path}`, { method });
+      assert.equal(res.status, 200, `${method} ${path}`);
+      await res.arrayBuffer();
+    }
+  });
+});

@@ -1,0 +1,319 @@
+#include "config/config_sources.h"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <set>
+
+#include "config/dotenv.h"
+
+namespace claudegpt {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The prefixes read from ~/.claude/.env; unknown keys with them in a .env get a warning.
+constexpr std::string_view kOurPrefixes[] = {"CLAUDEGPT_", "AZURE_OPENAI_", "OPENAI_"};
+
+bool has_our_prefix(std::string_view name) {
+  return std::any_of(std::begin(kOurPrefixes), std::end(kOurPrefixes),
+                     [&](std::string_view p) { return name.starts_with(p); });
+}
+
+std::string home_directory(const ConfigSources::Getenv& getenv) {
+  if (const char* home = getenv("HOME"); home && *home) return home;
+  if (const passwd* pw = ::getpwuid(::getuid()); pw && pw->pw_dir) return pw->pw_dir;
+  return "";
+}
+
+std::string expand_tilde(std::string path, const std::string& home) {
+  if (!home.empty() && (path == "~" || path.starts_with("~/"))) path = home + path.substr(1);
+  return path;
+}
+
+}  // namespace
+
+const std::vector<std::string_view>& known_settings() {
+  static const std::vector<std::string_view> names = {
+      // Settings (src/config/settings.h).
+      "CLAUDEGPT_HOST", "CLAUDEGPT_PORT", "CLAUDEGPT_PROVIDER",
+      "OPENAI_API_KEY", "OPENAI_BASE_URL",
+      "AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_AD_TOKEN",
+      "AZURE_OPENAI_RESPONSES_API_VERSION", "AZURE_OPENAI_API_VERSION",
+      "AZURE_OPENAI_CHAT_DEPLOYMENT_FULL", "AZURE_OPENAI_CHAT_DEPLOYMENT",
+      "AZURE_OPENAI_CHAT_DEPLOYMENT_NANO", "CLAUDEGPT_TOOLS_DEPLOYMENT",
+      "CLAUDEGPT_CODEX_AUTH", "CODEX_HOME", "CLAUDEGPT_CODEX_ENDPOINT", "CLAUDEGPT_CODEX_BASE_URL",
+      "CLAUDEGPT_CODEX_TOKEN_URL", "CLAUDEGPT_CODEX_ORIGINATOR",
+      "CLAUDEGPT_OPENAI_OPUS", "CLAUDEGPT_OPENAI_SONNET", "CLAUDEGPT_OPENAI_HAIKU",
+      "CLAUDEGPT_CODEX_OPUS", "CLAUDEGPT_CODEX_SONNET", "CLAUDEGPT_CODEX_HAIKU",
+      "CLAUDEGPT_CUTOFF_OPUS", "CLAUDEGPT_CUTOFF_SONNET", "CLAUDEGPT_CUTOFF_HAIKU",
+      "CLAUDEGPT_REWRITE_IDENTITY",
+      "CLAUDEGPT_REASONING_EFFORT", "CLAUDEGPT_REASONING_OPUS", "CLAUDEGPT_REASONING_SONNET",
+      "CLAUDEGPT_REASONING_HAIKU", "CLAUDEGPT_TOOLS_REASONING", "CLAUDEGPT_EFFORT",
+      "CLAUDEGPT_BACKEND_CONTEXT_OPUS", "CLAUDEGPT_BACKEND_CONTEXT_SONNET",
+      "CLAUDEGPT_BACKEND_CONTEXT_HAIKU", "CLAUDEGPT_CLIENT_CONTEXT",
+      "CLAUDEGPT_NO_WEB_SEARCH",
+      "CLAUDEGPT_CA_BUNDLE", "SSL_CERT_FILE", "CLAUDEGPT_UPSTREAM_RETRIES",
+      "CLAUDEGPT_MAX_BODY_BYTES", "CLAUDEGPT_CONNECT_TIMEOUT",
+      "CLAUDEGPT_STREAM_FIRST_EVENT_TIMEOUT", "CLAUDEGPT_STREAM_IDLE_TIMEOUT",
+      "CLAUDEGPT_PING_INTERVAL_MS", "CLAUDEGPT_PROXY_KEY",
+      // The command and its launcher.
+      "CLAUDEGPT_CONFIG_DIR", "CLAUDEGPT_DEFAULT_MODEL", "CLAUDEGPT_GLOBAL_ISOLATE",
+      "CLAUDEGPT_CLEAN_CONFIG_DIR", "CLAUDEGPT_CLAUDE_BIN", "CLAUDEGPT_LOG_FILE",
+  };
+  return names;
+}
+
+bool is_secret_setting(std::string_view name) {
+  for (std::string_view suffix : {"_KEY", "_TOKEN", "_SECRET", "_PASSWORD"})
+    if (name.ends_with(suffix)) return true;
+  return name.find("API_KEY") != std::string_view::npos;
+}
+
+std::string mask_secret(std::string_view value) {
+  if (value.empty()) return "(not set)";
+  // Only long values show a tail: for a short one, 4 characters would be much of it.
+  if (value.size() < 16) return "(set)";
+  return "\u2026" + std::string(value.substr(value.size() - 4));
+}
+
+ConfigSources ConfigSources::load(const std::map<std::string, std::string>& overrides,
+                                  const Getenv& getenv,
+                                  const std::map<std::string, std::string>& flag_names) {
+  ConfigSources s;
+  s.overrides_.insert(overrides.begin(), overrides.end());
+  s.flag_names_.insert(flag_names.begin(), flag_names.end());
+  s.getenv_ = getenv;
+  s.home_ = home_directory(getenv);
+
+  // The config dir can come from a flag or the environment, not from a file in it.
+  std::string dir;
+  if (auto it = s.overrides_.find("CLAUDEGPT_CONFIG_DIR"); it != s.overrides_.end())
+    dir = it->second;
+  else if (const char* env = getenv("CLAUDEGPT_CONFIG_DIR"); env && *env)
+    dir = env;
+  if (!dir.empty()) {
+    s.config_dir_ = expand_tilde(dir, s.home_);
+  } else if (const char* xdg = getenv("XDG_CONFIG_HOME"); xdg && *xdg == '/') {
+    s.config_dir_ = fs::path(xdg) / "claudegpt";  // the XDG spec ignores relative values
+  } else {
+    s.config_dir_ = fs::path(s.home_) / ".config" / "claudegpt";
+  }
+
+  auto read_into = [&s](const fs::path& path, bool only_ours,
+                        std::map<std::string, FileValue, std::less<>>& into) {
+    std::string shown = s.display_path(path);
+    auto entries = read_dotenv_file(path, shown);
+    if (!entries) return false;
+    for (DotenvEntry& e : *entries) {
+      if (only_ours && !has_our_prefix(e.key)) continue;
+      std::string source = shown + ":" + std::to_string(e.line);
+      bool known = std::find(known_settings().begin(), known_settings().end(), e.key) !=
+                   known_settings().end();
+      if (!known && has_our_prefix(e.key))
+        s.warnings_.push_back("unknown setting " + e.key + " in " + source);
+      into[e.key] = FileValue{std::move(e.value), std::move(source)};  // a later line wins
+    }
+    return true;
+  };
+  s.config_file_found_ = read_into(s.dotenv_path(), false, s.config_file_);
+  if (!s.home_.empty())
+    s.claude_file_found_ = read_into(s.claude_dotenv_path(), true, s.claude_file_);
+  return s;
+}
+
+fs::path ConfigSources::claude_dotenv_path() const {
+  return home_.empty() ? fs::path() : fs::path(home_) / ".claude" / ".env";
+}
+
+std::string ConfigSources::display_path(const fs::path& path) const {
+  std::string p = path.string();
+  if (!home_.empty() && home_ != "/" && p.starts_with(home_ + "/"))
+    return "~" + p.substr(home_.size());
+  return p;
+}
+
+const ConfigSources::FileValue* ConfigSources::from_files(std::string_view name) const {
+  if (auto it = config_file_.find(name); it != config_file_.end()) return &it->second;
+  if (auto it = claude_file_.find(name); it != claude_file_.end()) return &it->second;
+  return nullptr;
+}
+
+const char* ConfigSources::get(const char* name) const {
+  if (auto it = overrides_.find(std::string_view(name)); it != overrides_.end())
+    return it->second.c_str();
+  if (getenv_)
+    if (const char* env = getenv_(name)) return env;
+  if (const FileValue* file = from_files(name)) return file->value.c_str();
+  return nullptr;
+}
+
+std::string ConfigSources::source_of(std::string_view name) const {
+  if (overrides_.find(name) != overrides_.end()) {
+    auto flag = flag_names_.find(name);
+    return flag != flag_names_.end() ? flag->second : "command line";
+  }
+  if (getenv_ && getenv_(std::string(name).c_str())) return "environment";
+  if (const FileValue* file = from_files(name)) return file->source;
+  return "default";
+}
+
+std::vector<ConfigEntry> ConfigSources::entries() const {
+  std::set<std::string, std::less<>> names(known_settings().begin(), known_settings().end());
+  for (const auto& [name, value] : overrides_) names.insert(name);
+  for (const auto& [name, value] : config_file_) names.insert(name);
+  for (const auto& [name, value] : claude_file_) names.insert(name);
+  std::vector<ConfigEntry> out;
+  for (const std::string& name : names)
+    if (const char* value = get(name.c_str())) out.push_back({name, value, source_of(name)});
+  return out;
+}
+
+std::vector<std::string> ConfigSources::warnings() const { return warnings_; }
+
+namespace {
+
+// One line of `claudegpt config`: a variable, its effective value, where that came from.
+class Description {
+ public:
+  explicit Description(const ConfigSources& sources) : sources_(sources) {}
+
+  // `via` are variables that also feed this value, weaker than `name` (e.g. SSL_CERT_FILE
+  // under CLAUDEGPT_CA_BUNDLE).
+  void row(std::string_view name, std::string value,
+           std::initializer_list<std::string_view> via = {}) {
+    std::string source = sources_.source_of(name);
+    if (source == "default")
+      for (std::string_view other : via)
+        if (std::string s = sources_.source_of(other); s != "default") {
+          source = s + " via " + std::string(other);
+          break;
+        }
+    if (is_secret_setting(name)) value = mask_secret(value);
+    else if (value.empty()) value = "(none)";
+    std::string line = "  " + std::string(name);
+    pad(line, 40, 1);
+    line += value;
+    pad(line, 80, 2);
+    text_ += line + "[" + source + "]\n";
+  }
+
+  // A setting only the launcher reads: shown as set, else its documented default.
+  void raw(std::string_view name, std::string_view fallback) {
+    const char* value = sources_.get(std::string(name).c_str());
+    row(name, value ? std::string(value) : std::string(fallback));
+  }
+
+  // Pads `line` with spaces to `column` on screen, at least `min_gap` of them.
+  static void pad(std::string& line, std::size_t column, std::size_t min_gap) {
+    std::size_t width = 0;
+    for (unsigned char c : line)
+      if ((c & 0xC0) != 0x80) ++width;  // count UTF-8 characters, not bytes (the "…")
+    line.append(std::max(min_gap, column > width ? column - width : 0), ' ');
+  }
+
+  void heading(std::string_view title) { text_ += "\n" + std::string(title) + "\n"; }
+  void line(std::string_view text) { text_ += std::string(text) + "\n"; }
+  std::string text() const { return text_; }
+
+ private:
+  const ConfigSources& sources_;
+  std::string text_;
+};
+
+std::string seconds(std::chrono::milliseconds ms) { return std::to_string(ms.count() / 1000) + "s"; }
+
+template <typename T>
+std::string str(const T& value) {
+  if constexpr (std::is_same_v<T, std::string>) return value;
+  else return std::to_string(value);
+}
+
+}  // namespace
+
+std::string describe(const ConfigSources& sources, const Settings& settings) {
+  Description d(sources);
+  d.line("claudegpt configuration (highest first: flags, environment, config file, ~/.claude/.env, defaults)");
+  d.line("  config file      " + sources.display_path(sources.dotenv_path()) +
+         (sources.config_file_found() ? "" : " (not found)"));
+  if (!sources.claude_dotenv_path().empty())
+    d.line("  also read        " + sources.display_path(sources.claude_dotenv_path()) +
+           (sources.claude_file_found() ? " (CLAUDEGPT_*, AZURE_OPENAI_*, OPENAI_* keys only)"
+                                        : " (not found)"));
+
+  d.heading("Backend");
+  d.row("CLAUDEGPT_PROVIDER", settings.provider);
+  auto tiers = [&](const char* opus, const char* sonnet, const char* haiku) {
+    d.row(opus, settings.models.opus);
+    d.row(sonnet, settings.models.sonnet);
+    d.row(haiku, settings.models.haiku);
+  };
+  if (settings.provider == "azure") {
+    d.row("AZURE_OPENAI_ENDPOINT", settings.azure_endpoint);
+    d.row("AZURE_OPENAI_API_KEY", settings.azure_api_key);
+    d.row("AZURE_OPENAI_AD_TOKEN", settings.azure_ad_token);
+    d.row("AZURE_OPENAI_RESPONSES_API_VERSION", settings.azure_responses_api_version);
+    d.row("AZURE_OPENAI_API_VERSION", settings.azure_api_version);
+    tiers("AZURE_OPENAI_CHAT_DEPLOYMENT_FULL", "AZURE_OPENAI_CHAT_DEPLOYMENT",
+          "AZURE_OPENAI_CHAT_DEPLOYMENT_NANO");
+    d.row("CLAUDEGPT_TOOLS_DEPLOYMENT", settings.tools_deployment);
+  } else if (settings.provider == "codex") {
+    d.row("CLAUDEGPT_CODEX_AUTH", settings.codex_auth_file, {"CODEX_HOME"});
+    d.row("CLAUDEGPT_CODEX_ENDPOINT", settings.codex_endpoint, {"CLAUDEGPT_CODEX_BASE_URL"});
+    d.row("CLAUDEGPT_CODEX_TOKEN_URL", settings.codex_token_url);
+    d.row("CLAUDEGPT_CODEX_ORIGINATOR", settings.codex_originator);
+    tiers("CLAUDEGPT_CODEX_OPUS", "CLAUDEGPT_CODEX_SONNET", "CLAUDEGPT_CODEX_HAIKU");
+  } else {
+    d.row("OPENAI_API_KEY", settings.openai_api_key);
+    d.row("OPENAI_BASE_URL", settings.openai_base_url);
+    tiers("CLAUDEGPT_OPENAI_OPUS", "CLAUDEGPT_OPENAI_SONNET", "CLAUDEGPT_OPENAI_HAIKU");
+  }
+
+  d.heading("Reasoning and context");
+  d.row("CLAUDEGPT_REASONING_OPUS", settings.efforts.opus, {"CLAUDEGPT_REASONING_EFFORT"});
+  d.row("CLAUDEGPT_REASONING_SONNET", settings.efforts.sonnet, {"CLAUDEGPT_REASONING_EFFORT"});
+  d.row("CLAUDEGPT_REASONING_HAIKU", settings.efforts.haiku, {"CLAUDEGPT_REASONING_EFFORT"});
+  d.row("CLAUDEGPT_TOOLS_REASONING", settings.tools_effort);
+  d.row("CLAUDEGPT_EFFORT", settings.forced_effort);
+  d.row("CLAUDEGPT_BACKEND_CONTEXT_OPUS", str(settings.backend_context.opus));
+  d.row("CLAUDEGPT_BACKEND_CONTEXT_SONNET", str(settings.backend_context.sonnet));
+  d.row("CLAUDEGPT_BACKEND_CONTEXT_HAIKU", str(settings.backend_context.haiku));
+  d.row("CLAUDEGPT_CLIENT_CONTEXT", str(settings.client_context));
+  d.row("CLAUDEGPT_CUTOFF_OPUS", settings.cutoffs.opus);
+  d.row("CLAUDEGPT_CUTOFF_SONNET", settings.cutoffs.sonnet);
+  d.row("CLAUDEGPT_CUTOFF_HAIKU", settings.cutoffs.haiku);
+  d.row("CLAUDEGPT_REWRITE_IDENTITY", settings.rewrite_identity ? "1" : "0");
+  std::string no_web_search;
+  for (const std::string& marker : settings.no_web_search)
+    no_web_search += (no_web_search.empty() ? "" : ",") + marker;
+  d.row("CLAUDEGPT_NO_WEB_SEARCH", no_web_search);
+
+  d.heading("Network");
+  d.row("CLAUDEGPT_CA_BUNDLE", settings.ca_bundle.empty() ? "(system default)" : settings.ca_bundle,
+        {"SSL_CERT_FILE"});
+  d.row("CLAUDEGPT_CONNECT_TIMEOUT", seconds(settings.connect_timeout));
+  d.row("CLAUDEGPT_STREAM_FIRST_EVENT_TIMEOUT", seconds(settings.first_event_timeout));
+  d.row("CLAUDEGPT_STREAM_IDLE_TIMEOUT", seconds(settings.idle_timeout));
+  d.row("CLAUDEGPT_PING_INTERVAL_MS", std::to_string(settings.ping_interval.count()) + "ms");
+  d.row("CLAUDEGPT_UPSTREAM_RETRIES", str(settings.upstream_retries));
+  d.row("CLAUDEGPT_MAX_BODY_BYTES", str(settings.max_body_bytes));
+
+  d.heading("Launcher and `claudegpt serve`");
+  d.raw("CLAUDEGPT_DEFAULT_MODEL", "sonnet");
+  d.raw("CLAUDEGPT_GLOBAL_ISOLATE", "1");
+  d.raw("CLAUDEGPT_CLEAN_CONFIG_DIR", "(default)");
+  d.raw("CLAUDEGPT_CLAUDE_BIN", "(claude on PATH)");
+  d.row("CLAUDEGPT_HOST", settings.host);
+  d.row("CLAUDEGPT_PORT", str(settings.port));
+  d.row("CLAUDEGPT_PROXY_KEY", settings.access_token);
+
+  std::vector<std::string> warnings = sources.warnings();
+  if (!warnings.empty()) {
+    d.heading("Warnings");
+    for (const std::string& w : warnings) d.line("  warning: " + w);
+  }
+  return d.text();
+}
+
+}  // namespace claudegpt

@@ -1,0 +1,113 @@
+// Where each setting comes from. Highest first:
+//   1. command-line overrides (a variable → value map the caller builds from its flags),
+//   2. the process environment,
+//   3. <config dir>/.env, the file `claudegpt setup` writes,
+//   4. ~/.claude/.env, but only its CLAUDEGPT_*, AZURE_OPENAI_* and OPENAI_* keys (the Python
+//      original read its settings from there; other keys in it belong to Claude Code),
+//   5. the defaults in Settings.
+// The config dir is CLAUDEGPT_CONFIG_DIR (from the overrides or the environment; `--config DIR`
+// is that override), else $XDG_CONFIG_HOME/claudegpt, else ~/.config/claudegpt.
+//
+// ConfigSources is a getenv for Settings::from_environment, so the parsing and the defaults
+// stay in one place:
+//   ConfigSources sources = ConfigSources::load(flags);
+//   Settings settings = Settings::from_environment(sources.getenv());
+#pragma once
+
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/settings.h"
+
+namespace claudegpt {
+
+// One variable with a value, as the highest source that sets it gives it.
+struct ConfigEntry {
+  std::string name;
+  std::string value;   // a secret for some names: see is_secret_setting()
+  std::string source;  // "--effort", "command line", "environment", "~/.config/claudegpt/.env:3"
+};
+
+class ConfigSources {
+ public:
+  using Getenv = std::function<const char*(const char*)>;
+
+  // Reads both .env files (a missing file is no error). `getenv` stands for the process
+  // environment; `flag_names` maps an override's variable to the flag that set it, for
+  // source_of() (default label: "command line"). Throws DotenvError for a malformed .env and
+  // std::runtime_error for one that exists but cannot be read.
+  static ConfigSources load(
+      const std::map<std::string, std::string>& overrides = {},
+      const Getenv& getenv = [](const char* name) -> const char* { return std::getenv(name); },
+      const std::map<std::string, std::string>& flag_names = {});
+
+  // The effective value of `name`, nullptr when no source sets it. The pointer stays valid as
+  // long as this object (and, for environment values, the environment) does.
+  const char* get(const char* name) const;
+  // get() as a function, for Settings::from_environment. It refers to this object: do not let
+  // it outlive it, or call it after this object has been moved.
+  Getenv getenv() const {
+    return [this](const char* name) { return get(name); };
+  }
+
+  // Where `name`'s value comes from: a flag, "command line", "environment",
+  // "<file>:<line>", or "default" when nothing sets it.
+  std::string source_of(std::string_view name) const;
+
+  // Every variable some source sets that claudegpt reads (known settings) or that sits in one
+  // of the two .env files or the overrides, by name, with the winning value.
+  std::vector<ConfigEntry> entries() const;
+
+  // "unknown setting X in <file>:<line>" for .env keys with our prefixes that claudegpt does
+  // not read (typos, settings of a newer or older version).
+  std::vector<std::string> warnings() const;
+
+  const std::filesystem::path& config_dir() const { return config_dir_; }
+  // <config dir>/.env: where `claudegpt setup` writes.
+  std::filesystem::path dotenv_path() const { return config_dir_ / ".env"; }
+  // Whether each .env file was there when load() ran.
+  bool config_file_found() const { return config_file_found_; }
+  bool claude_file_found() const { return claude_file_found_; }
+  std::filesystem::path claude_dotenv_path() const;  // ~/.claude/.env
+  // How the paths are shown: $HOME as ~.
+  std::string display_path(const std::filesystem::path& path) const;
+
+ private:
+  struct FileValue {
+    std::string value;
+    std::string source;  // "<file>:<line>"
+  };
+
+  const FileValue* from_files(std::string_view name) const;
+
+  std::map<std::string, std::string, std::less<>> overrides_;
+  std::map<std::string, std::string, std::less<>> flag_names_;
+  Getenv getenv_;
+  std::string home_;
+  std::filesystem::path config_dir_;
+  std::map<std::string, FileValue, std::less<>> config_file_;  // <config dir>/.env
+  std::map<std::string, FileValue, std::less<>> claude_file_;  // ~/.claude/.env, filtered
+  bool config_file_found_ = false;
+  bool claude_file_found_ = false;
+  std::vector<std::string> warnings_;
+};
+
+// Every variable name claudegpt reads (Settings and the launcher).
+const std::vector<std::string_view>& known_settings();
+// Whether a variable holds a credential (API keys, tokens): shown masked, never in full.
+bool is_secret_setting(std::string_view name);
+// A secret as it may be shown: "…a1b2" (the last 4 characters) for long values, "(set)" for
+// short ones, "(not set)" for empty ones.
+std::string mask_secret(std::string_view value);
+
+// The text `claudegpt config` prints: the config files, then every setting that matters for the
+// configured provider, one per line with its effective value and its source, secrets masked,
+// then warnings about unknown settings in the .env files.
+std::string describe(const ConfigSources& sources, const Settings& settings);
+
+}  // namespace claudegpt

@@ -1,0 +1,276 @@
+#include "config/dotenv.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+
+namespace claudegpt {
+namespace {
+
+bool is_blank(char c) { return c == ' ' || c == '\t'; }
+bool is_key_start(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+}
+bool is_key_char(char c) { return is_key_start(c) || (c >= '0' && c <= '9') || c == '.'; }
+
+// Walks the text once; double-quoted values may run over several lines, so this is a cursor
+// over the whole text rather than a loop over lines.
+class Parser {
+ public:
+  Parser(std::string_view text, std::string_view file) : text_(text), file_(file) {}
+
+  std::vector<DotenvEntry> parse() {
+    std::vector<DotenvEntry> entries;
+    while (pos_ < text_.size()) {
+      skip_blanks();
+      if (at_line_end()) {
+        next_line();
+        continue;
+      }
+      if (peek() == '#') {
+        skip_to_line_end();
+        next_line();
+        continue;
+      }
+      entries.push_back(entry());
+      next_line();
+    }
+    return entries;
+  }
+
+ private:
+  DotenvEntry entry() {
+    DotenvEntry e;
+    e.line = line_;
+    if (text_.substr(pos_).starts_with("export") && pos_ + 6 < text_.size() &&
+        is_blank(text_[pos_ + 6])) {
+      pos_ += 6;
+      skip_blanks();
+    }
+    std::size_t key_start = pos_;
+    if (pos_ < text_.size() && is_key_start(peek()))
+      while (pos_ < text_.size() && is_key_char(peek())) ++pos_;
+    if (pos_ == key_start) fail(line_, "expected KEY=value");
+    e.key = std::string(text_.substr(key_start, pos_ - key_start));
+    skip_blanks();
+    if (pos_ >= text_.size() || peek() != '=') fail(line_, "expected KEY=value");
+    ++pos_;
+    skip_blanks();
+    if (pos_ < text_.size() && (peek() == '\'' || peek() == '"')) {
+      e.value = peek() == '"' ? double_quoted() : single_quoted();
+      skip_blanks();
+      if (!at_line_end() && peek() != '#') fail(line_, "unexpected text after the closing quote");
+      skip_to_line_end();
+    } else {
+      e.value = unquoted();
+    }
+    return e;
+  }
+
+  std::string single_quoted() {
+    int opened = line_;
+    std::size_t close = text_.find('\'', ++pos_);
+    if (close == std::string_view::npos) fail(opened, "unterminated single-quoted value");
+    std::string value(text_.substr(pos_, close - pos_));
+    for (char c : value)
+      if (c == '\n') ++line_;
+    pos_ = close + 1;
+    return value;
+  }
+
+  std::string double_quoted() {
+    int opened = line_;
+    std::string value;
+    ++pos_;
+    while (true) {
+      if (pos_ >= text_.size()) fail(opened, "unterminated double-quoted value");
+      char c = text_[pos_++];
+      if (c == '"') break;
+      if (c == '\r' && pos_ < text_.size() && text_[pos_] == '\n') continue;  // a CRLF file
+      if (c == '\n') ++line_;
+      if (c == '\\' && pos_ < text_.size()) {
+        char next = text_[pos_];
+        switch (next) {
+          case 'n': value += '\n'; ++pos_; continue;
+          case 't': value += '\t'; ++pos_; continue;
+          case 'r': value += '\r'; ++pos_; continue;
+          case '"': value += '"'; ++pos_; continue;
+          case '\\': value += '\\'; ++pos_; continue;
+          default: break;  // any other backslash is kept as written
+        }
+      }
+      value += c;
+    }
+    return value;
+  }
+
+  std::string unquoted() {
+    std::size_t start = pos_;
+    skip_to_line_end();
+    std::string_view raw = text_.substr(start, pos_ - start);
+    // A comment starts at a '#' that begins the value or follows whitespace.
+    for (std::size_t i = 0; i < raw.size(); ++i)
+      if (raw[i] == '#' && (i == 0 ? start > 0 && is_blank(text_[start - 1]) : is_blank(raw[i - 1]))) {
+        raw = raw.substr(0, i);
+        break;
+      }
+    while (!raw.empty() && (is_blank(raw.back()) || raw.back() == '\r')) raw.remove_suffix(1);
+    return std::string(raw);
+  }
+
+  char peek() const { return text_[pos_]; }
+  bool at_line_end() const {
+    return pos_ >= text_.size() || peek() == '\n' ||
+           (peek() == '\r' && (pos_ + 1 == text_.size() || text_[pos_ + 1] == '\n'));
+  }
+  void skip_blanks() {
+    while (pos_ < text_.size() && is_blank(peek())) ++pos_;
+  }
+  void skip_to_line_end() {
+    while (pos_ < text_.size() && peek() != '\n') ++pos_;
+  }
+  void next_line() {
+    skip_to_line_end();
+    if (pos_ < text_.size()) {
+      ++pos_;
+      ++line_;
+    }
+  }
+  [[noreturn]] void fail(int line, const std::string& problem) const {
+    throw DotenvError(std::string(file_), line, problem);
+  }
+
+  std::string_view text_;
+  std::string_view file_;
+  std::size_t pos_ = 0;
+  int line_ = 1;
+};
+
+bool needs_no_quotes(std::string_view value) {
+  for (char c : value) {
+    bool safe = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                std::string_view("_-./:@%+,=~").find(c) != std::string_view::npos;
+    if (!safe) return false;
+  }
+  return true;
+}
+
+[[noreturn]] void throw_errno(const std::string& what, const std::filesystem::path& path) {
+  throw std::system_error(errno, std::generic_category(), what + " " + path.string());
+}
+
+// mkdir -p with mode 0700 for the directories it creates.
+void create_private_directories(const std::filesystem::path& dir) {
+  if (dir.empty() || std::filesystem::is_directory(dir)) return;
+  create_private_directories(dir.parent_path());
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) throw_errno("cannot create", dir);
+}
+
+}  // namespace
+
+DotenvError::DotenvError(std::string file, int line, const std::string& problem)
+    : std::runtime_error(file + ":" + std::to_string(line) + ": " + problem),
+      file_(std::move(file)),
+      line_(line) {}
+
+bool is_dotenv_key(std::string_view key) {
+  if (key.empty() || !is_key_start(key.front())) return false;
+  for (char c : key)
+    if (!is_key_char(c)) return false;
+  return true;
+}
+
+std::vector<DotenvEntry> parse_dotenv(std::string_view text, std::string_view file) {
+  return Parser(text, file).parse();
+}
+
+std::optional<std::vector<DotenvEntry>> read_dotenv_file(const std::filesystem::path& path,
+                                                         std::string_view display_name) {
+  std::string name = display_name.empty() ? path.string() : std::string(display_name);
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return std::nullopt;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(name + ": cannot be read");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw std::runtime_error(name + ": cannot be read");
+  return parse_dotenv(text.str(), name);
+}
+
+std::string format_dotenv(const std::vector<DotenvEntry>& entries) {
+  std::string out;
+  for (const DotenvEntry& e : entries) {
+    if (!is_dotenv_key(e.key)) throw std::invalid_argument("not a valid .env key: " + e.key);
+    out += e.key;
+    out += '=';
+    if (needs_no_quotes(e.value)) {
+      out += e.value;
+    } else if (e.value.find_first_of("'\n\r") == std::string::npos) {
+      // Single quotes: literal here and in python-dotenv (no ${} expansion there either).
+      out += '\'' + e.value + '\'';
+    } else {
+      out += '"';
+      for (char c : e.value) {
+        switch (c) {
+          case '\n': out += "\\n"; break;
+          case '\r': out += "\\r"; break;
+          case '\t': out += "\\t"; break;
+          case '"': out += "\\\""; break;
+          case '\\': out += "\\\\"; break;
+          default: out += c;
+        }
+      }
+      out += '"';
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+void write_dotenv_file(const std::filesystem::path& path, const std::vector<DotenvEntry>& entries) {
+  std::string text = format_dotenv(entries);
+  std::filesystem::path dir = path.parent_path();
+  create_private_directories(dir);
+
+  std::string temp = (dir.empty() ? std::filesystem::path(".") : dir) / (path.filename().string() + ".XXXXXX");
+  int fd = ::mkstemp(temp.data());  // created 0600
+  if (fd < 0) throw_errno("cannot create a temporary file beside", path);
+  auto fail = [&](const char* what) {
+    int saved = errno;
+    ::close(fd);
+    ::unlink(temp.c_str());
+    errno = saved;
+    throw_errno(what, path);
+  };
+  if (::fchmod(fd, 0600) != 0) fail("cannot set the mode of");
+  for (std::size_t done = 0; done < text.size();) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail("cannot write");
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0) fail("cannot sync");
+  if (::close(fd) != 0) {
+    ::unlink(temp.c_str());
+    throw_errno("cannot write", path);
+  }
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    int saved = errno;
+    ::unlink(temp.c_str());
+    errno = saved;
+    throw_errno("cannot replace", path);
+  }
+  // Make the rename itself durable.
+  int dir_fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (dir_fd >= 0) {
+    ::fsync(dir_fd);
+    ::close(dir_fd);
+  }
+}
+
+}  // namespace claudegpt

@@ -1,0 +1,217 @@
+#include "launcher/launch.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <set>
+#include <stdexcept>
+#include <thread>
+
+#include <openssl/rand.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "server/http_server.h"
+#include "support/log.h"
+
+extern char** environ;
+
+namespace claudegpt {
+namespace {
+
+// 32 random bytes, hex.
+std::string random_token() {
+  unsigned char bytes[32];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("no randomness for the proxy token");
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string token;
+  for (unsigned char b : bytes) {
+    token += kHex[b >> 4];
+    token += kHex[b & 15];
+  }
+  return token;
+}
+
+// The signals the launcher takes over while claude runs. They stay blocked in every thread
+// (the proxy's threads are started after blocking them, and inherit that) and are taken
+// with sigwaitinfo on this thread, so no handler runs anywhere.
+sigset_t launcher_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int signal : {SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGCHLD}) sigaddset(&set, signal);
+  return set;
+}
+
+// Blocks the launcher's signals for its lifetime; on the way out, drops those that came in
+// meanwhile (a Ctrl-C meant for claude must not end the launcher after the fact) and
+// restores the mask and SIGCHLD's disposition.
+class SignalScope {
+ public:
+  SignalScope() : set_(launcher_signals()) {
+    pthread_sigmask(SIG_BLOCK, &set_, &old_mask_);
+    // An ignored SIGCHLD would reap claude for us and hide its exit status.
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    sigaction(SIGCHLD, &dfl, &old_chld_);
+  }
+  ~SignalScope() {
+    timespec now{};
+    while (sigtimedwait(&set_, nullptr, &now) > 0) {
+    }
+    sigaction(SIGCHLD, &old_chld_, nullptr);
+    pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
+  }
+  SignalScope(const SignalScope&) = delete;
+  SignalScope& operator=(const SignalScope&) = delete;
+
+  const sigset_t& set() const { return set_; }
+  const sigset_t& old_mask() const { return old_mask_; }
+
+ private:
+  sigset_t set_;
+  sigset_t old_mask_{};
+  struct sigaction old_chld_ {};
+};
+
+// Redirects the proxy's log for the run: Claude Code owns the terminal.
+class LogScope {
+ public:
+  explicit LogScope(const std::string& path) {
+    if (!path.empty()) file_ = std::fopen(path.c_str(), "a");
+    set_log_file(file_);
+  }
+  ~LogScope() {
+    set_log_file(stderr);
+    if (file_) std::fclose(file_);
+  }
+  LogScope(const LogScope&) = delete;
+  LogScope& operator=(const LogScope&) = delete;
+
+ private:
+  std::FILE* file_ = nullptr;
+};
+
+// The current environment with `overrides` replacing (or adding) variables, and `removed`
+// gone.
+std::vector<std::string> child_environment(const std::vector<std::pair<std::string, std::string>>& overrides,
+                                           const std::set<std::string, std::less<>>& removed) {
+  std::set<std::string, std::less<>> replaced(removed);
+  for (const auto& [name, value] : overrides) replaced.insert(name);
+  std::vector<std::string> env;
+  for (char** entry = environ; entry && *entry; ++entry) {
+    std::string_view variable = *entry;
+    if (!replaced.contains(variable.substr(0, variable.find('=')))) env.emplace_back(variable);
+  }
+  for (const auto& [name, value] : overrides) env.push_back(name + "=" + value);
+  return env;
+}
+
+std::vector<char*> c_strings(std::vector<std::string>& strings) {
+  std::vector<char*> pointers;
+  for (std::string& s : strings) pointers.push_back(s.data());
+  pointers.push_back(nullptr);
+  return pointers;
+}
+
+// Spawns claude with the original signal mask and no descriptor but 0, 1 and 2; -1 on error.
+pid_t spawn_claude(const LaunchOptions& options, std::vector<std::string> env, const sigset_t& mask) {
+  std::vector<std::string> argv{options.claude_binary};
+  argv.insert(argv.end(), options.claude_args.begin(), options.claude_args.end());
+  std::vector<char*> c_argv = c_strings(argv);
+  std::vector<char*> c_env = c_strings(env);
+
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+  posix_spawnattr_setsigmask(&attr, &mask);
+  posix_spawn_file_actions_t files;
+  posix_spawn_file_actions_init(&files);
+  posix_spawn_file_actions_addclosefrom_np(&files, 3);  // the proxy's sockets are not claude's
+  pid_t pid = -1;
+  int error = posix_spawnp(&pid, options.claude_binary.c_str(), &files, &attr, c_argv.data(), c_env.data());
+  posix_spawn_file_actions_destroy(&files);
+  posix_spawnattr_destroy(&attr);
+  if (error != 0) {
+    std::fprintf(stderr, "claudegpt: cannot start %s: %s\n", options.claude_binary.c_str(), std::strerror(error));
+    return -1;
+  }
+  return pid;
+}
+
+// Waits for claude to end, forwarding SIGTERM and SIGHUP; returns its wait status.
+int wait_for(pid_t pid, const sigset_t& signals) {
+  for (;;) {
+    siginfo_t info{};
+    int signal = sigwaitinfo(&signals, &info);
+    if (signal < 0) continue;  // EINTR
+    if (signal == SIGTERM || signal == SIGHUP) {
+      ::kill(pid, signal);
+    } else if (signal == SIGCHLD) {
+      int status = 0;
+      pid_t done = ::waitpid(pid, &status, WNOHANG);
+      if (done == pid) return status;
+      if (done < 0 && errno == ECHILD) return 0;  // reaped elsewhere: nothing better to say
+    }
+    // SIGINT, SIGQUIT: the terminal sent them to claude too; it decides.
+  }
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> claude_environment(const std::string& base_url,
+                                                                     const std::string& token) {
+  return {
+      {"ANTHROPIC_BASE_URL", base_url},
+      {"ANTHROPIC_AUTH_TOKEN", token},  // sent as Bearer; ANTHROPIC_API_KEY is removed
+      {"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1"},
+      {"DISABLE_NON_ESSENTIAL_MODEL_CALLS", "1"},
+      // TODO(issue 4): MAX_THINKING_TOKENS, CLAUDE_CODE_AUTO_COMPACT_WINDOW from the backend
+      // model's window, ANTHROPIC_DEFAULT_*_MODEL, CLAUDE_CONFIG_DIR (isolated): the caller
+      // passes them in LaunchOptions::extra_env until they are decided here.
+  };
+}
+
+int run_claude(const LaunchOptions& options) {
+  Settings settings = options.settings;
+  settings.host = "127.0.0.1";
+  settings.port = 0;
+  settings.access_token = random_token();
+  if (!options.effort.empty()) settings.forced_effort = options.effort;
+
+  SignalScope signals;  // before the proxy's threads exist, so they inherit the blocked set
+  LogScope log(options.log_file);
+  HttpServer server(settings);
+  unsigned short port = server.listen(settings.host, 0);
+  std::thread proxy([&server] { server.run_until_stopped(); });
+  log_info("claudegpt ", CLAUDEGPT_VERSION, " serving ", settings.provider, " on 127.0.0.1:", port,
+           " for claude");
+
+  auto overrides = options.extra_env;
+  for (auto& variable : claude_environment("http://127.0.0.1:" + std::to_string(port), settings.access_token))
+    overrides.push_back(std::move(variable));
+  // Later entries win: drop earlier duplicates so the proxy address and token always hold.
+  std::vector<std::pair<std::string, std::string>> unique;
+  for (auto it = overrides.rbegin(); it != overrides.rend(); ++it) {
+    bool seen = false;
+    for (const auto& kept : unique) seen = seen || kept.first == it->first;
+    if (!seen) unique.push_back(*it);
+  }
+  std::vector<std::string> env = child_environment(unique, {"ANTHROPIC_API_KEY"});
+
+  int status = -1;
+  pid_t pid = spawn_claude(options, std::move(env), signals.old_mask());
+  if (pid > 0) status = wait_for(pid, signals.set());
+
+  server.stop();
+  proxy.join();
+  if (pid <= 0) return 127;
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 1;
+}
+
+}  // namespace claudegpt

@@ -1,0 +1,98 @@
+// The launcher's own arguments among Claude Code's, and finding `claude`.
+#include "launcher/claude_binary.h"
+#include "launcher/launcher_args.h"
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <stdexcept>
+
+#include <gtest/gtest.h>
+
+namespace claudegpt {
+namespace {
+
+using Args = std::vector<std::string>;
+
+TEST(SplitLauncherArgs, EverythingButEffortGoesToClaudeInOrder) {
+  LauncherArgs split = split_launcher_args({"-p", "hi", "--output-format", "json"});
+  EXPECT_EQ(split.effort, "");
+  EXPECT_EQ(split.claude_args, (Args{"-p", "hi", "--output-format", "json"}));
+}
+
+TEST(SplitLauncherArgs, EffortWithItsValueAsTheNextArgumentIsTaken) {
+  LauncherArgs split = split_launcher_args({"-p", "hi", "--effort", "high", "--verbose"});
+  EXPECT_EQ(split.effort, "high");
+  EXPECT_EQ(split.claude_args, (Args{"-p", "hi", "--verbose"}));
+}
+
+TEST(SplitLauncherArgs, EffortWithAnEqualsSignIsTaken) {
+  LauncherArgs split = split_launcher_args({"--effort=low", "-c"});
+  EXPECT_EQ(split.effort, "low");
+  EXPECT_EQ(split.claude_args, (Args{"-c"}));
+}
+
+TEST(SplitLauncherArgs, TheLastEffortWinsAndMaxMeansXhigh) {
+  EXPECT_EQ(split_launcher_args({"--effort", "low", "--effort=max"}).effort, "xhigh");
+}
+
+TEST(SplitLauncherArgs, ArgumentsAfterADoubleDashAreClaudesEvenIfTheyLookLikeEffort) {
+  LauncherArgs split = split_launcher_args({"--effort", "high", "--", "--effort", "low"});
+  EXPECT_EQ(split.effort, "high");
+  EXPECT_EQ(split.claude_args, (Args{"--", "--effort", "low"}));
+}
+
+TEST(SplitLauncherArgs, EffortWithoutAValueOrWithAnUnknownLevelIsAnError) {
+  EXPECT_THROW(split_launcher_args({"-p", "hi", "--effort"}), std::invalid_argument);
+  EXPECT_THROW(split_launcher_args({"--effort", "extreme"}), std::invalid_argument);
+  EXPECT_THROW(split_launcher_args({"--effort="}), std::invalid_argument);
+}
+
+class FindClaudeBinary : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("claudegpt-find-claude-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+            "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_ / "empty");
+    std::filesystem::create_directories(dir_ / "bin");
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string make_file(const char* name, bool executable) {
+    std::filesystem::path file = dir_ / "bin" / name;
+    std::ofstream(file) << "#!/bin/sh\n";
+    std::filesystem::permissions(file, executable ? std::filesystem::perms::owner_all
+                                                  : std::filesystem::perms::owner_read);
+    return file.string();
+  }
+
+  std::optional<std::string> find(std::map<std::string, std::string> env) {
+    return find_claude_binary([&env](const char* name) -> const char* {
+      auto it = env.find(name);
+      return it == env.end() ? nullptr : it->second.c_str();
+    });
+  }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(FindClaudeBinary, TheFirstExecutableClaudeOnPathIsFound) {
+  std::string claude = make_file("claude", true);
+  EXPECT_EQ(find({{"PATH", (dir_ / "empty").string() + ":" + (dir_ / "bin").string()}}), claude);
+}
+
+TEST_F(FindClaudeBinary, ANonExecutableFileIsSkippedAndNoneFoundIsNullopt) {
+  make_file("claude", false);
+  EXPECT_EQ(find({{"PATH", (dir_ / "bin").string()}}), std::nullopt);
+  EXPECT_EQ(find({}), std::nullopt);
+}
+
+TEST_F(FindClaudeBinary, TheVariableBeatsPath) {
+  make_file("claude", true);
+  EXPECT_EQ(find({{"PATH", (dir_ / "bin").string()}, {"CLAUDEGPT_CLAUDE_BIN", "/opt/claude"}}),
+            "/opt/claude");
+}
+
+}  // namespace
+}  // namespace claudegpt
