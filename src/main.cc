@@ -3,6 +3,7 @@
 //   claudegpt [claude args…]   Claude Code on a private in-process proxy (the default)
 //   claudegpt serve            the proxy alone, for IDE plugins or several terminals
 //   claudegpt config           the effective configuration and where each value comes from
+//   claudegpt setup            the questions that configure a backend (also run on first use)
 //   claudegpt --version | --help
 //
 // Every command reads the same configuration: flags, the environment, the config dir's .env,
@@ -16,6 +17,10 @@
 #include <string_view>
 #include <vector>
 
+#include <unistd.h>
+
+#include <iostream>
+
 #include <CLI/CLI.hpp>
 
 #include "config/config_sources.h"
@@ -25,6 +30,7 @@
 #include "launcher/launcher_args.h"
 #include "server/http_server.h"
 #include "support/log.h"
+#include "wizard/setup_wizard.h"
 
 namespace {
 
@@ -55,6 +61,7 @@ int run_command(int argc, char** argv) {
   std::string host;
   int port = -1;
   auto* config_cmd = app.add_subcommand("config", "Print the effective configuration, secrets masked");
+  auto* setup_cmd = app.add_subcommand("setup", "Choose and configure the backend (writes the config dir's .env)");
   auto* serve_cmd = app.add_subcommand("serve", "Run the Anthropic-compatible proxy in the foreground");
   serve_cmd->add_option("--host", host, "Address to bind (default 127.0.0.1, or CLAUDEGPT_HOST)");
   serve_cmd->add_option("--port", port, "Port (default 3210, or CLAUDEGPT_PORT; 0 picks a free one)")
@@ -68,6 +75,14 @@ int run_command(int argc, char** argv) {
     auto settings = claudegpt::Settings::from_environment(sources.getenv());
     std::fputs(claudegpt::describe(sources, settings).c_str(), stdout);
     return 0;
+  }
+  if (setup_cmd->parsed()) {
+    if (!isatty(STDIN_FILENO)) {  // nobody to answer: say what to set instead of waiting
+      std::fprintf(stderr, "claudegpt setup asks questions and needs a terminal; stdin is not one.\n%s",
+                   claudegpt::missing_settings_message(sources).c_str());
+      return 2;
+    }
+    return claudegpt::run_setup_wizard(std::cin, std::cout, sources, /*interactive=*/true);
   }
   if (!serve_cmd->parsed()) {
     std::fputs(app.help().c_str(), stdout);
@@ -85,6 +100,15 @@ int run_launcher(int argc, char** argv) {
   }
   claudegpt::LaunchOptions launch;
   auto sources = claudegpt::ConfigSources::load({}, std::getenv, {});
+  if (!claudegpt::provider_configured(sources)) {  // first run: ask, or say what is missing
+    if (!isatty(STDIN_FILENO)) {
+      std::fputs(claudegpt::missing_settings_message(sources).c_str(), stderr);
+      return 2;
+    }
+    if (int code = claudegpt::run_setup_wizard(std::cin, std::cout, sources, true); code != 0)
+      return code;
+    sources = claudegpt::ConfigSources::load({}, std::getenv, {});
+  }
   launch.settings = claudegpt::Settings::from_environment(sources.getenv());
   launch.claude_binary = *binary;
   launch.claude_args = std::move(split.claude_args);
@@ -98,7 +122,7 @@ int run_launcher(int argc, char** argv) {
 int main(int argc, char** argv) {
   // Our own commands come first; anything else is Claude Code's command line.
   std::string_view first = argc > 1 ? argv[1] : "";
-  bool ours = first == "serve" || first == "config" || first == "--version" || first == "--help";
+  bool ours = first == "serve" || first == "config" || first == "setup" || first == "--version" || first == "--help";
   try {
     return ours ? run_command(argc, argv) : run_launcher(argc, argv);
   } catch (const std::exception& error) {

@@ -163,6 +163,14 @@ Settings Settings::from_environment(const std::function<const char*(const char*)
   env.integer("CLAUDEGPT_CLIENT_CONTEXT", s.client_context);
   env.list("CLAUDEGPT_NO_WEB_SEARCH", s.no_web_search);
 
+  env.text("CLAUDEGPT_DEFAULT_MODEL", s.default_model);
+  env.flag("CLAUDEGPT_GLOBAL_ISOLATE", s.isolate_claude_config);
+  if (const char* xdg = getenv("XDG_CONFIG_HOME"); xdg && *xdg == '/')
+    s.claude_config_dir = std::string(xdg) + "/claudegpt/claude";
+  else if (const char* home = getenv("HOME"); home && *home)
+    s.claude_config_dir = std::string(home) + "/.config/claudegpt/claude";
+  env.text("CLAUDEGPT_CLEAN_CONFIG_DIR", s.claude_config_dir);
+
   env.text("SSL_CERT_FILE", s.ca_bundle);
   env.text("CLAUDEGPT_CA_BUNDLE", s.ca_bundle);
   env.integer("CLAUDEGPT_UPSTREAM_RETRIES", s.upstream_retries);

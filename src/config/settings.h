@@ -79,6 +79,12 @@ struct Settings {
   PerTier<std::int64_t> backend_context{400'000, 400'000, 400'000};  // CLAUDEGPT_BACKEND_CONTEXT_*
   std::int64_t client_context = 1'000'000;    // CLAUDEGPT_CLIENT_CONTEXT (0: no scaling)
 
+  // The launcher (`claudegpt [claude args…]`).
+  std::string default_model = "sonnet";       // CLAUDEGPT_DEFAULT_MODEL: Claude Code's model tier
+  bool isolate_claude_config = true;          // CLAUDEGPT_GLOBAL_ISOLATE: a config dir of its own
+  std::string claude_config_dir;              // CLAUDEGPT_CLEAN_CONFIG_DIR, default
+                                              // $XDG_CONFIG_HOME/claudegpt/claude (~/.config/…)
+
   // Models whose name contains one of these never get the hosted web_search tool.
   std::vector<std::string> no_web_search{"nano"};  // CLAUDEGPT_NO_WEB_SEARCH (comma list)
 

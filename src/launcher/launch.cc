@@ -3,8 +3,11 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
+#include <functional>
 #include <set>
 #include <stdexcept>
 #include <thread>
@@ -169,14 +172,47 @@ std::vector<std::pair<std::string, std::string>> claude_environment(const std::s
       {"ANTHROPIC_AUTH_TOKEN", token},  // sent as Bearer; ANTHROPIC_API_KEY is removed
       {"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1"},
       {"DISABLE_NON_ESSENTIAL_MODEL_CALLS", "1"},
-      // TODO(issue 4): MAX_THINKING_TOKENS, CLAUDE_CODE_AUTO_COMPACT_WINDOW from the backend
-      // model's window, ANTHROPIC_DEFAULT_*_MODEL, CLAUDE_CONFIG_DIR (isolated): the caller
-      // passes them in LaunchOptions::extra_env until they are decided here.
   };
+}
+
+std::vector<std::pair<std::string, std::string>> session_environment(
+    const Settings& settings, const std::function<const char*(const char*)>& getenv) {
+  std::vector<std::pair<std::string, std::string>> env;
+  // Claude Code compacts at this window (clamped to its model's): the backend's real one,
+  // so the proxy reports true token figures instead of scaling them (see Settings).
+  if (std::int64_t window = settings.context_window_for("claude-" + settings.default_model); window > 0)
+    env.emplace_back("CLAUDE_CODE_AUTO_COMPACT_WINDOW", std::to_string(window));
+  // The user's own choice (ANTHROPIC_MODEL, or --model on the command line) wins.
+  if (!getenv("ANTHROPIC_MODEL") && !settings.default_model.empty())
+    env.emplace_back("ANTHROPIC_MODEL", settings.default_model);
+  // A config dir of its own, so the global ~/.claude (MCP servers, skills, agents) does not
+  // bloat every request; an explicit CLAUDE_CONFIG_DIR is the user's choice and stays.
+  if (settings.isolate_claude_config && !getenv("CLAUDE_CONFIG_DIR") && !settings.claude_config_dir.empty())
+    env.emplace_back("CLAUDE_CONFIG_DIR", settings.claude_config_dir);
+  return env;
+}
+
+// The isolated config dir still carries the user's global CLAUDE.md (their instructions), as
+// a copy refreshed at every start.
+void prepare_config_dir(const std::string& dir, const std::function<const char*(const char*)>& getenv) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  const char* home = getenv("HOME");
+  if (!home || !*home) return;
+  fs::path global = fs::path(home) / ".claude" / "CLAUDE.md";
+  if (fs::exists(global, ec)) fs::copy_file(global, fs::path(dir) / "CLAUDE.md", fs::copy_options::overwrite_existing, ec);
 }
 
 int run_claude(const LaunchOptions& options) {
   Settings settings = options.settings;
+  auto getenv = [](const char* name) -> const char* { return std::getenv(name); };
+  auto session = session_environment(settings, getenv);
+  for (const auto& [name, value] : session) {
+    if (name == "CLAUDE_CODE_AUTO_COMPACT_WINDOW") settings.client_context = 0;  // Claude Code knows
+    if (name == "CLAUDE_CONFIG_DIR") prepare_config_dir(value, getenv);
+  }
   settings.host = "127.0.0.1";
   settings.port = 0;
   settings.access_token = random_token();
@@ -190,7 +226,8 @@ int run_claude(const LaunchOptions& options) {
   log_info("claudegpt ", CLAUDEGPT_VERSION, " serving ", settings.provider, " on 127.0.0.1:", port,
            " for claude");
 
-  auto overrides = options.extra_env;
+  auto overrides = session;
+  overrides.insert(overrides.end(), options.extra_env.begin(), options.extra_env.end());
   for (auto& variable : claude_environment("http://127.0.0.1:" + std::to_string(port), settings.access_token))
     overrides.push_back(std::move(variable));
   // Later entries win: drop earlier duplicates so the proxy address and token always hold.

@@ -5,6 +5,7 @@
 // the quota. `claude` runs as a child on the same terminal; its exit code is ours.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -32,6 +33,12 @@ struct LaunchOptions {
 // The variables for Claude Code besides `extra_env`, for `base_url` and `token`.
 std::vector<std::pair<std::string, std::string>> claude_environment(const std::string& base_url,
                                                                      const std::string& token);
+
+// What the launcher decides for Claude Code beyond the proxy address: the auto-compact window
+// (the backend's), the default model tier (CLAUDEGPT_DEFAULT_MODEL) unless the user set one,
+// and an isolated CLAUDE_CONFIG_DIR (CLAUDEGPT_GLOBAL_ISOLATE) unless the user set one.
+std::vector<std::pair<std::string, std::string>> session_environment(
+    const Settings& settings, const std::function<const char*(const char*)>& getenv);
 
 // Starts the proxy, runs `claude` with the terminal inherited, and returns its exit code
 // (128 + signal when a signal ended it; 127 when it could not be started). While claude

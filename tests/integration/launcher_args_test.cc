@@ -1,5 +1,6 @@
 // The launcher's own arguments among Claude Code's, and finding `claude`.
 #include "launcher/claude_binary.h"
+#include "launcher/launch.h"
 #include "launcher/launcher_args.h"
 
 #include <filesystem>
@@ -92,6 +93,38 @@ TEST_F(FindClaudeBinary, TheVariableBeatsPath) {
   make_file("claude", true);
   EXPECT_EQ(find({{"PATH", (dir_ / "bin").string()}, {"CLAUDEGPT_CLAUDE_BIN", "/opt/claude"}}),
             "/opt/claude");
+}
+
+
+// What the launcher tells Claude Code besides the proxy's address.
+std::map<std::string, std::string> session_env(const Settings& s, std::map<std::string, std::string> env = {}) {
+  auto lookup = [&env](const char* name) -> const char* {
+    auto it = env.find(name);
+    return it == env.end() ? nullptr : it->second.c_str();
+  };
+  std::map<std::string, std::string> out;
+  for (auto& [name, value] : session_environment(s, lookup)) out[name] = value;
+  return out;
+}
+
+TEST(SessionEnvironment, ClaudeCodeCompactsAtTheBackendWindowOnItsOwnConfigDir) {
+  Settings s;
+  s.claude_config_dir = "/home/u/.config/claudegpt/claude";
+  s.backend_context.sonnet = 272000;
+  auto env = session_env(s);
+  EXPECT_EQ(env["CLAUDE_CODE_AUTO_COMPACT_WINDOW"], "272000");  // the default tier: sonnet
+  EXPECT_EQ(env["ANTHROPIC_MODEL"], "sonnet");
+  EXPECT_EQ(env["CLAUDE_CONFIG_DIR"], "/home/u/.config/claudegpt/claude");
+}
+
+TEST(SessionEnvironment, TheUsersOwnChoicesStay) {
+  Settings s;
+  s.claude_config_dir = "/isolated";
+  auto env = session_env(s, {{"ANTHROPIC_MODEL", "opus"}, {"CLAUDE_CONFIG_DIR", "/mine"}});
+  EXPECT_EQ(env.count("ANTHROPIC_MODEL"), 0u);
+  EXPECT_EQ(env.count("CLAUDE_CONFIG_DIR"), 0u);
+  s.isolate_claude_config = false;  // CLAUDEGPT_GLOBAL_ISOLATE=0
+  EXPECT_EQ(session_env(s).count("CLAUDE_CONFIG_DIR"), 0u);
 }
 
 }  // namespace

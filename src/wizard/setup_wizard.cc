@@ -1,0 +1,418 @@
+#include "wizard/setup_wizard.h"
+
+#include <spawn.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <functional>
+#include <istream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "config/config_sources.h"
+#include "config/dotenv.h"
+#include "config/settings.h"
+#include "upstream/codex_auth.h"
+#include "upstream/provider.h"
+#include "upstream/upstream_client.h"
+
+extern char** environ;
+
+namespace claudegpt {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Why an answer is refused; empty when it is accepted.
+using Check = std::function<std::string(const std::string&)>;
+
+std::string trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return std::string(s);
+}
+
+bool has_space(std::string_view s) {
+  for (char c : s)
+    if (std::isspace(static_cast<unsigned char>(c))) return true;
+  return false;
+}
+
+std::string check_url(const std::string& url) {
+  const char* expected = "not a URL: expected https://RESOURCE.openai.azure.com";
+  std::string_view rest = url;
+  if (rest.starts_with("https://")) rest.remove_prefix(8);
+  else if (rest.starts_with("http://")) rest.remove_prefix(7);
+  else return expected;
+  if (rest.empty() || rest.front() == '/' || rest.front() == '?' || rest.front() == '#' ||
+      has_space(url))
+    return expected;
+  return "";
+}
+
+std::string check_name(const std::string& name) {
+  if (name.empty()) return "a name is needed";
+  if (has_space(name)) return "a name has no spaces";
+  return "";
+}
+
+std::string check_key(const std::string& key) {
+  if (key.empty()) return "the key is empty";
+  if (has_space(key)) return "a key has no spaces";
+  return "";
+}
+
+// The terminal state to put back if the user interrupts while echo is off.
+termios g_saved_termios;
+volatile std::sig_atomic_t g_echo_off = 0;
+
+extern "C" void restore_echo_and_die(int signal) {
+  if (g_echo_off) tcsetattr(STDIN_FILENO, TCSANOW, &g_saved_termios);
+  std::signal(signal, SIG_DFL);
+  std::raise(signal);
+}
+
+// Turns the terminal's echo off for as long as it lives (when stdin is a terminal).
+class EchoOff {
+ public:
+  explicit EchoOff(bool interactive) {
+    if (!interactive || !isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &g_saved_termios) != 0)
+      return;
+    termios quiet = g_saved_termios;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    old_int_ = std::signal(SIGINT, restore_echo_and_die);
+    old_term_ = std::signal(SIGTERM, restore_echo_and_die);
+    g_echo_off = 1;
+    active_ = tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
+  }
+  ~EchoOff() {
+    if (g_echo_off) {
+      tcsetattr(STDIN_FILENO, TCSANOW, &g_saved_termios);
+      g_echo_off = 0;
+      std::signal(SIGINT, old_int_);
+      std::signal(SIGTERM, old_term_);
+    }
+  }
+  EchoOff(const EchoOff&) = delete;
+  EchoOff& operator=(const EchoOff&) = delete;
+  bool active() const { return active_; }
+
+ private:
+  bool active_ = false;
+  void (*old_int_)(int) = SIG_DFL;
+  void (*old_term_)(int) = SIG_DFL;
+};
+
+// End of input: the user (or the pipe) has nothing more to say.
+struct Cancelled {};
+
+class Prompter {
+ public:
+  Prompter(std::istream& in, std::ostream& out, bool interactive)
+      : in_(in), out_(out), interactive_(interactive) {}
+
+  // Asks until `check` accepts; Enter takes `fallback` when there is one.
+  std::string ask(const std::string& question, const std::string& fallback, const Check& check) {
+    for (;;) {
+      out_ << question;
+      if (!fallback.empty()) out_ << " [" << fallback << "]";
+      out_ << ": " << std::flush;
+      std::string answer = trim(read_line());
+      if (answer.empty()) answer = fallback;
+      std::string problem = check(answer);
+      if (problem.empty()) return answer;
+      out_ << "  " << problem << "\n";
+    }
+  }
+
+  // A secret: echo off, never printed back. Enter keeps `current` when there is one.
+  std::string ask_secret(const std::string& question, const std::string& current) {
+    for (;;) {
+      out_ << question << (current.empty() ? " (typing is hidden)" :
+                           " (typing is hidden; Enter keeps the current one)")
+           << ": " << std::flush;
+      std::string answer;
+      {
+        EchoOff quiet(interactive_);
+        answer = trim(read_line());
+        if (quiet.active()) out_ << "\n";  // the Enter the terminal did not echo
+      }
+      if (answer.empty() && !current.empty()) return current;
+      std::string problem = check_key(answer);
+      if (problem.empty()) return answer;
+      out_ << "  " << problem << "\n";
+    }
+  }
+
+  bool ask_yes_no(const std::string& question, bool fallback) {
+    std::string answer = ask(question + (fallback ? " [Y/n]" : " [y/N]"), "",
+                             [](const std::string& a) -> std::string {
+      static const std::set<std::string> valid{"", "y", "yes", "n", "no", "Y", "N", "Yes", "No"};
+      return valid.count(a) ? "" : "answer y or n";
+    });
+    if (answer.empty()) return fallback;
+    return answer[0] == 'y' || answer[0] == 'Y';
+  }
+
+ private:
+  std::string read_line() {
+    std::string line;
+    if (!std::getline(in_, line)) throw Cancelled{};
+    return line;
+  }
+
+  std::istream& in_;
+  std::ostream& out_;
+  bool interactive_;
+};
+
+// `name` as an executable on $PATH, or empty.
+std::string find_on_path(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::string_view dirs = path ? path : "";
+  while (!dirs.empty()) {
+    auto colon = dirs.find(':');
+    std::string dir(dirs.substr(0, colon));
+    dirs = colon == std::string_view::npos ? "" : dirs.substr(colon + 1);
+    if (dir.empty()) continue;
+    std::string candidate = dir + "/" + name;
+    if (access(candidate.c_str(), X_OK) == 0 && !fs::is_directory(candidate)) return candidate;
+  }
+  return "";
+}
+
+// Runs `program args…` on the inherited terminal; its exit code, or -1 when it did not run.
+int run_program(const std::string& program, std::vector<std::string> args) {
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(program.c_str()));
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid;
+  if (posix_spawn(&pid, program.c_str(), nullptr, nullptr, argv.data(), environ) != 0) return -1;
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// One small streamed request with the answers given: whether the upstream takes the
+// credentials and the model. Empty when it does, else what went wrong (with `secret` masked).
+std::string test_request(const ConfigSources& sources,
+                         const std::vector<std::pair<std::string, std::string>>& answers,
+                         const std::string& secret) {
+  std::map<std::string, std::string> overlay(answers.begin(), answers.end());
+  auto getenv = [&](const char* name) -> const char* {
+    auto it = overlay.find(name);
+    return it != overlay.end() ? it->second.c_str() : sources.get(name);
+  };
+  auto hide = [&](std::string text) {
+    if (secret.empty()) return text;
+    for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret))
+      text.replace(at, secret.size(), "…");
+    return text;
+  };
+  try {
+    Settings settings = Settings::from_environment(getenv);
+    Provider provider(settings);
+    boost::json::object body{
+        {"model", settings.upstream_model("claude-haiku")},
+        {"input", boost::json::array{boost::json::object{{"role", "user"},
+                                                         {"content", "Reply with OK."}}}},
+        {"max_output_tokens", 16},
+        {"stream", true},
+    };
+    provider.adapt_body(body);
+    UpstreamClient client;
+    auto transfer = client.post(provider.make_call(
+        std::make_shared<const std::string>(boost::json::serialize(body)),
+        provider.credentials(), ""));
+    int status = 0;
+    std::string data;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    for (;;) {
+      auto snapshot = transfer->inbox().take();
+      if (snapshot.has_response) status = snapshot.status;
+      data += snapshot.data;
+      if (status >= 200 && status < 300) {
+        client.cancel(transfer);
+        return "";
+      }
+      if (snapshot.finished) {
+        if (status == 0) return hide("no answer from " + provider.endpoint() + ": " + snapshot.error);
+        break;
+      }
+      if (std::chrono::steady_clock::now() > deadline) {
+        client.cancel(transfer);
+        return "no answer from " + provider.endpoint() + " within 30 s";
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    std::string reason = data.substr(0, 300);
+    boost::system::error_code ec;
+    auto parsed = boost::json::parse(data, ec);
+    if (!ec && parsed.is_object())
+      if (auto* error = parsed.as_object().if_contains("error"); error && error->is_object())
+        if (auto* message = error->as_object().if_contains("message"); message && message->is_string())
+          reason = std::string(message->as_string());
+    return hide("HTTP " + std::to_string(status) + " from " + provider.endpoint() + ": " + reason);
+  } catch (const std::exception& error) {
+    return hide(error.what());
+  }
+}
+
+// The .env at `path` with `answers` set: entries for other keys stay as they are, in order.
+void save(const ConfigSources& sources,
+          const std::vector<std::pair<std::string, std::string>>& answers) {
+  fs::path path = sources.dotenv_path();
+  auto existing = read_dotenv_file(path, sources.display_path(path))
+                      .value_or(std::vector<DotenvEntry>{});
+  std::map<std::string, std::string> updates(answers.begin(), answers.end());
+  std::set<std::string> written;
+  std::vector<DotenvEntry> entries;
+  for (auto& entry : existing) {
+    auto it = updates.find(entry.key);
+    if (it == updates.end()) entries.push_back(std::move(entry));
+    else if (written.insert(entry.key).second) entries.push_back({entry.key, it->second});
+  }
+  for (const auto& [key, value] : answers)
+    if (written.insert(key).second) entries.push_back({key, value});
+  write_dotenv_file(path, entries);
+}
+
+}  // namespace
+
+bool provider_configured(const ConfigSources& sources) {
+  for (const char* name : {"CLAUDEGPT_PROVIDER", "OPENAI_API_KEY"})
+    if (const char* value = sources.get(name); value && *value) return true;
+  return false;
+}
+
+std::string missing_settings_message(const ConfigSources& sources) {
+  return "No backend is configured: CLAUDEGPT_PROVIDER is not set (nor OPENAI_API_KEY).\n"
+         "Run `claudegpt setup` in a terminal, or set in the environment or in " +
+         sources.display_path(sources.dotenv_path()) + ":\n"
+         "  CLAUDEGPT_PROVIDER=azure   with AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY\n"
+         "  CLAUDEGPT_PROVIDER=openai  with OPENAI_API_KEY\n"
+         "  CLAUDEGPT_PROVIDER=codex   with a Codex CLI login (`codex login`) at " +
+         sources.display_path(default_codex_auth_file(sources.getenv())) + "\n";
+}
+
+int run_setup_wizard(std::istream& in, std::ostream& out, const ConfigSources& sources,
+                     bool interactive) {
+  Prompter ask(in, out, interactive);
+  auto current = [&](const char* name, const std::string& fallback = "") {
+    const char* value = sources.get(name);
+    return value && *value ? std::string(value) : fallback;
+  };
+  std::vector<std::pair<std::string, std::string>> answers;
+  std::string secret;
+  std::string backend;
+  try {
+    out << "claudegpt setup: which backend should Claude Code run on? The answers are saved in "
+        << sources.display_path(sources.dotenv_path()) << ".\n"
+        << "  1) Azure OpenAI\n"
+        << "  2) OpenAI\n"
+        << "  3) Codex (your ChatGPT subscription, through the Codex CLI's login)\n";
+    static const std::map<std::string, std::string> choices{
+        {"1", "azure"}, {"2", "openai"}, {"3", "codex"},
+        {"azure", "azure"}, {"openai", "openai"}, {"codex", "codex"}};
+    std::string choice = ask.ask("Backend (1, 2 or 3)", "", [](const std::string& a) {
+      return choices.count(a) ? std::string() : std::string("answer 1, 2 or 3");
+    });
+    backend = choices.at(choice);
+    answers.emplace_back("CLAUDEGPT_PROVIDER", backend);
+
+    if (backend == "azure") {
+      answers.emplace_back("AZURE_OPENAI_ENDPOINT",
+                           ask.ask("Azure endpoint (https://RESOURCE.openai.azure.com)",
+                                   current("AZURE_OPENAI_ENDPOINT"), check_url));
+      secret = ask.ask_secret("Azure API key", current("AZURE_OPENAI_API_KEY"));
+      answers.emplace_back("AZURE_OPENAI_API_KEY", secret);
+      out << "The deployment each Claude tier uses (Enter takes the one in brackets):\n";
+      for (auto [tier, name, fallback] :
+           {std::tuple{"opus", "AZURE_OPENAI_CHAT_DEPLOYMENT_FULL", "gpt-5-5"},
+            std::tuple{"sonnet", "AZURE_OPENAI_CHAT_DEPLOYMENT", "gpt-54-mini"},
+            std::tuple{"haiku", "AZURE_OPENAI_CHAT_DEPLOYMENT_NANO", "gpt-54-nano"}})
+        answers.emplace_back(name, ask.ask(std::string("  Deployment for ") + tier,
+                                           current(name, fallback), check_name));
+    } else if (backend == "openai") {
+      secret = ask.ask_secret("OpenAI API key", current("OPENAI_API_KEY"));
+      answers.emplace_back("OPENAI_API_KEY", secret);
+      out << "The model each Claude tier uses (Enter takes the one in brackets):\n";
+      Settings defaults;
+      for (auto [tier, name, fallback] :
+           {std::tuple{"opus", "CLAUDEGPT_OPENAI_OPUS", defaults.models.opus},
+            std::tuple{"sonnet", "CLAUDEGPT_OPENAI_SONNET", defaults.models.sonnet},
+            std::tuple{"haiku", "CLAUDEGPT_OPENAI_HAIKU", defaults.models.haiku}})
+        answers.emplace_back(name, ask.ask(std::string("  Model for ") + tier,
+                                           current(name, fallback), check_name));
+    } else {
+      std::string auth = default_codex_auth_file(sources.getenv());
+      if (!fs::exists(auth)) {
+        std::string codex = find_on_path("codex");
+        if (codex.empty()) {
+          out << "There is no Codex login at " << sources.display_path(auth)
+              << " and the Codex CLI is not installed. Install it and log in:\n"
+              << "  npm install -g @openai/codex\n  codex login\n"
+              << "then run `claudegpt setup` again.\n";
+          return 1;
+        }
+        out << "There is no Codex login at " << sources.display_path(auth)
+            << ": running `codex login`.\n" << std::flush;
+        run_program(codex, {"login"});
+        if (!fs::exists(auth)) {
+          out << "Still no Codex login at " << sources.display_path(auth)
+              << ". Run `codex login`, then `claudegpt setup` again.\n";
+          return 1;
+        }
+      }
+      out << "Codex login found at " << sources.display_path(auth) << ".\n";
+    }
+
+    if (ask.ask_yes_no("Send a test request now?", true)) {
+      out << "Testing…\n" << std::flush;
+      std::string problem = test_request(sources, answers, secret);
+      if (problem.empty()) {
+        out << "The test request went through.\n";
+      } else {
+        out << "The test request failed: " << problem << "\n";
+        if (!ask.ask_yes_no("Save these settings anyway?", false)) {
+          out << "Nothing saved.\n";
+          return 1;
+        }
+      }
+    }
+  } catch (const Cancelled&) {
+    out << "\nSetup cancelled: nothing saved.\n";
+    return 1;
+  }
+
+  save(sources, answers);
+  out << "Saved to " << sources.display_path(sources.dotenv_path()) << " (mode 0600).\n";
+  for (const auto& [key, value] : answers)
+    if (const char* env = sources.get(key.c_str());
+        env && value != env && sources.source_of(key) == "environment")
+      out << "Note: " << key << " is also set in the environment, which takes precedence over "
+          << "the file.\n";
+  out << "Backend: " << backend << ". Run `claudegpt` to start Claude Code on it.\n";
+  return 0;
+}
+
+}  // namespace claudegpt
