@@ -61,7 +61,8 @@ int run_command(int argc, char** argv) {
   std::string host;
   int port = -1;
   auto* config_cmd = app.add_subcommand("config", "Print the effective configuration, secrets masked");
-  auto* setup_cmd = app.add_subcommand("setup", "Choose and configure the backend (writes the config dir's .env)");
+  auto* setup_cmd =
+      app.add_subcommand("setup", "Choose and configure the backend (writes the config dir's .env)");
   auto* serve_cmd = app.add_subcommand("serve", "Run the Anthropic-compatible proxy in the foreground");
   serve_cmd->add_option("--host", host, "Address to bind (default 127.0.0.1, or CLAUDEGPT_HOST)");
   serve_cmd->add_option("--port", port, "Port (default 3210, or CLAUDEGPT_PORT; 0 picks a free one)")
@@ -78,8 +79,8 @@ int run_command(int argc, char** argv) {
   }
   if (setup_cmd->parsed()) {
     if (!isatty(STDIN_FILENO)) {  // nobody to answer: say what to set instead of waiting
-      std::fprintf(stderr, "claudegpt setup asks questions and needs a terminal; stdin is not one.\n%s",
-                   claudegpt::missing_settings_message(sources).c_str());
+      std::fprintf(stderr, "claudegpt setup asks questions and needs a terminal; "
+                   "stdin is not one.\n%s", claudegpt::missing_settings_message(sources).c_str());
       return 2;
     }
     return claudegpt::run_setup_wizard(std::cin, std::cout, sources, /*interactive=*/true);
@@ -122,7 +123,8 @@ int run_launcher(int argc, char** argv) {
 int main(int argc, char** argv) {
   // Our own commands come first; anything else is Claude Code's command line.
   std::string_view first = argc > 1 ? argv[1] : "";
-  bool ours = first == "serve" || first == "config" || first == "setup" || first == "--version" || first == "--help";
+  bool ours = first == "serve" || first == "config" || first == "setup" || first == "--version" ||
+              first == "--help";
   try {
     return ours ? run_command(argc, argv) : run_launcher(argc, argv);
   } catch (const std::exception& error) {

@@ -100,7 +100,7 @@ class EchoOff {
     old_int_ = std::signal(SIGINT, restore_echo_and_die);
     old_term_ = std::signal(SIGTERM, restore_echo_and_die);
     g_echo_off = 1;
-    active_ = tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
+    active_ = tcsetattr(STDIN_FILENO, TCSANOW, &quiet) == 0;
   }
   ~EchoOff() {
     if (g_echo_off) {
@@ -145,12 +145,13 @@ class Prompter {
   // A secret: echo off, never printed back. Enter keeps `current` when there is one.
   std::string ask_secret(const std::string& question, const std::string& current) {
     for (;;) {
-      out_ << question << (current.empty() ? " (typing is hidden)" :
-                           " (typing is hidden; Enter keeps the current one)")
-           << ": " << std::flush;
       std::string answer;
       {
+        // Echo goes off before the prompt shows, so nothing typed after it can be echoed.
         EchoOff quiet(interactive_);
+        out_ << question << (current.empty() ? " (typing is hidden)" :
+                             " (typing is hidden; Enter keeps the current one)")
+             << ": " << std::flush;
         answer = trim(read_line());
         if (quiet.active()) out_ << "\n";  // the Enter the terminal did not echo
       }
@@ -255,7 +256,8 @@ std::string test_request(const ConfigSources& sources,
         return "";
       }
       if (snapshot.finished) {
-        if (status == 0) return hide("no answer from " + provider.endpoint() + ": " + snapshot.error);
+        if (status == 0)
+          return hide("no answer from " + provider.endpoint() + ": " + snapshot.error);
         break;
       }
       if (std::chrono::steady_clock::now() > deadline) {
@@ -269,7 +271,8 @@ std::string test_request(const ConfigSources& sources,
     auto parsed = boost::json::parse(data, ec);
     if (!ec && parsed.is_object())
       if (auto* error = parsed.as_object().if_contains("error"); error && error->is_object())
-        if (auto* message = error->as_object().if_contains("message"); message && message->is_string())
+        if (auto* message = error->as_object().if_contains("message");
+            message && message->is_string())
           reason = std::string(message->as_string());
     return hide("HTTP " + std::to_string(status) + " from " + provider.endpoint() + ": " + reason);
   } catch (const std::exception& error) {
