@@ -2,7 +2,9 @@
 //
 //   claudegpt [claude args…]   Claude Code on a private in-process proxy (the default)
 //   claudegpt serve            the proxy alone, for IDE plugins or several terminals
+//   claudegpt setup            the first-run wizard
 //   claudegpt config           the effective configuration and where each value comes from
+//   claudegpt doctor           checks, one line each, with a fix for each failure
 //   claudegpt setup            the questions that configure a backend (also run on first use)
 //   claudegpt --version | --help
 //
@@ -25,6 +27,7 @@
 
 #include "config/config_sources.h"
 #include "config/settings.h"
+#include "doctor/doctor.h"
 #include "launcher/claude_binary.h"
 #include "launcher/launch.h"
 #include "launcher/launcher_args.h"
@@ -63,6 +66,7 @@ int run_command(int argc, char** argv) {
   auto* config_cmd = app.add_subcommand("config", "Print the effective configuration, secrets masked");
   auto* setup_cmd =
       app.add_subcommand("setup", "Choose and configure the backend (writes the config dir's .env)");
+  auto* doctor_cmd = app.add_subcommand("doctor", "Check configuration, files, claude and the upstream");
   auto* serve_cmd = app.add_subcommand("serve", "Run the Anthropic-compatible proxy in the foreground");
   serve_cmd->add_option("--host", host, "Address to bind (default 127.0.0.1, or CLAUDEGPT_HOST)");
   serve_cmd->add_option("--port", port, "Port (default 3210, or CLAUDEGPT_PORT; 0 picks a free one)")
@@ -77,6 +81,7 @@ int run_command(int argc, char** argv) {
     std::fputs(claudegpt::describe(sources, settings).c_str(), stdout);
     return 0;
   }
+  if (doctor_cmd->parsed()) return claudegpt::run_doctor(sources, std::cout);
   if (setup_cmd->parsed()) {
     if (!isatty(STDIN_FILENO)) {  // nobody to answer: say what to set instead of waiting
       std::fprintf(stderr, "claudegpt setup asks questions and needs a terminal; "
@@ -123,8 +128,8 @@ int run_launcher(int argc, char** argv) {
 int main(int argc, char** argv) {
   // Our own commands come first; anything else is Claude Code's command line.
   std::string_view first = argc > 1 ? argv[1] : "";
-  bool ours = first == "serve" || first == "config" || first == "setup" || first == "--version" ||
-              first == "--help";
+  bool ours = first == "serve" || first == "config" || first == "setup" || first == "doctor" ||
+              first == "--version" || first == "--help";
   try {
     return ours ? run_command(argc, argv) : run_launcher(argc, argv);
   } catch (const std::exception& error) {

@@ -10,9 +10,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <exception>
@@ -518,7 +520,10 @@ void check_request(Report& report, const Settings& s, Provider& provider,
   try {
     credentials = provider.credentials();
   } catch (const CodexAuthError& error) {
-    report.fail(what, error.what(), error.login_needed ? kCodexLogin : "try again later");
+    report.fail(what, error.what(),
+                error.login_needed ? std::string(kCodexLogin)
+                                   : "check the network and try again; if it persists, " +
+                                         std::string(kCodexLogin));
     return;
   } catch (const std::exception& error) {
     report.fail(what, error.what(), vars.key_fix);
