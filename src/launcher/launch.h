@@ -25,7 +25,8 @@ struct LaunchOptions {
   std::string log_file;                  // the proxy's log, appended; "" → discarded
 };
 
-// Claude Code 2.1.330 reads these names (found in its binary): MAX_THINKING_TOKENS,
+// MAX_THINKING_TOKENS=0 changes nothing 2.1.330 sends (measured: thinking stays adaptive), so
+// it is not set. Claude Code 2.1.330 reads these names (found in its binary): MAX_THINKING_TOKENS,
 // CLAUDE_CODE_AUTO_COMPACT_WINDOW, CLAUDE_AUTOCOMPACT_PCT_OVERRIDE,
 // CLAUDE_CODE_MAX_CONTEXT_TOKENS, ANTHROPIC_DEFAULT_{OPUS,SONNET,HAIKU}_MODEL,
 // ANTHROPIC_MODEL, CLAUDE_CONFIG_DIR, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC.
