@@ -2,7 +2,6 @@
 //
 //   claudegpt [claude args…]   Claude Code on a private in-process proxy (the default)
 //   claudegpt serve            the proxy alone, for IDE plugins or several terminals
-//   claudegpt setup            the first-run wizard
 //   claudegpt config           the effective configuration and where each value comes from
 //   claudegpt doctor           checks, one line each, with a fix for each failure
 //   claudegpt setup            the questions that configure a backend (also run on first use)
@@ -84,8 +83,11 @@ int run_command(int argc, char** argv) {
   if (doctor_cmd->parsed()) return claudegpt::run_doctor(sources, std::cout);
   if (setup_cmd->parsed()) {
     if (!isatty(STDIN_FILENO)) {  // nobody to answer: say what to set instead of waiting
-      std::fprintf(stderr, "claudegpt setup asks questions and needs a terminal; "
-                   "stdin is not one.\n%s", claudegpt::missing_settings_message(sources).c_str());
+      std::fputs("claudegpt setup asks questions and needs a terminal; stdin is not one.\n", stderr);
+      std::fputs(claudegpt::provider_configured(sources)
+                     ? "A backend is configured already: `claudegpt config` shows it.\n"
+                     : claudegpt::missing_settings_message(sources).c_str(),
+                 stderr);
       return 2;
     }
     return claudegpt::run_setup_wizard(std::cin, std::cout, sources, /*interactive=*/true);
@@ -99,13 +101,13 @@ int run_command(int argc, char** argv) {
 
 int run_launcher(int argc, char** argv) {
   auto split = claudegpt::split_launcher_args(std::vector<std::string>(argv + 1, argv + argc));
-  auto binary = claudegpt::find_claude_binary();
+  auto sources = claudegpt::ConfigSources::load({}, std::getenv, {});
+  auto binary = claudegpt::find_claude_binary(sources.getenv());  // CLAUDEGPT_CLAUDE_BIN may be in a .env
   if (!binary) {
     std::fprintf(stderr, "claudegpt: %s\n", claudegpt::kClaudeMissingMessage);
     return 127;
   }
   claudegpt::LaunchOptions launch;
-  auto sources = claudegpt::ConfigSources::load({}, std::getenv, {});
   if (!claudegpt::provider_configured(sources)) {  // first run: ask, or say what is missing
     if (!isatty(STDIN_FILENO)) {
       std::fputs(claudegpt::missing_settings_message(sources).c_str(), stderr);
@@ -119,7 +121,7 @@ int run_launcher(int argc, char** argv) {
   launch.claude_binary = *binary;
   launch.claude_args = std::move(split.claude_args);
   launch.effort = split.effort;
-  if (const char* log = std::getenv("CLAUDEGPT_LOG_FILE")) launch.log_file = log;
+  if (const char* log = sources.get("CLAUDEGPT_LOG_FILE")) launch.log_file = log;
   return claudegpt::run_claude(launch);
 }
 

@@ -1,5 +1,7 @@
 #include "config/config_sources.h"
 
+#include <fstream>
+
 #include <pwd.h>
 #include <unistd.h>
 
@@ -78,6 +80,35 @@ std::string mask_secret(std::string_view value) {
   return "\u2026" + std::string(value.substr(value.size() - 4));
 }
 
+namespace {
+
+// Each line of a .env on its own: the ones that parse, warnings for the others; a malformed
+// line with one of our prefixes is still an error (the user meant it for us).
+std::vector<DotenvEntry> lenient_entries(const fs::path& path, const std::string& shown,
+                                         std::vector<std::string>& warnings) {
+  std::ifstream in(path);
+  std::vector<DotenvEntry> entries;
+  int number = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++number;
+    try {
+      for (DotenvEntry& e : parse_dotenv(line, shown)) {
+        e.line = number;
+        entries.push_back(std::move(e));
+      }
+    } catch (const DotenvError&) {
+      std::string_view text(line);
+      while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+      if (text.starts_with("export ")) text.remove_prefix(7);
+      if (has_our_prefix(text)) throw DotenvError(shown, number, "expected KEY=value");
+      warnings.push_back("skipped unreadable line " + shown + ":" + std::to_string(number));
+    }
+  }
+  return entries;
+}
+
+}  // namespace
+
 ConfigSources ConfigSources::load(const std::map<std::string, std::string>& overrides,
                                   const Getenv& getenv,
                                   const std::map<std::string, std::string>& flag_names) {
@@ -104,7 +135,15 @@ ConfigSources ConfigSources::load(const std::map<std::string, std::string>& over
   auto read_into = [&s](const fs::path& path, bool only_ours,
                         std::map<std::string, FileValue, std::less<>>& into) {
     std::string shown = s.display_path(path);
-    auto entries = read_dotenv_file(path, shown);
+    std::optional<std::vector<DotenvEntry>> entries;
+    try {
+      entries = read_dotenv_file(path, shown);
+    } catch (const DotenvError& error) {
+      // ~/.claude/.env is Claude Code's file, not ours: a line we cannot read there must not
+      // stop claudegpt, unless it is one of ours. Read it line by line, skipping the rest.
+      if (!only_ours) throw;
+      entries = lenient_entries(path, shown, s.warnings_);
+    }
     if (!entries) return false;
     for (DotenvEntry& e : *entries) {
       if (only_ours && !has_our_prefix(e.key)) continue;

@@ -5,8 +5,8 @@
 //   4. ~/.claude/.env, but only its CLAUDEGPT_*, AZURE_OPENAI_* and OPENAI_* keys (the Python
 //      original read its settings from there; other keys in it belong to Claude Code),
 //   5. the defaults in Settings.
-// The config dir is CLAUDEGPT_CONFIG_DIR (from the overrides or the environment; `--config DIR`
-// is that override), else $XDG_CONFIG_HOME/claudegpt, else ~/.config/claudegpt.
+// The config dir is CLAUDEGPT_CONFIG_DIR (from the overrides or the environment), else
+// $XDG_CONFIG_HOME/claudegpt, else ~/.config/claudegpt.
 //
 // ConfigSources is a getenv for Settings::from_environment, so the parsing and the defaults
 // stay in one place:

@@ -210,7 +210,8 @@ std::string format_dotenv(const std::vector<DotenvEntry>& entries) {
     out += '=';
     if (needs_no_quotes(e.value)) {
       out += e.value;
-    } else if (e.value.find_first_of("'\n\r") == std::string::npos) {
+    } else if (e.value.find_first_of("'\n\r\\") == std::string::npos) {
+      // (A backslash goes in double quotes: python-dotenv decodes \\ inside single ones.)
       // Single quotes: literal here and in python-dotenv (no ${} expansion there either).
       out += '\'' + e.value + '\'';
     } else {

@@ -14,6 +14,7 @@
 
 #include <openssl/rand.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -140,7 +141,7 @@ pid_t spawn_claude(const LaunchOptions& options, std::vector<std::string> env, c
   posix_spawnattr_destroy(&attr);
   if (error != 0) {
     std::fprintf(stderr, "claudegpt: cannot start %s: %s\n", options.claude_binary.c_str(), std::strerror(error));
-    return -1;
+    return -error;
   }
   return pid;
 }
@@ -157,9 +158,11 @@ int wait_for(pid_t pid, const sigset_t& signals) {
       int status = 0;
       pid_t done = ::waitpid(pid, &status, WNOHANG);
       if (done == pid) return status;
-      if (done < 0 && errno == ECHILD) return 0;  // reaped elsewhere: nothing better to say
+      if (done < 0 && errno == ECHILD) return 1 << 8;  // reaped elsewhere: "exited 1", not success
+    } else if (info.si_code == SI_USER || info.si_code == SI_QUEUE) {
+      ::kill(pid, signal);  // SIGINT/SIGQUIT sent by a process (an IDE's stop button): pass it on
     }
-    // SIGINT, SIGQUIT: the terminal sent them to claude too; it decides.
+    // SIGINT, SIGQUIT from the terminal went to claude too (the whole foreground group): it decides.
   }
 }
 
@@ -197,13 +200,34 @@ std::vector<std::pair<std::string, std::string>> session_environment(
 void prepare_config_dir(const std::string& dir, const std::function<const char*(const char*)>& getenv) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  fs::create_directories(dir, ec);
-  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  // Every directory made here is private (0700), also the parents (~/.config/claudegpt).
+  fs::path made;
+  for (const fs::path& part : fs::path(dir)) {
+    made /= part;
+    if (!fs::exists(made, ec)) ::mkdir(made.c_str(), 0700);
+  }
   const char* home = getenv("HOME");
   if (!home || !*home) return;
   fs::path global = fs::path(home) / ".claude" / "CLAUDE.md";
   if (fs::exists(global, ec)) fs::copy_file(global, fs::path(dir) / "CLAUDE.md", fs::copy_options::overwrite_existing, ec);
 }
+
+// The in-process proxy's thread. However run_claude ends, the proxy stops and the thread is
+// joined (destroying a joinable thread would terminate the process).
+class ProxyThread {
+ public:
+  explicit ProxyThread(HttpServer& server) : server_(server), thread_([&server] { server.run_until_stopped(); }) {}
+  ~ProxyThread() { stop(); }
+  void stop() {
+    if (!thread_.joinable()) return;
+    server_.stop();
+    thread_.join();
+  }
+
+ private:
+  HttpServer& server_;
+  std::thread thread_;
+};
 
 int run_claude(const LaunchOptions& options) {
   Settings settings = options.settings;
@@ -222,7 +246,7 @@ int run_claude(const LaunchOptions& options) {
   LogScope log(options.log_file);
   HttpServer server(settings);
   unsigned short port = server.listen(settings.host, 0);
-  std::thread proxy([&server] { server.run_until_stopped(); });
+  ProxyThread proxy(server);
   log_info("claudegpt ", CLAUDEGPT_VERSION, " serving ", settings.provider, " on 127.0.0.1:", port,
            " for claude");
 
@@ -237,15 +261,19 @@ int run_claude(const LaunchOptions& options) {
     for (const auto& kept : unique) seen = seen || kept.first == it->first;
     if (!seen) unique.push_back(*it);
   }
-  std::vector<std::string> env = child_environment(unique, {"ANTHROPIC_API_KEY"});
+  // Claude Code needs none of the upstream's credentials (and every tool command it runs would
+  // see them), and a CLAUDE_CODE_USE_* left set would route it around the proxy.
+  std::vector<std::string> env = child_environment(
+      unique, {"ANTHROPIC_API_KEY", "OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_AD_TOKEN",
+               "CLAUDEGPT_PROXY_KEY", "CLAUDE_CODE_USE_BEDROCK", "CLAUDE_CODE_USE_VERTEX",
+               "CLAUDE_CODE_USE_FOUNDRY"});
 
   int status = -1;
   pid_t pid = spawn_claude(options, std::move(env), signals.old_mask());
   if (pid > 0) status = wait_for(pid, signals.set());
 
-  server.stop();
-  proxy.join();
-  if (pid <= 0) return 127;
+  proxy.stop();
+  if (pid <= 0) return -pid == ENOENT ? 127 : 126;  // as a shell would say it
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return 1;

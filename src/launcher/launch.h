@@ -19,8 +19,8 @@ struct LaunchOptions {
   std::string claude_binary;             // from find_claude_binary()
   std::vector<std::string> claude_args;  // passed to claude untouched
   std::string effort;                    // "" → the settings' efforts; else forced on every tier
-  // More variables for Claude Code (CLAUDE_CONFIG_DIR, ANTHROPIC_DEFAULT_*_MODEL, ...); they
-  // beat the current environment but not the proxy address and token.
+  // More variables for Claude Code (tests, future settings); they beat the current
+  // environment and session_environment() but not the proxy address and token.
   std::vector<std::pair<std::string, std::string>> extra_env;
   std::string log_file;                  // the proxy's log, appended; "" → discarded
 };

@@ -79,11 +79,10 @@ net::awaitable<void> route(Connection& c, HttpRequest& request) {
   while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
   http::verb method = request.method();
 
-  // Probes and health stay open: they tell nothing worth protecting, and Claude Code's
-  // connectivity check does not send the key.
+  // Only the probes stay open (Claude Code's connectivity check does not send the key);
+  // /health names the backend's endpoint and models, which other local users need not see.
   const bool read = method == http::verb::get || method == http::verb::head;
-  const bool unguarded = (read && (path == "/" || path == "/health" || path == "/healthz")) ||
-                    (method == http::verb::head && path == "/api/hello");
+  const bool unguarded = (read && path == "/") || (method == http::verb::head && path == "/api/hello");
   if (!unguarded && !authorized(c.context, request))
     co_return co_await write_error(c, ApiError::with_status(401, "invalid x-api-key"), random_id("req_"));
 

@@ -151,6 +151,17 @@ TEST_F(ConfigSourcesTest, MissingFilesAreFineAndAMalformedOneIsReportedByName) {
   }
 }
 
+// ~/.claude/.env is Claude Code's file: what python-dotenv would accept there (a bare KEY,
+// MY-KEY=x) must not stop claudegpt; a malformed line of ours still does.
+TEST_F(ConfigSourcesTest, ALineClaudegptCannotReadInClaudesFileIsSkippedUnlessItIsOurs) {
+  write(claude_env(), "SOME_FLAG\nMY-KEY=x\nCLAUDEGPT_PROVIDER=openai\n");
+  ConfigSources s = load();
+  EXPECT_EQ(value(s, "CLAUDEGPT_PROVIDER"), "openai");
+  EXPECT_EQ(s.warnings().size(), 2u);
+  write(claude_env(), "CLAUDEGPT_PROVIDER\n");
+  EXPECT_THROW(load(), DotenvError);
+}
+
 TEST_F(ConfigSourcesTest, ALaterLineInTheSameFileWins) {
   write(config_env(), "CLAUDEGPT_PORT=1\nCLAUDEGPT_PORT=2\n");
   ConfigSources s = load();

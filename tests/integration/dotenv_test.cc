@@ -246,3 +246,19 @@ TEST_F(DotenvFile, AMissingFileIsNoneAndAMalformedOneNamesItsDisplayName) {
 
 }  // namespace
 }  // namespace claudegpt
+
+namespace claudegpt {
+namespace {
+
+// python-dotenv decodes \\ inside single quotes too: backslashes must go in double quotes.
+TEST(FormatDotenv, BackslashesAreWrittenSoThatEveryParserReadsThemBack) {
+  const std::string text = format_dotenv({{"CLAUDEGPT_CA_BUNDLE", "C:\\certs\\ca.pem", 0}, {"K", "ends\\", 0}});
+  EXPECT_EQ(text.find('\''), std::string::npos) << text;
+  auto back = parse_dotenv(text, "x");
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_EQ(back[0].value, "C:\\certs\\ca.pem");
+  EXPECT_EQ(back[1].value, "ends\\");
+}
+
+}  // namespace
+}  // namespace claudegpt

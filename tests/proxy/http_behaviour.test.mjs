@@ -436,12 +436,22 @@ describe('a proxy with an access token (CLAUDEGPT_PROXY_KEY, as the launcher run
     assert.equal((await collectSse(res)).at(-1).event, 'message_stop');
   });
 
-  test('the probes and /health need no token', async () => {
-    for (const [method, path] of [['GET', '/'], ['HEAD', '/'], ['HEAD', '/api/hello'],
-                                  ['GET', '/health'], ['GET', '/healthz']]) {
+  test('the probes need no token', async () => {
+    for (const [method, path] of [['GET', '/'], ['HEAD', '/'], ['HEAD', '/api/hello']]) {
       const res = await fetch(`${guarded.url}${path}`, { method });
       assert.equal(res.status, 200, `${method} ${path}`);
       await res.arrayBuffer();
+    }
+  });
+
+  test('/health does: it names the backend and its models', async () => {
+    for (const path of ['/health', '/healthz']) {
+      const res = await fetch(`${guarded.url}${path}`);
+      assert.equal(res.status, 401, path);
+      await res.arrayBuffer();
+      const ok = await fetch(`${guarded.url}${path}`, { headers: { 'x-api-key': TOKEN } });
+      assert.equal(ok.status, 200, path);
+      await ok.arrayBuffer();
     }
   });
 });
