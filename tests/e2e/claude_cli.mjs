@@ -34,6 +34,9 @@ export function removeSessionDirs(dirs) {
 // Resolves with {code, signal, stdout, stderr, json (parsed stdout or null), timedOut, ms}.
 // The environment is built from scratch (only PATH is inherited) so that a developer's own
 // ANTHROPIC_* or CLAUDE_* variables cannot change what the CLI does.
+// An `env` value of undefined removes that variable.
+const withoutUndefined = (env) => Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined));
+
 export function runClaude({ bin = claudeBinary(), proxyURL, prompt, dirs, args = [],
                             env = {}, timeoutMs = 120_000 }) {
   const started = performance.now();
@@ -41,7 +44,7 @@ export function runClaude({ bin = claudeBinary(), proxyURL, prompt, dirs, args =
                             '--dangerously-skip-permissions', ...args], {
     cwd: dirs.work,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
+    env: withoutUndefined({
       PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
       LANG: 'C.UTF-8',
       ANTHROPIC_BASE_URL: proxyURL,
@@ -52,7 +55,7 @@ export function runClaude({ bin = claudeBinary(), proxyURL, prompt, dirs, args =
       TMPDIR: dirs.tmp,
       IS_SANDBOX: '1',   // --dangerously-skip-permissions is refused to root otherwise
       ...env,
-    },
+    }),
   });
   let stdout = '';
   let stderr = '';

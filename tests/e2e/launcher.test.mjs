@@ -103,3 +103,62 @@ describe('claudegpt runs Claude Code on its own proxy', { skip: SKIP }, () => {
     assert.match(run.stderr, /npm install -g @anthropic-ai\/claude-code/);
   });
 });
+
+// What the launcher hands its child: a stand-in for claude that reports what it can do with
+// the proxy and what it was given.
+describe('the per-run proxy', { skip: SKIP }, () => {
+  test('refuses a request without the run\'s token, serves it with, and keeps the upstream key out', async () => {
+    const probe = path.join(dirs.work, 'probe.mjs');
+    fs.writeFileSync(probe, `#!${process.execPath}
+const base = process.env.ANTHROPIC_BASE_URL;
+const body = JSON.stringify({ model: 'claude-sonnet-5-5', messages: [{ role: 'user', content: 'hi' }] });
+const post = (headers) => fetch(base + '/v1/messages/count_tokens', { method: 'POST', body,
+  headers: { 'content-type': 'application/json', ...headers } }).then((r) => r.status);
+const without = await post({});
+const wrong = await post({ 'x-api-key': 'guess' });
+const withToken = await post({ authorization: 'Bearer ' + process.env.ANTHROPIC_AUTH_TOKEN });
+console.log(JSON.stringify({ without, wrong, withToken, base,
+  upstreamKeySeen: 'OPENAI_API_KEY' in process.env, anthropicKeySeen: 'ANTHROPIC_API_KEY' in process.env }));
+`, { mode: 0o755 });
+    const run = await runClaude({
+      bin: BIN, proxyURL: 'http://127.0.0.1:9', prompt: 'unused', dirs,
+      env: { CLAUDEGPT_CLAUDE_BIN: probe, CLAUDEGPT_PROVIDER: 'openai', OPENAI_BASE_URL: fake.baseURL,
+             OPENAI_API_KEY: 'test-key', ANTHROPIC_API_KEY: 'sk-ant-not-this-one' },
+    });
+    assert.equal(run.code, 0, run.stderr);
+    const seen = JSON.parse(run.stdout.trim().split('\n').at(-1));
+    assert.equal(seen.without, 401);
+    assert.equal(seen.wrong, 401);
+    assert.equal(seen.withToken, 200);
+    assert.match(seen.base, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal(seen.upstreamKeySeen, false, 'the upstream key stays with the proxy');
+    assert.equal(seen.anthropicKeySeen, false);
+  });
+});
+
+describe('Claude Code\'s own config dir', { skip: SKIP }, () => {
+  test('is isolated by default, private, and carries the global CLAUDE.md', async () => {
+    fs.mkdirSync(path.join(dirs.home, '.claude'), { recursive: true });
+    fs.writeFileSync(path.join(dirs.home, '.claude', 'CLAUDE.md'), 'Always answer in haiku.');
+    const probe = path.join(dirs.work, 'probe.mjs');
+    fs.writeFileSync(probe, `#!${process.execPath}
+import fs from 'node:fs';
+const dir = process.env.CLAUDE_CONFIG_DIR;
+console.log(JSON.stringify({ dir, mode: (fs.statSync(dir).mode & 0o777).toString(8),
+  claudeMd: fs.readFileSync(dir + '/CLAUDE.md', 'utf8'), model: process.env.ANTHROPIC_MODEL,
+  window: process.env.CLAUDE_CODE_AUTO_COMPACT_WINDOW }));
+`, { mode: 0o755 });
+    const run = await runClaude({
+      bin: BIN, proxyURL: 'http://127.0.0.1:9', prompt: 'unused', dirs,
+      env: { CLAUDEGPT_CLAUDE_BIN: probe, OPENAI_API_KEY: 'test-key', CLAUDE_CONFIG_DIR: undefined },
+    });
+    assert.equal(run.code, 0, run.stderr);
+    const seen = JSON.parse(run.stdout.trim().split('\n').at(-1));
+    assert.equal(seen.dir, path.join(dirs.home, '.config', 'claudegpt', 'claude'));
+    assert.equal(seen.mode, '700');
+    assert.equal(fs.statSync(path.join(dirs.home, '.config', 'claudegpt')).mode & 0o777, 0o700);
+    assert.equal(seen.claudeMd, 'Always answer in haiku.');
+    assert.equal(seen.model, 'sonnet');
+    assert.equal(seen.window, '400000');
+  });
+});
