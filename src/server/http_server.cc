@@ -55,7 +55,7 @@ net::awaitable<void> write_ok(Connection& c) {
 
 // Whether the request carries the access token (or none is required). Compared in constant
 // time so the token cannot be guessed byte by byte from response times.
-bool authorized(const ServerContext& context, const HttpRequest& request) {
+bool authorized(const ServerContext& context, const http::request_header<>& request) {
   const std::string& token = context.settings.access_token;
   if (token.empty()) return true;
   auto matches = [&token](std::string_view offered) {
@@ -72,19 +72,28 @@ bool authorized(const ServerContext& context, const HttpRequest& request) {
   return false;
 }
 
-// Routes one request. The path's query string (?beta=true) does not change the route.
-net::awaitable<void> route(Connection& c, HttpRequest& request) {
-  std::string_view target = request.target();
+// The route of a request target: the query string (?beta=true) and trailing slashes do not
+// change it.
+std::string_view path_of(std::string_view target) {
   std::string_view path = target.substr(0, target.find('?'));
   while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
-  http::verb method = request.method();
+  return path;
+}
 
-  // Only the probes stay open (Claude Code's connectivity check does not send the key);
-  // /health names the backend's endpoint and models, which other local users need not see.
+// Only the probes stay open (Claude Code's connectivity check does not send the key);
+// /health names the backend's endpoint and models, which other local users need not see.
+bool open_without_token(const http::request_header<>& request) {
+  std::string_view path = path_of(request.target());
+  http::verb method = request.method();
+  return ((method == http::verb::get || method == http::verb::head) && path == "/") ||
+         (method == http::verb::head && path == "/api/hello");
+}
+
+// Routes one request (already authorized).
+net::awaitable<void> route(Connection& c, HttpRequest& request) {
+  std::string_view path = path_of(request.target());
+  http::verb method = request.method();
   const bool read = method == http::verb::get || method == http::verb::head;
-  const bool unguarded = (read && path == "/") || (method == http::verb::head && path == "/api/hello");
-  if (!unguarded && !authorized(c.context, request))
-    co_return co_await write_error(c, ApiError::with_status(401, "invalid x-api-key"), random_id("req_"));
 
   if (method == http::verb::post && path == "/v1/messages") co_return co_await serve_messages(c, request);
   if (method == http::verb::post && path == "/v1/messages/count_tokens")
@@ -119,7 +128,17 @@ net::awaitable<void> serve_connection(tcp::socket socket, ServerContext& context
     parser.header_limit(256 * 1024);
     c.stream.expires_after(kIdleConnectionTimeout);
     beast::error_code ec;
-    co_await http::async_read(c.stream, c.buffer, parser, net::redirect_error(net::use_awaitable, ec));
+    // The headers first: a request without the access token is refused before its body is
+    // read (other local users must not make this process hold their bodies).
+    co_await http::async_read_header(c.stream, c.buffer, parser, net::redirect_error(net::use_awaitable, ec));
+    if (!ec && !open_without_token(parser.get()) && !authorized(context, parser.get())) {
+      c.keep_alive = false;
+      c.head_request = parser.get().method() == http::verb::head;
+      co_await write_error(c, ApiError::with_status(401, "invalid x-api-key"), random_id("req_"));
+      co_await discard_input(c);
+      break;
+    }
+    if (!ec) co_await http::async_read(c.stream, c.buffer, parser, net::redirect_error(net::use_awaitable, ec));
     if (ec == http::error::end_of_stream || ec == net::error::eof || ec == beast::error::timeout ||
         ec == net::error::connection_reset || ec == net::error::operation_aborted)
       break;

@@ -5,6 +5,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <array>
 #include <cctype>
 #include <chrono>
 #include <csignal>
@@ -89,7 +90,9 @@ extern "C" void restore_echo_and_die(int signal) {
   std::raise(signal);
 }
 
-// Turns the terminal's echo off for as long as it lives (when stdin is a terminal).
+// Turns the terminal's echo off for as long as it lives (when stdin is a terminal). Any
+// signal that ends the process puts the terminal back first; suspending (Ctrl-Z) is held off
+// meanwhile, since a stopped process could not.
 class EchoOff {
  public:
   explicit EchoOff(bool interactive) {
@@ -97,8 +100,8 @@ class EchoOff {
       return;
     termios quiet = g_saved_termios;
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    old_int_ = std::signal(SIGINT, restore_echo_and_die);
-    old_term_ = std::signal(SIGTERM, restore_echo_and_die);
+    for (std::size_t i = 0; i < kSignals.size(); ++i)
+      old_[i] = std::signal(kSignals[i], kSignals[i] == SIGTSTP ? SIG_IGN : restore_echo_and_die);
     g_echo_off = 1;
     active_ = tcsetattr(STDIN_FILENO, TCSANOW, &quiet) == 0;
   }
@@ -106,8 +109,7 @@ class EchoOff {
     if (g_echo_off) {
       tcsetattr(STDIN_FILENO, TCSANOW, &g_saved_termios);
       g_echo_off = 0;
-      std::signal(SIGINT, old_int_);
-      std::signal(SIGTERM, old_term_);
+      for (std::size_t i = 0; i < kSignals.size(); ++i) std::signal(kSignals[i], old_[i]);
     }
   }
   EchoOff(const EchoOff&) = delete;
@@ -115,9 +117,9 @@ class EchoOff {
   bool active() const { return active_; }
 
  private:
+  static constexpr std::array<int, 5> kSignals{SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGTSTP};
   bool active_ = false;
-  void (*old_int_)(int) = SIG_DFL;
-  void (*old_term_)(int) = SIG_DFL;
+  std::array<void (*)(int), 5> old_{};
 };
 
 // End of input: the user (or the pipe) has nothing more to say.
