@@ -55,7 +55,11 @@ const std::vector<std::string_view>& known_settings() {
       "CLAUDEGPT_REASONING_HAIKU", "CLAUDEGPT_TOOLS_REASONING", "CLAUDEGPT_EFFORT",
       "CLAUDEGPT_BACKEND_CONTEXT_OPUS", "CLAUDEGPT_BACKEND_CONTEXT_SONNET",
       "CLAUDEGPT_BACKEND_CONTEXT_HAIKU", "CLAUDEGPT_CLIENT_CONTEXT",
-      "CLAUDEGPT_NO_WEB_SEARCH",
+      "CLAUDEGPT_MAP_WEB_SEARCH", "CLAUDEGPT_HOSTED_WEB_SEARCH", "CLAUDEGPT_NO_WEB_SEARCH",
+      "CLAUDEGPT_MAP_WEB_FETCH", "CLAUDEGPT_WEB_FETCH_TIMEOUT", "CLAUDEGPT_WEB_FETCH_MAX_CHARS",
+      "CLAUDEGPT_WEB_FETCH_ALLOW_PRIVATE", "CLAUDEGPT_WEB_FETCH_SUMMARIZER",
+      "CLAUDEGPT_WEB_FETCH_SUMMARY_MAX_CHARS", "CLAUDEGPT_WEB_FETCH_MAX_CHAIN",
+      "CLAUDEGPT_BLOCK_MCP", "CLAUDEGPT_DROP_TOOLS",
       "CLAUDEGPT_CA_BUNDLE", "SSL_CERT_FILE", "CLAUDEGPT_UPSTREAM_RETRIES",
       "CLAUDEGPT_MAX_BODY_BYTES", "CLAUDEGPT_CONNECT_TIMEOUT",
       "CLAUDEGPT_STREAM_FIRST_EVENT_TIMEOUT", "CLAUDEGPT_STREAM_IDLE_TIMEOUT",
@@ -323,10 +327,28 @@ std::string describe(const ConfigSources& sources, const Settings& settings) {
   d.row("CLAUDEGPT_CUTOFF_SONNET", settings.cutoffs.sonnet);
   d.row("CLAUDEGPT_CUTOFF_HAIKU", settings.cutoffs.haiku);
   d.row("CLAUDEGPT_REWRITE_IDENTITY", settings.rewrite_identity ? "1" : "0");
-  std::string no_web_search;
-  for (const std::string& marker : settings.no_web_search)
-    no_web_search += (no_web_search.empty() ? "" : ",") + marker;
-  d.row("CLAUDEGPT_NO_WEB_SEARCH", no_web_search);
+
+  auto joined = [](const std::vector<std::string>& items) {
+    std::string out;
+    for (const std::string& item : items) out += (out.empty() ? "" : ",") + item;
+    return out;
+  };
+  auto flag = [](bool on) { return on ? "1" : "0"; };
+  d.heading("Web search, web fetch and tool filters");
+  d.row("CLAUDEGPT_MAP_WEB_SEARCH", flag(settings.map_web_search));
+  d.row("CLAUDEGPT_HOSTED_WEB_SEARCH", flag(settings.hosted_web_search));
+  d.row("CLAUDEGPT_NO_WEB_SEARCH", joined(settings.no_web_search));
+  d.row("CLAUDEGPT_MAP_WEB_FETCH", flag(settings.map_web_fetch));
+  d.row("CLAUDEGPT_WEB_FETCH_TIMEOUT", seconds(settings.web_fetch_timeout));
+  d.row("CLAUDEGPT_WEB_FETCH_MAX_CHARS", str(settings.web_fetch_max_chars));
+  d.row("CLAUDEGPT_WEB_FETCH_ALLOW_PRIVATE", flag(settings.web_fetch_allow_private));
+  d.row("CLAUDEGPT_WEB_FETCH_SUMMARIZER", settings.web_fetch_summarizer_set
+                                              ? settings.web_fetch_summarizer
+                                              : settings.models.haiku + " (the haiku tier)");
+  d.row("CLAUDEGPT_WEB_FETCH_SUMMARY_MAX_CHARS", str(settings.web_fetch_summary_max_chars));
+  d.row("CLAUDEGPT_WEB_FETCH_MAX_CHAIN", str(settings.web_fetch_max_chain));
+  d.row("CLAUDEGPT_BLOCK_MCP", flag(settings.block_mcp));
+  d.row("CLAUDEGPT_DROP_TOOLS", joined(settings.drop_tools));
 
   d.heading("Network");
   d.row("CLAUDEGPT_CA_BUNDLE", settings.ca_bundle.empty() ? "(system default)" : settings.ca_bundle,

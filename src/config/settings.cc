@@ -161,7 +161,19 @@ Settings Settings::from_environment(const std::function<const char*(const char*)
   env.tiers("CLAUDEGPT_BACKEND_CONTEXT_OPUS", "CLAUDEGPT_BACKEND_CONTEXT_SONNET",
             "CLAUDEGPT_BACKEND_CONTEXT_HAIKU", s.backend_context);
   env.integer("CLAUDEGPT_CLIENT_CONTEXT", s.client_context);
+  env.flag("CLAUDEGPT_MAP_WEB_SEARCH", s.map_web_search);
+  env.flag("CLAUDEGPT_HOSTED_WEB_SEARCH", s.hosted_web_search);
   env.list("CLAUDEGPT_NO_WEB_SEARCH", s.no_web_search);
+  env.flag("CLAUDEGPT_MAP_WEB_FETCH", s.map_web_fetch);
+  env.milliseconds("CLAUDEGPT_WEB_FETCH_TIMEOUT", s.web_fetch_timeout, 1000);
+  env.integer("CLAUDEGPT_WEB_FETCH_MAX_CHARS", s.web_fetch_max_chars);
+  env.flag("CLAUDEGPT_WEB_FETCH_ALLOW_PRIVATE", s.web_fetch_allow_private);
+  s.web_fetch_summarizer_set = env.has("CLAUDEGPT_WEB_FETCH_SUMMARIZER");
+  env.text("CLAUDEGPT_WEB_FETCH_SUMMARIZER", s.web_fetch_summarizer, /*keep_empty=*/true);
+  env.integer("CLAUDEGPT_WEB_FETCH_SUMMARY_MAX_CHARS", s.web_fetch_summary_max_chars);
+  env.integer("CLAUDEGPT_WEB_FETCH_MAX_CHAIN", s.web_fetch_max_chain);
+  env.flag("CLAUDEGPT_BLOCK_MCP", s.block_mcp);
+  env.list("CLAUDEGPT_DROP_TOOLS", s.drop_tools);
 
   env.text("CLAUDEGPT_DEFAULT_MODEL", s.default_model);
   env.flag("CLAUDEGPT_GLOBAL_ISOLATE", s.isolate_claude_config);
@@ -209,7 +221,12 @@ double Settings::token_scale_for(std::string_view requested_model) const {
   return static_cast<double>(client_context) / static_cast<double>(backend);
 }
 
+std::string Settings::web_fetch_summarizer_model() const {
+  return web_fetch_summarizer_set ? web_fetch_summarizer : models.haiku;
+}
+
 bool Settings::web_search_allowed(std::string_view upstream_model) const {
+  if (!map_web_search || !hosted_web_search) return false;
   for (const std::string& marker : no_web_search)
     if (upstream_model.find(marker) != std::string_view::npos) return false;
   return true;

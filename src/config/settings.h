@@ -85,8 +85,29 @@ struct Settings {
   std::string claude_config_dir;              // CLAUDEGPT_CLEAN_CONFIG_DIR, default
                                               // $XDG_CONFIG_HOME/claudegpt/claude (~/.config/…)
 
-  // Models whose name contains one of these never get the hosted web_search tool.
+  // Web search: Anthropic's web_search server tool becomes the Responses hosted web_search
+  // tool, when the backend has it (hosted_web_search) and the model is not one of no_web_search
+  // (names containing a marker); otherwise the tool is dropped and the model told so.
+  bool map_web_search = true;                 // CLAUDEGPT_MAP_WEB_SEARCH
+  bool hosted_web_search = true;              // CLAUDEGPT_HOSTED_WEB_SEARCH
   std::vector<std::string> no_web_search{"nano"};  // CLAUDEGPT_NO_WEB_SEARCH (comma list)
+
+  // WebFetch done by the proxy: the model's WebFetch calls are fetched, converted, summarised
+  // and answered here, up to web_fetch_max_chain times per turn.
+  bool map_web_fetch = true;                  // CLAUDEGPT_MAP_WEB_FETCH
+  std::chrono::milliseconds web_fetch_timeout{15'000};  // CLAUDEGPT_WEB_FETCH_TIMEOUT (s)
+  std::size_t web_fetch_max_chars = 50'000;   // CLAUDEGPT_WEB_FETCH_MAX_CHARS
+  bool web_fetch_allow_private = false;       // CLAUDEGPT_WEB_FETCH_ALLOW_PRIVATE
+  // The model that extracts what the prompt asks from the page; unset: the haiku tier's
+  // upstream model; "" (set empty): none, the truncated page itself is the result.
+  std::string web_fetch_summarizer;           // CLAUDEGPT_WEB_FETCH_SUMMARIZER
+  bool web_fetch_summarizer_set = false;
+  std::size_t web_fetch_summary_max_chars = 4'000;  // CLAUDEGPT_WEB_FETCH_SUMMARY_MAX_CHARS
+  int web_fetch_max_chain = 4;                // CLAUDEGPT_WEB_FETCH_MAX_CHAIN
+
+  // Tools the upstream never sees.
+  bool block_mcp = false;                     // CLAUDEGPT_BLOCK_MCP: every mcp__* tool
+  std::vector<std::string> drop_tools{"NotebookEdit"};  // CLAUDEGPT_DROP_TOOLS (comma list)
 
   // Network.
   std::string ca_bundle;                      // CLAUDEGPT_CA_BUNDLE, else SSL_CERT_FILE
@@ -106,6 +127,8 @@ struct Settings {
   // What input token figures are multiplied by before Claude Code sees them (1 when unknown).
   double token_scale_for(std::string_view requested_model) const;
   bool web_search_allowed(std::string_view upstream_model) const;
+  // The upstream model that summarises fetched pages; empty: none.
+  std::string web_fetch_summarizer_model() const;
 
   // Reads the variables named above; `getenv` is injectable for tests. Throws
   // std::invalid_argument naming the variable when a value does not parse or a provider

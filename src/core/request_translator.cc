@@ -3,17 +3,25 @@
 //   model            → options.upstream_model (the client's name is not sent)
 //   system           → instructions: text blocks joined by a blank line, without the
 //                      per-request billing line, identity sentences rewritten
-//   tools            → tools: functions (strict:false) in client order; server tools
-//                      ("web_search_20250305"…) and the DeferredToolPlaceholder are left out
+//   tools            → tools: functions (strict:false) in client order; web_search_* → the
+//                      hosted web_search tool when the backend has it (allowed/blocked domains
+//                      → filters, user_location; max_uses → max_tool_calls; its sources are
+//                      included), else left out and the instructions say search is unavailable;
+//                      other server tools, the DeferredToolPlaceholder and filtered tools
+//                      (block_mcp, drop_tools; also struck from the deferred-tools list) are
+//                      left out
 //   messages         → input items, in order:
 //     role system      → message{role:developer} (identity sentences rewritten)
-//     text             → input_text (user) / output_text (assistant) parts of a message
+//     text             → input_text (user) / output_text (assistant) parts of a message; our
+//                        own citations give back the link markdown they hold (translate_text)
 //     image            → input_image (data URL or url); document → input_file / input_text
 //     tool_use         → function_call{call_id, name, arguments}
 //     tool_result      → function_call_output{call_id, output}; is_error → "Error: " prefix;
 //                        tool_reference → "Tool loaded: <name>"
 //     thinking         → reasoning{summary, encrypted_content} when the signature is ours
-//     server_tool_use, *_tool_result (from a session that began on Claude) → plain text
+//     server_tool_use web_fetch / web_search (the proxy's own) and their results →
+//                        function_call (WebFetch / web_search) + function_call_output
+//     other server_tool_use, *_tool_result (a session that began on Claude) → plain text
 //     calls without results and results without calls → made valid (translate_tool_use)
 //   tool_choice      → tool_choice (auto/required/none/function); disable_parallel_tool_use
 //                      → parallel_tool_calls:false
@@ -39,6 +47,7 @@
 
 #include "core/identity_rewrite.h"
 #include "core/reasoning_signature.h"
+#include "core/token_counter.h"
 
 namespace claudegpt {
 
@@ -48,6 +57,14 @@ namespace {
 
 constexpr std::string_view kBillingPrefix = "x-anthropic-billing-header:";
 constexpr std::int64_t kMinOutputTokens = 16;
+// Claude Code's prose list of tools it has not loaded yet: this line, then one name a line,
+// then a blank line.
+constexpr std::string_view kDeferredToolsHeader = "The following deferred tools";
+constexpr std::string_view kNoWebSearch =
+    "Web search is not available in this session: when a task needs it, say that you cannot "
+    "search the web rather than answering as if you had searched.";
+constexpr std::string_view kInterrupted =
+    "Error: this tool call was interrupted; it has no result.";
 
 // The first line of Claude Code's system prompt changes with every request (version hash):
 // sent upstream it would break prompt caching at byte 0, and it is not an instruction.
@@ -65,6 +82,17 @@ std::optional<double> number_of(const json::value* value) {
     case json::kind::double_: return value->get_double();
     default: return std::nullopt;
   }
+}
+
+std::string_view trimmed(std::string_view text) {
+  constexpr std::string_view kBlank = " \t\r";
+  std::size_t first = text.find_first_not_of(kBlank);
+  if (first == std::string_view::npos) return {};
+  return text.substr(first, text.find_last_not_of(kBlank) - first + 1);
+}
+
+std::int64_t o200k_tokens(std::string_view text) {
+  return static_cast<std::int64_t>(TokenCounter::o200k().count(text));
 }
 
 json::object text_part(const json::storage_ptr& sp, std::string_view part_type,
@@ -127,10 +155,14 @@ class Translator {
 
     std::string instructions = translate_system();
     json::array tools = translate_tools();
+    if (web_search_unavailable_) {
+      if (!instructions.empty()) instructions.append("\n\n");
+      instructions.append(kNoWebSearch);
+    }
     json::array input = translate_messages(messages->get_array());
 
     json::object& body = out_.body;
-    body.reserve(12);
+    body.reserve(13);
     std::string_view client_model = string_field(request_, "model");
     body.emplace("model", options_.upstream_model.empty()
                               ? client_model
@@ -140,11 +172,14 @@ class Translator {
     if (has_tools) body.emplace("tools", std::move(tools));
     body.emplace("input", std::move(input));
     translate_tool_choice(has_tools);
+    if (max_tool_calls_) body.emplace("max_tool_calls", *max_tool_calls_);
     translate_reasoning();
     translate_output_format();
     translate_max_tokens();
     json::array include(sp_);
     include.emplace_back("reasoning.encrypted_content");
+    // The pages a search consulted, to give Claude Code its search results and citations.
+    if (hosted_web_search_) include.emplace_back("web_search_call.action.sources");
     body.emplace("include", std::move(include));
     body.emplace("store", false);
     body.emplace("stream", true);
@@ -153,6 +188,7 @@ class Translator {
     if (const json::value* stream = request_.if_contains("stream"); stream && stream->is_bool())
       out_.client_wants_stream = stream->get_bool();
     note_unused_top_level_fields();
+    out_.filtered_tool_tokens = filtered_tokens_;
   }
 
  private:
@@ -183,7 +219,10 @@ class Translator {
   std::string translate_system() {
     const json::value* system = request_.if_contains("system");
     if (!system || system->is_null()) return {};
-    if (system->is_string()) return rewritten(without_billing_line(system->get_string()));
+    std::string buffer;
+    if (system->is_string())
+      return rewritten(without_filtered_tool_lines(without_billing_line(system->get_string()),
+                                                   buffer));
     if (!system->is_array()) throw InvalidRequest("system: must be a string or an array of blocks");
     std::string instructions;
     std::size_t index = 0;
@@ -195,7 +234,8 @@ class Translator {
         drop("system." + std::string(type));
         continue;
       }
-      std::string_view text = without_billing_line(block_text(block, where));
+      std::string_view text =
+          without_filtered_tool_lines(without_billing_line(block_text(block, where)), buffer);
       if (text.empty()) continue;
       if (!instructions.empty()) instructions.append("\n\n");
       instructions.append(rewritten(text));
@@ -209,6 +249,47 @@ class Translator {
   // tool". Matched by name only: real deferred tools can have no parameters (TaskList).
   static bool is_deferred_placeholder(std::string_view name) { return name == "DeferredToolPlaceholder"; }
 
+  // A tool the user does not want sent (settings: block MCP tools, a list of names).
+  bool filtered(std::string_view name) const {
+    if (options_.block_mcp && name.starts_with("mcp__")) return true;
+    return std::find(options_.drop_tools.begin(), options_.drop_tools.end(), name) !=
+           options_.drop_tools.end();
+  }
+
+  // `text` without the lines of Claude Code's deferred-tools list that name a filtered tool
+  // (else the model would load it with ToolSearch and call it anyway). A view of `text`
+  // itself when nothing is removed, else of `buffer`. Other prose is left alone.
+  std::string_view without_filtered_tool_lines(std::string_view text, std::string& buffer) {
+    if (!options_.block_mcp && options_.drop_tools.empty()) return text;
+    if (text.find(kDeferredToolsHeader) == std::string_view::npos) return text;
+    std::string kept;
+    std::size_t copied = 0;  // text[0, copied) is decided: in `kept`, or removed
+    bool in_list = false;
+    for (std::size_t start = 0; start < text.size();) {
+      std::size_t newline = text.find('\n', start);
+      std::size_t end = newline == std::string_view::npos ? text.size() : newline;
+      std::size_t next = newline == std::string_view::npos ? text.size() : newline + 1;
+      std::string_view line = text.substr(start, end - start);
+      std::string_view name = trimmed(line);
+      if (!in_list) {
+        in_list = line.find(kDeferredToolsHeader) != std::string_view::npos;
+      } else if (name.empty()) {
+        in_list = false;
+      } else if (filtered(name)) {
+        kept.append(text.substr(copied, start - copied));
+        // The last line of the text has no newline of its own: take the one before it.
+        if (newline == std::string_view::npos && kept.ends_with('\n')) kept.pop_back();
+        filtered_tokens_ += o200k_tokens(text.substr(start, next - start));
+        copied = next;
+      }
+      start = next;
+    }
+    if (copied == 0) return text;
+    kept.append(text.substr(copied));
+    buffer = std::move(kept);
+    return buffer;
+  }
+
   json::array translate_tools() {
     json::array tools(sp_);
     const json::value* client_tools = request_.if_contains("tools");
@@ -221,6 +302,10 @@ class Translator {
       if (!tool_value.is_object()) throw InvalidRequest(where + ": must be an object");
       const json::object& tool = tool_value.get_object();
       std::string_view type = string_field(tool, "type");
+      if (type.starts_with("web_search_")) {
+        translate_web_search_tool(tool, type, tools);
+        continue;
+      }
       if (!type.empty() && type != "custom") {
         // Server tools run at Anthropic; they are not functions the model may call here.
         drop("tools." + std::string(type));
@@ -239,19 +324,63 @@ class Translator {
         drop("tools." + std::string(name));
         continue;
       }
-
-      json::object function(sp_);
-      function.reserve(5);
-      function.emplace("type", "function");
-      function.emplace("name", out_.tools.add(name, schema ? *schema : json::object()));
-      if (const json::value* description = tool.if_contains("description");
-          description && description->is_string())
-        function.emplace("description", description->get_string());
-      function.emplace("parameters", parameters_of(schema, sp_));
-      function.emplace("strict", false);
-      tools.emplace_back(std::move(function));
+      if (filtered(name)) {
+        // Not in the catalog: a call in the history maps back through add_name.
+        filtered_tokens_ += o200k_tokens(json::serialize(
+            function_tool(tool, upstream_tool_name(name), schema, json::storage_ptr())));
+        drop("tools." + std::string(name));
+        continue;
+      }
+      std::string upstream = out_.tools.add(name, schema ? *schema : json::object());
+      tools.emplace_back(function_tool(tool, std::move(upstream), schema, sp_));
     }
     return tools;
+  }
+
+  static json::object function_tool(const json::object& tool, std::string upstream_name,
+                                     const json::object* schema, const json::storage_ptr& sp) {
+    json::object function(sp);
+    function.reserve(5);
+    function.emplace("type", "function");
+    function.emplace("name", std::move(upstream_name));
+    if (const json::value* description = tool.if_contains("description");
+        description && description->is_string())
+      function.emplace("description", description->get_string());
+    function.emplace("parameters", parameters_of(schema, sp));
+    function.emplace("strict", false);
+    return function;
+  }
+
+  // Anthropic's web search server tool → the backend's hosted web_search, at the same place
+  // among the tools. Without one the model must know it cannot search (see run()).
+  void translate_web_search_tool(const json::object& tool, std::string_view type,
+                                 json::array& tools) {
+    if (!options_.web_search || hosted_web_search_) {
+      web_search_unavailable_ = !options_.web_search;
+      drop("tools." + std::string(type));
+      return;
+    }
+    json::object hosted(sp_);
+    hosted.reserve(3);
+    hosted.emplace("type", "web_search");
+    json::object filters(sp_);
+    for (std::string_view key : {"allowed_domains", "blocked_domains"})
+      if (const json::value* domains = tool.if_contains(key); domains && domains->is_array())
+        filters.emplace(key, json::value(*domains, sp_));
+    if (!filters.empty()) hosted.emplace("filters", std::move(filters));
+    if (const json::object* location = object_field(tool, "user_location")) {
+      json::object approximate(sp_);
+      approximate.reserve(5);
+      approximate.emplace("type", "approximate");
+      for (std::string_view key : {"city", "region", "country", "timezone"})
+        if (const json::value* value = location->if_contains(key); value && value->is_string())
+          approximate.emplace(key, value->get_string());
+      hosted.emplace("user_location", std::move(approximate));
+    }
+    if (std::optional<double> uses = number_of(tool.if_contains("max_uses")); uses && *uses >= 1)
+      max_tool_calls_ = *uses >= 1e15 ? std::int64_t(1e15) : static_cast<std::int64_t>(*uses);
+    hosted_web_search_ = true;
+    tools.emplace_back(std::move(hosted));
   }
 
   // The upstream wants an object schema; Claude Code's always is one, others may omit `type`.
@@ -287,7 +416,11 @@ class Translator {
     } else if (type == "tool") {
       std::string_view name = string_field(choice, "name");
       std::string upstream = upstream_tool_name(name);
-      if (!name.empty() && offers_function(upstream)) {
+      if (name == "web_search" && hosted_web_search_ && !offers_function(upstream)) {
+        // Hosted tools are not all accepted by name in tool_choice; "required" forces a tool
+        // call, and that tool is the search whenever it is the only one (Claude Code's case).
+        mapped = "required";
+      } else if (!name.empty() && offers_function(upstream)) {
         json::object function(sp_);
         function.emplace("type", "function");
         function.emplace("name", std::move(upstream));
@@ -309,7 +442,9 @@ class Translator {
     const json::value* tools = out_.body.if_contains("tools");
     if (!tools) return false;
     for (const json::value& tool : tools->get_array())
-      if (tool.get_object().at("name").get_string() == upstream_name) return true;
+      if (string_field(tool.get_object(), "type") == "function" &&
+          string_field(tool.get_object(), "name") == upstream_name)
+        return true;
     return false;
   }
 
@@ -495,9 +630,11 @@ class Translator {
         if (content->is_string()) {
           add_text(content->get_string());
         } else {
+          content_ = &content->get_array();
           std::size_t b = 0;
           for (const json::value& block : content->get_array())
             translate_block(block_object(block, where), where.with_block(b++));
+          content_ = nullptr;
         }
         flush_message();
       } else {
@@ -511,7 +648,9 @@ class Translator {
   // a developer message.
   void translate_system_message(const json::value& content, const Where& where) {
     json::array parts(sp_);
+    std::string buffer;
     auto add = [&](std::string_view text) {
+      text = without_filtered_tool_lines(text, buffer);
       if (!text.empty()) parts.emplace_back(text_part(sp_, "input_text", rewritten(text)));
     };
     if (content.is_string()) {
@@ -538,7 +677,7 @@ class Translator {
   void translate_block(const json::object& block, const Where& where) {
     std::string_view type = block_type(block, where);
     if (type == "text") {
-      add_text(block_text(block, where));
+      translate_text(block, where);
     } else if (type == "tool_use") {
       translate_tool_use(block, where);
     } else if (type == "tool_result") {
@@ -556,6 +695,13 @@ class Translator {
       json::array parts(sp_);
       if (!media_parts(block, type, where, parts)) return;
       for (json::value& part : parts) parts_.emplace_back(std::move(part));
+    } else if (type == "server_tool_use" && role_ == Role::assistant &&
+               is_proxy_server_tool(string_field(block, "name")) &&
+               !string_field(block, "id").empty()) {
+      translate_server_tool_use(block, where);
+    } else if ((type == "web_fetch_tool_result" || type == "web_search_tool_result") &&
+               translate_server_tool_result(block, type, where)) {
+      // paired with its call
     } else if (type == "server_tool_use" || type == "mcp_tool_use") {
       // History from a session that began on Claude: the upstream cannot replay Anthropic's
       // server tools, but the model should still know what happened.
@@ -569,6 +715,29 @@ class Translator {
     } else {
       drop("content." + std::string(type));
     }
+  }
+
+  // claudegpt moves the inline links of a searched answer ("([title](url))") out of the text
+  // into its citations' encrypted_index, so Claude Code shows them as citations; here they go
+  // back, so the model sees the text it wrote. Anthropic's own encrypted_index is base64 and
+  // never starts with '('.
+  void translate_text(const json::object& block, const Where& where) {
+    std::string_view text = block_text(block, where);
+    const json::value* citations = block.if_contains("citations");
+    if (role_ != Role::assistant || !citations || !citations->is_array() ||
+        citations->get_array().empty()) {
+      add_text(text);
+      return;
+    }
+    std::string restored(text);
+    for (const json::value& citation : citations->get_array()) {
+      if (!citation.is_object()) continue;
+      const json::object& object = citation.get_object();
+      std::string_view index = string_field(object, "encrypted_index");
+      if (string_field(object, "type") == "web_search_result_location" && index.starts_with("("))
+        restored.append(index);
+    }
+    add_text(restored);
   }
 
   void add_text(std::string_view text) {
@@ -615,15 +784,114 @@ class Translator {
     input_.emplace_back(std::move(call));
 
     auto answer = last_result_message_.find(call_id);
-    if (answer == last_result_message_.end() || answer->second <= message_index_) {
-      answered_.insert(call_id);
-      json::object output(sp_);
-      output.reserve(3);
-      output.emplace("type", "function_call_output");
-      output.emplace("call_id", call_id);
-      output.emplace("output", "Error: this tool call was interrupted; it has no result.");
-      input_.emplace_back(std::move(output));
+    if (answer == last_result_message_.end() || answer->second <= message_index_)
+      add_interrupted_output(call_id);
+  }
+
+  void add_interrupted_output(std::string_view call_id) {
+    answered_.insert(call_id);
+    json::object output(sp_);
+    output.reserve(3);
+    output.emplace("type", "function_call_output");
+    output.emplace("call_id", call_id);
+    output.emplace("output", kInterrupted);
+    input_.emplace_back(std::move(output));
+  }
+
+  // The server tools claudegpt itself runs (the stream translator turns the model's WebFetch
+  // calls and the backend's searches into these blocks). Others came from Anthropic.
+  static bool is_proxy_server_tool(std::string_view name) {
+    return name == "web_fetch" || name == "web_search";
+  }
+
+  // A server tool's call and result sit in the same assistant message, the result right
+  // after the call (a client tool's result comes in the next user message). Back upstream
+  // they are the items they stand for: web_fetch is the client's WebFetch function, web_search
+  // the backend's search.
+  void translate_server_tool_use(const json::object& block, const Where& where) {
+    std::string_view call_id = string_field(block, "id");
+    std::string_view name = string_field(block, "name");
+    const json::value* input = block.if_contains("input");
+    std::string arguments = input && !input->is_null() ? json::serialize(*input) : "{}";
+    if (!called_.insert(call_id).second) {  // the same id twice: keep the second as text
+      add_text("[Used the tool " + std::string(name) + " with " + arguments + "]");
+      return;
     }
+    flush_message();
+    json::object call(sp_);
+    call.reserve(4);
+    call.emplace("type", "function_call");
+    call.emplace("call_id", call_id);
+    call.emplace("name", name == "web_fetch" ? out_.tools.add_name("WebFetch") : std::string(name));
+    call.emplace("arguments", std::move(arguments));
+    input_.emplace_back(std::move(call));
+    server_called_.insert(call_id);
+    if (!server_result_follows(call_id, where.block)) add_interrupted_output(call_id);
+  }
+
+  bool server_result_follows(std::string_view call_id, std::size_t block) const {
+    if (!content_) return false;
+    for (std::size_t b = block + 1; b < content_->size(); ++b) {
+      const json::value& value = (*content_)[b];
+      if (!value.is_object()) continue;
+      std::string_view type = string_field(value.get_object(), "type");
+      if ((type == "web_fetch_tool_result" || type == "web_search_tool_result") &&
+          string_field(value.get_object(), "tool_use_id") == call_id)
+        return true;
+    }
+    return false;
+  }
+
+  // False when the result answers no server call translated above: then it stays text.
+  bool translate_server_tool_result(const json::object& block, std::string_view type,
+                                    const Where& where) {
+    std::string_view call_id = string_field(block, "tool_use_id");
+    if (call_id.empty() || !server_called_.contains(call_id) || !answered_.insert(call_id).second)
+      return false;
+    flush_message();
+    json::object output(sp_);
+    output.reserve(3);
+    output.emplace("type", "function_call_output");
+    output.emplace("call_id", call_id);
+    output.emplace("output", server_tool_output(block, type, where));
+    input_.emplace_back(std::move(output));
+    return true;
+  }
+
+  // What the model reads as the tool's answer: the fetched page's text; the search results,
+  // one "title — url" line each; or the error.
+  json::value server_tool_output(const json::object& block, std::string_view type,
+                                 const Where& where) {
+    const json::value* content = block.if_contains("content");
+    const json::object* result = content && content->is_object() ? &content->get_object() : nullptr;
+    std::string_view result_type = result ? string_field(*result, "type") : std::string_view();
+    if (result_type.ends_with("_tool_result_error")) {
+      std::string text = type == "web_fetch_tool_result" ? "Error: the fetch failed ("
+                                                          : "Error: the search failed (";
+      return json::value(text.append(string_field(*result, "error_code")).append(")"), sp_);
+    }
+    if (result_type == "web_fetch_result") {
+      if (const json::object* document = object_field(*result, "content")) {
+        const json::object* source = object_field(*document, "source");
+        std::string_view source_type = source ? string_field(*source, "type") : "";
+        if (source_type == "text") return json::value(string_field(*source, "data"), sp_);
+        json::array parts(sp_);  // a PDF and the like: as the user's documents are sent
+        document_parts(*document, where, parts);
+        if (!parts.empty()) return output_of(std::move(parts), sp_);
+      }
+    }
+    if (type == "web_search_tool_result" && content && content->is_array()) {
+      std::string text;
+      for (const json::value& item : content->get_array()) {
+        if (!item.is_object()) continue;
+        if (!text.empty()) text.push_back('\n');
+        text.append(string_field(item.get_object(), "title"))
+            .append(" — ")
+            .append(string_field(item.get_object(), "url"));
+      }
+      return json::value(text.empty() ? "No results." : std::string_view(text), sp_);
+    }
+    return json::value(server_tool_result_text(block, type), sp_);  // a shape not ours
   }
 
   void translate_tool_result(const json::object& block, const Where& where) {
@@ -866,6 +1134,13 @@ class Translator {
   std::unordered_map<std::string_view, std::size_t> last_result_message_;
   std::unordered_set<std::string_view> called_;
   std::unordered_set<std::string_view> answered_;
+  std::unordered_set<std::string_view> server_called_;  // server tool calls sent as functions
+  const json::array* content_ = nullptr;  // the blocks of the message being translated
+
+  bool hosted_web_search_ = false;
+  bool web_search_unavailable_ = false;
+  std::optional<std::int64_t> max_tool_calls_;
+  std::int64_t filtered_tokens_ = 0;
 };
 
 }  // namespace
@@ -880,6 +1155,7 @@ TranslatedRequest& TranslatedRequest::operator=(TranslatedRequest&& other) noexc
   client_wants_stream = other.client_wants_stream;
   dropped = std::move(other.dropped);
   effort_reason = std::move(other.effort_reason);
+  filtered_tool_tokens = other.filtered_tool_tokens;
   return *this;
 }
 

@@ -4,6 +4,7 @@
 // no upstream meaning are dropped and listed in `dropped` so traces can show them.
 #pragma once
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -30,6 +31,15 @@ struct RequestOptions {
   // Groups a session's requests on one upstream prompt cache (the Claude Code session id);
   // when empty, the session_id inside metadata.user_id is used, if any.
   std::string prompt_cache_key;
+  // The backend offers its hosted web_search tool for this model. Then Anthropic's
+  // web_search_* server tool becomes that tool; without it the tool is left out and the
+  // instructions tell the model that web search is not available (so it does not pretend).
+  bool web_search = false;
+  // Tools the client offers that are not sent: every "mcp__*" tool when block_mcp, and those
+  // named in drop_tools. Their lines also leave Claude Code's list of deferred tools; calls
+  // to them already in the history still translate.
+  bool block_mcp = false;
+  std::vector<std::string> drop_tools;
 };
 
 struct TranslatedRequest {
@@ -39,6 +49,8 @@ struct TranslatedRequest {
   bool client_wants_stream = false;
   std::vector<std::string> dropped;  // e.g. "temperature", "metadata", "thinking.budget_tokens"
   std::string effort_reason;         // why reasoning.effort is what it is, for the trace
+  std::int64_t filtered_tool_tokens = 0;  // o200k tokens the tool filters kept from the
+                                          // upstream (definitions and deferred-list lines)
 
   TranslatedRequest() = default;
   explicit TranslatedRequest(boost::json::object translated_body)

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <utility>
 
 #include <boost/json.hpp>
@@ -28,7 +29,8 @@ constexpr std::int64_t kReasoningTextPart = std::int64_t{1} << 40;
 // Keys for items that only the final response shows, clear of any real output_index.
 constexpr std::int64_t kUnseenItems = std::int64_t{1} << 40;
 
-enum class Phase { waiting, streaming, done, failed };
+// awaiting: the upstream response is over, the proxy is performing the WebFetch calls.
+enum class Phase { waiting, streaming, awaiting, done, failed };
 enum class BlockKind { text, thinking };
 
 std::int64_t int_of(const json::object& object, std::string_view key, std::int64_t fallback) {
@@ -55,6 +57,20 @@ struct Item {
   std::map<std::int64_t, std::string> text_shown;  // message: content_index → text sent
 };
 
+// A hosted web search, held until the answer's citations can title its sources.
+struct Search {
+  std::string id;            // of the server_tool_use block
+  std::string input;         // its input, serialised
+  std::vector<SearchSource> sources;
+  bool over_limit = false;   // past the client's max_uses
+};
+
+// The text of one message part, held while citations may still come for it.
+struct HeldText {
+  std::string text;
+  std::vector<UrlCitation> citations;
+};
+
 struct OpenBlock {
   int index;
   BlockKind kind;
@@ -76,6 +92,19 @@ struct StreamTranslator::State {
   bool tool_used = false;
   bool refused = false;
   std::optional<ApiError> error;
+
+  // Server-side tools.
+  bool searched = false;  // this upstream response searched: its text is held (see header)
+  std::vector<Search> held_searches;
+  std::map<std::pair<std::int64_t, std::int64_t>, HeldText> held_text;  // (output, content index)
+  int web_searches = 0;
+  int web_fetches = 0;
+  std::vector<PendingFetch> pending;
+  std::set<std::string> announced;  // pending fetches whose server_tool_use was sent
+
+  // Usage summed over the turn's upstream responses (several when continued after fetches).
+  std::int64_t input_total = 0, cached_total = 0, output_total = 0;
+  int responses = 0;
 
   // ---- emitting
 
@@ -166,6 +195,11 @@ struct StreamTranslator::State {
   void text(AnthropicEvents& out, std::int64_t output_index, std::int64_t content_index,
             std::string_view piece) {
     if (piece.empty()) return;
+    if (searched) {
+      held_text[{output_index, content_index}].text.append(piece);
+      items[output_index].text_shown[content_index].append(piece);
+      return;
+    }
     if (!is_open(BlockKind::text, output_index, content_index)) {
       json::object block;
       block["type"] = "text";
@@ -190,7 +224,111 @@ struct StreamTranslator::State {
   }
 
   void close_text(AnthropicEvents& out, std::int64_t output_index, std::int64_t content_index) {
+    release_text(out, output_index, content_index);
     if (is_open(BlockKind::text, output_index, content_index)) close_block(out);
+  }
+
+  // ---- web search
+
+  void search_done(std::int64_t output_index, const json::object& item_json) {
+    Item& item = items[output_index];
+    Search search;
+    search.id = server_tool_id(item.id.empty() ? "ws_" + std::to_string(output_index) : item.id);
+    json::object input;
+    if (const json::object* action = object_field(item_json, "action")) {
+      std::string_view type = string_field(*action, "type");
+      std::string_view url = string_field(*action, "url");
+      if (type == "search" || type.empty()) {
+        input["query"] = string_field(*action, "query");
+      } else if (type == "find_in_page") {
+        input["query"] = "\"" + std::string(string_field(*action, "pattern")) + "\" in " + std::string(url);
+      } else {
+        input["query"] = url;  // open_page: the page it read
+      }
+      if (const json::value* sources = action->if_contains("sources"); sources && sources->is_array())
+        for (const json::value& source : sources->get_array())
+          if (source.is_object())
+            if (std::string_view source_url = string_field(source.get_object(), "url"); !source_url.empty())
+              search.sources.push_back({without_openai_tracking(source_url), {}});
+      if (!url.empty() && search.sources.empty()) search.sources.push_back({std::string(url), {}});
+    }
+    search.input = json::serialize(input);
+    ++web_searches;
+    search.over_limit = setup.max_web_searches > 0 && web_searches > setup.max_web_searches;
+    held_searches.push_back(std::move(search));
+    searched = true;
+  }
+
+  // Sends the held searches, titling their sources from `cited` (the answer's citations)
+  // and listing cited pages no search named under the last search.
+  void release_searches(AnthropicEvents& out, const std::vector<UrlCitation>& cited = {}) {
+    if (held_searches.empty()) return;
+    for (const UrlCitation& citation : cited) {
+      std::string url = without_openai_tracking(citation.url);
+      bool listed = false;
+      for (Search& search : held_searches)
+        for (SearchSource& source : search.sources)
+          if (source.url == url) {
+            listed = true;
+            if (source.title.empty()) source.title = citation.title;
+          }
+      Search* last = nullptr;
+      for (Search& search : held_searches)
+        if (!search.over_limit) last = &search;
+      if (!listed && last) last->sources.push_back({url, citation.title});
+    }
+    for (const Search& search : held_searches) {
+      const int index = start_block(out, server_tool_use_block(search.id, "web_search"));
+      delta(out, index, delta_object("input_json_delta", "partial_json", search.input));
+      stop_block(out, index);
+      stop_block(out, start_block(out, search.over_limit
+                                            ? web_search_error_block(search.id, "max_uses_exceeded")
+                                            : web_search_result_block(search.id, search.sources)));
+    }
+    held_searches.clear();
+  }
+
+  // Sends a held part: the searches first, then its text split at its citations.
+  void release_text(AnthropicEvents& out, std::int64_t output_index, std::int64_t content_index) {
+    auto held = held_text.find({output_index, content_index});
+    if (held == held_text.end()) return;
+    HeldText part = std::move(held->second);
+    held_text.erase(held);
+    release_searches(out, part.citations);
+    for (CitedText& piece : split_cited_text(part.text, std::move(part.citations))) {
+      json::object block;
+      if (!piece.citations.empty()) block["citations"].emplace_array();
+      block["type"] = "text";
+      block["text"] = "";
+      const int index = start_block(out, std::move(block));
+      for (json::object& citation : piece.citations) {
+        json::object d;
+        d["type"] = "citations_delta";
+        d["citation"] = std::move(citation);
+        delta(out, index, std::move(d));
+      }
+      delta(out, index, delta_object("text_delta", "text", piece.text));
+      stop_block(out, index);
+    }
+  }
+
+  // Everything still held, in order (the response ends, or a tool call comes next).
+  void release_all(AnthropicEvents& out) {
+    while (!held_text.empty()) {
+      auto [output_index, content_index] = held_text.begin()->first;
+      release_text(out, output_index, content_index);
+    }
+    release_searches(out);
+  }
+
+  void note_citation(std::int64_t output_index, std::int64_t content_index, const json::object& annotation) {
+    if (string_field(annotation, "type") != "url_citation") return;
+    auto held = held_text.find({output_index, content_index});
+    if (held == held_text.end()) return;
+    held->second.citations.push_back(UrlCitation{
+        static_cast<std::size_t>(std::max<std::int64_t>(int_of(annotation, "start_index", 0), 0)),
+        static_cast<std::size_t>(std::max<std::int64_t>(int_of(annotation, "end_index", 0), 0)),
+        std::string(string_field(annotation, "url")), std::string(string_field(annotation, "title"))});
   }
 
   // ---- thinking
@@ -259,6 +397,17 @@ struct StreamTranslator::State {
     std::string id = !item.call_id.empty() ? item.call_id
                      : !item.id.empty()    ? item.id
                                            : "call_" + std::to_string(output_index);
+    release_all(out);
+
+    if (name == "WebFetch" && setup.fetches_left > 0) {  // the proxy's to perform
+      --setup.fetches_left;
+      ++web_fetches;
+      // Its server_tool_use block goes out when the fetch starts, right before its result.
+      pending.push_back({server_tool_id(id), std::string(string_field(input, "url")),
+                         std::string(string_field(input, "prompt")), json::serialize(input)});
+      std::string().swap(item.arguments);
+      return;
+    }
 
     json::object block;
     block["type"] = "tool_use";
@@ -293,7 +442,10 @@ struct StreamTranslator::State {
           content && content->is_array()) {
         std::int64_t content_index = 0;
         for (const json::value& part : content->get_array()) {
-          if (part.is_object()) part_done(out, output_index, content_index, part.get_object());
+          if (part.is_object()) {
+            part_done(out, output_index, content_index, part.get_object());
+            release_text(out, output_index, content_index);
+          }
           ++content_index;
         }
       }
@@ -302,6 +454,8 @@ struct StreamTranslator::State {
       item.text_shown.clear();  // done: no more text comes for it
     } else if (item.type == "reasoning") {
       reasoning_done(out, output_index, item_json);
+    } else if (item.type == "web_search_call") {
+      search_done(output_index, item_json);
     } else if (item.type == "function_call") {
       std::string_view status = string_field(item_json, "status");
       if (status == "incomplete" || status == "in_progress") return;  // cut off: not callable
@@ -316,8 +470,16 @@ struct StreamTranslator::State {
   void part_done(AnthropicEvents& out, std::int64_t output_index, std::int64_t content_index,
                  const json::object& part) {
     std::string_view type = string_field(part, "type");
-    if (type == "output_text")
+    if (type == "output_text") {
       text_final(out, output_index, content_index, string_field(part, "text"), false);
+      const json::value* annotations = part.if_contains("annotations");
+      auto held = held_text.find({output_index, content_index});
+      if (annotations && annotations->is_array() && held != held_text.end()) {
+        held->second.citations.clear();  // the complete list: what came one by one is in it
+        for (const json::value& annotation : annotations->get_array())
+          if (annotation.is_object()) note_citation(output_index, content_index, annotation.get_object());
+      }
+    }
     if (type == "refusal")
       text_final(out, output_index, content_index, string_field(part, "refusal"), true);
   }
@@ -337,9 +499,11 @@ struct StreamTranslator::State {
       }
     }
     ensure_started(out);
+    release_all(out);
     close_block(out);
 
-    std::int64_t input = setup.error_context.estimated_input_tokens;
+    // The first response's input falls back on the estimate when the upstream sent no usage.
+    std::int64_t input = responses++ == 0 ? setup.error_context.estimated_input_tokens : 0;
     std::int64_t cached = 0;
     std::int64_t output_tokens = 0;
     if (const json::object* usage = object_field(response, "usage")) {
@@ -348,15 +512,33 @@ struct StreamTranslator::State {
       if (const json::object* details = object_field(*usage, "input_tokens_details"))
         cached = int_of(*details, "cached_tokens", 0);
     }
+    input_total += input;
+    cached_total += std::min(cached, input);
+    output_total += output_tokens;
+    items.clear();
+    if (!pending.empty() && stop_reason == natural_stop_reason()) {
+      phase = Phase::awaiting;  // the caller performs the fetches, then resume_after_fetches()
+      return;
+    }
+    end_message(out, stop_reason);
+  }
+
+  void end_message(AnthropicEvents& out, std::string_view stop_reason) {
     json::object data = event_object("message_delta");
     json::object& delta_json = data["delta"].emplace_object();
     delta_json["stop_reason"] = stop_reason;
     delta_json["stop_sequence"] = nullptr;
-    data["usage"] = usage_object(input, std::min(cached, input), output_tokens);
+    json::object usage = usage_object(input_total, cached_total, output_total);
+    if (web_searches > 0 || web_fetches > 0) {
+      json::object& server = usage["server_tool_use"].emplace_object();
+      server["web_search_requests"] = web_searches;
+      server["web_fetch_requests"] = web_fetches;
+    }
+    data["usage"] = std::move(usage);
     emit(out, "message_delta", std::move(data));
     emit(out, "message_stop", event_object("message_stop"));
     phase = Phase::done;
-    items.clear();
+    pending.clear();
   }
 
   // The output_index under which an item of the final response was seen in the stream; a
@@ -376,11 +558,14 @@ struct StreamTranslator::State {
 
   void fail(AnthropicEvents& out, ApiError failure) {
     if (phase == Phase::done || phase == Phase::failed) return;
-    if (phase == Phase::streaming) emit(out, "error", failure.to_json(""));
+    if (phase == Phase::streaming || phase == Phase::awaiting) emit(out, "error", failure.to_json(""));
     error = std::move(failure);
     phase = Phase::failed;
     items.clear();
     open.reset();
+    pending.clear();
+    held_text.clear();
+    held_searches.clear();
   }
 
   // ---- dispatch
@@ -395,7 +580,7 @@ struct StreamTranslator::State {
   }
 
   void on_event(const ResponsesEvent& event, AnthropicEvents& out) {
-    if (phase == Phase::done || phase == Phase::failed) return;
+    if (phase != Phase::waiting && phase != Phase::streaming) return;
     const json::object& data = event.data;
     const std::string_view type = event.type;
 
@@ -438,6 +623,9 @@ struct StreamTranslator::State {
       if (const json::object* part = object_field(data, "part"))
         part_done(out, output_index, content_index, *part);
       close_text(out, output_index, content_index);
+    } else if (type == "response.output_text.annotation.added") {
+      if (const json::object* annotation = object_field(data, "annotation"))
+        note_citation(output_index_of(data), int_of(data, "content_index", 0), *annotation);
     } else if (type == "response.output_item.added") {
       if (const json::object* item = object_field(data, "item"))
         remember(int_of(data, "output_index", -1), *item);
@@ -486,6 +674,41 @@ void StreamTranslator::fail(ApiError error, AnthropicEvents& out) {
 
 void StreamTranslator::start(AnthropicEvents& out) {
   if (state_->phase == Phase::waiting) state_->ensure_started(out);
+}
+
+bool StreamTranslator::awaiting_fetches() const { return state_->phase == Phase::awaiting; }
+
+const std::vector<PendingFetch>& StreamTranslator::pending_fetches() const { return state_->pending; }
+
+void StreamTranslator::fetch_started(const PendingFetch& fetch, AnthropicEvents& out) {
+  State& s = *state_;
+  if (s.phase != Phase::awaiting || s.announced.contains(fetch.tool_use_id)) return;
+  s.announced.insert(fetch.tool_use_id);
+  const int index = s.start_block(out, server_tool_use_block(fetch.tool_use_id, "web_fetch"));
+  s.delta(out, index, State::delta_object("input_json_delta", "partial_json", fetch.input));
+  s.stop_block(out, index);
+}
+
+void StreamTranslator::fetch_result(const FetchOutcome& outcome, AnthropicEvents& out) {
+  State& s = *state_;
+  if (s.phase != Phase::awaiting) return;
+  for (const PendingFetch& fetch : s.pending)
+    if (fetch.tool_use_id == outcome.tool_use_id) fetch_started(fetch, out);
+  s.stop_block(out, s.start_block(out, web_fetch_result_block(outcome)));
+}
+
+bool StreamTranslator::resume_after_fetches(AnthropicEvents& out) {
+  State& s = *state_;
+  if (s.phase != Phase::awaiting) return false;
+  s.pending.clear();
+  s.announced.clear();
+  if (s.tool_used) {  // the client has calls to run: the turn ends here, fetch results in it
+    s.end_message(out, "tool_use");
+    return false;
+  }
+  s.phase = Phase::streaming;  // the next upstream response continues this message
+  s.searched = false;
+  return true;
 }
 
 bool StreamTranslator::started() const { return state_->started; }

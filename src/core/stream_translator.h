@@ -20,11 +20,25 @@
 //     ONE input_json_delta with the cleaned arguments, stop. Arguments that are not a JSON
 //     object become {}: the client's schema validation then tells the model what is
 //     missing, where invalid JSON would make the Anthropic SDK abort the whole turn.
-//   - other items (web_search_call, tool_search_call, …) are not translated yet.
+//   - web_search_call (the hosted search): a server_tool_use (name "web_search") and its
+//     web_search_tool_result, in Anthropic's shape (server_tool_blocks.h). OpenAI's citations
+//     arrive after the text they cite, Anthropic's before it: so once a response has searched,
+//     its message text is held until its part is done, then sent as text blocks split at the
+//     citations, each cited block opening with its citations_delta events. The search blocks
+//     are held as long, to list the cited pages' titles. usage.server_tool_use counts searches.
+//   - a `WebFetch` function call while fetches_left > 0 is the proxy's to perform: it becomes a
+//     server_tool_use (name "web_fetch", input = the call's arguments), not a tool_use. When
+//     the response completes with such calls pending, the turn waits (awaiting_fetches()): the
+//     caller performs them, announcing each with fetch_started() (its server_tool_use block)
+//     and reporting it with fetch_result() (a web_fetch_tool_result block),
+//     then resume_after_fetches(): the turn either ends with stop_reason tool_use (client tool
+//     calls were made in the same response) or continues with the events of a new upstream
+//     response (the conversation continued with the fetch results), into the same message.
+//   - other items (tool_search_call, …) are not translated.
 // The stop_reason is tool_use if a tool_use block was sent, else refusal if a refusal was,
 // else end_turn; response.incomplete gives max_tokens (max_output_tokens) or refusal
 // (content_filter). Usage: input_tokens is the uncached part, cache_read_input_tokens the
-// cached one.
+// cached one; over a turn continued after fetches, the sums of its responses.
 //
 // Failures (`error`, `response.failed`, fail(), an upstream end without a terminal event:
 // 502 api_error "upstream stream ended before the response completed"): the first one wins.
@@ -36,10 +50,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/anthropic_event.h"
 #include "core/api_error.h"
 #include "core/responses_stream_reader.h"
+#include "core/server_tool_blocks.h"
 #include "core/tool_catalog.h"
 #include "core/upstream_error.h"
 
@@ -52,6 +68,9 @@ struct StreamSetup {
   const ToolCatalog* tools = nullptr;  // maps function names back, cleans arguments
   ErrorContext error_context;          // for error messages; estimated_input_tokens (if set)
                                        // also goes into message_start's usage
+  int max_web_searches = 0;            // the client's max_uses: searches past it get a
+                                       // max_uses_exceeded result (0: no limit)
+  int fetches_left = 0;                // WebFetch calls the proxy performs in this turn
 };
 
 class StreamTranslator {
@@ -73,6 +92,19 @@ class StreamTranslator {
 
   // Sends message_start now if it has not been sent (before a keep-alive ping).
   void start(AnthropicEvents& out);
+
+  // The turn waits for the proxy's fetches (the upstream response completed with WebFetch
+  // calls pending); neither finished() nor failed.
+  bool awaiting_fetches() const;
+  const std::vector<PendingFetch>& pending_fetches() const;
+  // Emits the server_tool_use block of one pending fetch (when it starts: Anthropic sends a
+  // server tool's call and result together), then, with fetch_result(), its result.
+  void fetch_started(const PendingFetch& fetch, AnthropicEvents& out);
+  void fetch_result(const FetchOutcome& outcome, AnthropicEvents& out);
+  // After every pending fetch has its result: true when the turn goes on (feed the events of
+  // the continued upstream response next); false when it ended here (stop_reason tool_use,
+  // the client has tool calls to run).
+  bool resume_after_fetches(AnthropicEvents& out);
 
   bool started() const;   // message_start has been emitted
   bool finished() const;  // message_stop or an error has been emitted / set

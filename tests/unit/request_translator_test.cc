@@ -546,21 +546,182 @@ TEST(RequestTranslator, ReasoningOfAnotherUpstreamModelIsDropped) {
 }
 
 TEST(RequestTranslator, AnthropicServerToolHistoryBecomesPlainText) {
-  // Shapes from fixtures/anthropic-sse/anthropic-web-search-tool.1.chunks.txt.
+  // A session that began on Claude: code execution ran at Anthropic, nothing upstream can
+  // replay it. Shapes as in fixtures/anthropic-sse/anthropic-web-search-tool.1.chunks.txt.
   TranslatedRequest t = translate_text(R"({"messages":[
-      {"role":"user","content":"search"},
+      {"role":"user","content":"compute"},
       {"role":"assistant","content":[
-        {"type":"server_tool_use","id":"srvtoolu_1","name":"web_search","input":{"query":"q"}},
-        {"type":"web_search_tool_result","tool_use_id":"srvtoolu_1","content":[
+        {"type":"server_tool_use","id":"srvtoolu_1","name":"code_execution","input":{"code":"2+2"}},
+        {"type":"code_execution_tool_result","tool_use_id":"srvtoolu_1",
+         "content":{"type":"code_execution_result","stdout":"4","stderr":"","return_code":0}},
+        {"type":"web_search_tool_result","tool_use_id":"srvtoolu_9","content":[
           {"type":"web_search_result","title":"A page","url":"https://a.example",
            "encrypted_content":"xyz"}]},
         {"type":"text","text":"found"}]}]})");
   EXPECT_THAT(item_types(t), ElementsAre("message", "message"));
   const json::array& content = input_of(t)[1].at("content").as_array();
+  ASSERT_EQ(content.size(), 4u);
+  EXPECT_EQ(content[0].at("text"), R"([Used the tool code_execution with {"code":"2+2"}])");
+  EXPECT_EQ(content[1].at("text"), "[Result of code_execution]");
+  // A search result without its call stays text too.
+  EXPECT_EQ(content[2].at("text"), "[Result of web_search]\n- A page https://a.example");
+  EXPECT_EQ(content[2].at("type"), "output_text");
+}
+
+// ---- the proxy's own server tools in the history (claudegpt wrote these blocks)
+
+// Modelled on fixtures/anthropic-sse/anthropic-web-fetch-tool.1.chunks.txt's blocks.
+constexpr char kWebFetchHistory[] = R"json({"messages":[
+    {"role":"user","content":"what is the Maglemosian culture?"},
+    {"role":"assistant","content":[
+      {"type":"text","text":"Let me fetch the article."},
+      {"type":"server_tool_use","id":"srvtoolu_01VNMRfQny2LCrLKEdYaVcCe","name":"web_fetch",
+       "input":{"url":"https://en.wikipedia.org/wiki/Maglemosian_culture"}},
+      {"type":"web_fetch_tool_result","tool_use_id":"srvtoolu_01VNMRfQny2LCrLKEdYaVcCe",
+       "content":{"type":"web_fetch_result",
+         "url":"https://en.wikipedia.org/wiki/Maglemosian_culture",
+         "retrieved_at":"2025-07-17T21:38:38.606000+00:00",
+         "content":{"type":"document","title":"Maglemosian culture",
+           "source":{"type":"text","media_type":"text/plain",
+                     "data":"Maglemosian (c. 9000 BC)"}}}},
+      {"type":"text","text":"It is a Mesolithic culture."}]},
+    {"role":"user","content":"thanks"}]})json";
+
+TEST(RequestTranslator, AWebFetchInTheHistoryBecomesAWebFetchCallAndItsOutput) {
+  TranslatedRequest t = translate_text(kWebFetchHistory);
+  EXPECT_THAT(item_types(t), ElementsAre("message", "message", "function_call",
+                                         "function_call_output", "message", "message"));
+  const json::array& input = input_of(t);
+  EXPECT_EQ(input[1].at("role"), "assistant");
+  EXPECT_EQ(input[1].at("content").at(0).at("text"), "Let me fetch the article.");
+  EXPECT_EQ(input[2].at("name"), "WebFetch");
+  EXPECT_EQ(input[2].at("call_id"), "srvtoolu_01VNMRfQny2LCrLKEdYaVcCe");
+  EXPECT_EQ(input[2].at("arguments"),
+            R"({"url":"https://en.wikipedia.org/wiki/Maglemosian_culture"})");
+  EXPECT_EQ(input[3].at("call_id"), "srvtoolu_01VNMRfQny2LCrLKEdYaVcCe");
+  EXPECT_EQ(input[3].at("output"), "Maglemosian (c. 9000 BC)");
+  EXPECT_EQ(input[4].at("role"), "assistant");
+  EXPECT_EQ(input[4].at("content").at(0).at("text"), "It is a Mesolithic culture.");
+  expect_calls_paired(t, "web fetch history");
+}
+
+TEST(RequestTranslator, AWebFetchCallNamesTheOfferedWebFetchTool) {
+  json::object request = json::parse(kWebFetchHistory).as_object();
+  request["tools"] = json::parse(R"([{"name":"WebFetch",
+      "input_schema":{"type":"object","properties":{"url":{"type":"string"}}}}])");
+  TranslatedRequest t = translate_request(request, options());
+  EXPECT_EQ(input_of(t)[2].at("name"), t.body.at("tools").at(0).at("name"));
+  EXPECT_EQ(t.tools.client_name(str(input_of(t)[2].at("name"))), "WebFetch");
+}
+
+TEST(RequestTranslator, AFailedWebFetchTellsTheModelItFailed) {
+  TranslatedRequest t = translate_text(R"({"messages":[
+      {"role":"user","content":"fetch it"},
+      {"role":"assistant","content":[
+        {"type":"server_tool_use","id":"srvtoolu_2","name":"web_fetch",
+         "input":{"url":"https://down.example","prompt":"summarise"}},
+        {"type":"web_fetch_tool_result","tool_use_id":"srvtoolu_2",
+         "content":{"type":"web_fetch_tool_result_error","error_code":"url_not_accessible"}}]}]})");
+  EXPECT_THAT(item_types(t), ElementsAre("message", "function_call", "function_call_output"));
+  EXPECT_EQ(input_of(t)[1].at("arguments"),
+            R"({"url":"https://down.example","prompt":"summarise"})");
+  EXPECT_EQ(input_of(t)[2].at("output"), "Error: the fetch failed (url_not_accessible)");
+}
+
+TEST(RequestTranslator, WebSearchesInTheHistoryBecomeWebSearchCallsWithOneLinePerResult) {
+  // Shapes from fixtures/anthropic-sse/anthropic-web-search-tool.1.chunks.txt.
+  TranslatedRequest t = translate_text(R"({"messages":[
+      {"role":"user","content":"tech news?"},
+      {"role":"assistant","content":[
+        {"type":"server_tool_use","id":"srvtoolu_s1","name":"web_search",
+         "input":{"query":"tech news today"}},
+        {"type":"web_search_tool_result","tool_use_id":"srvtoolu_s1","content":[
+          {"type":"web_search_result","title":"Apple Ginza","url":"https://apple.example/ginza",
+           "encrypted_content":"Erke","page_age":"1 day"},
+          {"type":"web_search_result","title":"AI news","url":"https://ai.example/news",
+           "encrypted_content":"Erkf"}]},
+        {"type":"server_tool_use","id":"srvtoolu_s2","name":"web_search",
+         "input":{"query":"more"}},
+        {"type":"web_search_tool_result","tool_use_id":"srvtoolu_s2",
+         "content":{"type":"web_search_tool_result_error","error_code":"max_uses_exceeded"}},
+        {"type":"text","text":"Here is the news."}]}]})");
+  EXPECT_THAT(item_types(t),
+              ElementsAre("message", "function_call", "function_call_output", "function_call",
+                          "function_call_output", "message"));
+  const json::array& input = input_of(t);
+  EXPECT_EQ(input[1].at("name"), "web_search");
+  EXPECT_EQ(input[1].at("call_id"), "srvtoolu_s1");
+  EXPECT_EQ(input[1].at("arguments"), R"({"query":"tech news today"})");
+  EXPECT_EQ(input[2].at("output"),
+            "Apple Ginza — https://apple.example/ginza\nAI news — https://ai.example/news");
+  EXPECT_EQ(input[4].at("call_id"), "srvtoolu_s2");
+  EXPECT_EQ(input[4].at("output"), "Error: the search failed (max_uses_exceeded)");
+  expect_calls_paired(t, "web search history");
+}
+
+TEST(RequestTranslator, AServerToolCallWithoutItsResultGetsASyntheticErrorOutput) {
+  // The result must follow its call in the same assistant message; a later user message
+  // does not answer it, and a result before the call stays text.
+  TranslatedRequest t = translate_text(R"({"messages":[
+      {"role":"user","content":"search"},
+      {"role":"assistant","content":[
+        {"type":"web_search_tool_result","tool_use_id":"srvtoolu_b","content":[]},
+        {"type":"server_tool_use","id":"srvtoolu_b","name":"web_search","input":{"query":"b"}},
+        {"type":"server_tool_use","id":"srvtoolu_a","name":"web_fetch","input":{"url":"u"}}]},
+      {"role":"user","content":[
+        {"type":"tool_result","tool_use_id":"srvtoolu_a","content":"late"}]}]})");
+  EXPECT_THAT(item_types(t),
+              ElementsAre("message", "message", "function_call", "function_call_output",
+                          "function_call", "function_call_output", "message"));
+  const json::array& input = input_of(t);
+  EXPECT_EQ(input[1].at("content").at(0).at("text"), "[Result of web_search]");
+  EXPECT_EQ(input[3].at("output"), "Error: this tool call was interrupted; it has no result.");
+  EXPECT_EQ(input[5].at("output"), "Error: this tool call was interrupted; it has no result.");
+  EXPECT_THAT(std::string(str(input[6].at("content").at(0).at("text"))),
+              HasSubstr("Tool result for call srvtoolu_a"));
+  expect_calls_paired(t, "unanswered server calls");
+}
+
+TEST(RequestTranslator, ClientToolCallsAndServerToolCallsPairUpSideBySide) {
+  TranslatedRequest t = translate_text(R"({"messages":[
+      {"role":"user","content":"go"},
+      {"role":"assistant","content":[
+        {"type":"server_tool_use","id":"srvtoolu_1","name":"web_search","input":{"query":"q"}},
+        {"type":"web_search_tool_result","tool_use_id":"srvtoolu_1","content":[
+          {"type":"web_search_result","title":"T","url":"https://t.example"}]},
+        {"type":"tool_use","id":"toolu_1","name":"Bash","input":{"command":"ls"}}]},
+      {"role":"user","content":[
+        {"type":"tool_result","tool_use_id":"toolu_1","content":"a.txt"}]}]})");
+  EXPECT_THAT(item_types(t), ElementsAre("message", "function_call", "function_call_output",
+                                         "function_call", "function_call_output"));
+  EXPECT_EQ(input_of(t)[2].at("output"), "T — https://t.example");
+  EXPECT_EQ(input_of(t)[4].at("output"), "a.txt");
+  expect_calls_paired(t, "mixed calls");
+}
+
+TEST(RequestTranslator, LinksTheProxyMovedIntoCitationsGoBackIntoTheText) {
+  TranslatedRequest t = translate_text(R"json({"messages":[
+      {"role":"user","content":"news?"},
+      {"role":"assistant","content":[
+        {"type":"text","text":"Apple Ginza reopens on Friday "},
+        {"type":"text","text":"in Tokyo.","citations":[
+          {"type":"web_search_result_location","url":"https://apple.example/ginza",
+           "title":"Apple Ginza","cited_text":"Apple today announced",
+           "encrypted_index":"([Apple Ginza](https://apple.example/ginza))"},
+          {"type":"web_search_result_location","url":"https://anthropic.example",
+           "title":"Real","cited_text":"x","encrypted_index":"Eo8BCioICBgCIiRiY2Jj"},
+          {"type":"web_search_result_location","url":"https://b.example","title":"B",
+           "cited_text":"y","encrypted_index":"([B](https://b.example))"}]},
+        {"type":"text","text":"Anthropic's own.","citations":[
+          {"type":"web_search_result_location","url":"https://c.example","title":"C",
+           "cited_text":"z","encrypted_index":"EpABCioICBgCIiRi"}]}]}]})json");
+  const json::array& content = input_of(t)[1].at("content").as_array();
+  // Adjacent text blocks stay separate parts.
   ASSERT_EQ(content.size(), 3u);
-  EXPECT_EQ(content[0].at("text"), R"([Used the tool web_search with {"query":"q"}])");
-  EXPECT_EQ(content[1].at("text"), "[Result of web_search]\n- A page https://a.example");
-  EXPECT_EQ(content[1].at("type"), "output_text");
+  EXPECT_EQ(content[0].at("text"), "Apple Ginza reopens on Friday ");
+  EXPECT_EQ(content[1].at("text"),
+            "in Tokyo.([Apple Ginza](https://apple.example/ginza))([B](https://b.example))");
+  EXPECT_EQ(content[2].at("text"), "Anthropic's own.");
 }
 
 TEST(RequestTranslator, UnknownBlockTypesAreDroppedAndListed) {
@@ -614,6 +775,187 @@ TEST(RequestTranslator, ServerToolsAreLeftOutAndListed) {
   EXPECT_FALSE(t.body.contains("tools"));
   EXPECT_FALSE(t.body.contains("tool_choice"));
   EXPECT_THAT(t.dropped, Contains("tools.web_search_20250305"));
+}
+
+TEST(RequestTranslator, WebSearchBecomesTheHostedToolWhenTheBackendHasIt) {
+  RequestOptions o = options();
+  o.web_search = true;
+  TranslatedRequest t = translate_fixture("cc2.1.330-websearch-side-request.json", o);
+  EXPECT_EQ(json::serialize(t.body.at("tools")), R"([{"type":"web_search"}])");
+  EXPECT_EQ(json::serialize(t.body.at("include")),
+            R"(["reasoning.encrypted_content","web_search_call.action.sources"])");
+  EXPECT_EQ(t.body.at("max_tool_calls"), 8);  // the tool's max_uses
+  EXPECT_EQ(t.body.at("tool_choice"), "auto");
+  EXPECT_THAT(t.dropped, Not(Contains("tools.web_search_20250305")));
+  EXPECT_THAT(std::string(str(t.body.at("instructions"))), Not(HasSubstr("not available")));
+  EXPECT_THAT(keys_of(t.body),
+              ElementsAre("model", "instructions", "tools", "input", "tool_choice",
+                          "max_tool_calls", "reasoning", "max_output_tokens", "include", "store",
+                          "stream", "prompt_cache_key"));
+}
+
+TEST(RequestTranslator, WithoutHostedSearchTheModelIsToldWebSearchIsUnavailable) {
+  TranslatedRequest t = translate_fixture("cc2.1.330-websearch-side-request.json");
+  EXPECT_FALSE(t.body.contains("tools"));
+  EXPECT_FALSE(t.body.contains("max_tool_calls"));
+  EXPECT_THAT(t.dropped, Contains("tools.web_search_20250305"));
+  EXPECT_EQ(json::serialize(t.body.at("include")), R"(["reasoning.encrypted_content"])");
+  std::string instructions(str(t.body.at("instructions")));
+  EXPECT_TRUE(instructions.ends_with(
+      "Search once, then reply with a brief summary of the results.\n\n"
+      "Web search is not available in this session: when a task needs it, say that you cannot "
+      "search the web rather than answering as if you had searched."))
+      << instructions;
+  // Without a system prompt the sentence is the instructions.
+  TranslatedRequest bare = translate_text(R"({"messages":[],
+      "tools":[{"type":"web_search_20260209","name":"web_search"}]})");
+  EXPECT_THAT(std::string(str(bare.body.at("instructions"))),
+              testing::StartsWith("Web search is not available"));
+}
+
+TEST(RequestTranslator, WebSearchDomainsAndLocationAreCarriedAndToolsKeepTheirOrder) {
+  RequestOptions o = options();
+  o.web_search = true;
+  TranslatedRequest t = translate_text(R"({"messages":[],"tools":[
+      {"name":"Bash","input_schema":{"type":"object"}},
+      {"type":"web_search_20250305","name":"web_search","max_uses":3,
+       "allowed_domains":["docs.example.com","example.org"],"blocked_domains":["spam.example"],
+       "user_location":{"type":"approximate","city":"Paris","region":"Île-de-France",
+                        "country":"FR","timezone":"Europe/Paris"}},
+      {"type":"web_fetch_20250910","name":"web_fetch"},
+      {"type":"code_execution_20250825","name":"code_execution"},
+      {"name":"Read","input_schema":{"type":"object"}}],
+      "tool_choice":{"type":"tool","name":"web_search"}})",
+                                       o);
+  const json::array& tools = t.body.at("tools").as_array();
+  ASSERT_EQ(tools.size(), 3u);
+  EXPECT_EQ(tools[0].at("name"), "Bash");
+  EXPECT_EQ(json::serialize(tools[1]),
+            R"({"type":"web_search","filters":{)"
+            R"("allowed_domains":["docs.example.com","example.org"],)"
+            R"("blocked_domains":["spam.example"]},"user_location":{"type":"approximate",)"
+            R"("city":"Paris","region":"Île-de-France","country":"FR",)"
+            R"("timezone":"Europe/Paris"}})");
+  EXPECT_EQ(tools[2].at("name"), "Read");
+  EXPECT_EQ(t.body.at("max_tool_calls"), 3);
+  // Other server tools stay out.
+  EXPECT_THAT(t.dropped, Contains("tools.web_fetch_20250910"));
+  EXPECT_THAT(t.dropped, Contains("tools.code_execution_20250825"));
+  // A forced search: "required" (the hosted tool has no function name to force).
+  EXPECT_EQ(t.body.at("tool_choice"), "required");
+  // Only the lists given; no max_uses, no limit.
+  TranslatedRequest allowed = translate_text(R"({"messages":[],"tools":[
+      {"type":"web_search_20250305","name":"web_search","allowed_domains":["a.example"]}]})",
+                                             o);
+  EXPECT_EQ(json::serialize(allowed.body.at("tools")),
+            R"([{"type":"web_search","filters":{"allowed_domains":["a.example"]}}])");
+  EXPECT_FALSE(allowed.body.contains("max_tool_calls"));
+}
+
+TEST(RequestTranslator, AForcedWebSearchWithoutHostedSearchIsDropped) {
+  TranslatedRequest t = translate_text(R"({"messages":[],"tools":[
+      {"type":"web_search_20250305","name":"web_search"}],
+      "tool_choice":{"type":"tool","name":"web_search"}})");
+  EXPECT_FALSE(t.body.contains("tool_choice"));
+  EXPECT_THAT(t.dropped, Contains("tool_choice"));
+}
+
+// The text of the developer message (Claude Code's role:system message) of a translation.
+std::string developer_text(const TranslatedRequest& t) {
+  for (const auto& item : input_of(t))
+    if (item.at("type") == "message" && item.at("role") == "developer")
+      return std::string(str(item.at("content").at(0).at("text")));
+  return {};
+}
+
+TEST(RequestTranslator, ADroppedToolLeavesTheDeferredToolsListAndNothingElseChanges) {
+  RequestOptions o = options();
+  o.drop_tools = {"NotebookEdit"};
+  TranslatedRequest base = translate_fixture("cc2.1.330-first-turn.json");
+  TranslatedRequest t = translate_fixture("cc2.1.330-first-turn.json", o);
+  std::string before = developer_text(base);
+  std::string after = developer_text(t);
+  // The list line goes; "NotebookEdit" in the agent descriptions stays.
+  std::string expected = before;
+  std::size_t line = expected.find("\nNotebookEdit\n");
+  ASSERT_NE(line, std::string::npos);
+  ASSERT_EQ(expected.find("\nNotebookEdit\n", line + 1), std::string::npos);
+  expected.erase(line, std::string("\nNotebookEdit").size());
+  EXPECT_EQ(after, expected);
+  EXPECT_THAT(after, HasSubstr("Monitor\nSendMessage\nTaskStop\n"));
+  EXPECT_THAT(after, HasSubstr("Write, NotebookEdit)"));
+  EXPECT_GT(t.filtered_tool_tokens, 0);
+  EXPECT_EQ(base.filtered_tool_tokens, 0);
+  // Everything else is as before.
+  std::string whole = json::serialize(base.body);
+  std::string needle = json::serialize(json::value(before));
+  whole.replace(whole.find(needle), needle.size(), json::serialize(json::value(expected)));
+  EXPECT_EQ(json::serialize(t.body), whole);
+}
+
+TEST(RequestTranslator, AnOfferedToolInTheDropListIsNotSentAndItsTokensAreCounted) {
+  RequestOptions o = options();
+  o.drop_tools = {"WebFetch"};
+  TranslatedRequest t = translate_fixture("cc2.1.330-toolsearch-result-tool-reference.json", o);
+  std::vector<std::string> names;
+  for (const auto& tool : t.body.at("tools").as_array()) names.emplace_back(str(tool.at("name")));
+  EXPECT_THAT(names, Not(Contains("WebFetch")));
+  EXPECT_THAT(names, Contains("WebSearch"));
+  EXPECT_THAT(t.dropped, Contains("tools.WebFetch"));
+  EXPECT_THAT(developer_text(t), Not(HasSubstr("\nWebFetch\n")));
+  EXPECT_THAT(developer_text(t), HasSubstr("TaskStop\nWebSearch\n"));
+  // Its definition is hundreds of tokens; the list line only a few.
+  EXPECT_GT(t.filtered_tool_tokens, 100);
+}
+
+TEST(RequestTranslator, BlockingMcpDropsMcpToolsButTheirCallsInTheHistoryStillTranslate) {
+  RequestOptions o = options();
+  o.block_mcp = true;
+  const std::string body =
+      R"({"system":[{"type":"text","text":"The following deferred tools are now available )"
+      R"(via ToolSearch:\nmcp__srv__later\nRead\n\nmcp__srv__tool is mentioned here."}],
+      "messages":[
+      {"role":"user","content":"go"},
+      {"role":"system","content":"The following deferred tools are now available via )"
+      R"(ToolSearch. Use ToolSearch:\nCronList\nmcp__srv__later\n  mcp__srv__other  \n)"
+      R"(mcp__srv__last"},
+      {"role":"assistant","content":[
+        {"type":"tool_use","id":"t1","name":"mcp__srv__tool","input":{"q":""}}]},
+      {"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":"done"}]}],
+      "tools":[{"name":"Bash","input_schema":{"type":"object"}},
+               {"name":"mcp__srv__tool","description":"An MCP tool",
+                "input_schema":{"type":"object","properties":{"q":{"type":"string"}}}}]})";
+  TranslatedRequest t = translate_text(body, o);
+  ASSERT_EQ(t.body.at("tools").as_array().size(), 1u);
+  EXPECT_EQ(t.body.at("tools").at(0).at("name"), "Bash");
+  EXPECT_THAT(t.dropped, Contains("tools.mcp__srv__tool"));
+  EXPECT_GT(t.filtered_tool_tokens, 0);
+  EXPECT_EQ(t.body.at("instructions"),
+            "The following deferred tools are now available via ToolSearch:\nRead\n\n"
+            "mcp__srv__tool is mentioned here.");
+  EXPECT_EQ(developer_text(t),
+            "The following deferred tools are now available via ToolSearch. Use ToolSearch:\n"
+            "CronList");
+  EXPECT_EQ(input_of(t)[2].at("type"), "function_call");
+  EXPECT_EQ(input_of(t)[2].at("name"), "mcp__srv__tool");
+  EXPECT_EQ(input_of(t)[2].at("arguments"), R"({"q":""})");
+  EXPECT_EQ(t.tools.client_name("mcp__srv__tool"), "mcp__srv__tool");
+  // Without the filter the same request sends both tools and counts nothing.
+  TranslatedRequest open = translate_text(body);
+  EXPECT_EQ(open.body.at("tools").as_array().size(), 2u);
+  EXPECT_EQ(open.filtered_tool_tokens, 0);
+}
+
+TEST(RequestTranslator, FiltersThatMatchNothingChangeNothing) {
+  RequestOptions o = options();
+  o.block_mcp = true;
+  o.drop_tools = {"NoSuchTool"};
+  for (const auto& name : request_fixture_names()) {
+    TranslatedRequest filtered = translate_fixture(name, o);
+    EXPECT_EQ(json::serialize(filtered.body), json::serialize(translate_fixture(name).body))
+        << name;
+    EXPECT_EQ(filtered.filtered_tool_tokens, 0) << name;
+  }
 }
 
 TEST(RequestTranslator, EmptyToolListSendsNoTools) {

@@ -126,6 +126,7 @@ struct Block {
   std::string text;          // text_delta / thinking_delta, concatenated
   std::string signature;     // signature_delta
   std::string partial_json;  // input_json_delta, concatenated
+  json::array citations;     // citations_delta
   int deltas = 0;
 };
 
@@ -148,6 +149,7 @@ std::vector<Block> blocks_of(const AnthropicEvents& events) {
         block.signature += std::string(delta.at("signature").as_string());
       if (type == "input_json_delta")
         block.partial_json += std::string(delta.at("partial_json").as_string());
+      if (type == "citations_delta") block.citations.push_back(delta.at("citation"));
     }
   }
   return blocks;
@@ -167,8 +169,10 @@ std::string stop_reason_of(const AnthropicEvents& events) {
 
 // The grammar of an Anthropic stream: message_start first and once; blocks one at a time,
 // indices 0, 1, 2…, each start → deltas of its own kind → stop (a signature_delta last in a
-// thinking block, tool input that parses as an object); then message_delta + message_stop,
-// or a single `error` event; nothing after the end. `ping` may come after message_start.
+// thinking block, tool input that parses as an object; citations_delta only in a text block
+// that starts with `citations`; a server tool's result right after its server_tool_use); then
+// message_delta + message_stop, or a single `error` event; nothing after the end. `ping` may
+// come after message_start.
 testing::AssertionResult valid_anthropic_stream(const AnthropicEvents& events) {
   auto fail = [&](std::size_t at, const std::string& why) {
     return testing::AssertionFailure()
@@ -192,7 +196,9 @@ testing::AssertionResult valid_anthropic_stream(const AnthropicEvents& events) {
   int open = -1;
   std::string open_type;
   bool signed_block = false;
+  bool cites = false;
   std::string partial_json;
+  std::string server_tool_id;  // of the last server_tool_use, until its result
 
   for (std::size_t i = 0; i < events.size(); ++i) {
     const AnthropicEvent& event = events[i];
@@ -230,8 +236,23 @@ testing::AssertionResult valid_anthropic_stream(const AnthropicEvents& events) {
       if (data.at("index") != next_index) return fail(i, "index not consecutive");
       const json::object& block = data.at("content_block").as_object();
       open_type = std::string(block.at("type").as_string());
+      if (!server_tool_id.empty() && !open_type.ends_with("_tool_result"))
+        return fail(i, "server_tool_use without its result");
+      cites = block.contains("citations");
       if (open_type == "text") {
         if (block.at("text") != "") return fail(i, "text block starts non-empty");
+        if (cites && !block.at("citations").as_array().empty()) return fail(i, "citations start non-empty");
+      } else if (open_type == "server_tool_use") {
+        if (!block.at("id").as_string().starts_with("srvtoolu_") ||
+            (block.at("name") != "web_search" && block.at("name") != "web_fetch") ||
+            !block.at("input").as_object().empty())
+          return fail(i, "server_tool_use start");
+        server_tool_id = std::string(block.at("id").as_string());
+      } else if (open_type == "web_search_tool_result" || open_type == "web_fetch_tool_result") {
+        if (block.at("tool_use_id").as_string() != server_tool_id) return fail(i, "result of another call");
+        if (!block.at("content").is_array() && !block.at("content").is_object())
+          return fail(i, "result without content");
+        server_tool_id.clear();
       } else if (open_type == "thinking") {
         if (block.at("thinking") != "" || block.at("signature") != "")
           return fail(i, "thinking block starts non-empty");
@@ -250,20 +271,22 @@ testing::AssertionResult valid_anthropic_stream(const AnthropicEvents& events) {
       if (open < 0 || data.at("index") != open) return fail(i, "delta outside its block");
       const json::object& delta = data.at("delta").as_object();
       const std::string type(delta.at("type").as_string());
-      if (open_type == "text" && type != "text_delta") return fail(i, type + " in text block");
+      if (open_type == "text" && type != "text_delta" && !(cites && type == "citations_delta"))
+        return fail(i, type + " in text block");
+      if (open_type.ends_with("_tool_result")) return fail(i, "delta in a tool result block");
       if (open_type == "thinking") {
         if (type != "thinking_delta" && type != "signature_delta")
           return fail(i, type + " in thinking block");
         if (signed_block) return fail(i, "delta after signature_delta");
         signed_block = type == "signature_delta";
       }
-      if (open_type == "tool_use") {
+      if (open_type == "tool_use" || open_type == "server_tool_use") {
         if (type != "input_json_delta") return fail(i, type + " in tool_use block");
         partial_json += std::string(delta.at("partial_json").as_string());
       }
     } else if (event.type == "content_block_stop") {
       if (open < 0 || data.at("index") != open) return fail(i, "stop of a block not open");
-      if (open_type == "tool_use") {
+      if (open_type == "tool_use" || open_type == "server_tool_use") {
         boost::system::error_code ec;
         json::value input = json::parse(partial_json, ec);
         if (ec || !input.is_object()) return fail(i, "tool input is not a JSON object");
@@ -275,7 +298,12 @@ testing::AssertionResult valid_anthropic_stream(const AnthropicEvents& events) {
       if (!stop_reasons.contains(std::string(delta.at("stop_reason").as_string())))
         return fail(i, "unknown stop_reason");
       if (!delta.at("stop_sequence").is_null()) return fail(i, "stop_sequence");
-      const json::object& usage = data.at("usage").as_object();
+      json::object usage = data.at("usage").as_object();
+      if (json::value* server = usage.if_contains("server_tool_use")) {
+        if (keys_of(server->as_object()) != std::set<std::string>{"web_search_requests", "web_fetch_requests"})
+          return fail(i, "server_tool_use usage keys");
+        usage.erase("server_tool_use");
+      }
       if (keys_of(usage) != usage_keys) return fail(i, "usage keys");
       for (const auto& figure : usage)
         if (!figure.value().is_int64() || figure.value().as_int64() < 0)
@@ -498,13 +526,190 @@ TEST(StreamTranslator, ReasoningWithAnEmptySummaryStillCarriesItsSignature) {
 
 TEST(StreamTranslator, ReasoningWithNothingToShowOrCarryGivesNoBlock) {
   // The web search recording (store:true) has seven reasoning items without summary or
-  // encrypted content; its web searches are not translated yet: one text block remains.
+  // encrypted content.
+  const AnthropicEvents events = translate(stream_of(kWebSearch));
+  ASSERT_TRUE(valid_anthropic_stream(events));
+  for (const Block& block : blocks_of(events)) EXPECT_NE(block.type, "thinking");
+}
+
+// ---------------------------------------------------------------- server-side tools
+
+// The final text of the recording's answer, as OpenAI wrote it (inline links included).
+std::string recorded_answer() {
+  for (const json::object& line : stream_of(kWebSearch))
+    if (line.at("type") == "response.output_text.done") return std::string(line.at("text").as_string());
+  return {};
+}
+
+TEST(StreamTranslator, WebSearchCallsBecomeServerToolUseAndResultPairsBeforeTheAnswer) {
   const AnthropicEvents events = translate(stream_of(kWebSearch));
   ASSERT_TRUE(valid_anthropic_stream(events));
   const std::vector<Block> blocks = blocks_of(events);
-  ASSERT_EQ(blocks.size(), 1u);
-  EXPECT_EQ(blocks[0].type, "text");
+  // Six web_search_call items (search, search, open_page, find_in_page ×3), as in
+  // anthropic-web-search-tool.1.chunks.txt: each a server_tool_use then its result.
+  ASSERT_GE(blocks.size(), 13u);
+  for (std::size_t i = 0; i < 12; i += 2) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(blocks[i].type, "server_tool_use");
+    EXPECT_EQ(blocks[i].start.at("name"), "web_search");
+    EXPECT_TRUE(blocks[i].start.at("id").as_string().starts_with("srvtoolu_"));
+    EXPECT_EQ(blocks[i + 1].type, "web_search_tool_result");
+    EXPECT_EQ(blocks[i + 1].start.at("tool_use_id"), blocks[i].start.at("id"));
+  }
+  EXPECT_EQ(blocks[0].partial_json, R"({"query":"tech news today December 5 2025"})");
+  EXPECT_EQ(blocks[0].start.at("id"), "srvtoolu_0cc96ac817fdc57e006933370e71cc81989ece73cbdfe67d25");
+  const json::array& first = blocks[1].start.at("content").as_array();
+  ASSERT_FALSE(first.empty());
+  EXPECT_EQ(first[0].at("type"), "web_search_result");
+  EXPECT_EQ(first[0].at("url"), "https://www.wired.com/story/the-big-interview-2025-recap");
+  // Cited, so titled from the citation (the sources themselves carry no titles).
+  EXPECT_EQ(first[0].at("title"), "Check Out Highlights From WIRED's Big Interview Event");
+  EXPECT_EQ(blocks[4].partial_json,
+            R"({"query":"https://techcrunch.com/2025/12/05/petco-confirms-security-lapse-exposed-customers-personal-data/"})");
+  for (std::size_t i = 12; i < blocks.size(); ++i) EXPECT_EQ(blocks[i].type, "text");
+
+  const json::object& usage = events[events.size() - 2].data.at("usage").as_object();
+  EXPECT_EQ(usage.at("server_tool_use").at("web_search_requests"), 6);
+  EXPECT_EQ(usage.at("server_tool_use").at("web_fetch_requests"), 0);
   EXPECT_EQ(stop_reason_of(events), "end_turn");
+}
+
+TEST(StreamTranslator, TheAnswerIsSplitAtItsCitationsWithTheInlineLinksTakenOut) {
+  const std::vector<Block> blocks = blocks_of(translate(stream_of(kWebSearch)));
+  std::string restored, shown;
+  int cited_blocks = 0, citations = 0;
+  for (const Block& block : blocks) {
+    if (block.type != "text") continue;
+    EXPECT_FALSE(block.text.empty());
+    shown += block.text;
+    restored += block.text;
+    if (block.start.contains("citations")) ++cited_blocks;
+    for (const json::value& citation : block.citations) {
+      ++citations;
+      EXPECT_EQ(citation.at("type"), "web_search_result_location");
+      EXPECT_FALSE(citation.at("cited_text").as_string().empty());
+      EXPECT_EQ(std::string_view(citation.at("url").as_string()).find("utm_source=openai"), std::string_view::npos);
+      restored += std::string(citation.at("encrypted_index").as_string());
+    }
+  }
+  EXPECT_EQ(citations, 12);  // the recording's twelve url_citation annotations
+  EXPECT_GE(cited_blocks, 10);
+  EXPECT_EQ(restored, recorded_answer());  // nothing lost: the links ride in the citations
+  EXPECT_EQ(shown.find("utm_source=openai"), std::string::npos);
+}
+
+TEST(StreamTranslator, SearchesPastMaxUsesGetAMaxUsesExceededResult) {
+  StreamSetup limited = setup();
+  limited.max_web_searches = 2;
+  const AnthropicEvents events = translate(stream_of(kWebSearch), limited);
+  ASSERT_TRUE(valid_anthropic_stream(events));
+  const std::vector<Block> blocks = blocks_of(events);
+  EXPECT_TRUE(blocks[3].start.at("content").is_array());
+  ASSERT_TRUE(blocks[5].start.at("content").is_object());
+  EXPECT_EQ(blocks[5].start.at("content").at("type"), "web_search_tool_result_error");
+  EXPECT_EQ(blocks[5].start.at("content").at("error_code"), "max_uses_exceeded");
+}
+
+Objects then_completed(Objects stream, std::int64_t input, std::int64_t output) {
+  stream.back() = {{"type", "response.completed"},
+                   {"response", {{"usage", {{"input_tokens", input}, {"output_tokens", output}}}}}};
+  return stream;
+}
+
+TEST(StreamTranslator, AWebFetchCallIsTheProxysToPerformAndTheTurnGoesOnAfterIt) {
+  StreamSetup s = setup();
+  s.fetches_left = 4;
+  StreamTranslator translator(s);
+  AnthropicEvents out;
+  for (const json::object& line : then_completed(
+           function_call_items({{"WebFetch", R"({"url":"https://example.com/a","prompt":"the title?"})"}}), 100, 10))
+    translator.on_event(to_event(line), out);
+  EXPECT_FALSE(translator.finished());
+  ASSERT_TRUE(translator.awaiting_fetches());
+  ASSERT_EQ(translator.pending_fetches().size(), 1u);
+  const PendingFetch fetch = translator.pending_fetches()[0];
+  EXPECT_EQ(fetch.tool_use_id, "srvtoolu_0");
+  EXPECT_EQ(fetch.url, "https://example.com/a");
+  EXPECT_EQ(fetch.prompt, "the title?");
+
+  translator.fetch_result({fetch.tool_use_id, fetch.url, "2026-11-24T10:00:00Z", "Example A", "A", ""}, out);
+  ASSERT_TRUE(translator.resume_after_fetches(out));
+  const Objects continued = {
+      parse_object(R"({"type":"response.created","response":{}})"),
+      parse_object(R"({"type":"response.output_text.delta","output_index":0,"content_index":0,"delta":"It is Example A."})"),
+      parse_object(R"({"type":"response.completed","response":{"usage":{"input_tokens":300,"output_tokens":7,
+          "input_tokens_details":{"cached_tokens":100}}}})"),
+  };
+  for (const json::object& line : continued) translator.on_event(to_event(line), out);
+  ASSERT_TRUE(translator.finished());
+
+  ASSERT_TRUE(valid_anthropic_stream(out));
+  const std::vector<Block> blocks = blocks_of(out);
+  ASSERT_EQ(blocks.size(), 3u);
+  EXPECT_EQ(blocks[0].type, "server_tool_use");
+  EXPECT_EQ(blocks[0].start.at("name"), "web_fetch");
+  EXPECT_EQ(blocks[0].partial_json, R"({"url":"https://example.com/a","prompt":"the title?"})");
+  EXPECT_EQ(blocks[1].type, "web_fetch_tool_result");
+  const json::value& result = blocks[1].start.at("content");
+  EXPECT_EQ(result.at("type"), "web_fetch_result");
+  EXPECT_EQ(result.at("url"), "https://example.com/a");
+  EXPECT_EQ(result.at("retrieved_at"), "2026-11-24T10:00:00Z");
+  EXPECT_EQ(result.at("content").at("source").at("data"), "Example A");
+  EXPECT_EQ(result.at("content").at("title"), "A");
+  EXPECT_EQ(blocks[2].text, "It is Example A.");
+  EXPECT_EQ(stop_reason_of(out), "end_turn");
+  // Both responses are paid for: the usage is their sum.
+  const json::object& usage = out[out.size() - 2].data.at("usage").as_object();
+  EXPECT_EQ(usage.at("input_tokens"), 300);
+  EXPECT_EQ(usage.at("cache_read_input_tokens"), 100);
+  EXPECT_EQ(usage.at("output_tokens"), 17);
+  EXPECT_EQ(usage.at("server_tool_use").at("web_fetch_requests"), 1);
+}
+
+TEST(StreamTranslator, FetchesBesideClientToolCallsEndTheTurnWithToolUse) {
+  StreamSetup s = setup();
+  s.fetches_left = 4;
+  StreamTranslator translator(s);
+  AnthropicEvents out;
+  for (const json::object& line :
+       function_call_items({{"WebFetch", R"({"url":"https://example.com/","prompt":"p"})"},
+                            {"Read", R"({"file_path":"/a"})"}}))
+    translator.on_event(to_event(line), out);
+  ASSERT_TRUE(translator.awaiting_fetches());
+  translator.fetch_result({"srvtoolu_0", "https://example.com/", "t", "", "", "url_not_accessible"}, out);
+  EXPECT_FALSE(translator.resume_after_fetches(out));
+  ASSERT_TRUE(translator.finished());
+  ASSERT_TRUE(valid_anthropic_stream(out));
+  const std::vector<Block> blocks = blocks_of(out);
+  ASSERT_EQ(blocks.size(), 3u);
+  EXPECT_EQ(blocks[0].type, "tool_use");
+  EXPECT_EQ(blocks[1].type, "server_tool_use");
+  EXPECT_EQ(blocks[2].type, "web_fetch_tool_result");
+  EXPECT_EQ(blocks[2].start.at("content").at("type"), "web_fetch_tool_result_error");
+  EXPECT_EQ(blocks[2].start.at("content").at("error_code"), "url_not_accessible");
+  EXPECT_EQ(stop_reason_of(out), "tool_use");
+}
+
+TEST(StreamTranslator, WebFetchCallsPastTheChainLimitGoToTheClient) {
+  StreamSetup s = setup();
+  s.fetches_left = 1;
+  StreamTranslator translator(s);
+  AnthropicEvents out;
+  for (const json::object& line : function_call_items({{"WebFetch", R"({"url":"https://a/","prompt":"p"})"},
+                                                       {"WebFetch", R"({"url":"https://b/","prompt":"p"})"}}))
+    translator.on_event(to_event(line), out);
+  ASSERT_EQ(translator.pending_fetches().size(), 1u);
+  EXPECT_EQ(translator.pending_fetches()[0].url, "https://a/");
+  const std::vector<Block> blocks = blocks_of(out);
+  ASSERT_EQ(blocks.size(), 1u);
+  EXPECT_EQ(blocks[0].type, "tool_use");
+  EXPECT_EQ(blocks[0].start.at("name"), "WebFetch");
+  EXPECT_EQ(blocks[0].partial_json, R"({"url":"https://b/","prompt":"p"})");
+
+  // Without the proxy's fetching, WebFetch is an ordinary client tool.
+  const std::vector<Block> plain = blocks_of(translate(function_call_items({{"WebFetch", R"({"url":"https://a/"})"}})));
+  ASSERT_EQ(plain.size(), 1u);
+  EXPECT_EQ(plain[0].type, "tool_use");
 }
 
 TEST(StreamTranslator, SummaryPartsAreSeparatedByABlankLine) {
@@ -864,9 +1069,10 @@ TEST(StreamTranslator, OutputHasTheShapesOfARealAnthropicStream) {
 }
 
 TEST(StreamTranslator, TheValidatorAcceptsRealAnthropicStreams) {
-  // The validator itself, checked on the real thing (minus server tools it does not know).
+  // The validator itself, checked on the real thing.
   for (std::string name : {"anthropic-clear-thinking.1.chunks.txt", "sdk-basic_response.txt",
-                           "sdk-tool_use_response.txt"}) {
+                           "sdk-tool_use_response.txt", "anthropic-web-search-tool.1.chunks.txt",
+                           "anthropic-web-fetch-tool.1.chunks.txt"}) {
     SCOPED_TRACE(name);
     AnthropicEvents events = anthropic_recording(name);
     // Real usage in message_start/message_delta carries more keys than we send.
@@ -880,6 +1086,7 @@ TEST(StreamTranslator, TheValidatorAcceptsRealAnthropicStreams) {
       for (const char* key : {"input_tokens", "cache_creation_input_tokens",
                               "cache_read_input_tokens", "output_tokens"})
         trimmed[key] = usage->contains(key) ? usage->at(key) : json::value(0);
+      if (usage->contains("server_tool_use")) trimmed["server_tool_use"] = usage->at("server_tool_use");
       *usage = std::move(trimmed);
     }
     EXPECT_TRUE(valid_anthropic_stream(events));
