@@ -20,6 +20,18 @@ std::string requested_model(const boost::json::object& body) {
   return model && model->is_string() ? std::string(model->get_string()) : std::string();
 }
 
+// Whether the translated request offers the model a function of this name.
+bool offers_function(const boost::json::object& body, std::string_view name) {
+  const auto* tools = body.if_contains("tools");
+  if (!tools || !tools->is_array()) return false;
+  for (const auto& tool : tools->get_array())
+    if (const auto* object = tool.if_object())
+      if (const auto* tool_name = object->if_contains("name"); tool_name && tool_name->is_string() &&
+                                                                tool_name->get_string() == name)
+        return true;
+  return false;
+}
+
 bool carries_tools(const boost::json::object& body) {
   const auto* tools = body.if_contains("tools");
   return tools && tools->is_array() && !tools->get_array().empty();
@@ -35,6 +47,9 @@ RequestOptions options_for(const Settings& settings, const boost::json::object& 
   options.tools_turn_effort = settings.tools_effort;
   options.default_effort = settings.effort_for(model);
   options.prompt_cache_key = std::move(session_id);
+  options.web_search = settings.web_search_allowed(options.upstream_model);
+  options.block_mcp = settings.block_mcp;
+  options.drop_tools = settings.drop_tools;
   return options;
 }
 
@@ -42,6 +57,7 @@ RequestOptions options_for(const Settings& settings, const boost::json::object& 
 struct PreparedRequest {
   std::optional<ApiError> error;
   std::string model;  // as the client asked for it
+  RequestOptions options;
   TranslatedRequest translated;
 };
 
@@ -61,8 +77,8 @@ PreparedRequest prepare(std::string_view text, const Settings& settings, std::st
   }
   prepared.model = requested_model(body.get_object());
   try {
-    prepared.translated = translate_request(
-        body.get_object(), options_for(settings, body.get_object(), prepared.model, std::move(session_id)));
+    prepared.options = options_for(settings, body.get_object(), prepared.model, std::move(session_id));
+    prepared.translated = translate_request(body.get_object(), prepared.options);
   } catch (const InvalidRequest& invalid) {
     prepared.error = ApiError::with_status(400, invalid.what());
   }
@@ -87,6 +103,11 @@ net::awaitable<void> serve_messages(Connection& c, HttpRequest& request) {
   exchange.client_wants_stream = translated.client_wants_stream;
   exchange.upstream_body = std::make_shared<const std::string>(boost::json::serialize(translated.body));
   exchange.tools = std::move(translated.tools);
+  exchange.options = std::move(prepared.options);
+  if (const auto* limit = translated.body.if_contains("max_tool_calls"); limit && limit->is_int64())
+    exchange.max_web_searches = static_cast<int>(limit->get_int64());
+  if (settings.map_web_fetch && offers_function(translated.body, "WebFetch"))
+    exchange.web_fetches = settings.web_fetch_max_chain;
   if (exchange.session_id.empty())  // the session_id inside metadata.user_id, if any
     if (const auto* key = translated.body.if_contains("prompt_cache_key"))
       exchange.session_id = std::string(key->as_string());
@@ -95,6 +116,7 @@ net::awaitable<void> serve_messages(Connection& c, HttpRequest& request) {
   const auto* effort_value = reasoning ? reasoning->as_object().if_contains("effort") : nullptr;
   std::string effort = effort_value && effort_value->is_string() ? std::string(effort_value->get_string()) : "-";
   std::string effort_reason = std::move(translated.effort_reason);
+  const std::int64_t filtered_tokens = translated.filtered_tool_tokens;
   translated = TranslatedRequest();  // frees the translated body's arena
 
   std::string result = co_await relay(c, exchange);
@@ -103,7 +125,8 @@ net::awaitable<void> serve_messages(Connection& c, HttpRequest& request) {
   for (const auto& field : dropped) not_forwarded.append(not_forwarded.empty() ? "" : ",").append(field);
   log_info(exchange.request_id, " ", exchange.client_model, " -> ", exchange.upstream_model,
            exchange.client_wants_stream ? " stream" : "", " effort ", effort, " (", effort_reason, "): ", result,
-           not_forwarded.empty() ? "" : "; not forwarded: ", not_forwarded);
+           not_forwarded.empty() ? "" : "; not forwarded: ", not_forwarded,
+           filtered_tokens ? "; tool filters saved " + std::to_string(filtered_tokens) + " tokens" : "");
 }
 
 net::awaitable<void> serve_count_tokens(Connection& c, HttpRequest& request) {

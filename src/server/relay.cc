@@ -6,7 +6,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
+#include <optional>
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -18,6 +23,7 @@
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include "core/anthropic_sse_writer.h"
 #include "core/message_accumulator.h"
@@ -25,6 +31,8 @@
 #include "core/stream_translator.h"
 #include "core/token_counter.h"
 #include "core/upstream_error.h"
+#include "core/web_fetch_requests.h"
+#include "server/web_fetch_tool.h"
 #include "support/log.h"
 #include "upstream/codex_auth.h"
 #include "support/random_id.h"
@@ -81,13 +89,15 @@ class Relay {
         exchange_(exchange),
         settings_(c.context.settings),
         waker_(std::move(waker)),
-        translator_(setup()) {
+        translator_(setup()),
+        body_(exchange.upstream_body) {
     c_.context.streams.insert(waker_.get());
   }
 
   ~Relay() {
     c_.context.streams.erase(waker_.get());
     abort_transfer();
+    fetch_cancel_.emit(net::cancellation_type::terminal);  // a web fetch still running
   }
 
   Relay(const Relay&) = delete;
@@ -124,6 +134,8 @@ class Relay {
     s.upstream_model = exchange_.upstream_model;
     s.tools = &exchange_.tools;
     s.error_context = error_context();
+    s.max_web_searches = exchange_.max_web_searches;
+    s.fetches_left = exchange_.web_fetches;
     return s;
   }
 
@@ -184,8 +196,7 @@ class Relay {
     retry_after_.clear();
     error_body_.clear();
     reader_ = ResponsesStreamReader();
-    transfer_ = c_.context.upstream.post(
-        c_.context.provider.make_call(exchange_.upstream_body, credentials_, exchange_.session_id));
+    transfer_ = c_.context.upstream.post(c_.context.provider.make_call(body_, credentials_, exchange_.session_id));
     // Runs on the upstream thread: at most one wake-up in flight per relay.
     transfer_->inbox().set_notify([weak = std::weak_ptr<Waker>(waker_), executor = waker_->timer.get_executor()] {
       auto waker = weak.lock();
@@ -276,6 +287,15 @@ class Relay {
         deadline = Clock::now() + settings_.idle_timeout;
         take_data(delivery.data);
       }
+      if (translator_.awaiting_fetches()) {
+        abort_transfer();  // its response is complete; the turn goes on with the fetches
+        if (!co_await perform_fetches()) co_return;
+        continue_turn();
+        started = Clock::now();
+        heard_from_upstream = false;
+        deadline = started + settings_.first_event_timeout;
+        continue;
+      }
       if (delivery.finished && !translator_.finished()) finish_upstream(delivery);
       if (c_.context.stopping && !translator_.finished()) {
         abort_transfer();
@@ -310,6 +330,73 @@ class Relay {
         events_.push_back({"ping", {{"type", "ping"}}});
       }
     }
+  }
+
+  // Performs the WebFetch calls the response ended with, one after the other, keeping the
+  // client's stream alive with pings meanwhile. Returns whether the turn goes on upstream.
+  net::awaitable<bool> perform_fetches() {
+    const std::vector<PendingFetch> fetches = translator_.pending_fetches();
+    for (const PendingFetch& fetch : fetches) {
+      translator_.fetch_started(fetch, events_);
+      co_await deliver();
+      auto result = std::make_shared<std::optional<WebFetchResult>>();
+      net::co_spawn(
+          waker_->timer.get_executor(),
+          run_web_fetch(c_.context, fetch, credentials_, exchange_.session_id),
+          net::bind_cancellation_slot(
+              fetch_cancel_.slot(),
+              [result, fetch, weak = std::weak_ptr<Waker>(waker_)](std::exception_ptr failure, WebFetchResult done) {
+                if (failure) {  // cancelled (the client left) or an internal error
+                  done = WebFetchResult{};
+                  done.outcome = {fetch.tool_use_id, fetch.url, "", "", "", "unavailable"};
+                  done.failure = "Fetching " + fetch.url + " failed: claudegpt could not complete it";
+                }
+                *result = std::move(done);
+                if (auto waker = weak.lock()) {
+                  waker->pending.store(true);
+                  waker->timer.cancel();
+                }
+              }));
+      auto next_ping = Clock::now() + settings_.ping_interval;
+      while (!*result) {
+        waker_->pending.store(false);
+        if (*result) break;
+        if (c_.context.stopping) {
+          fetch_cancel_.emit(net::cancellation_type::terminal);
+          translator_.fail(ApiError::with_status(529, "claudegpt is shutting down"), events_);
+          co_await deliver();
+          co_return false;
+        }
+        if (co_await wait_until(next_ping) && exchange_.client_wants_stream) {
+          events_.push_back({"ping", {{"type", "ping"}}});
+          co_await deliver();
+          next_ping = Clock::now() + settings_.ping_interval;
+        }
+      }
+      const WebFetchResult& done = **result;
+      if (!done.failure.empty()) fetch_failures_[fetch.tool_use_id] = done.failure;
+      log_info("request ", exchange_.request_id, ": web fetch ", done.outcome.url, ": ",
+               done.failure.empty() ? "ok" : done.failure, done.failure.empty() ? ", " : "",
+               done.failure.empty() ? std::to_string(done.page_chars) + " chars" : "",
+               done.extracted ? " -> " + std::to_string(done.outcome.text.size()) + " bytes extracted" : "");
+      translator_.fetch_result(done.outcome, events_);
+      co_await deliver();
+    }
+    const bool goes_on = translator_.resume_after_fetches(events_);
+    co_await deliver();
+    co_return goes_on;
+  }
+
+  // The next upstream request of a continued turn: the turn's request with everything the
+  // client was sent so far appended (web_fetch_requests.h).
+  void continue_turn() {
+    boost::json::value original = boost::json::parse(*exchange_.upstream_body);
+    boost::json::object message = sent_.message();
+    boost::json::object continued = continued_request(original.as_object(), message["content"].as_array(),
+                                                      exchange_.options, fetch_failures_);
+    body_ = std::make_shared<const std::string>(boost::json::serialize(continued));
+    ++continuations_;
+    start_transfer();
   }
 
   void note_rate_limits(const HttpHeaders& headers) {
@@ -361,6 +448,8 @@ class Relay {
 
   // Sends (or, for a non-streaming client, collects) the translated events.
   net::awaitable<void> deliver() {
+    if (exchange_.web_fetches > 0)  // a continuation carries what the client was sent
+      for (const auto& event : events_) sent_.add(event);
     if (!exchange_.client_wants_stream) {
       for (const auto& event : events_) accumulator_.add(event);
       events_.clear();
@@ -426,6 +515,11 @@ class Relay {
   std::vector<ResponsesEvent> upstream_events_;
   AnthropicEvents events_;
   MessageAccumulator accumulator_;
+  std::shared_ptr<const std::string> body_;  // the upstream request: the turn's, or its continuation
+  MessageAccumulator sent_;                   // what the client got, when the turn may continue
+  std::map<std::string, std::string> fetch_failures_;  // tool_use_id → status and reason
+  net::cancellation_signal fetch_cancel_;
+  int continuations_ = 0;
   std::string out_;
   bool head_written_ = false;
 };

@@ -9,6 +9,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "core/request_translator.h"
 #include "core/tool_catalog.h"
 #include "server/connection.h"
 
@@ -22,11 +23,16 @@ struct Exchange {
   bool client_wants_stream = false;
   std::shared_ptr<const std::string> upstream_body;  // the serialised Responses request
   ToolCatalog tools;             // maps function calls back, cleans their arguments
+  RequestOptions options;        // the translation's, to continue the turn after web fetches
+  int max_web_searches = 0;      // the client's web_search max_uses (0: no limit)
+  int web_fetches = 0;           // WebFetch calls the proxy may perform in this turn
 };
 
 // Runs the exchange to its end: a finished answer, an error (as an HTTP error response
 // when nothing was sent yet, else as an `event: error`), or the client gone, in which case
-// the upstream transfer is aborted at once. Returns how it ended, for the log.
+// the upstream transfer (or web fetch) is aborted at once. When the model calls WebFetch, the
+// proxy performs the calls (web_fetch_tool.h) and continues the upstream conversation with
+// their results, inside the same message. Returns how it ended, for the log.
 net::awaitable<std::string> relay(Connection& c, const Exchange& exchange);
 
 }  // namespace claudegpt

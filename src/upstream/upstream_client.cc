@@ -7,7 +7,12 @@
 #include <thread>
 #include <unordered_map>
 
+#include <netdb.h>
+#include <sys/socket.h>
+
 #include <curl/curl.h>
+
+#include "web/fetch_policy.h"
 
 namespace claudegpt {
 
@@ -27,6 +32,9 @@ UpstreamInbox::Snapshot UpstreamInbox::take() {
   out.error = pending_.error;
   out.timed_out = pending_.timed_out;
   out.permanent = pending_.permanent;
+  out.truncated = pending_.truncated;
+  out.refused = pending_.refused;
+  out.effective_url = pending_.effective_url;
   if (paused_) resume_requested_ = true;
   return out;
 }
@@ -56,11 +64,22 @@ bool UpstreamInbox::on_data(const char* data, std::size_t size) {
 }
 
 void UpstreamInbox::on_finished(std::string error, bool timed_out, bool permanent) {
+  Ending ending;
+  ending.error = std::move(error);
+  ending.timed_out = timed_out;
+  ending.permanent = permanent;
+  on_finished(std::move(ending));
+}
+
+void UpstreamInbox::on_finished(Ending ending) {
   std::lock_guard lock(mutex_);
   pending_.finished = true;
-  pending_.error = std::move(error);
-  pending_.timed_out = timed_out;
-  pending_.permanent = permanent;
+  pending_.error = std::move(ending.error);
+  pending_.timed_out = ending.timed_out;
+  pending_.permanent = ending.permanent;
+  pending_.truncated = ending.truncated;
+  pending_.refused = ending.refused;
+  pending_.effective_url = std::move(ending.effective_url);
   if (notify_) notify_();
 }
 
@@ -151,11 +170,80 @@ struct UpstreamClient::Impl {
   static std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
     auto* t = static_cast<Transfer*>(user);
     deliver_headers(t);
-    if (!t->inbox_.on_data(data, size * count)) {
+    const std::size_t offered = size * count;
+    const std::size_t limit = t->call_.max_body_bytes;
+    std::size_t accepted = offered;
+    bool cut = false;
+    if (limit && offered > limit - t->body_bytes_) {
+      accepted = limit - t->body_bytes_;
+      cut = true;
+    }
+    if (accepted > 0 && !t->inbox_.on_data(data, accepted)) {
       t->paused_ = true;
       return CURL_WRITEFUNC_PAUSE;  // curl hands the same bytes again on resume
     }
-    return size * count;
+    t->body_bytes_ += accepted;
+    // Exactly at the limit: stop now rather than wait for a byte that may never come, unless
+    // the announced length says the body is complete.
+    if (limit && t->body_bytes_ == limit && !cut) {
+      curl_off_t length = -1;
+      curl_easy_getinfo(static_cast<CURL*>(t->easy_), CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
+      cut = length != static_cast<curl_off_t>(limit);
+    }
+    if (!cut) return offered;
+    t->truncated_ = true;
+    return accepted == offered ? 0 : accepted;  // anything short of `offered` ends the transfer
+  }
+
+  // A connection about to be opened to a private address, when those are refused: refuse it
+  // before a packet leaves (curl tries the host's other addresses, if any).
+  static curl_socket_t open_socket(void* user, curlsocktype, curl_sockaddr* address) {
+    auto* t = static_cast<Transfer*>(user);
+    if (is_private_address(&address->addr)) {
+      char host[NI_MAXHOST] = "";
+      getnameinfo(&address->addr, address->addrlen, host, sizeof host, nullptr, 0, NI_NUMERICHOST);
+      t->refused_address_ = host;
+      return CURL_SOCKET_BAD;
+    }
+    int type = address->socktype;
+#ifdef SOCK_CLOEXEC
+    type |= SOCK_CLOEXEC;  // not inherited by the processes the launcher starts
+#endif
+    return socket(address->family, type, address->protocol);
+  }
+
+  // Every request, also on a reused connection (which open_socket never sees) and on every
+  // redirect: the address it is about to be sent to.
+  static int before_request(void* user, char* remote_ip, char*, int, int) {
+    auto* t = static_cast<Transfer*>(user);
+    if (remote_ip && is_private_address(std::string_view(remote_ip))) {
+      t->refused_address_ = remote_ip;
+      return CURL_PREREQFUNC_ABORT;
+    }
+    return CURL_PREREQFUNC_OK;
+  }
+
+  // A GET of a web page: only http(s), also when redirected; the limits the call sets.
+  static void set_get_options(Transfer* t) {
+    auto* easy = static_cast<CURL*>(t->easy_);
+    const UpstreamCall& call = t->call_;
+    curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    if (call.max_redirects > 0) {
+      curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
+      curl_easy_setopt(easy, CURLOPT_MAXREDIRS, static_cast<long>(call.max_redirects));
+    }
+    if (call.total_timeout.count() > 0)
+      curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(call.total_timeout.count()));
+    if (call.refuse_private_addresses) {
+      curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, &Impl::open_socket);
+      curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, t);
+      curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, &Impl::before_request);
+      curl_easy_setopt(easy, CURLOPT_PREREQDATA, t);
+    }
+    t->error_buffer_.assign(CURL_ERROR_SIZE, '\0');
+    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t->error_buffer_.data());
   }
 
   void start(const std::shared_ptr<Transfer>& t) {
@@ -163,15 +251,20 @@ struct UpstreamClient::Impl {
     curl_slist* list = nullptr;
     for (const auto& [name, value] : t->call_.headers)
       list = curl_slist_append(list, (name + ": " + value).c_str());
-    list = curl_slist_append(list, "Expect:");  // no 100-continue round trip for big bodies
+    if (t->call_.body)
+      list = curl_slist_append(list, "Expect:");  // no 100-continue round trip for big bodies
     t->easy_ = easy;
     t->header_list_ = list;
     curl_easy_setopt(easy, CURLOPT_URL, t->call_.url.c_str());
     curl_easy_setopt(easy, CURLOPT_HTTPHEADER, list);
-    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, t->call_.body->data());
-    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t->call_.body->size()));
+    if (t->call_.body) {
+      curl_easy_setopt(easy, CURLOPT_POSTFIELDS, t->call_.body->data());
+      curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t->call_.body->size()));
+    } else {
+      set_get_options(t.get());
+    }
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(t->call_.connect_timeout.count()));
-    curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
+    if (t->call_.body || t->call_.decompress) curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
     if (!t->call_.ca_bundle.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, t->call_.ca_bundle.c_str());
     curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
@@ -193,6 +286,25 @@ struct UpstreamClient::Impl {
     t->easy_ = t->header_list_ = nullptr;
     running.erase(easy);
     active.fetch_sub(1);
+  }
+
+  // The transfer failed because its address was private (not because, say, a public address
+  // of the same host timed out after a private one was passed over).
+  static bool refused(const Transfer& t, CURLcode result) {
+    return !t.refused_address_.empty() &&
+           (result == CURLE_COULDNT_CONNECT || result == CURLE_ABORTED_BY_CALLBACK);
+  }
+
+  // Why a transfer failed, for its reader ("" when it did not). A GET's words may reach a model:
+  // curl's detailed message ("Could not resolve host: …"), and plain ones for our own limits.
+  static std::string describe(const Transfer& t, CURLcode result) {
+    if (result == CURLE_OK) return "";
+    if (refused(t, result)) return "refused: " + t.refused_address_ + " is a private address";
+    if (t.call_.body) return curl_easy_strerror(result);
+    if (result == CURLE_TOO_MANY_REDIRECTS)
+      return "too many redirects (more than " + std::to_string(t.call_.max_redirects) + ")";
+    std::string detail = t.error_buffer_.c_str();
+    return detail.empty() ? curl_easy_strerror(result) : detail;
   }
 
   // Returns false when the client is stopping.
@@ -233,13 +345,22 @@ struct UpstreamClient::Impl {
         if (it == running.end()) continue;
         auto t = it->second;
         CURLcode result = message->data.result;
+        UpstreamInbox::Ending ending;
+        // Stopping at max_body_bytes is a short write to curl, a normal end to the reader.
+        if (t->truncated_ && result == CURLE_WRITE_ERROR) result = CURLE_OK;
+        ending.truncated = t->truncated_;
         if (result == CURLE_OK) deliver_headers(t.get());
-        std::string error = result == CURLE_OK ? "" : curl_easy_strerror(result);
+        char* effective_url = nullptr;
+        curl_easy_getinfo(message->easy_handle, CURLINFO_EFFECTIVE_URL, &effective_url);
+        if (effective_url) ending.effective_url = effective_url;
+        ending.error = describe(*t, result);
+        ending.refused = refused(*t, result);
         release(t);
-        bool permanent = result == CURLE_PEER_FAILED_VERIFICATION || result == CURLE_SSL_CACERT_BADFILE ||
-                         result == CURLE_SSL_CERTPROBLEM || result == CURLE_UNSUPPORTED_PROTOCOL ||
-                         result == CURLE_URL_MALFORMAT;
-        t->inbox_.on_finished(std::move(error), result == CURLE_OPERATION_TIMEDOUT, permanent);
+        ending.timed_out = result == CURLE_OPERATION_TIMEDOUT;
+        ending.permanent = result == CURLE_PEER_FAILED_VERIFICATION || result == CURLE_SSL_CACERT_BADFILE ||
+                           result == CURLE_SSL_CERTPROBLEM || result == CURLE_UNSUPPORTED_PROTOCOL ||
+                           result == CURLE_URL_MALFORMAT || ending.refused;
+        t->inbox_.on_finished(std::move(ending));
       }
       curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
     }

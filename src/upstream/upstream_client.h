@@ -27,6 +27,19 @@ struct UpstreamCall {
   std::shared_ptr<const std::string> body;  // shared with the caller: one copy in memory
   std::chrono::milliseconds connect_timeout{15'000};
   std::string ca_bundle;   // CA file to verify the upstream with; empty: the system store
+
+  // For fetching web pages (a GET when `body` is null). The upstream API needs none of these.
+  // A GET speaks only http and https, also on redirects.
+  int max_redirects = 0;                        // redirects followed (0: none); more end the
+                                                // transfer with "too many redirects (…)"
+  std::chrono::milliseconds total_timeout{0};   // the whole transfer, 0: no limit
+  std::size_t max_body_bytes = 0;               // stop reading after this many (0: no limit);
+                                                // the transfer then ends normally, truncated
+  bool decompress = false;                      // ask for and undo gzip, br, zstd, deflate
+                                                // (a POST always asks)
+  bool refuse_private_addresses = false;        // see web/fetch_policy.h: checked on every
+                                                // connection made or reused, on every redirect
+                                                // (behind an HTTP proxy: the proxy's address)
 };
 
 // What a transfer has produced so far. Written by the upstream thread, drained by the
@@ -40,8 +53,21 @@ class UpstreamInbox {
     std::string data;            // body bytes since the last take()
     bool finished = false;       // the transfer is over (see error)
     std::string error;           // empty when it ended normally
-    bool timed_out = false;      // it ended because connecting took too long
+    bool timed_out = false;      // it ended because connecting (or total_timeout) took too long
     bool permanent = false;      // a failure another attempt would meet again (TLS verification)
+    bool truncated = false;      // max_body_bytes was reached: the body is cut there
+    bool refused = false;        // refuse_private_addresses stopped it ("refused: 10.0.0.5 is …")
+    std::string effective_url;   // after redirects (set when finished)
+  };
+
+  // How a transfer ended (for on_finished).
+  struct Ending {
+    std::string error;           // empty: it ended normally
+    bool timed_out = false;
+    bool permanent = false;
+    bool truncated = false;
+    bool refused = false;
+    std::string effective_url;
   };
 
   // Moves out what arrived since the last call (headers are copied once, when complete).
@@ -56,6 +82,7 @@ class UpstreamInbox {
   // Returns false when the reader is behind by more than the bound: pause the transfer.
   bool on_data(const char* data, std::size_t size);
   void on_finished(std::string error, bool timed_out = false, bool permanent = false);
+  void on_finished(Ending ending);
   bool wants_resume();            // the reader drained a paused transfer
 
   static constexpr std::size_t kHighWater = 4 * 1024 * 1024;
@@ -79,7 +106,8 @@ class UpstreamClient {
 
   class Transfer;
 
-  // Starts a POST. Progress arrives in the returned transfer's inbox.
+  // Starts a POST of `call.body`, or a GET when it is null. Progress arrives in the returned
+  // transfer's inbox.
   std::shared_ptr<Transfer> post(UpstreamCall call);
 
   // Asks the upstream thread to look at `transfer` again (after the reader drained a paused one).
@@ -115,6 +143,10 @@ class UpstreamClient::Transfer {
   HttpHeaders headers_;
   bool headers_sent_ = false;
   bool paused_ = false;
+  std::size_t body_bytes_ = 0;     // accepted so far (for max_body_bytes)
+  bool truncated_ = false;         // the body was cut at max_body_bytes
+  std::string refused_address_;    // the private address a connection was refused to
+  std::string error_buffer_;       // curl's detailed message (GETs)
 };
 
 }  // namespace claudegpt
