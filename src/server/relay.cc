@@ -97,14 +97,14 @@ class Relay {
   ~Relay() {
     c_.context.streams.erase(waker_.get());
     abort_transfer();
-    fetch_cancel_.emit(net::cancellation_type::terminal);  // a web fetch still running
+    fetch_cancel_->emit(net::cancellation_type::terminal);  // a web fetch still running
   }
 
   Relay(const Relay&) = delete;
   Relay& operator=(const Relay&) = delete;
 
   const std::optional<ApiError>& error() const { return translator_.error(); }
-  int attempts() const { return attempts_; }
+  int attempts() const { return attempts_ - continuations_; }  // per upstream response
   // The subscription's usage as the Codex backend reports it (x-codex-* headers), for the log.
   const std::string& rate_limits() const { return rate_limits_; }
 
@@ -344,8 +344,11 @@ class Relay {
           waker_->timer.get_executor(),
           run_web_fetch(c_.context, fetch, credentials_, exchange_.session_id),
           net::bind_cancellation_slot(
-              fetch_cancel_.slot(),
-              [result, fetch, weak = std::weak_ptr<Waker>(waker_)](std::exception_ptr failure, WebFetchResult done) {
+              fetch_cancel_->slot(),
+              // The handler keeps the signal alive: the fetch may still be unwinding from its
+              // cancellation when the relay is gone.
+              [result, fetch, signal = fetch_cancel_, weak = std::weak_ptr<Waker>(waker_)](
+                  std::exception_ptr failure, WebFetchResult done) {
                 if (failure) {  // cancelled (the client left) or an internal error
                   done = WebFetchResult{};
                   done.outcome = {fetch.tool_use_id, fetch.url, "", "", "", "unavailable"};
@@ -362,15 +365,16 @@ class Relay {
         waker_->pending.store(false);
         if (*result) break;
         if (c_.context.stopping) {
-          fetch_cancel_.emit(net::cancellation_type::terminal);
+          fetch_cancel_->emit(net::cancellation_type::terminal);
           translator_.fail(ApiError::with_status(529, "claudegpt is shutting down"), events_);
           co_await deliver();
           co_return false;
         }
-        if (co_await wait_until(next_ping) && exchange_.client_wants_stream) {
+        if (!co_await wait_until(next_ping)) continue;  // woken: the fetch is done
+        next_ping = Clock::now() + settings_.ping_interval;
+        if (exchange_.client_wants_stream) {
           events_.push_back({"ping", {{"type", "ping"}}});
           co_await deliver();
-          next_ping = Clock::now() + settings_.ping_interval;
         }
       }
       const WebFetchResult& done = **result;
@@ -518,7 +522,7 @@ class Relay {
   std::shared_ptr<const std::string> body_;  // the upstream request: the turn's, or its continuation
   MessageAccumulator sent_;                   // what the client got, when the turn may continue
   std::map<std::string, std::string> fetch_failures_;  // tool_use_id → status and reason
-  net::cancellation_signal fetch_cancel_;
+  std::shared_ptr<net::cancellation_signal> fetch_cancel_ = std::make_shared<net::cancellation_signal>();
   int continuations_ = 0;
   std::string out_;
   bool head_written_ = false;

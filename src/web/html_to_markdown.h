@@ -1,13 +1,20 @@
 // HTML → compact Markdown, for a model to read a fetched page at a fraction of its tokens.
 //
 // Parsed with gumbo (an HTML5 parser: real-world markup, broken or not, parses the way a
-// browser would). Kept: headings, paragraphs, links (made absolute against the page's URL),
-// emphasis, lists (nested), blockquotes, code (inline and fenced blocks, with the language
-// when the markup names it), tables (as pipe tables), images' alt text. Dropped: scripts,
-// styles, templates, forms, iframes, SVG, and navigation chrome (nav, header/footer of the
-// page, aside, elements whose role or class says navigation/menu/cookie banner). When the page
-// has a <main> or a single <article>, only that is converted. Whitespace is collapsed the
-// way a browser renders it; no more than one blank line in a row.
+// browser would), after a fast pass that cuts what is never shown (web/markup_prune.h). Kept:
+// headings, paragraphs, links (made absolute against the page's URL), emphasis, lists
+// (nested, tight), blockquotes, code (inline and fenced blocks, with the language when the
+// markup names it), tables (as pipe tables; tables used for layout are read as blocks),
+// definition lists, images that have alt text. Dropped: scripts, styles, templates, forms'
+// controls, iframes, SVG, hidden elements, and navigation chrome (nav, the page's header and
+// footer, aside, elements whose role or class says navigation/menu/cookie banner, see
+// web/page_chrome.h). Links to javascript: keep their text only, and so do in-page links in
+// headings and footnote marks ("[1]"). When the page has a <main> or a single <article>, only
+// that is converted. Whitespace is collapsed the way a browser renders it, except in code
+// blocks; no line ends in spaces; no more than one blank line in a row. A page with nothing
+// else to say gives the text of its <noscript> ("You need to enable JavaScript…").
+//
+// About 30 ms per MB of page (Release, one core).
 #pragma once
 
 #include <string>
@@ -20,7 +27,8 @@ struct MarkdownPage {
   std::string markdown;
 };
 
-// `base_url` resolves relative links and image sources; empty leaves them as written.
+// `html` is UTF-8. `base_url` resolves relative links and image sources (a <base href> in the
+// page applies on top of it); empty leaves them as written.
 MarkdownPage html_to_markdown(std::string_view html, std::string_view base_url = {});
 
 }  // namespace claudegpt

@@ -18,10 +18,17 @@ struct PageText {
   bool truncated = false;     // text was cut at max_chars
 };
 
-// `content_type` is the response's Content-Type header (may be empty: sniffed from the body).
-// The charset comes from it, else from a BOM or an HTML <meta charset>, else UTF-8; bytes
-// that are invalid in that charset become U+FFFD. Text types (text/*, JSON, XML, JavaScript)
-// are read as they are; HTML (and XHTML) goes through html_to_markdown with `url` as base.
+// `content_type` is the response's Content-Type header. When it is empty or says nothing
+// (application/octet-stream) the body is sniffed: known binary signatures (PDF, PNG, ZIP…)
+// and control bytes make it unreadable, markup makes it HTML, anything else is text/plain.
+// The charset is a BOM's if there is one (as in browsers, it outranks every label), else the
+// header's, else an HTML <meta charset> or <meta http-equiv> (or an XML declaration's), else
+// UTF-8 — or windows-1252 when the bytes are not UTF-8 and hold no UTF-8 sequence at all.
+// Labels are read as the WHATWG Encoding Standard reads them (ISO-8859-1 and ASCII as
+// windows-1252, GB2312 as GB18030, Shift_JIS as windows-31j); decoding is glibc iconv's.
+// Bytes that are invalid in the charset become U+FFFD. Text types (text/*, JSON, XML,
+// JavaScript, YAML…) are read as they are; HTML (and XHTML) goes through html_to_markdown
+// with `url` as base. image/*, audio/*, video/*, fonts, PDF, archives… are not readable.
 PageText page_text(std::string_view body, std::string_view content_type, std::string_view url,
                    std::size_t max_chars);
 

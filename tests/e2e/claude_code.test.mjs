@@ -17,6 +17,7 @@ import { makeCodexHome, writeCodexAuth } from '../lib/codex_auth.mjs';
 import { startFakeUpstream } from '../lib/fake_upstream.mjs';
 import { startProxy } from '../lib/proxy.mjs';
 import { proxyBinary } from '../lib/paths.mjs';
+import { LONG_FIRST_LINE, LONG_SECRET, startWebPages } from '../lib/web_pages.mjs';
 import { claudeBinary, makeSessionDirs, removeSessionDirs, runClaude } from './claude_cli.mjs';
 
 const PROXY_BIN = proxyBinary();
@@ -102,7 +103,8 @@ async function explained({ run, requests, proxy: through = proxy }, check) {
 
 // What every run must show: Claude Code exited 0 with a successful result, and made exactly
 // `turns` upstream requests (retries would add more), each one accepted by the strict fake
-// and answered with the scripted scenario.
+// and answered with the scripted scenario. `model` is the upstream model of every request, or
+// a function of the request giving it.
 function assertCleanSession({ run, requests }, { turns, result, route = '/v1/responses',
                                                   model = UPSTREAM_MODEL }) {
   assert.equal(run.timedOut, false, 'claude timed out');
@@ -120,7 +122,7 @@ function assertCleanSession({ run, requests }, { turns, result, route = '/v1/res
     assert.equal(r.error, undefined, `request ${r.id} refused: ${JSON.stringify(r.error)}`);
     assert.equal(r.status, 200, `request ${r.id} status`);
     assert.equal(r.scenario.source, 'script', `request ${r.id} answered by its scripted scenario`);
-    assert.equal(r.body.model, model);
+    assert.equal(r.body.model, typeof model === 'function' ? model(r) : model);
     assert.equal(r.body.stream, true);
     assert.equal(r.body.store, false);
     assert.equal(r.aborted, false, `request ${r.id}: the proxy hung up before the end`);
@@ -327,5 +329,185 @@ describe('Claude Code on every backend', { skip: SKIP }, () => {
       await codex.stop();
       home.remove();
     }
+  });
+});
+
+// Claude Code's deferred web tools: the model loads them with ToolSearch, then calls them.
+// WebSearch makes Claude Code send its own side request declaring Anthropic's web_search
+// server tool, which the proxy answers with the upstream's hosted search. WebFetch the proxy
+// performs itself (against a page on loopback here), so Claude Code never runs its own (whose
+// preflight to claude.ai would fail: "Unable to verify if domain … is safe to fetch").
+describe('Claude Code\'s web tools through claudegpt', { skip: SKIP }, () => {
+  let pages;
+  let webProxy;   // allowed to fetch loopback pages
+  before(async () => {
+    if (SKIP) return;
+    pages = await startWebPages();
+    webProxy = await startProxy({ upstream: fake,
+                                  env: { CLAUDEGPT_WEB_FETCH_ALLOW_PRIVATE: '1' } });
+  });
+  after(async () => {
+    await webProxy?.stop();
+    await pages?.close();
+  });
+  beforeEach(() => pages?.reset());
+
+  // The proxy's summariser asks the haiku tier's model; everything else is the opus tier's.
+  const modelFor = (r) => (/^You read one web page/.test(r.body.instructions ?? '')
+    ? 'gpt-5.4-mini' : UPSTREAM_MODEL);
+  const call = (name, args) => ({ name: 'tool_calls', args: { calls: [{ name, args }] } });
+  const toolSearch = (tool) => call('ToolSearch', { query: `select:${tool}`, max_results: 1 });
+  const offers = (request, name) =>
+    request.body.tools.some((t) => t.type === 'function' && t.name === name);
+
+  // Loading a deferred tool: the first request does not offer it, ToolSearch's answer (a
+  // tool_reference) goes back as "Tool loaded: <tool>", and from then on it is offered.
+  function assertLoadedByToolSearch([first, second], tool) {
+    assert.equal(offers(first, tool), false, `${tool} is deferred at first`);
+    assert.ok(offers(first, 'ToolSearch'));
+    const [search] = calledFunctions(first);
+    assert.equal(search.name, 'ToolSearch');
+    const output = assertReplayedWithOutput(second, search);
+    assert.match(outputText(output.output), new RegExp(`Tool loaded: ${tool}`));
+    assert.ok(offers(second, tool), `${tool} offered once loaded`);
+  }
+
+  // Claude Code ran no WebFetch of its own: no failed preflight anywhere, and every WebFetch
+  // call upstream is the proxy's (its call_id is the server_tool_use id, srvtoolu_…).
+  function assertNoClientWebFetch(requests) {
+    for (const r of requests) {
+      assert.ok(!JSON.stringify(r.body).includes('Unable to verify if domain'),
+                `request ${r.id}: Claude Code tried its own WebFetch`);
+      for (const item of r.body.input ?? []) {
+        if (item.type === 'function_call' && item.name === 'WebFetch') {
+          assert.match(item.call_id, /^srvtoolu_/, `request ${r.id}: a client-side WebFetch call`);
+        }
+      }
+    }
+  }
+
+  test('WebSearch: loaded by ToolSearch, run through Claude Code\'s side request as a hosted ' +
+       'search, its answer back in the loop', async () => {
+    const query = 'claudegpt proxy news';
+    const marker = 'quokka';
+    const s = await sessionVia(webProxy, 'Search the web for news about claudegpt.',
+                               toolSearch('WebSearch'),
+                               call('WebSearch', { query }),
+                               { name: 'web_search', args: { marker } },   // the side request
+                               { name: 'echo_output', args: {} });
+    await explained(s, () => {
+      const [first, second, side, last] = s.requests;
+      const webSearch = calledFunctions(second)[0];
+      const output = last && assertReplayedWithOutput(last, webSearch);
+      assertCleanSession(s, { turns: 4, result: `The tool said: ${outputText(output.output)}` });
+      assertLoadedByToolSearch([first, second], 'WebSearch');
+      assert.equal(webSearch.name, 'WebSearch');
+      assert.deepEqual(JSON.parse(webSearch.arguments), { query });
+
+      // Claude Code's own request for the search: only the hosted search, as tool.
+      assert.deepEqual(side.body.tools, [{ type: 'web_search' }]);
+      assert.ok(side.body.include.includes('web_search_call.action.sources'));
+      assert.equal(side.body.max_tool_calls, 8);
+      assert.equal(side.body.tool_choice, 'auto');
+      assert.match(side.body.instructions, /web search/i);
+      const sideText = side.body.input.map((i) => JSON.stringify(i.content)).join('\n');
+      assert.ok(sideText.includes(`Perform a web search for the query: ${query}`), sideText);
+      assert.equal(side.output[0].type, 'web_search_call');
+      assert.equal(side.output[0].action.query, query);
+
+      // What the search found reached the model, and Claude Code's answer.
+      assert.match(outputText(output.output), /^Web search results for query: /);
+      // Claude Code lists the web_search_tool_result's pages as links.
+      assert.match(outputText(output.output),
+                   /"title":"Example search result","url":"https:\/\/example\.com\/search-result"/);
+      assert.ok(outputText(output.output).includes(marker), outputText(output.output));
+      assert.ok(s.run.json.result.includes(marker));
+    });
+  });
+
+  test('WebFetch: performed by the proxy, the page summarised upstream, the continuation\'s ' +
+       'text is Claude Code\'s answer', async () => {
+    const url = pages.urlOf('/long.html');
+    const prompt = 'What is the secret word?';
+    const s = await sessionVia(webProxy, `What is the secret word on ${url}?`,
+                               toolSearch('WebFetch'),
+                               call('WebFetch', { url, prompt }),
+                               { name: 'page_summary', args: {} },   // the proxy's summariser
+                               { name: 'echo_output', args: {} });   // the continued turn
+    await explained(s, () => {
+      const [first, second, summariser, continuation] = s.requests;
+      const summary = summariser?.output?.[0]?.content?.[0]?.text;
+      assert.equal(s.requests.length, 4, 'ToolSearch, WebFetch, summariser, continuation');
+      assertCleanSession(s, { turns: 4, result: `The tool said: ${summary}`,
+                              model: modelFor });
+      assertLoadedByToolSearch([first, second], 'WebFetch');
+      const [fetchCall] = calledFunctions(second);
+      assert.equal(fetchCall.name, 'WebFetch');
+
+      // The page reached the summariser (the small model), and its answer the main model.
+      assert.equal(summariser.body.model, 'gpt-5.4-mini');
+      assert.match(summariser.body.instructions, /^You read one web page/);
+      const page = JSON.stringify(summariser.body.input);
+      assert.ok(page.includes(LONG_SECRET) && page.includes(LONG_FIRST_LINE),
+                'the page\'s text reached the summariser');
+      assert.match(summary, new RegExp(`secret word ${LONG_SECRET}\\.$`));
+      assert.equal(continuation.body.model, UPSTREAM_MODEL);
+      assert.deepEqual(continuation.body.input.slice(0, -2), second.body.input,
+                       'the continuation is the WebFetch turn\'s request, plus…');
+      const [replayed, output] = continuation.body.input.slice(-2);
+      assert.equal(replayed.type, 'function_call');
+      assert.equal(replayed.name, 'WebFetch');
+      assert.match(replayed.call_id, /^srvtoolu_/);
+      assert.deepEqual(JSON.parse(replayed.arguments), { url, prompt });
+      assert.deepEqual(output, { type: 'function_call_output', call_id: replayed.call_id,
+                                 output: summary }, '…the fetch as call and output');
+
+      assert.ok(s.run.json.result.includes(LONG_SECRET));
+      assert.equal(s.run.json.usage.server_tool_use?.web_fetch_requests, 1,
+                   'Claude Code counted the proxy\'s fetch');
+      assertNoClientWebFetch(s.requests);
+      assert.deepEqual(pages.requests.map((r) => r.path), ['/long.html'], 'fetched once');
+    });
+  });
+
+  test('WebFetch then a Write: Claude Code sends the fetch back as WebFetch call and output, ' +
+       'the continuation\'s input as its prefix', async () => {
+    const url = pages.urlOf('/long.html');
+    const prompt = 'What is the secret word?';
+    const file = path.join(dirs.work, 'secret.txt');
+    const final = 'Saved the secret word.';
+    const s = await sessionVia(webProxy, `Save the secret word on ${url} to secret.txt.`,
+                               toolSearch('WebFetch'),
+                               call('WebFetch', { url, prompt }),
+                               { name: 'page_summary', args: {} },
+                               { name: 'commentary_tool', args: {
+                                 name: 'Write', preface: 'The page says it; saving it.',
+                                 args: JSON.stringify({ file_path: file,
+                                                        content: LONG_SECRET }) } },
+                               { name: 'text', args: { text: final } });
+    await explained(s, () => {
+      assertCleanSession(s, { turns: 5, result: final, model: modelFor });
+      const [, , summariser, continuation, last] = s.requests;
+      assert.equal(fs.readFileSync(file, 'utf8'), LONG_SECRET);
+      const summary = summariser.output[0].content[0].text;
+
+      // Claude Code's next request starts with exactly what the upstream saw during the turn
+      // (so its prompt cache still fits)…
+      const seen = continuation.body.input;
+      assert.deepEqual(last.body.input.slice(0, seen.length), seen);
+      // …then the rest of that message — the continuation's text and its Write call — and the
+      // Write's result.
+      const rest = last.body.input.slice(seen.length);
+      assert.deepEqual(rest.map((i) => i.type),
+                       ['message', 'function_call', 'function_call_output'], JSON.stringify(rest));
+      assert.equal(rest[0].role, 'assistant');
+      assert.match(JSON.stringify(rest[0].content), /The page says it; saving it\./);
+      const [write] = calledFunctions(continuation);
+      assertReplayedWithOutput(last, write);
+      // The fetch is in there as the proxy's WebFetch call with the summary as its output.
+      const fetchOutput = seen.at(-1);
+      assert.equal(fetchOutput.output, summary);
+      assertNoClientWebFetch(s.requests);
+    });
   });
 });

@@ -21,7 +21,9 @@
 //   and refused with OpenAI's error body. See request_rules.mjs.
 // - Scripted: what it answers is a scenario (scenarios.mjs), chosen in this order:
 //   a queued POST /_script entry; a `[[scenario:NAME k=v]]` marker in the last user
-//   message; else a tiny "brain" (tool output → "done"; "write <path>" → a Write call; text).
+//   message; else a tiny "brain" (tool output → "done", a WebFetch output quoted; claudegpt's
+//   page summariser answered; the hosted web_search offered → a search; "write <path>" → a
+//   Write call; text: see scenarios.mjs).
 //   POST /_script takes a JSON list of "name k=v" strings or {name, args} objects, one per
 //   coming request (GET /_script shows what is still queued).
 // - Observable: GET /_requests lists every request (headers, body, when it arrived, when its

@@ -123,7 +123,8 @@ function checkStreamInvariants(events) {
   const done = events.filter((e) => e.type === 'response.output_item.done').map((e) => e.item);
   assert.deepEqual(terminal.response.output, done);
   for (const item of done) {
-    const prefix = { message: 'msg_', function_call: 'fc_', reasoning: 'rs_' }[item.type];
+    const prefix = { message: 'msg_', function_call: 'fc_', reasoning: 'rs_',
+                     web_search_call: 'ws_' }[item.type];
     assert.match(item.id, new RegExp(`^${prefix}[0-9a-f]{50}$`));
     if (item.type === 'function_call') {
       assert.match(item.call_id, /^call_[A-Za-z0-9]{24}$/);
@@ -488,6 +489,30 @@ describe('requests are checked like the real API checks them', () => {
     assert.equal(e.param, 'input[0].content[0].image_url');
   });
 
+  test('the hosted web_search tool\'s options and max_tool_calls are checked', async () => {
+    const web = (tool, extra = {}) => request('hi', { tools: [tool], ...extra });
+    let error = await rejected(web({ type: 'web_search', max_uses: 3 }));
+    assert.equal(error.param, 'tools[0].max_uses');
+    error = await rejected(web({ type: 'web_search', filters: { allowed: ['a.com'] } }));
+    assert.equal(error.param, 'tools[0].filters.allowed');
+    error = await rejected(web({ type: 'web_search', filters: { blocked_domains: 'a.com' } }));
+    assert.equal(error.code, 'invalid_type');
+    error = await rejected(web({ type: 'web_search', search_context_size: 'huge' }));
+    assert.equal(error.code, 'invalid_value');
+    error = await rejected(web({ type: 'web_search', user_location: { type: 'exact' } }));
+    assert.equal(error.param, 'tools[0].user_location.type');
+    error = await rejected(web({ type: 'web_search' }, { max_tool_calls: '5' }));
+    assert.equal(error.param, 'max_tool_calls');
+    error = await rejected(web({ type: 'web_search' }, { max_tool_calls: 0 }));
+    assert.equal(error.code, 'integer_below_min_value');
+    const ok = await post(web({ type: 'web_search', search_context_size: 'low',
+                                filters: { allowed_domains: ['a.com'], blocked_domains: ['b.com'] },
+                                user_location: { type: 'approximate', country: 'US',
+                                                 city: 'Boston' } },
+                              { max_tool_calls: 5 }));
+    assert.equal(ok.status, 200, await ok.text());
+  });
+
   test('tool_choice must name a function that exists', async () => {
     const e = await rejected(request('hi', { tool_choice: { type: 'function', name: 'Nope' } }));
     assert.equal(e.param, 'tool_choice');
@@ -609,6 +634,109 @@ describe('choosing what to answer', () => {
                      { file_path: '/x', limit: 5 });
     events = await stream('[[scenario:tool_call name=Read args=\'{"file_path":"/j"}\']]');
     assert.deepEqual(JSON.parse(events.at(-1).response.output[0].arguments), { file_path: '/j' });
+  });
+});
+
+describe('the web tools: hosted search, WebFetch, its summariser and continuation', () => {
+  const WEB_FETCH_TOOL = {
+    type: 'function', name: 'WebFetch', description: 'Fetches a URL.', strict: false,
+    parameters: { type: 'object', properties: { url: { type: 'string' },
+                                                prompt: { type: 'string' } },
+                  required: ['url', 'prompt'], additionalProperties: false },
+  };
+  const search = (text, extra = {}) => stream(text, {
+    tools: [{ type: 'web_search' }], include: ['web_search_call.action.sources'], ...extra });
+
+  test('web_search streams like the recorded search: a web_search_call, then text with a ' +
+       'url_citation', async () => {
+    const events = await search('[[scenario:web_search query="cats" marker=ocelot]]');
+    checkStreamInvariants(events);
+    const recorded = recordedStreams('openai-web-search-tool.1.chunks.txt')[0];
+    for (const e of events) {
+      const r = recordedLike(recorded, e);
+      assert.ok(r, `the recording has ${e.type}`);
+      assert.deepEqual(sortedKeys(e), sortedKeys(r), `keys of ${e.type}`);
+      if (e.item) assert.deepEqual(sortedKeys(e.item), sortedKeys(r.item), `item of ${e.type}`);
+      if (e.annotation) assert.deepEqual(sortedKeys(e.annotation), sortedKeys(r.annotation));
+    }
+    assert.deepEqual(grammar(events), [
+      'response.created', 'response.in_progress', 'response.output_item.added',
+      'response.web_search_call.in_progress', 'response.web_search_call.searching',
+      'response.web_search_call.completed', 'response.output_item.done',
+      'response.output_item.added', 'response.content_part.added', 'response.output_text.delta+',
+      'response.output_text.annotation.added', 'response.output_text.done',
+      'response.content_part.done', 'response.output_item.done', 'response.completed']);
+    const [call, message] = events.at(-1).response.output;
+    assert.match(call.id, /^ws_[0-9a-f]{50}$/);
+    assert.deepEqual(call.action, { type: 'search', query: 'cats', sources: [
+      { type: 'url', url: 'https://example.com/search-result' },
+      { type: 'url', url: 'https://example.org/another-result' }] });
+    const [part] = message.content;
+    assert.equal(part.text, 'Results for "cats": the marker word is ocelot. ' +
+                 '([example.com](https://example.com/search-result?utm_source=openai))');
+    const [annotation] = part.annotations;
+    assert.deepEqual(annotation, { type: 'url_citation', end_index: [...part.text].length,
+                                   start_index: part.text.indexOf('(['),
+                                   title: 'Example search result',
+                                   url: 'https://example.com/search-result?utm_source=openai' });
+    assert.equal(part.text.slice(annotation.start_index, annotation.end_index),
+                 '([example.com](https://example.com/search-result?utm_source=openai))');
+    // Announced right after the delta that completes the cited text, as recorded.
+    const at = events.findIndex((e) => e.type === 'response.output_text.annotation.added');
+    const before = events.slice(0, at).filter((e) => e.type === 'response.output_text.delta')
+      .map((e) => e.delta).join('');
+    assert.ok([...before].length >= annotation.end_index);
+    assert.equal(events[at - 1].type, 'response.output_text.delta');
+  });
+
+  test('web_search lists its sources only when the request includes them', async () => {
+    const events = await search('[[scenario:web_search]] x', { include: [] });
+    assert.deepEqual(events.at(-1).response.output[0].action, { type: 'search', query: 'x' });
+  });
+
+  test('the brain searches when the hosted web_search is offered, with Claude Code\'s query',
+       async () => {
+    const events = await search('Perform a web search for the query: claudegpt proxy');
+    assert.equal((await fake.lastRequest()).scenario.name, 'web_search');
+    const [call, message] = events.at(-1).response.output;
+    assert.equal(call.action.query, 'claudegpt proxy');
+    assert.match(message.content[0].text,
+                 /^Results for "claudegpt proxy": the marker word is quokka/);
+  });
+
+  test('web_fetch calls WebFetch with the url and prompt given', async () => {
+    const events = await stream('[[scenario:web_fetch url=http://127.0.0.1:9/p.html]]',
+                                { tools: [WRITE_TOOL, WEB_FETCH_TOOL] });
+    const [call] = events.at(-1).response.output;
+    assert.equal(call.name, 'WebFetch');
+    assert.deepEqual(JSON.parse(call.arguments),
+                     { url: 'http://127.0.0.1:9/p.html', prompt: 'What is the secret word?' });
+  });
+
+  test('claudegpt\'s summariser gets page_summary, which proves what it read', async () => {
+    const page = '# A heading\n\nSome text. The secret word is **kumquat**.\nMore text.';
+    const events = await stream(`Page: https://example.com/x\n---\n${page}\n---\n\nQuestion: ` +
+                                'What is the secret word?', {
+      instructions: 'You read one web page for another model and answer its question.',
+      tools: undefined, tool_choice: undefined, reasoning: { effort: 'low' }, include: undefined });
+    assert.equal((await fake.lastRequest()).scenario.name, 'page_summary');
+    assert.equal(events.at(-1).response.output[0].content[0].text,
+                 `Summary of https://example.com/x: ${page.length} characters read, first line ` +
+                 '"A heading", secret word kumquat.');
+  });
+
+  test('after a WebFetch output the brain quotes it; after another tool\'s output it says done',
+       async () => {
+    const after = (name, output) => stream('x', { tools: [WRITE_TOOL, WEB_FETCH_TOOL], input: [
+      { role: 'user', content: 'go' },
+      { type: 'function_call', call_id: 'srvtoolu_1', name, arguments: '{}' },
+      { type: 'function_call_output', call_id: 'srvtoolu_1', output }] });
+    let events = await after('WebFetch', 'Fetching x failed: HTTP 404 Not Found');
+    assert.equal(events.at(-1).response.output[0].content[0].text,
+                 'The tool said: Fetching x failed: HTTP 404 Not Found');
+    assert.equal((await fake.lastRequest()).scenario.name, 'echo_output');
+    events = await after('Write', 'written');
+    assert.equal(events.at(-1).response.output[0].content[0].text, 'done');
   });
 });
 

@@ -181,6 +181,14 @@ export function validateRequest(body, state = {}) {
   if (body.top_logprobs !== undefined && body.top_logprobs !== null) {
     expectType(body.top_logprobs, 'top_logprobs', 'integer');
   }
+  if (body.max_tool_calls !== undefined && body.max_tool_calls !== null) {
+    expectType(body.max_tool_calls, 'max_tool_calls', 'integer');
+    if (body.max_tool_calls < 1) {
+      throw bad("Invalid 'max_tool_calls': integer below minimum value. Expected a value >= 1, " +
+                `but got ${body.max_tool_calls} instead.`, 'max_tool_calls',
+                'integer_below_min_value');
+    }
+  }
   validateStrings(body);
   validateReasoning(body, reasoningModel);
   if (body.include !== undefined && body.include !== null) {
@@ -298,8 +306,7 @@ function validateTools(tools) {
     if (tool.type === undefined) throw missing(`${at}.type`);
     expectEnum(tool.type, `${at}.type`, [...TOOL_TYPES]);
     if (tool.type.startsWith('web_search')) {
-      expectKeys(tool, new Set(['type', 'filters', 'search_context_size', 'user_location',
-                                'external_web_access']), at);
+      validateWebSearchTool(tool, at);
       return;
     }
     if (tool.type !== 'function') return;
@@ -339,6 +346,47 @@ function validateTools(tools) {
     }
   });
   return names;
+}
+
+// The hosted web search: {type, filters{allowed_domains, blocked_domains}, search_context_size,
+// user_location{type:"approximate", city, region, country, timezone}, external_web_access}.
+function validateWebSearchTool(tool, at) {
+  expectKeys(tool, new Set(['type', 'filters', 'search_context_size', 'user_location',
+                            'external_web_access']), at);
+  if (tool.filters !== undefined && tool.filters !== null) {
+    expectType(tool.filters, `${at}.filters`, 'object');
+    expectKeys(tool.filters, new Set(['allowed_domains', 'blocked_domains']), `${at}.filters`);
+    for (const key of ['allowed_domains', 'blocked_domains']) {
+      const domains = tool.filters[key];
+      if (domains === undefined || domains === null) continue;
+      expectType(domains, `${at}.filters.${key}`, 'array');
+      domains.forEach((d, i) => expectType(d, `${at}.filters.${key}[${i}]`, 'string'));
+      if (domains.length > 100) {
+        throw bad(`Invalid '${at}.filters.${key}': array too long. Expected an array with ` +
+                  `maximum length 100, but got an array with length ${domains.length} instead.`,
+                  `${at}.filters.${key}`, 'array_above_max_length');
+      }
+    }
+  }
+  if (tool.search_context_size !== undefined && tool.search_context_size !== null) {
+    expectEnum(tool.search_context_size, `${at}.search_context_size`, ['low', 'medium', 'high']);
+  }
+  if (tool.user_location !== undefined && tool.user_location !== null) {
+    const where = `${at}.user_location`;
+    expectType(tool.user_location, where, 'object');
+    expectKeys(tool.user_location, new Set(['type', 'city', 'region', 'country', 'timezone']),
+               where);
+    if (tool.user_location.type !== undefined) {
+      expectEnum(tool.user_location.type, `${where}.type`, ['approximate']);
+    }
+    for (const key of ['city', 'region', 'country', 'timezone']) {
+      const v = tool.user_location[key];
+      if (v !== undefined && v !== null) expectType(v, `${where}.${key}`, 'string');
+    }
+  }
+  if (tool.external_web_access !== undefined && tool.external_web_access !== null) {
+    expectType(tool.external_web_access, `${at}.external_web_access`, 'boolean');
+  }
 }
 
 function checkStrictSchema(schema, functionName, param, context = [], kind = 'function') {

@@ -2,8 +2,8 @@
 //
 // A ResponseStream owns the `response` object (echoing the request like the real API does),
 // the output items, the usage and the per-stream `sequence_number`. Scenario code calls its
-// high-level steps (message, functionCall, reasoning, refusal, then complete / incomplete /
-// fail); each step emits exactly the event sequence found in the recordings under
+// high-level steps (message, functionCall, reasoning, refusal, webSearchCall, then complete /
+// incomplete / fail); each step emits exactly the event sequence found in the recordings under
 // ../../../shared/fixtures/openai-responses/ (field order included), through a `sink`:
 //   sink.event(obj)   frame and send one event   (SSE: `event: <type>\ndata: <json>\n\n`)
 //   sink.pause(ms)    let time pass between deltas (flushes what is pending first)
@@ -161,8 +161,12 @@ export class ResponseStream {
 
   // An assistant message; `pieces` are the text deltas. The item closes with `status`
   // ("completed", or "incomplete" when max_output_tokens cut it); with `leaveOpen` it never
-  // closes (the stream is about to fail or be cut).
-  async message(pieces, { phase, status = 'completed', leaveOpen = false } = {}) {
+  // closes (the stream is about to fail or be cut). `annotations` (url_citation objects,
+  // start/end in code points of the whole text) are announced as in the web search
+  // recording: each by a response.output_text.annotation.added right after the delta that
+  // completes the text it covers, then listed in the finished part.
+  async message(pieces, { phase, status = 'completed', leaveOpen = false,
+                          annotations = [] } = {}) {
     const outputIndex = this.output.length;
     const id = hexId('msg');
     const item = { id, type: 'message', status: 'in_progress', content: [] };
@@ -173,17 +177,26 @@ export class ResponseStream {
     this.emit({ type: 'response.content_part.added', item_id: id, output_index: outputIndex,
                 content_index: 0, part });
     let text = '';
+    let codePoints = 0;
+    let announced = 0;
     for (const [n, delta] of pieces.entries()) {
       if (n > 0) await this.gap();
       text += delta;
+      codePoints += [...delta].length;
       this.emit({ type: 'response.output_text.delta', item_id: id, output_index: outputIndex,
                   content_index: 0, delta, logprobs: [], obfuscation: obfuscation(delta) });
+      while (announced < annotations.length && annotations[announced].end_index <= codePoints) {
+        this.emit({ type: 'response.output_text.annotation.added', item_id: id,
+                    output_index: outputIndex, content_index: 0, annotation_index: announced,
+                    annotation: annotations[announced] });
+        announced += 1;
+      }
     }
     this.outputChars += text.length;
     if (leaveOpen) return text;
     this.emit({ type: 'response.output_text.done', item_id: id, output_index: outputIndex,
                 content_index: 0, text, logprobs: [] });
-    const donePart = { type: 'output_text', annotations: [], logprobs: [], text };
+    const donePart = { type: 'output_text', annotations: [...annotations], logprobs: [], text };
     this.emit({ type: 'response.content_part.done', item_id: id, output_index: outputIndex,
                 content_index: 0, part: donePart });
     const done = { id, type: 'message', status, content: [donePart] };
@@ -192,6 +205,30 @@ export class ResponseStream {
     this.emit({ type: 'response.output_item.done', output_index: outputIndex, item: done });
     this.output.push(done);
     return text;
+  }
+
+  // A hosted web search (web_search_call), as openai-web-search-tool.1 streams one: added
+  // in_progress, its in_progress / searching / completed events, then done with its action.
+  // The action lists `sources` only when the request included
+  // "web_search_call.action.sources", as with the real API.
+  async webSearchCall(query, sources = []) {
+    const outputIndex = this.output.length;
+    const id = hexId('ws');
+    this.emit({ type: 'response.output_item.added', output_index: outputIndex,
+                item: { id, type: 'web_search_call', status: 'in_progress' } });
+    for (const [n, phase] of ['in_progress', 'searching', 'completed'].entries()) {
+      if (n > 0) await this.gap();
+      this.emit({ type: `response.web_search_call.${phase}`, output_index: outputIndex,
+                  item_id: id });
+    }
+    const action = { type: 'search', query };
+    if (this.include.has('web_search_call.action.sources')) {
+      action.sources = sources.map((url) => ({ type: 'url', url }));
+    }
+    const item = { id, type: 'web_search_call', status: 'completed', action };
+    this.emit({ type: 'response.output_item.done', output_index: outputIndex, item });
+    this.output.push(item);
+    return item;
   }
 
   async refusal(pieces) {

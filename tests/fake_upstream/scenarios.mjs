@@ -4,7 +4,8 @@
 // Scenarios (see SCENARIOS below for their arguments): text, echo, tool_call, write, read,
 // bash, tool_parallel, commentary_tool, reasoning, reasoning_tool, refusal, incomplete,
 // rate_limit, context_overflow, failed_midstream, error_before_output, cut, slow, stall,
-// garbage, http_500, http_error, replay:<file>, tool_calls, drop. Arguments every scenario
+// garbage, http_500, http_error, replay:<file>, tool_calls, drop, and for the web tools
+// web_search, web_fetch, page_summary, echo_output. Arguments every scenario
 // takes: gap_ms (pause between deltas), ttfb_ms (before the headers), chunk_bytes (write the
 // stream in pieces this small), input_tokens / cached_tokens / output_tokens /
 // reasoning_tokens (usage figures; default: estimated from the request, cached as a prompt
@@ -22,6 +23,21 @@
 //   ctx.pause(ms)        flushes, then waits
 //   ctx.raw(text)        writes bytes verbatim (replays)
 //   ctx.fixture(name)    lines of a recorded *.chunks.txt
+//
+// The brain (for requests with no queued script entry and no marker), first rule that fits:
+//   - instructions beginning "You read one web page" (claudegpt's WebFetch summariser):
+//     page_summary, which proves what it read (see there);
+//   - the input ends with a tool output: echo_output when that output answers a WebFetch
+//     call (the turn claudegpt continues after its own fetch: the final text quotes what the
+//     fetch gave), else the text "done";
+//   - the request offers the hosted web_search tool (what claudegpt makes of Anthropic's
+//     web_search server tool, e.g. Claude Code's WebSearch side request): web_search, its
+//     query taken from "Perform a web search for the query: <query>" or the whole prompt;
+//   - "write/create/save <path>" with a Write tool: write; "read/show/cat/open <path>" with
+//     a Read tool: read;
+//   - else plain text.
+// Everything the brain and these scenarios answer is a function of the request alone
+// (deterministic), apart from ids.
 
 import { splitText, newCallId } from './response_stream.mjs';
 
@@ -112,8 +128,15 @@ const PATH = new RegExp(
 // progress and stop. Claude Code's <system-reminder> blocks are ignored, and a tool is only
 // called when the request offers it (side requests such as /compact's offer none).
 function brain(request, turn) {
-  if (turn.afterToolOutput) return { name: 'text', args: { text: 'done' } };
+  if (isPageSummaryRequest(request)) return { name: 'page_summary', args: {} };
+  if (turn.afterToolOutput) {
+    if (lastToolOutput(request)?.call?.name === 'WebFetch') {
+      return { name: 'echo_output', args: {} };
+    }
+    return { name: 'text', args: { text: 'done' } };
+  }
   const text = turn.text.replace(/<system-reminder>[\s\S]*?<\/system-reminder>/g, ' ');
+  if (offersHostedWebSearch(request)) return { name: 'web_search', args: {} };
   const path = PATH.exec(text)?.[1];
   const offers = (name) => functionTools(request).some((t) => t.name === name);
   if (path && /\b(write|create|save)\b/i.test(text) && offers('Write')) {
@@ -511,3 +534,123 @@ SCENARIOS.tool_calls = async (ctx) => {
 // reply), as opposed to `cut`, which drops it after some output.
 
 SCENARIOS.drop = async (ctx) => { await ctx.destroy(); };
+
+// ---------------------------------------------------------------------------------------
+// Added for the web tools (tests/sdk/web_tools, tests/e2e): the hosted web search, the
+// WebFetch call claudegpt performs itself, its summariser, and the turn it continues.
+
+const PAGE_SUMMARY_INSTRUCTIONS = /^You read one web page/;
+
+// A request from claudegpt's WebFetch summariser.
+export function isPageSummaryRequest(request) {
+  return typeof request.instructions === 'string' &&
+         PAGE_SUMMARY_INSTRUCTIONS.test(request.instructions);
+}
+
+// The request offers the Responses API's hosted web search.
+function offersHostedWebSearch(request) {
+  return (request.tools ?? []).some((t) => typeof t?.type === 'string' &&
+                                           t.type.startsWith('web_search'));
+}
+
+// A function_call_output's text (a string, or the text of its input_text parts).
+export function toolOutputText(output) {
+  if (typeof output === 'string') return output;
+  if (!Array.isArray(output)) return '';
+  return output.filter((p) => p?.type === 'input_text').map((p) => p.text).join('\n');
+}
+
+// The input's last function_call_output, the call it answers, and its text; or null.
+export function lastToolOutput(request) {
+  const items = inputItems(request);
+  const output = items.findLast((i) => i.type === 'function_call_output');
+  if (!output) return null;
+  const call = items.find((i) => i.type === 'function_call' && i.call_id === output.call_id);
+  return { output, call: call ?? null, text: toolOutputText(output.output) };
+}
+
+// The user's words without Claude Code's reminders and without scenario markers.
+function promptText(request) {
+  return lastUserTurn(request).text
+    .replace(/<system-reminder>[\s\S]*?<\/system-reminder>/g, ' ')
+    .replace(new RegExp(MARKER.source, 'g'), ' ')
+    .replace(/\s+/g, ' ').trim();
+}
+
+const withTracking = (url) => `${url}${url.includes('?') ? '&' : '?'}utm_source=openai`;
+
+// A hosted web search, then an answer citing one page, shaped like openai-web-search-tool.1:
+// a web_search_call (action "search"; its sources when the request asked for them), then a
+// message whose text ends with an inline Markdown link to the page, "answer ([host](url))",
+// covered by a url_citation whose url carries ?utm_source=openai (as OpenAI cites).
+//   query=<default: X of the prompt's "Perform a web search for the query: X" (Claude Code's
+//          WebSearch side request), else the prompt>
+//   marker=<a word the answer contains, default "quokka">
+//   text=<the answer before the link, default 'Results for "<query>": the marker word is
+//         <marker>.'>
+//   url=<the cited page, default https://example.com/search-result>  title=<its title>
+//   sources=<comma list: the search's source URLs, default the cited page and one more>
+SCENARIOS.web_search = async (ctx) => {
+  const prompt = promptText(ctx.request);
+  const query = ctx.args.query ??
+    (/Perform a web search for the query:\s*(.+)/.exec(prompt)?.[1].trim() ?? prompt).slice(0, 200);
+  const marker = ctx.args.marker ?? 'quokka';
+  const answer = ctx.args.text ?? `Results for "${query}": the marker word is ${marker}.`;
+  const page = ctx.args.url ?? 'https://example.com/search-result';
+  const title = ctx.args.title ?? 'Example search result';
+  const sources = ctx.args.sources ? ctx.args.sources.split(',')
+                                   : [page, 'https://example.org/another-result'];
+  const cited = withTracking(page);
+  const link = `([${new URL(page).host}](${cited}))`;
+  const full = `${answer} ${link}`;
+  const start = [...answer].length + 1;
+  const annotation = { type: 'url_citation', end_index: start + [...link].length,
+                       start_index: start, title, url: cited };
+  const s = ctx.open();
+  s.start();
+  await s.webSearchCall(query, sources);
+  await s.message(splitText(full, int(ctx.args.deltas, 6)), { annotations: [annotation] });
+  s.complete();
+  ctx.finish();
+};
+
+// A WebFetch call (Claude Code's client tool, which claudegpt performs itself).
+//   url=<the page, default https://example.com/>
+//   prompt=<what the model wants from it, default "What is the secret word?">
+SCENARIOS.web_fetch = async (ctx) => toolScenario(ctx, ctx.args.name ?? 'WebFetch', {
+  url: ctx.args.url ?? 'https://example.com/',
+  prompt: ctx.args.prompt ?? 'What is the secret word?',
+});
+
+// What claudegpt's WebFetch summariser answers, made to prove what it was given. The
+// request's user text is read as "Page: <url>\n---\n<page>\n---\n\nQuestion: <prompt>" (in
+// any other layout the whole text counts as the page). The answer:
+//   Summary of <url>: <N> characters read, first line "<first line>", secret word <word>.
+// <N> counts the page's characters (code points); <first line> is its first non-empty line
+// without Markdown heading marks (at most 120 characters); <word> is the word after "secret
+// word is" in the page, or "none". text=<...> answers that instead.
+SCENARIOS.page_summary = async (ctx) => {
+  if (ctx.args.text === undefined) {
+    const user = inputItems(ctx.request).findLast(isUserMessage);
+    const all = user ? messageText(user) : '';
+    const url = /^Page: (\S+)/m.exec(all)?.[1] ?? 'the page';
+    const first = all.indexOf('\n---\n');
+    const last = all.lastIndexOf('\n---\n');
+    const page = first >= 0 && last > first ? all.slice(first + 5, last) : all;
+    const firstLine = (page.split('\n').find((l) => l.trim() !== '') ?? '')
+      .replace(/^\s*#+\s*/, '').trim().slice(0, 120);
+    const word = /secret word is\W*([A-Za-z][\w-]*)/i.exec(page)?.[1] ?? 'none';
+    ctx.args.text = `Summary of ${url}: ${[...page].length} characters read, first line ` +
+                    `"${firstLine}", secret word ${word}.`;
+  }
+  return SCENARIOS.text(ctx);
+};
+
+// Text quoting the input's last tool output: "<prefix><output>", cut to max_chars.
+//   prefix=<default "The tool said: ">  max_chars=<default 4000>
+SCENARIOS.echo_output = async (ctx) => {
+  const last = lastToolOutput(ctx.request);
+  const said = (last?.text ?? '(no tool output)').slice(0, int(ctx.args.max_chars, 4000));
+  ctx.args.text ??= `${ctx.args.prefix ?? 'The tool said: '}${said}`;
+  return SCENARIOS.text(ctx);
+};
