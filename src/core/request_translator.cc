@@ -767,25 +767,35 @@ class Translator {
     if (!name || !name->is_string() || name->get_string().empty())
       throw InvalidRequest(where + ": tool_use without a name");
     std::string_view call_id = id->get_string();
-    const json::value* input = block.if_contains("input");
-    std::string arguments = input && !input->is_null() ? json::serialize(*input) : "{}";
+    std::string arguments = arguments_of(block);
 
     if (!called_.insert(call_id).second) {  // the same id twice: keep the second as text
       add_text("[Called the tool " + std::string(name->get_string()) + " with " + arguments + "]");
       return;
     }
+    add_function_call(call_id, out_.tools.add_name(name->get_string()), std::move(arguments));
+
+    auto answer = last_result_message_.find(call_id);
+    if (answer == last_result_message_.end() || answer->second <= message_index_)
+      add_interrupted_output(call_id);
+  }
+
+  // A tool_use block's input as function_call arguments: a JSON text, "{}" when it has none.
+  static std::string arguments_of(const json::object& block) {
+    const json::value* input = block.if_contains("input");
+    return input && !input->is_null() ? json::serialize(*input) : "{}";
+  }
+
+  // A function_call item, after the message parts before it.
+  void add_function_call(std::string_view call_id, std::string name, std::string arguments) {
     flush_message();
     json::object call(sp_);
     call.reserve(4);
     call.emplace("type", "function_call");
     call.emplace("call_id", call_id);
-    call.emplace("name", out_.tools.add_name(name->get_string()));
+    call.emplace("name", std::move(name));
     call.emplace("arguments", std::move(arguments));
     input_.emplace_back(std::move(call));
-
-    auto answer = last_result_message_.find(call_id);
-    if (answer == last_result_message_.end() || answer->second <= message_index_)
-      add_interrupted_output(call_id);
   }
 
   void add_interrupted_output(std::string_view call_id) {
@@ -811,20 +821,14 @@ class Translator {
   void translate_server_tool_use(const json::object& block, const Where& where) {
     std::string_view call_id = string_field(block, "id");
     std::string_view name = string_field(block, "name");
-    const json::value* input = block.if_contains("input");
-    std::string arguments = input && !input->is_null() ? json::serialize(*input) : "{}";
+    std::string arguments = arguments_of(block);
     if (!called_.insert(call_id).second) {  // the same id twice: keep the second as text
       add_text("[Used the tool " + std::string(name) + " with " + arguments + "]");
       return;
     }
-    flush_message();
-    json::object call(sp_);
-    call.reserve(4);
-    call.emplace("type", "function_call");
-    call.emplace("call_id", call_id);
-    call.emplace("name", name == "web_fetch" ? out_.tools.add_name("WebFetch") : std::string(name));
-    call.emplace("arguments", std::move(arguments));
-    input_.emplace_back(std::move(call));
+    std::string upstream_name =
+        name == "web_fetch" ? out_.tools.add_name("WebFetch") : std::string(name);
+    add_function_call(call_id, std::move(upstream_name), std::move(arguments));
     server_called_.insert(call_id);
     if (!server_result_follows(call_id, where.block)) add_interrupted_output(call_id);
   }

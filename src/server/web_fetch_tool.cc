@@ -10,6 +10,7 @@
 #include "server/collected_transfer.h"
 #include "server/page_fetch.h"
 #include "support/log.h"
+#include "web/utf8.h"
 
 namespace claudegpt {
 namespace {
@@ -28,12 +29,7 @@ std::string utc_now() {
 
 // The first `n` code points of `text`.
 std::string first_chars(const std::string& text, std::size_t n) {
-  std::size_t i = 0;
-  for (std::size_t seen = 0; i < text.size() && seen < n; ++seen) {
-    ++i;
-    while (i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) ++i;
-  }
-  return text.substr(0, i);
+  return text.substr(0, code_point_prefix_bytes(text, n));
 }
 
 // The answer text of a Responses event stream; empty with `error` set when it failed.

@@ -7,26 +7,13 @@
 #include <cstdint>
 #include <cstring>
 
+#include "web/ascii.h"
+
 namespace claudegpt {
 namespace {
 
 // Claude Code's own WebFetch refuses longer URLs; nothing legitimate needs more.
 constexpr std::size_t kMaxUrlLength = 2000;
-
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string lowered(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = lower(c);
-  return out;
-}
-
-bool starts_with_nocase(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i)
-    if (lower(s[i]) != prefix[i]) return false;
-  return true;
-}
 
 bool in_v4(std::uint32_t address, std::uint32_t network, int prefix) {
   std::uint32_t mask = prefix == 0 ? 0 : ~std::uint32_t{0} << (32 - prefix);
@@ -128,8 +115,8 @@ FetchTarget fetch_target(std::string_view url, bool allow_private) {
       return refuse("the URL contains spaces or control characters", true);
 
   bool https;
-  if (starts_with_nocase(url, "https://")) https = true;
-  else if (starts_with_nocase(url, "http://")) https = false;
+  if (starts_with_ci(url, "https://")) https = true;
+  else if (starts_with_ci(url, "http://")) https = false;
   else return refuse("only http and https URLs can be fetched", false);
   std::string_view after_scheme = url.substr(https ? 8 : 7);
 
@@ -147,7 +134,7 @@ FetchTarget fetch_target(std::string_view url, bool allow_private) {
   if (bracketed) {
     std::size_t close = authority.find(']');
     if (close == std::string_view::npos) return refuse("the URL's host is malformed", true);
-    host = lowered(authority.substr(1, close - 1));
+    host = ascii_lowered(authority.substr(1, close - 1));
     std::string_view after = authority.substr(close + 1);
     if (!after.empty()) {
       if (after.front() != ':') return refuse("the URL's host is malformed", true);
@@ -155,7 +142,7 @@ FetchTarget fetch_target(std::string_view url, bool allow_private) {
     }
   } else {
     std::size_t colon = authority.find(':');
-    host = lowered(authority.substr(0, colon));
+    host = ascii_lowered(authority.substr(0, colon));
     if (colon != std::string_view::npos) port = authority.substr(colon + 1);
   }
   if (host.empty()) return refuse("the URL has no host", true);

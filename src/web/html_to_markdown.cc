@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "web/ascii.h"
 #include "web/markup_prune.h"
 #include "web/page_chrome.h"
 #include "web/url_resolve.h"
@@ -21,35 +22,6 @@ namespace claudegpt {
 namespace {
 
 // ================================================================ small text helpers
-
-bool is_ascii_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
-}
-
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
-
-bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-
-bool is_alnum(char c) { return is_alpha(c) || (c >= '0' && c <= '9'); }
-
-// `lower` must be lower-case.
-bool starts_with_ci(std::string_view s, std::string_view lower) {
-  if (s.size() < lower.size()) return false;
-  for (std::size_t i = 0; i < lower.size(); ++i) {
-    if (ascii_lower(s[i]) != lower[i]) return false;
-  }
-  return true;
-}
-
-bool equals_ci(std::string_view s, std::string_view lower) {
-  return s.size() == lower.size() && starts_with_ci(s, lower);
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_ascii_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_ascii_space(s.back())) s.remove_suffix(1);
-  return s;
-}
 
 // Runs of whitespace (and no-break spaces, which only matter for layout) become one space.
 std::string collapse_whitespace(std::string_view s) {
@@ -513,7 +485,9 @@ std::string code_language(const GumboNode* node, bool bare_names) {
       if (token.size() > prefix.size() && token.starts_with(prefix)) {
         std::string lang;
         for (char c : token.substr(prefix.size())) {
-          if (is_alnum(c) || c == '+' || c == '#' || c == '-' || c == '_' || c == '.') lang += c;
+          if (is_ascii_alnum(c) || c == '+' || c == '#' || c == '-' || c == '_' || c == '.') {
+            lang += c;
+          }
         }
         if (lang == "default" || lang == "none") lang.clear();
         if (!lang.empty()) return lang;
@@ -691,6 +665,7 @@ class Converter {
       case GUMBO_TAG_TR:
       case GUMBO_TAG_TD:
       case GUMBO_TAG_TH:
+      case GUMBO_TAG_DL:
         block(e, w, depth);
         return;
       case GUMBO_TAG_BR:
@@ -725,16 +700,11 @@ class Converter {
       case GUMBO_TAG_UL:
       case GUMBO_TAG_MENU:
       case GUMBO_TAG_DIR:
-        list(n, w, depth, false);
-        return;
       case GUMBO_TAG_OL:
-        list(n, w, depth, true);
+        list(n, w, depth, e.tag == GUMBO_TAG_OL);
         return;
       case GUMBO_TAG_LI:
         item(e, w, depth);
-        return;
-      case GUMBO_TAG_DL:
-        block(e, w, depth);
         return;
       case GUMBO_TAG_DT:
         definition_term(n, w, depth);

@@ -4,7 +4,9 @@
 #include <charconv>
 #include <initializer_list>
 
+#include "web/ascii.h"
 #include "web/page_chrome.h"
+#include "web/utf8.h"
 
 namespace claudegpt {
 namespace {
@@ -20,35 +22,11 @@ constexpr std::size_t kMinStashed = 16;
 constexpr std::string_view kStashOpen = kStashedTextOpen;
 constexpr std::string_view kStashClose = "\xF3\xB0\x80\x81";
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
-
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
-
-bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-
-bool is_alnum(char c) { return is_alpha(c) || (c >= '0' && c <= '9'); }
-
-// `lower` must be lower-case.
-bool starts_with_ci(std::string_view s, std::string_view lower) {
-  if (s.size() < lower.size()) return false;
-  for (std::size_t i = 0; i < lower.size(); ++i) {
-    if (ascii_lower(s[i]) != lower[i]) return false;
-  }
-  return true;
-}
-
-bool contains_ci(std::string_view s, std::string_view lower) {
-  for (std::size_t i = 0; i + lower.size() <= s.size(); ++i) {
-    if (starts_with_ci(s.substr(i), lower)) return true;
-  }
-  return false;
-}
-
 bool name_in(std::string_view name, std::initializer_list<std::string_view> names) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
 
-bool is_tag_name_end(char c) { return is_space(c) || c == '/' || c == '>'; }
+bool is_tag_name_end(char c) { return is_ascii_space(c) || c == '/' || c == '>'; }
 
 // ---------------------------------------------------------------- elements
 
@@ -91,7 +69,7 @@ std::size_t scan_tag(std::string_view html, std::size_t pos, bool* self_closing,
   const std::size_t n = html.size();
   *self_closing = false;
   while (true) {
-    while (pos < n && (is_space(html[pos]) || html[pos] == '/')) {
+    while (pos < n && (is_ascii_space(html[pos]) || html[pos] == '/')) {
       *self_closing = html[pos] == '/';
       ++pos;
     }
@@ -100,23 +78,23 @@ std::size_t scan_tag(std::string_view html, std::size_t pos, bool* self_closing,
     *self_closing = false;
     const std::size_t name_start = pos;
     if (html[pos] == '=') ++pos;  // an '=' opening a name belongs to the name
-    while (pos < n && !is_space(html[pos]) && html[pos] != '/' && html[pos] != '>' &&
+    while (pos < n && !is_ascii_space(html[pos]) && html[pos] != '/' && html[pos] != '>' &&
            html[pos] != '=') {
       ++pos;
     }
     const std::size_t name_end = pos;
     std::size_t end = name_end;
     std::size_t after = pos;
-    while (after < n && is_space(html[after])) ++after;
+    while (after < n && is_ascii_space(html[after])) ++after;
     if (after < n && html[after] == '=') {
       pos = after + 1;
-      while (pos < n && is_space(html[pos])) ++pos;
+      while (pos < n && is_ascii_space(html[pos])) ++pos;
       if (pos < n && (html[pos] == '"' || html[pos] == '\'')) {
         const std::size_t close = html.find(html[pos], pos + 1);
         if (close == std::string_view::npos) return std::string_view::npos;
         pos = close + 1;
       } else {
-        while (pos < n && !is_space(html[pos]) && html[pos] != '>') ++pos;
+        while (pos < n && !is_ascii_space(html[pos]) && html[pos] != '>') ++pos;
       }
       end = pos;
     }
@@ -174,7 +152,7 @@ bool read_tag_name(std::string_view html, std::size_t lt, TagToken* tag) {
   std::size_t pos = lt + 1;
   tag->end = pos < html.size() && html[pos] == '/';
   if (tag->end) ++pos;
-  if (pos >= html.size() || !is_alpha(html[pos])) return false;
+  if (pos >= html.size() || !is_ascii_alpha(html[pos])) return false;
   const std::size_t name_start = pos;
   while (pos < html.size() && !is_tag_name_end(html[pos])) ++pos;
   tag->name.assign(html.substr(name_start, pos - name_start));
@@ -225,7 +203,7 @@ std::string_view attribute_value(std::string_view whole) {
   const std::size_t equals = whole.find('=', 1);
   if (equals == std::string_view::npos) return {};
   std::string_view value = whole.substr(equals + 1);
-  while (!value.empty() && is_space(value.front())) value.remove_prefix(1);
+  while (!value.empty() && is_ascii_space(value.front())) value.remove_prefix(1);
   if (!value.empty() && (value.front() == '"' || value.front() == '\'')) {
     value = value.substr(1, value.size() - 2);
   }
@@ -260,36 +238,12 @@ bool attribute_is_read(std::string_view tag, std::string_view name, std::string_
 // Text the parser would pass through unchanged: well-formed UTF-8 without NUL or CR (which it
 // replaces or normalises).
 bool is_plain_text(std::string_view s) {
-  const auto* b = reinterpret_cast<const unsigned char*>(s.data());
-  const std::size_t n = s.size();
   std::size_t i = 0;
-  while (i < n) {
-    const unsigned char c = b[i];
-    if (c < 0x80) {
-      if (c == 0 || c == '\r') return false;
-      ++i;
-      continue;
-    }
-    std::size_t length = 0;
-    unsigned char low = 0x80, high = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-      length = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      length = 3;
-      if (c == 0xE0) low = 0xA0;
-      if (c == 0xED) high = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      length = 4;
-      if (c == 0xF0) low = 0x90;
-      if (c == 0xF4) high = 0x8F;
-    } else {
-      return false;
-    }
-    if (i + length > n || b[i + 1] < low || b[i + 1] > high) return false;
-    for (std::size_t k = 2; k < length; ++k) {
-      if (b[i + k] < 0x80 || b[i + k] > 0xBF) return false;
-    }
-    i += length;
+  while (i < s.size()) {
+    if (s[i] == '\0' || s[i] == '\r') return false;
+    const Utf8Sequence sequence = next_utf8_sequence(s, i);
+    if (!sequence.valid) return false;
+    i += sequence.size;
   }
   return true;
 }
@@ -297,7 +251,7 @@ bool is_plain_text(std::string_view s) {
 // Index just past the character reference starting at `amp` ('&'), as far as it can reach.
 std::size_t reference_end(std::string_view s, std::size_t amp) {
   std::size_t i = amp + 1;
-  while (i < s.size() && (is_alnum(s[i]) || s[i] == '#')) ++i;
+  while (i < s.size() && (is_ascii_alnum(s[i]) || s[i] == '#')) ++i;
   if (i < s.size() && s[i] == ';') ++i;
   return i;
 }
@@ -318,7 +272,8 @@ class Pruner {
       const std::size_t lt = html_.find('<', pos);
       if (lt == std::string_view::npos) break;
       const char next = lt + 1 < n ? html_[lt + 1] : '\0';
-      if (next == '!' || next == '?' || (next == '/' && !(lt + 2 < n && is_alpha(html_[lt + 2])))) {
+      if (next == '!' || next == '?' ||
+          (next == '/' && !(lt + 2 < n && is_ascii_alpha(html_[lt + 2])))) {
         // A comment, a doctype, or a bogus comment (<?php … ?>, </ >).
         text(text_start, lt);
         if (html_.substr(lt, 4) == "<!--") {
@@ -438,9 +393,9 @@ class Pruner {
       copy(to);  // now, while it is known whether a <pre> holds it
       return;
     }
-    while (from < to && is_space(html_[from])) ++from;
+    while (from < to && is_ascii_space(html_[from])) ++from;
     std::size_t end = to;
-    while (end > from && is_space(html_[end - 1])) --end;
+    while (end > from && is_ascii_space(html_[end - 1])) --end;
     std::size_t pos = from;
     while (pos < end) {
       std::size_t amp = html_.substr(pos, end - pos).find('&');
@@ -474,9 +429,9 @@ class Pruner {
     std::size_t i = 0;
     while (i < text.size()) {
       std::size_t space = i;
-      while (space < text.size() && !is_space(text[space])) ++space;
+      while (space < text.size() && !is_ascii_space(text[space])) ++space;
       std::size_t end = space;
-      while (end < text.size() && is_space(text[end])) ++end;
+      while (end < text.size() && is_ascii_space(text[end])) ++end;
       out_.html.append(text.substr(i, std::min(space + 1, end) - i));
       i = end;
     }

@@ -3,12 +3,10 @@
 #include <algorithm>
 #include <string>
 
+#include "web/ascii.h"
+
 namespace claudegpt {
 namespace {
-
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
-
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
 bool is_chrome_word(std::string_view word) {
   static constexpr std::string_view kWords[] = {
@@ -45,9 +43,9 @@ bool token_is_chrome(std::string_view token) {
 bool names_page_chrome(std::string_view value) {
   std::size_t i = 0;
   while (i < value.size()) {
-    while (i < value.size() && is_space(value[i])) ++i;
+    while (i < value.size() && is_ascii_space(value[i])) ++i;
     std::size_t j = i;
-    while (j < value.size() && !is_space(value[j])) ++j;
+    while (j < value.size() && !is_ascii_space(value[j])) ++j;
     if (j > i && token_is_chrome(value.substr(i, j - i))) return true;
     i = j;
   }

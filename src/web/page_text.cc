@@ -8,38 +8,14 @@
 #include <string>
 #include <string_view>
 
+#include "web/ascii.h"
 #include "web/html_to_markdown.h"
+#include "web/utf8.h"
 
 namespace claudegpt {
 namespace {
 
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD in UTF-8
-
-bool is_ascii_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
-}
-
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = ascii_lower(c);
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_ascii_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_ascii_space(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-bool starts_with_ci(std::string_view s, std::string_view lower_prefix) {
-  if (s.size() < lower_prefix.size()) return false;
-  for (std::size_t i = 0; i < lower_prefix.size(); ++i) {
-    if (ascii_lower(s[i]) != lower_prefix[i]) return false;
-  }
-  return true;
-}
 
 std::string_view unquote(std::string_view s) {
   s = trim(s);
@@ -59,13 +35,14 @@ struct ContentType {
 ContentType parse_content_type(std::string_view header) {
   ContentType out;
   const std::size_t semicolon = header.find(';');
-  out.media_type = lower(trim(header.substr(0, semicolon)));
+  out.media_type = ascii_lowered(trim(header.substr(0, semicolon)));
   std::size_t pos = semicolon;
   while (pos != std::string_view::npos) {
     const std::size_t next = header.find(';', pos + 1);
     const std::string_view parameter = trim(header.substr(pos + 1, next - pos - 1));
     const std::size_t equals = parameter.find('=');
-    if (equals != std::string_view::npos && lower(trim(parameter.substr(0, equals))) == "charset") {
+    if (equals != std::string_view::npos &&
+        equals_ci(trim(parameter.substr(0, equals)), "charset")) {
       out.charset = std::string(unquote(parameter.substr(equals + 1)));
     }
     pos = next;
@@ -165,7 +142,7 @@ bool looks_like_html(std::string_view body) {
     }
   }
   if (starts_with_ci(start, "<?xml")) {
-    const std::string head = lower(body.substr(0, 1024));
+    const std::string head = ascii_lowered(body.substr(0, 1024));
     return head.find("<html") != std::string::npos;
   }
   return false;
@@ -208,7 +185,7 @@ void tag_attributes(std::string_view s, std::size_t pos, F on) {
            s[pos] != '/') {
       ++pos;
     }
-    const std::string name = lower(s.substr(name_start, pos - name_start));
+    const std::string name = ascii_lowered(s.substr(name_start, pos - name_start));
     while (pos < n && is_ascii_space(s[pos])) ++pos;
     std::string_view value;
     if (pos < n && s[pos] == '=') {
@@ -231,7 +208,7 @@ void tag_attributes(std::string_view s, std::size_t pos, F on) {
 
 // "text/html; charset=x" as in <meta http-equiv content>: the x.
 std::string_view charset_in_content(std::string_view content) {
-  const std::string lowered = lower(content);
+  const std::string lowered = ascii_lowered(content);
   const std::size_t at = lowered.find("charset");
   if (at == std::string::npos) return {};
   std::size_t pos = at + 7;
@@ -275,7 +252,7 @@ std::string declared_charset(std::string_view body) {
       std::string charset, http_equiv, content;
       tag_attributes(head, pos + 5, [&](const std::string& name, std::string_view value) {
         if (name == "charset") charset = std::string(unquote(value));
-        if (name == "http-equiv") http_equiv = lower(trim(value));
+        if (name == "http-equiv") http_equiv = ascii_lowered(trim(value));
         if (name == "content") content = std::string(value);
       });
       if (!charset.empty()) return charset;
@@ -294,7 +271,7 @@ std::string declared_charset(std::string_view body) {
 // read a label as a superset (ISO-8859-1 and ASCII as windows-1252, GB2312 as GB18030…).
 // Empty for UTF-8, which is decoded here.
 std::string iconv_name(std::string_view label) {
-  const std::string l = lower(trim(label));
+  const std::string l = ascii_lowered(trim(label));
   auto any = [&l](std::initializer_list<std::string_view> names) {
     return std::find(names.begin(), names.end(), l) != names.end();
   };
@@ -337,45 +314,19 @@ struct Utf8Scan {
 std::string decode_utf8(std::string_view in, Utf8Scan* scan) {
   std::string out;
   out.reserve(in.size());
-  const auto* b = reinterpret_cast<const unsigned char*>(in.data());
-  const std::size_t n = in.size();
   std::size_t run = 0;  // start of the well-formed bytes not yet copied
   std::size_t i = 0;
-  while (i < n) {
-    const unsigned char c = b[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t length = 0;
-    unsigned char low = 0x80, high = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-      length = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      length = 3;
-      if (c == 0xE0) low = 0xA0;
-      if (c == 0xED) high = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      length = 4;
-      if (c == 0xF0) low = 0x90;
-      if (c == 0xF4) high = 0x8F;
-    }
-    std::size_t good = length == 0 ? 0 : 1;  // bytes of the sequence that are well-formed
-    if (length > 0 && i + 1 < n && b[i + 1] >= low && b[i + 1] <= high) {
-      good = 2;
-      while (good < length && i + good < n && b[i + good] >= 0x80 && b[i + good] <= 0xBF) {
-        ++good;
-      }
-    }
-    if (length > 0 && good == length) {
-      ++scan->multibyte;
-      i += length;
+  while (i < in.size()) {
+    const Utf8Sequence sequence = next_utf8_sequence(in, i);
+    if (sequence.valid) {
+      if (sequence.size > 1) ++scan->multibyte;
+      i += sequence.size;
       continue;
     }
     out.append(in.substr(run, i - run));
     out.append(kReplacement);
     ++scan->invalid;
-    i += std::max<std::size_t>(good, 1);
+    i += sequence.size;
     run = i;
   }
   out.append(in.substr(run));
@@ -443,21 +394,6 @@ std::string decode(std::string_view body, std::string_view declared) {
   return out;
 }
 
-std::size_t count_code_points(std::string_view s) {
-  std::size_t count = 0;
-  for (char c : s) count += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  return count;
-}
-
-// Byte length of the first `chars` code points of valid UTF-8.
-std::size_t prefix_bytes(std::string_view s, std::size_t chars) {
-  std::size_t seen = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80 && seen++ == chars) return i;
-  }
-  return s.size();
-}
-
 }  // namespace
 
 PageText page_text(std::string_view body, std::string_view content_type, std::string_view url,
@@ -490,7 +426,7 @@ PageText page_text(std::string_view body, std::string_view content_type, std::st
   }
   page.full_chars = count_code_points(text);
   if (page.full_chars > max_chars) {
-    text.resize(prefix_bytes(text, max_chars));
+    text.resize(code_point_prefix_bytes(text, max_chars));
     page.truncated = true;
   }
   page.text = std::move(text);

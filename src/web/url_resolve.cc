@@ -2,12 +2,10 @@
 
 #include <algorithm>
 
+#include "web/ascii.h"
+
 namespace claudegpt {
 namespace {
-
-bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-
-bool is_alnum(char c) { return is_alpha(c) || (c >= '0' && c <= '9'); }
 
 struct UrlParts {
   std::string_view scheme;
@@ -23,9 +21,9 @@ struct UrlParts {
 UrlParts split_url(std::string_view s) {
   UrlParts u;
   std::size_t i = 0;
-  if (!s.empty() && is_alpha(s[0])) {
+  if (!s.empty() && is_ascii_alpha(s[0])) {
     std::size_t j = 1;
-    while (j < s.size() && (is_alnum(s[j]) || s[j] == '+' || s[j] == '-' || s[j] == '.')) ++j;
+    while (j < s.size() && (is_ascii_alnum(s[j]) || s[j] == '+' || s[j] == '-' || s[j] == '.')) ++j;
     if (j < s.size() && s[j] == ':') {
       u.scheme = s.substr(0, j);
       i = j + 1;

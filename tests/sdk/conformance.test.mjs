@@ -15,6 +15,7 @@ import Anthropic, {
 import { startFakeUpstream } from '../lib/fake_upstream.mjs';
 import { startProxy } from '../lib/proxy.mjs';
 import { proxyBinary } from '../lib/paths.mjs';
+import { checkEventOrder, streamMessage } from '../lib/sdk_stream.mjs';
 
 const BIN = proxyBinary();
 const MODEL = 'claude-sonnet-5-5';
@@ -84,44 +85,9 @@ function params(marker, extra = {}) {
 // Streams one request; returns the final message, every stream event, and the upstream
 // request the fake received (with what it answered).
 async function streamed(p) {
-  const stream = client.messages.stream(p);
-  // Asked for before iterating, so a failure is never an unhandled rejection in the SDK.
-  const final = stream.finalMessage();
-  final.catch(() => {});
-  const events = [];
-  for await (const event of stream) events.push(event);
-  const message = await final;
+  const { message, events } = await streamMessage(client, p);
   const upstream = (await fake.requests()).filter((r) => r.path.startsWith('/v1/responses'));
   return { message, events, upstream: upstream.at(-1) };
-}
-
-// The Anthropic stream grammar: message_start, then blocks each started, delta'd and
-// stopped in index order, then message_delta, then message_stop.
-function checkEventOrder(events) {
-  const types = events.map((e) => e.type);
-  assert.equal(types[0], 'message_start');
-  assert.equal(types.at(-1), 'message_stop');
-  assert.equal(types.at(-2), 'message_delta');
-  let open = null;
-  let next = 0;
-  for (const e of events.slice(1, -2)) {
-    if (e.type === 'content_block_start') {
-      assert.equal(open, null, 'a block starts only after the previous one stopped');
-      assert.equal(e.index, next, 'block indices count up from 0');
-      open = e.index;
-    } else if (e.type === 'content_block_delta') {
-      assert.equal(e.index, open, 'deltas go to the open block');
-    } else if (e.type === 'content_block_stop') {
-      assert.equal(e.index, open);
-      open = null;
-      next += 1;
-    } else {
-      assert.fail(`unexpected ${e.type} between message_start and message_delta`);
-    }
-  }
-  assert.equal(open, null, 'every block is stopped');
-  // (The SDK accumulates into message_start's message object, so only its id is checked.)
-  assert.match(events[0].message.id, /^msg_/);
 }
 
 const TOOL_ID = /^[A-Za-z0-9_-]+$/;

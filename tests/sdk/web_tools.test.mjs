@@ -19,6 +19,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { startFakeUpstream } from '../lib/fake_upstream.mjs';
 import { startProxy } from '../lib/proxy.mjs';
 import { proxyBinary, readFixture } from '../lib/paths.mjs';
+import { checkEventOrder, streamMessage } from '../lib/sdk_stream.mjs';
 import { readSse } from '../lib/sse.mjs';
 import { HUGE_BYTES, LONG_FIRST_LINE, LONG_SECRET, PAGE_CHROME, PAGE_SECRET, PAGE_TITLE,
          startWebPages } from '../lib/web_pages.mjs';
@@ -79,46 +80,13 @@ beforeEach(async () => {
 // request the fake received for it (in order), and how long it took (ms).
 async function streamed(p, via = client) {
   const started = performance.now();
-  const stream = via.messages.stream(p);
-  // Asked for before iterating, so a failure is never an unhandled rejection in the SDK.
-  const final = stream.finalMessage();
-  final.catch(() => {});
-  const events = [];
-  for await (const event of stream) events.push(event);
-  const message = await final;
+  const { message, events } = await streamMessage(via, p);
   const ms = performance.now() - started;
   const upstream = (await fake.requests()).filter((r) => r.path.startsWith('/v1/responses'));
   for (const r of upstream) {
     assert.equal(r.status, 200, `upstream request ${r.id} refused: ${JSON.stringify(r.error)}`);
   }
   return { message, events, upstream, ms };
-}
-
-// The Anthropic stream grammar: message_start, blocks each started, delta'd and stopped in
-// index order, message_delta, message_stop; pings may come anywhere (a fetch takes a while).
-function checkEventOrder(events) {
-  const types = events.filter((e) => e.type !== 'ping');
-  assert.equal(types[0].type, 'message_start');
-  assert.equal(types.at(-1).type, 'message_stop');
-  assert.equal(types.at(-2).type, 'message_delta');
-  let open = null;
-  let next = 0;
-  for (const e of types.slice(1, -2)) {
-    if (e.type === 'content_block_start') {
-      assert.equal(open, null, 'a block starts only after the previous one stopped');
-      assert.equal(e.index, next, 'block indices count up from 0');
-      open = e.index;
-    } else if (e.type === 'content_block_delta') {
-      assert.equal(e.index, open, 'deltas go to the open block');
-    } else if (e.type === 'content_block_stop') {
-      assert.equal(e.index, open);
-      open = null;
-      next += 1;
-    } else {
-      assert.fail(`unexpected ${e.type} between message_start and message_delta`);
-    }
-  }
-  assert.equal(open, null, 'every block is stopped');
 }
 
 const sortedKeys = (o) => Object.keys(o).sort();
@@ -289,7 +257,7 @@ describe('web search: the hosted search comes back as Anthropic server tool bloc
   test('the recorded OpenAI search run has the block sequence and block shapes of a recorded ' +
        'Anthropic search', async () => {
     const { message, events } = await streamed(searchParams());
-    checkEventOrder(events);
+    checkEventOrder(events, { pings: true });
     assert.match(blockKinds(anthropic.content), SEARCH_THEN_TEXT, 'the recording itself');
     assert.match(blockKinds(message.content), SEARCH_THEN_TEXT);
     assert.equal(message.stop_reason, 'end_turn');
@@ -414,7 +382,7 @@ describe('web search: the hosted search comes back as Anthropic server tool bloc
 
   test('searches past max_uses get a max_uses_exceeded result', async () => {
     const { message, events } = await streamed(searchParams({ maxUses: 5 }));
-    checkEventOrder(events);
+    checkEventOrder(events, { pings: true });
     const results = message.content.filter((b) => b.type === 'web_search_tool_result');
     assert.equal(results.length, searches.length);
     assert.ok(results.slice(0, 5).every((r) => Array.isArray(r.content)));
@@ -430,7 +398,7 @@ describe('web search: the hosted search comes back as Anthropic server tool bloc
     // The very request Claude Code 2.1.330 sends when its model calls WebSearch.
     const side = claudeCodeRequest('websearch-side-request');
     const { message, events, upstream } = await streamed(side);
-    checkEventOrder(events);
+    checkEventOrder(events, { pings: true });
     assert.equal(upstream.length, 1);
     const body = upstream[0].body;
     assert.deepEqual(body.tools, [{ type: 'web_search' }]);
@@ -478,7 +446,7 @@ describe('WebFetch: the proxy fetches, summarises, and goes on with the turn', {
   test('a long page is fetched once, summarised by the small model, and the continuation\'s ' +
        'text follows in the same message', async () => {
     const { message, events, upstream } = await streamed(fetchParams('/long.html'));
-    checkEventOrder(events);
+    checkEventOrder(events, { pings: true });
     const { use, result, text } = assertFetchBlocks(message, '/long.html');
     assert.equal(message.stop_reason, 'end_turn');
 
@@ -555,7 +523,7 @@ describe('WebFetch: the proxy fetches, summarises, and goes on with the turn', {
       { name: 'Write', args: { file_path: file, content: 'x' } }] } });
     const p = { ...fetchParams('/page.html'), messages: [{ role: 'user', content: 'Do both.' }] };
     const { message, events, upstream } = await streamed(p);
-    checkEventOrder(events);
+    checkEventOrder(events, { pings: true });
     assert.equal(message.stop_reason, 'tool_use');
     assert.deepEqual(message.content.map((b) => b.type).sort(),
                      ['server_tool_use', 'tool_use', 'web_fetch_tool_result']);
@@ -590,7 +558,7 @@ describe('WebFetch: the proxy fetches, summarises, and goes on with the turn', {
 describe('a failed fetch is a tool result, not a broken turn', { skip }, () => {
   test('404: url_not_accessible, and the model reads "HTTP 404"', async () => {
     const { message, events, upstream } = await streamed(fetchParams('/missing'));
-    checkEventOrder(events);
+    checkEventOrder(events, { pings: true });
     const output = assertFetchError(message, upstream, '/missing', 'url_not_accessible');
     assert.match(output, /HTTP 404/);
   });
@@ -598,7 +566,7 @@ describe('a failed fetch is a tool result, not a broken turn', { skip }, () => {
   test(`a page that never answers: an error after the ${FETCH_TIMEOUT_S} s fetch timeout`,
        async () => {
     const { message, events, upstream, ms } = await streamed(fetchParams('/slow'));
-    checkEventOrder(events);
+    checkEventOrder(events, { pings: true });
     const output = assertFetchError(message, upstream, '/slow', 'url_not_accessible');
     assert.match(output, /timed out/);
     assert.ok(ms >= FETCH_TIMEOUT_S * 1000 - 100 && ms < FETCH_TIMEOUT_S * 1000 + 1500,
@@ -610,7 +578,7 @@ describe('a failed fetch is a tool result, not a broken turn', { skip }, () => {
   test('a 50 MB page: read up to the cap only, the turn done quickly, the text truncated',
        async () => {
     const { message, events, upstream, ms } = await streamed(fetchParams('/huge'));
-    checkEventOrder(events);
+    checkEventOrder(events, { pings: true });
     const { use, result } = assertFetchBlocks(message, '/huge');
     assertFetchResult(result, pages.urlOf('/huge'));
     assert.ok(ms < 5000, `the turn took ${Math.round(ms)} ms`);
@@ -628,7 +596,7 @@ describe('a failed fetch is a tool result, not a broken turn', { skip }, () => {
 
   test('a redirect loop: an error naming the redirects', async () => {
     const { message, events, upstream } = await streamed(fetchParams('/loop'));
-    checkEventOrder(events);
+    checkEventOrder(events, { pings: true });
     const output = assertFetchError(message, upstream, '/loop', 'url_not_accessible');
     assert.match(output, /redirect/i);
     assert.ok(pages.requests.length <= 12, `followed ${pages.requests.length} redirects`);
@@ -636,7 +604,7 @@ describe('a failed fetch is a tool result, not a broken turn', { skip }, () => {
 
   test('an image: unsupported_content_type', async () => {
     const { message, events, upstream } = await streamed(fetchParams('/image.png'));
-    checkEventOrder(events);
+    checkEventOrder(events, { pings: true });
     const output = assertFetchError(message, upstream, '/image.png', 'unsupported_content_type');
     assert.match(output, /image\/png|content type/i);
   });

@@ -1,0 +1,36 @@
+// Reading UTF-8 by code point: the well-formedness check a parser and a decoder share, and
+// cutting text to a number of code points (the unit the fetch limits count in).
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+namespace claudegpt {
+
+// What starts at one byte of a UTF-8 string.
+struct Utf8Sequence {
+  std::size_t size = 0;  // bytes to step over: the sequence, or the ill-formed bytes to replace
+  bool valid = false;    // whether those bytes are one well-formed sequence (ASCII included)
+};
+
+// The sequence at `s[i]` (`i < s.size()`). Ill-formed bytes are split as Unicode's "maximal
+// subpart" practice (which browsers follow) says: a truncated sequence as one unit, any other
+// bad byte alone, so each unit is one U+FFFD when replaced.
+inline Utf8Sequence next_utf8_sequence(std::string_view s, std::size_t i);
+
+// next_utf8_sequence for a byte that is not ASCII. The ASCII case is inline: it is most of
+// any page, and costs no call.
+Utf8Sequence next_multibyte_utf8_sequence(std::string_view s, std::size_t i);
+
+inline Utf8Sequence next_utf8_sequence(std::string_view s, std::size_t i) {
+  if (static_cast<unsigned char>(s[i]) < 0x80) return {1, true};
+  return next_multibyte_utf8_sequence(s, i);
+}
+
+// Code points in well-formed UTF-8 (counts the bytes that are not continuation bytes).
+std::size_t count_code_points(std::string_view s);
+
+// Bytes taken by the first `n` code points of well-formed UTF-8 (all of `s` when it has fewer).
+std::size_t code_point_prefix_bytes(std::string_view s, std::size_t n);
+
+}  // namespace claudegpt
