@@ -60,6 +60,8 @@ const std::vector<std::string_view>& known_settings() {
       "CLAUDEGPT_WEB_FETCH_ALLOW_PRIVATE", "CLAUDEGPT_WEB_FETCH_SUMMARIZER",
       "CLAUDEGPT_WEB_FETCH_SUMMARY_MAX_CHARS", "CLAUDEGPT_WEB_FETCH_MAX_CHAIN",
       "CLAUDEGPT_BLOCK_MCP", "CLAUDEGPT_DROP_TOOLS",
+      "CLAUDEGPT_TRACE", "CLAUDEGPT_TRACE_DIR", "CLAUDEGPT_TRACE_MAX_MB", "CLAUDEGPT_LEDGER",
+      "CLAUDEGPT_LEDGER_PATH", "CLAUDEGPT_PRICES_FILE", "XDG_STATE_HOME",
       "CLAUDEGPT_CA_BUNDLE", "SSL_CERT_FILE", "CLAUDEGPT_UPSTREAM_RETRIES",
       "CLAUDEGPT_MAX_BODY_BYTES", "CLAUDEGPT_CONNECT_TIMEOUT",
       "CLAUDEGPT_STREAM_FIRST_EVENT_TIMEOUT", "CLAUDEGPT_STREAM_IDLE_TIMEOUT",
@@ -349,6 +351,14 @@ std::string describe(const ConfigSources& sources, const Settings& settings) {
   d.row("CLAUDEGPT_WEB_FETCH_MAX_CHAIN", str(settings.web_fetch_max_chain));
   d.row("CLAUDEGPT_BLOCK_MCP", flag(settings.block_mcp));
   d.row("CLAUDEGPT_DROP_TOOLS", joined(settings.drop_tools));
+
+  d.heading("Traces and the usage ledger");
+  d.row("CLAUDEGPT_TRACE", flag(settings.trace));
+  d.row("CLAUDEGPT_TRACE_DIR", settings.trace_dir, {"XDG_STATE_HOME"});
+  d.row("CLAUDEGPT_TRACE_MAX_MB", str(settings.trace_max_mb));
+  d.row("CLAUDEGPT_LEDGER", flag(settings.ledger));
+  d.row("CLAUDEGPT_LEDGER_PATH", settings.ledger_path, {"XDG_STATE_HOME"});
+  d.row("CLAUDEGPT_PRICES_FILE", settings.prices_file, {"CLAUDEGPT_CONFIG_DIR"});
 
   d.heading("Network");
   d.row("CLAUDEGPT_CA_BUNDLE", settings.ca_bundle.empty() ? "(system default)" : settings.ca_bundle,

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <stdexcept>
 
+#include "ledger/state_paths.h"
 #include "upstream/codex_auth.h"
 
 namespace claudegpt {
@@ -177,11 +178,35 @@ Settings Settings::from_environment(const std::function<const char*(const char*)
 
   env.text("CLAUDEGPT_DEFAULT_MODEL", s.default_model);
   env.flag("CLAUDEGPT_GLOBAL_ISOLATE", s.isolate_claude_config);
-  if (const char* xdg = getenv("XDG_CONFIG_HOME"); xdg && *xdg == '/')
-    s.claude_config_dir = std::string(xdg) + "/claudegpt/claude";
-  else if (const char* home = getenv("HOME"); home && *home)
-    s.claude_config_dir = std::string(home) + "/.config/claudegpt/claude";
+  // The XDG spec ignores relative values.
+  const char* home = getenv("HOME");
+  const std::string home_dir = home && *home ? home : "";
+  auto xdg_dir = [&](const char* variable, const char* fallback) {
+    const char* xdg = getenv(variable);
+    if (xdg && *xdg == '/') return std::string(xdg) + "/claudegpt";
+    return home_dir.empty() ? std::string() : home_dir + fallback + "/claudegpt";
+  };
+  std::string config_dir = xdg_dir("XDG_CONFIG_HOME", "/.config");
+  if (!config_dir.empty()) s.claude_config_dir = config_dir + "/claude";
   env.text("CLAUDEGPT_CLEAN_CONFIG_DIR", s.claude_config_dir);
+  env.text("CLAUDEGPT_CONFIG_DIR", config_dir);
+
+  std::string state_dir;
+  try {
+    state_dir = default_state_dir(getenv).string();
+  } catch (const std::exception&) {  // no home: traces and ledger only where set explicitly
+  }
+  env.flag("CLAUDEGPT_TRACE", s.trace);
+  if (!state_dir.empty()) {
+    s.trace_dir = state_dir + "/traces";
+    s.ledger_path = state_dir + "/usage.sqlite3";
+  }
+  env.text("CLAUDEGPT_TRACE_DIR", s.trace_dir);
+  env.integer("CLAUDEGPT_TRACE_MAX_MB", s.trace_max_mb);
+  env.flag("CLAUDEGPT_LEDGER", s.ledger);
+  env.text("CLAUDEGPT_LEDGER_PATH", s.ledger_path);
+  if (!config_dir.empty()) s.prices_file = config_dir + "/prices.toml";
+  env.text("CLAUDEGPT_PRICES_FILE", s.prices_file);
 
   env.text("SSL_CERT_FILE", s.ca_bundle);
   env.text("CLAUDEGPT_CA_BUNDLE", s.ca_bundle);

@@ -109,6 +109,15 @@ struct Settings {
   bool block_mcp = false;                     // CLAUDEGPT_BLOCK_MCP: every mcp__* tool
   std::vector<std::string> drop_tools{"NotebookEdit"};  // CLAUDEGPT_DROP_TOOLS (comma list)
 
+  // Traces and the usage ledger (src/ledger/). The state dir is $XDG_STATE_HOME/claudegpt,
+  // else ~/.local/state/claudegpt; the config dir as for the .env.
+  bool trace = true;                          // CLAUDEGPT_TRACE: one JSON file per turn
+  std::string trace_dir;                      // CLAUDEGPT_TRACE_DIR, default <state dir>/traces
+  std::size_t trace_max_mb = 500;             // CLAUDEGPT_TRACE_MAX_MB: the oldest are pruned
+  bool ledger = true;                         // CLAUDEGPT_LEDGER: one SQLite row per turn
+  std::string ledger_path;                    // CLAUDEGPT_LEDGER_PATH, default <state dir>/usage.sqlite3
+  std::string prices_file;                    // CLAUDEGPT_PRICES_FILE, default <config dir>/prices.toml
+
   // Network.
   std::string ca_bundle;                      // CLAUDEGPT_CA_BUNDLE, else SSL_CERT_FILE
   int upstream_retries = 2;                   // CLAUDEGPT_UPSTREAM_RETRIES

@@ -103,7 +103,8 @@ struct StreamTranslator::State {
   std::set<std::string> announced;  // pending fetches whose server_tool_use was sent
 
   // Usage summed over the turn's upstream responses (several when continued after fetches).
-  std::int64_t input_total = 0, cached_total = 0, output_total = 0;
+  std::int64_t input_total = 0, cached_total = 0, output_total = 0, reasoning_total = 0;
+  std::string stop_reason_sent;
   int responses = 0;
 
   // ---- emitting
@@ -511,6 +512,8 @@ struct StreamTranslator::State {
       output_tokens = int_of(*usage, "output_tokens", 0);
       if (const json::object* details = object_field(*usage, "input_tokens_details"))
         cached = int_of(*details, "cached_tokens", 0);
+      if (const json::object* details = object_field(*usage, "output_tokens_details"))
+        reasoning_total += int_of(*details, "reasoning_tokens", 0);
     }
     input_total += input;
     cached_total += std::min(cached, input);
@@ -528,6 +531,7 @@ struct StreamTranslator::State {
     json::object& delta_json = data["delta"].emplace_object();
     delta_json["stop_reason"] = stop_reason;
     delta_json["stop_sequence"] = nullptr;
+    stop_reason_sent = stop_reason;
     json::object usage = usage_object(input_total, cached_total, output_total);
     if (web_searches > 0 || web_fetches > 0) {
       json::object& server = usage["server_tool_use"].emplace_object();
@@ -709,6 +713,12 @@ bool StreamTranslator::resume_after_fetches(AnthropicEvents& out) {
   s.phase = Phase::streaming;  // the next upstream response continues this message
   s.searched = false;
   return true;
+}
+
+TurnUsage StreamTranslator::usage() const {
+  const State& s = *state_;
+  return {s.input_total, s.cached_total, s.output_total, s.reasoning_total,
+          s.web_searches, s.web_fetches, s.responses, s.stop_reason_sent};
 }
 
 bool StreamTranslator::started() const { return state_->started; }

@@ -73,6 +73,18 @@ struct StreamSetup {
   int fetches_left = 0;                // WebFetch calls the proxy performs in this turn
 };
 
+// What the turn used, as the upstream reported it (summed over its responses), for the ledger.
+struct TurnUsage {
+  std::int64_t input_tokens = 0;   // cached included
+  std::int64_t cached_tokens = 0;
+  std::int64_t output_tokens = 0;  // reasoning included
+  std::int64_t reasoning_tokens = 0;
+  int web_searches = 0;
+  int web_fetches = 0;
+  int responses = 0;               // upstream responses the turn took
+  std::string stop_reason;         // as sent in message_delta ("" until then)
+};
+
 class StreamTranslator {
  public:
   explicit StreamTranslator(StreamSetup setup);
@@ -105,6 +117,8 @@ class StreamTranslator {
   // the continued upstream response next); false when it ended here (stop_reason tool_use,
   // the client has tool calls to run).
   bool resume_after_fetches(AnthropicEvents& out);
+
+  TurnUsage usage() const;
 
   bool started() const;   // message_start has been emitted
   bool finished() const;  // message_stop or an error has been emitted / set

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <memory>
 #include <string>
 #include <unordered_set>
 
@@ -18,6 +19,7 @@
 
 #include "config/settings.h"
 #include "core/api_error.h"
+#include "server/turn_recorder.h"
 #include "upstream/provider.h"
 #include "upstream/upstream_client.h"
 
@@ -44,7 +46,10 @@ struct ServerContext {
   bool stopping = false;                 // set at shutdown: relays end their streams
   std::unordered_set<Waker*> streams;    // the relays in flight, to wake them at shutdown
 
-  explicit ServerContext(Settings s) : settings(std::move(s)), provider(settings) {}
+  std::unique_ptr<TurnRecorder> recorder;  // traces and the usage ledger
+
+  explicit ServerContext(Settings s)
+      : settings(std::move(s)), provider(settings), recorder(std::make_unique<TurnRecorder>(settings)) {}
 };
 
 struct Connection {

@@ -5,7 +5,9 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "core/claude_code_context.h"
 #include "core/request_translator.h"
+#include "ledger/trace_store.h"
 #include "core/token_counter.h"
 #include "server/connection.h"
 #include "server/relay.h"
@@ -57,6 +59,7 @@ RequestOptions options_for(const Settings& settings, const boost::json::object& 
 struct PreparedRequest {
   std::optional<ApiError> error;
   std::string model;  // as the client asked for it
+  std::string working_directory;  // Claude Code's, when the request names it
   RequestOptions options;
   TranslatedRequest translated;
 };
@@ -76,6 +79,7 @@ PreparedRequest prepare(std::string_view text, const Settings& settings, std::st
     return prepared;
   }
   prepared.model = requested_model(body.get_object());
+  prepared.working_directory = working_directory(body.get_object());
   try {
     prepared.options = options_for(settings, body.get_object(), prepared.model, std::move(session_id));
     prepared.translated = translate_request(body.get_object(), prepared.options);
@@ -90,10 +94,16 @@ PreparedRequest prepare(std::string_view text, const Settings& settings, std::st
 net::awaitable<void> serve_messages(Connection& c, HttpRequest& request) {
   const Settings& settings = c.context.settings;
   Exchange exchange;
+  exchange.received = std::chrono::steady_clock::now();
+  exchange.received_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch()).count();
   exchange.request_id = random_id("req_");
   exchange.session_id = std::string(request["X-Claude-Code-Session-Id"]);
   PreparedRequest prepared = prepare(request.body(), settings, exchange.session_id);
-  request.body() = {};  // streams can last minutes: keep only what the relay needs
+  // Streams can last minutes: keep only what the relay needs (the body itself for the trace).
+  if (c.context.recorder->tracing() && !prepared.error)
+    exchange.client_body = std::make_shared<const std::string>(std::move(request.body()));
+  request.body() = {};
   if (prepared.error) co_return co_await write_error(c, *prepared.error, exchange.request_id);
 
   TranslatedRequest& translated = prepared.translated;
@@ -117,6 +127,9 @@ net::awaitable<void> serve_messages(Connection& c, HttpRequest& request) {
   std::string effort = effort_value && effort_value->is_string() ? std::string(effort_value->get_string()) : "-";
   std::string effort_reason = std::move(translated.effort_reason);
   const std::int64_t filtered_tokens = translated.filtered_tool_tokens;
+  exchange.effort = effort;
+  exchange.effort_reason = effort_reason;
+  exchange.cwd_tag = prepared.working_directory.empty() ? "unknown" : cwd_tag(prepared.working_directory);
   translated = TranslatedRequest();  // frees the translated body's arena
 
   std::string result = co_await relay(c, exchange);

@@ -31,6 +31,7 @@
 #include "core/stream_translator.h"
 #include "core/token_counter.h"
 #include "core/upstream_error.h"
+#include "core/model_tier.h"
 #include "core/web_fetch_requests.h"
 #include "server/web_fetch_tool.h"
 #include "support/log.h"
@@ -104,6 +105,48 @@ class Relay {
   Relay& operator=(const Relay&) = delete;
 
   const std::optional<ApiError>& error() const { return translator_.error(); }
+
+  // Hands the turn to the recorder (ledger row, trace): what it used, cost, timing, outcome.
+  void record(bool client_left) {
+    TurnRecord r;
+    r.id = exchange_.request_id;
+    r.time_ms = exchange_.received_ms;
+    r.session_id = exchange_.session_id;
+    r.cwd_tag = exchange_.cwd_tag;
+    r.provider = settings_.provider;
+    r.tier = std::string(to_string(tier_of(exchange_.client_model)));
+    r.client_model = exchange_.client_model;
+    r.upstream_model = exchange_.upstream_model;
+    r.effort = exchange_.effort;
+    r.effort_reason = exchange_.effort_reason;
+    const TurnUsage usage = translator_.usage();
+    r.input_tokens = usage.input_tokens;
+    r.cached_tokens = usage.cached_tokens;
+    r.output_tokens = usage.output_tokens;
+    r.reasoning_tokens = usage.reasoning_tokens;
+    r.web_searches = usage.web_searches;
+    r.web_fetches = usage.web_fetches;
+    r.upstream_first_byte_ms = upstream_first_byte_ms_;
+    r.client_first_byte_ms = client_first_byte_ms_;
+    r.done_ms = since_received();
+    r.stop_reason = usage.stop_reason;
+    r.chain_rounds = continuations_;
+    TurnTrace trace;
+    if (client_left) {
+      r.error_type = "client_disconnected";
+    } else if (const auto& failure = translator_.error() ? translator_.error() : accumulator_.error()) {
+      r.error_type = failure->type;
+      trace.error_message = failure->message;
+    }
+    if (tracing_) {
+      trace.request_anthropic = exchange_.client_body;
+      trace.request_openai = std::move(trace_.request_openai);
+      trace.events_openai = std::move(trace_.events_openai);
+      trace.response_anthropic = sent_.message();
+      if (settings_.provider == "azure") trace.deployment = exchange_.upstream_model;
+    }
+    c_.context.recorder->record(std::move(r), std::move(trace));
+  }
   int attempts() const { return attempts_ - continuations_; }  // per upstream response
   // The subscription's usage as the Codex backend reports it (x-codex-* headers), for the log.
   const std::string& rate_limits() const { return rate_limits_; }
@@ -196,6 +239,8 @@ class Relay {
     retry_after_.clear();
     error_body_.clear();
     reader_ = ResponsesStreamReader();
+    if (tracing_ && (trace_.request_openai.empty() || trace_.request_openai.back() != body_))
+      trace_.request_openai.push_back(body_);
     transfer_ = c_.context.upstream.post(c_.context.provider.make_call(body_, credentials_, exchange_.session_id));
     // Runs on the upstream thread: at most one wake-up in flight per relay.
     transfer_->inbox().set_notify([weak = std::weak_ptr<Waker>(waker_), executor = waker_->timer.get_executor()] {
@@ -284,6 +329,7 @@ class Relay {
       }
       if (!delivery.data.empty()) {
         heard_from_upstream = true;
+        if (upstream_first_byte_ms_ < 0) upstream_first_byte_ms_ = since_received();
         deadline = Clock::now() + settings_.idle_timeout;
         take_data(delivery.data);
       }
@@ -423,6 +469,8 @@ class Relay {
           events_);
     }
     for (const auto& event : upstream_events_) {
+      if (tracing_)
+        trace_.events_openai.push_back(event.data.empty() ? boost::json::object{{"type", event.type}} : event.data);
       translator_.on_event(event, events_);
       if (translator_.finished()) break;
     }
@@ -452,8 +500,8 @@ class Relay {
 
   // Sends (or, for a non-streaming client, collects) the translated events.
   net::awaitable<void> deliver() {
-    if (exchange_.web_fetches > 0)  // a continuation carries what the client was sent
-      for (const auto& event : events_) sent_.add(event);
+    if (exchange_.web_fetches > 0 || tracing_)  // a continuation (and the trace) carry what
+      for (const auto& event : events_) sent_.add(event);  // the client was sent
     if (!exchange_.client_wants_stream) {
       for (const auto& event : events_) accumulator_.add(event);
       events_.clear();
@@ -471,6 +519,7 @@ class Relay {
       c_.stream.expires_after(kClientWriteTimeout);
       co_await http::async_write_header(c_.stream, serializer, net::use_awaitable);
       head_written_ = true;
+      client_first_byte_ms_ = since_received();
     }
     out_.clear();
     for (const auto& event : events_) write_sse(event, out_);
@@ -486,6 +535,7 @@ class Relay {
       co_return;
     }
     const auto& error = translator_.error() ? translator_.error() : accumulator_.error();
+    client_first_byte_ms_ = since_received();
     if (error) co_return co_await write_error(c_, *error, exchange_.request_id);
     co_await write_json(c_, http::status::ok, accumulator_.message());
   }
@@ -524,6 +574,14 @@ class Relay {
   std::map<std::string, std::string> fetch_failures_;  // tool_use_id → status and reason
   std::shared_ptr<net::cancellation_signal> fetch_cancel_ = std::make_shared<net::cancellation_signal>();
   int continuations_ = 0;
+  // For the recorder.
+  bool tracing_ = c_.context.recorder->tracing();
+  TurnTrace trace_;
+  std::int64_t upstream_first_byte_ms_ = -1, client_first_byte_ms_ = -1;
+
+  std::int64_t since_received() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - exchange_.received).count();
+  }
   std::string out_;
   bool head_written_ = false;
 };
@@ -535,6 +593,7 @@ net::awaitable<std::string> relay(Connection& c, const Exchange& exchange) {
   auto outcome = co_await (relay.run() || watch_for_close(c));
   std::string notes = relay.attempts() > 1 ? " after " + std::to_string(relay.attempts()) + " attempts" : "";
   if (!relay.rate_limits().empty()) notes += "; codex " + relay.rate_limits();
+  relay.record(outcome.index() == 1);
   if (outcome.index() == 1) {
     c.keep_alive = false;
     co_return "client disconnected, upstream aborted";

@@ -3,6 +3,8 @@
 // non-streaming client) as one Message. Internal to src/server/.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,6 +19,8 @@ namespace claudegpt {
 
 struct Exchange {
   std::string request_id;        // "req_…", also sent as the `request-id` header
+  std::int64_t received_ms = 0;  // when the request arrived (Unix epoch ms), for the ledger
+  std::chrono::steady_clock::time_point received;  // the same, for latency figures
   std::string client_model;      // as the client asked for it, echoed in the answer
   std::string upstream_model;
   std::string session_id;        // Claude Code's session (X-Claude-Code-Session-Id), may be ""
@@ -26,6 +30,11 @@ struct Exchange {
   RequestOptions options;        // the translation's, to continue the turn after web fetches
   int max_web_searches = 0;      // the client's web_search max_uses (0: no limit)
   int web_fetches = 0;           // WebFetch calls the proxy may perform in this turn
+
+  // For the ledger row and the trace (turn_recorder.h).
+  std::string cwd_tag;
+  std::string effort, effort_reason;
+  std::shared_ptr<const std::string> client_body;  // only when traces are written
 };
 
 // Runs the exchange to its end: a finished answer, an error (as an HTTP error response

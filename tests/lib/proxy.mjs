@@ -1,29 +1,40 @@
 // Starting the claudegpt proxy (`claudegpt serve --port 0`) against a fake upstream.
 
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { proxyBinary } from './paths.mjs';
 import { waitForLine } from './process.mjs';
 
 export class Proxy {
-  constructor(child, url) {
+  constructor(child, url, stateDir) {
     this.child = child;
     this.url = url;                 // http://127.0.0.1:PORT (what ANTHROPIC_BASE_URL is)
+    this.stateDir = stateDir;       // its own XDG_STATE_HOME: traces and the usage ledger
   }
+
+  get tracesDir() { return path.join(this.stateDir, 'claudegpt', 'traces'); }
+  get ledgerPath() { return path.join(this.stateDir, 'claudegpt', 'usage.sqlite3'); }
 
   get alive() { return this.child.exitCode === null && this.child.signalCode === null; }
   get stderr() { return this.child.stderrText; }
 
   // SIGTERM, then SIGKILL if it has not exited within `graceMs`. Resolves with the exit info.
+  // Its state directory goes too (CLAUDEGPT_TEST_KEEP_STATE=1 keeps it for a look).
   async stop(graceMs = 5000) {
-    if (!this.alive) return { code: this.child.exitCode, signal: this.child.signalCode };
-    const exited = new Promise((resolve) =>
-      this.child.once('exit', (code, signal) => resolve({ code, signal })));
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
-    const result = await exited;
-    clearTimeout(timer);
+    let result = { code: this.child.exitCode, signal: this.child.signalCode };
+    if (this.alive) {
+      const exited = new Promise((resolve) =>
+        this.child.once('exit', (code, signal) => resolve({ code, signal })));
+      this.child.kill('SIGTERM');
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+      result = await exited;
+      clearTimeout(timer);
+    }
+    if (!process.env.CLAUDEGPT_TEST_KEEP_STATE) fs.rmSync(this.stateDir, { recursive: true, force: true });
     return result;
   }
 }
@@ -34,7 +45,7 @@ export class Proxy {
 const FOREIGN_VARIABLES = new RegExp(`^(${[
   'https?_proxy', 'all_proxy', 'no_proxy', 'AZURE_OPENAI_\\w+', 'CODEX_HOME',
   'CLAUDEGPT_CODEX_\\w+', 'CLAUDEGPT_CA_BUNDLE', 'CLAUDEGPT_TOOLS_DEPLOYMENT',
-  'CLAUDEGPT_UPSTREAM_RETRIES',
+  'CLAUDEGPT_UPSTREAM_RETRIES', 'CLAUDEGPT_TRACE\\w*', 'CLAUDEGPT_LEDGER\\w*', 'XDG_STATE_HOME',
 ].join('|')})$`, 'i');
 
 // `upstream` is a FakeUpstream (tests/lib/fake_upstream.mjs) or a base URL string ending
@@ -45,6 +56,8 @@ export async function startProxy({ upstream, env = {}, bin = proxyBinary(), args
   const baseURL = typeof upstream === 'string' ? upstream : upstream.baseURL;
   const inherited = Object.fromEntries(Object.entries(process.env)
     .filter(([name]) => !FOREIGN_VARIABLES.test(name)));
+  // Each proxy keeps its traces and ledger in a directory of its own.
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'claudegpt-state-'));
   const child = spawn(bin, ['serve', '--port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
@@ -54,6 +67,7 @@ export async function startProxy({ upstream, env = {}, bin = proxyBinary(), args
       OPENAI_API_KEY: 'test-key',
       // True token figures: a test of the context scaling turns it on itself.
       CLAUDEGPT_CLIENT_CONTEXT: '0',
+      XDG_STATE_HOME: stateDir,
       ...env,
     },
   });
@@ -65,7 +79,7 @@ export async function startProxy({ upstream, env = {}, bin = proxyBinary(), args
     if (process.env.CLAUDEGPT_TEST_VERBOSE) process.stderr.write(chunk);
   });
   const match = await waitForLine(child, /^listening on (http:\/\/\S+)/, 15_000);
-  const proxy = new Proxy(child, match[1].replace(/\/$/, ''));
+  const proxy = new Proxy(child, match[1].replace(/\/$/, ''), stateDir);
   await waitUntilServing(proxy);
   return proxy;
 }

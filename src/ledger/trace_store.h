@@ -1,0 +1,123 @@
+// Per-turn trace files: one self-contained JSON document per turn, at
+//   <trace dir>/<cwd tag>/<UTC timestamp>-<id>.json
+// written by a background thread so the client never waits on the disk. Files are 0600 and
+// directories 0700; each file appears whole (written to a hidden temp file, then renamed).
+// The oldest files go when the directory's total size passes a limit.
+//
+// The store writes what it is given; the caller leaves secrets out. As a last line of
+// defence it runs redact_secrets over every trace before writing it.
+#pragma once
+
+#include <boost/json/object.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace claudegpt {
+
+struct TraceStoreOptions {
+  // Traces waiting for the writer at most; beyond that a new trace is dropped (and counted)
+  // rather than memory growing without bound behind a slow disk.
+  std::size_t max_queued = 256;
+  // How long the destructor waits for the queue to drain; what is left then is dropped.
+  std::chrono::milliseconds drain_timeout{5000};
+  // Told about each failed write or removal (on the writer thread); the proxy logs it.
+  std::function<void(const std::string&)> on_error;
+  // Runs on the writer thread before each trace is written. A seam for tests (to hold the
+  // writer while the queue fills); leave it empty.
+  std::function<void()> before_write;
+};
+
+struct TraceStoreStats {
+  std::uint64_t written = 0;
+  std::uint64_t dropped = 0;        // queue full, or still queued when the store closed
+  std::uint64_t failed = 0;         // could not be written
+  std::uint64_t pruned = 0;         // files removed to stay under the size limit
+  std::uint64_t total_bytes = 0;    // the trace files' total size, as this store counts it
+};
+
+class TraceStore {
+ public:
+  // `max_bytes`: the trace files' total size limit (CLAUDEGPT_TRACE_MAX_MB, default 500 MB);
+  // 0 means no limit. Creates `dir` (0700) on the writer thread, which also scans the existing
+  // files once to learn their total and then keeps count as it writes.
+  //
+  // Pruning: when the total passes max_bytes the store rescans the directory (other claudegpt
+  // processes write there too) and removes the oldest files (by name: names start with the
+  // time) across all cwd tags until the total is at most 90% of max_bytes, so rescans are
+  // rare. The file just written is never removed, even if it alone is larger than the limit.
+  // Empty cwd directories are left in place (another process may be about to write there).
+  TraceStore(std::filesystem::path dir, std::uint64_t max_bytes, TraceStoreOptions options = {});
+  // Drains the queue (waiting at most options.drain_timeout), then stops the writer.
+  ~TraceStore();
+  TraceStore(const TraceStore&) = delete;
+  TraceStore& operator=(const TraceStore&) = delete;
+
+  // Queues `trace` for <dir>/<cwd_tag>/<file_stem>.json and returns at once. Characters that
+  // are unsafe in a file name (anything but [A-Za-z0-9._-]) become '_', and a name starting
+  // with '.' gets a '_' in front, so a trace always lands in a visible file inside `dir`.
+  void submit(std::string cwd_tag, std::string file_stem, boost::json::object trace);
+
+  // Waits until every trace submitted so far is written (or has failed). False on timeout.
+  bool flush(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+  TraceStoreStats stats() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// A readable, stable directory name for Claude Code's working directory: the last (up to)
+// three path components that have ASCII letters or digits, lower-cased, with every run of
+// other characters turned into one '-', cut to at most 31 characters by dropping leading
+// components (then the end of the last), then '-' and the 32-bit FNV-1a hash of the whole
+// path (trailing slashes removed) as 8 hex digits:
+//   "/home/alice/src/My Project" -> "alice-src-my-project-dbb6cb63"
+// At most 40 characters; a path with no usable characters gives "dir-<hash>".
+std::string cwd_tag(std::string_view cwd);
+
+// "<UTC time, ms precision>-<id>": trace_file_stem(1795517640123, "req_abc") ==
+// "20261124T105400.123Z-req_abc" (unsafe characters in `id` become '_'). Sorting stems by
+// name sorts them by time.
+std::string trace_file_stem(std::int64_t time_ms, std::string_view id);
+
+// Masks the value of every header-like key that carries a credential, at any depth (objects
+// inside arrays included): authorization, proxy-authorization, x-api-key, api-key, cookie,
+// set-cookie, chatgpt-account-id, access-token, refresh-token, id-token. Keys match
+// case-insensitively with '_' and '-' alike. Strings that are whole header lines for those
+// names ("Authorization: Bearer …") are masked too. Returns how many values were masked.
+std::size_t redact_secrets(boost::json::object& tree);
+
+// The value that replaces a secret.
+inline constexpr std::string_view kRedacted = "[redacted]";
+
+// One trace file found on disk.
+struct TraceFileInfo {
+  std::filesystem::path path;
+  std::string cwd_tag;
+  std::string stem;  // "<UTC timestamp>-<id>"
+  std::uint64_t bytes = 0;
+};
+
+// The `n` newest trace files under `dir` (all cwd tags), oldest first. Empty when `dir` does
+// not exist.
+std::vector<TraceFileInfo> list_traces(const std::filesystem::path& dir, std::size_t n);
+
+// The trace file whose name ends in "-<id>.json" (the newest if several), or nullopt.
+std::optional<TraceFileInfo> find_trace(const std::filesystem::path& dir, std::string_view id);
+
+// The parsed trace with this id, or nullopt when there is none. Throws std::runtime_error
+// (with the path) when the file cannot be read or is not a JSON object.
+std::optional<boost::json::object> read_trace(const std::filesystem::path& dir,
+                                              std::string_view id);
+
+}  // namespace claudegpt

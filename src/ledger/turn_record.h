@@ -1,0 +1,42 @@
+// What one turn (one /v1/messages exchange) cost and how it went: a row of the usage ledger,
+// and the summary part of its trace. Plain data, filled by the relay at the end of a turn.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace claudegpt {
+
+struct TurnRecord {
+  std::string id;              // the request id ("req_…"), also the trace's id
+  std::int64_t time_ms = 0;    // when the request arrived, Unix epoch milliseconds (UTC)
+  std::string session_id;      // Claude Code's session (may be empty)
+  std::string cwd_tag;         // readable slug of Claude Code's working directory + short hash
+  std::string provider;        // openai | azure | codex
+  std::string tier;            // opus | sonnet | haiku | other
+  std::string client_model;    // as Claude Code asked ("claude-opus-5-5")
+  std::string upstream_model;  // the model (or Azure deployment) that answered
+  std::string effort;          // reasoning.effort sent, and why
+  std::string effort_reason;
+
+  // Usage, as the upstream reported it (summed over the turn's upstream responses).
+  std::int64_t input_tokens = 0;      // all input, cached included
+  std::int64_t cached_tokens = 0;
+  std::int64_t output_tokens = 0;     // reasoning included
+  std::int64_t reasoning_tokens = 0;
+  int web_searches = 0;
+  int web_fetches = 0;
+  std::optional<double> cost_usd;     // unknown model price: nullopt (never 0)
+
+  // Latency, milliseconds from the request's arrival (-1: did not happen).
+  std::int64_t upstream_first_byte_ms = -1;
+  std::int64_t client_first_byte_ms = -1;
+  std::int64_t done_ms = -1;
+
+  std::string stop_reason;     // end_turn, tool_use, max_tokens, … ("" when it failed)
+  std::string error_type;      // Anthropic error type when it failed ("" otherwise)
+  int chain_rounds = 0;        // upstream responses beyond the first (server-side tool rounds)
+};
+
+}  // namespace claudegpt

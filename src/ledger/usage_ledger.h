@@ -1,0 +1,74 @@
+// The usage ledger: one row per turn (a TurnRecord) in an SQLite database, by default
+// <state dir>/usage.sqlite3 (see state_paths.h). Several claudegpt processes append to the same
+// file at once: the database runs in WAL mode, every write is one short IMMEDIATE transaction,
+// and a write that finds the database busy waits (busy_timeout) and then retries with backoff
+// for up to a minute, so no row is lost and no "database is locked" reaches the caller.
+//
+// Schema: table `turns`, one column per TurnRecord field plus `seq` (the row id, insertion
+// order), indexed on time, session and id. `cost_usd` is NULL when the model's price is
+// unknown, never 0. The schema's version is PRAGMA user_version (now 1). A later version only
+// adds columns with defaults, so an older claudegpt keeps appending to a newer ledger.
+//
+// Every method throws LedgerError (the path and SQLite's message); the proxy logs it and goes
+// on: a failing ledger never fails a turn. An object is thread-safe (one connection behind a
+// mutex); each process opens its own.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ledger/turn_record.h"
+
+namespace claudegpt {
+
+class LedgerError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// What a Claude Code session has cost so far (for the status line).
+struct SessionCost {
+  double known_usd = 0;       // the sum over the turns whose cost is known
+  bool any_unknown = false;   // some turn's model had no price: the real total is higher
+  std::int64_t turns = 0;
+};
+
+class UsageLedger {
+ public:
+  // Opens the database at `file`, creating it (0600) and its missing directories (0700), and
+  // brings its schema up to date.
+  explicit UsageLedger(const std::filesystem::path& file);
+  ~UsageLedger();
+  UsageLedger(const UsageLedger&) = delete;
+  UsageLedger& operator=(const UsageLedger&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+
+  // Adds one row. Rows are never merged: appending the same id twice stores two rows.
+  void append(const TurnRecord& turn);
+
+  // The turns that arrived at or after `time_ms` (Unix epoch ms), oldest first.
+  std::vector<TurnRecord> turns_since(std::int64_t time_ms) const;
+
+  // The `n` most recent turns, oldest first (as a listing reads).
+  std::vector<TurnRecord> last_turns(std::size_t n) const;
+
+  SessionCost session_cost(std::string_view session_id) const;
+
+  // The turn with this request id (the latest row if there are several), or nullopt.
+  std::optional<TurnRecord> find(std::string_view id) const;
+
+ private:
+  struct Impl;
+  std::filesystem::path path_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace claudegpt

@@ -1,0 +1,168 @@
+#include "server/turn_recorder.h"
+
+#include <unistd.h>
+
+#include <ctime>
+#include <fstream>
+#include <future>
+#include <map>
+#include <sstream>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/json.hpp>
+
+#include "ledger/prices.h"
+#include "ledger/trace_store.h"
+#include "ledger/usage_ledger.h"
+#include "support/log.h"
+
+namespace claudegpt {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string iso_utc(std::int64_t time_ms) {
+  std::time_t seconds = static_cast<std::time_t>(time_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char text[40];
+  std::size_t n = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::snprintf(text + n, sizeof text - n, ".%03dZ", static_cast<int>(time_ms % 1000));
+  return text;
+}
+
+// A body as JSON when it is JSON (it always is, unless the client sent garbage).
+json::value body_json(const std::shared_ptr<const std::string>& body) {
+  if (!body) return nullptr;
+  boost::system::error_code ec;
+  json::value parsed = json::parse(*body, ec);
+  if (ec) return json::string(*body);
+  return parsed;
+}
+
+json::value optional_ms(std::int64_t ms) { return ms < 0 ? json::value(nullptr) : json::value(ms); }
+
+json::object trace_json(const TurnRecord& r, TurnTrace& t) {
+  json::object trace;
+  trace["id"] = r.id;
+  trace["time"] = iso_utc(r.time_ms);
+  trace["session_id"] = r.session_id;
+  trace["cwd_tag"] = r.cwd_tag;
+  trace["provider"] = r.provider;
+  trace["client_model"] = r.client_model;
+  trace["model"] = r.upstream_model;
+  trace["deployment"] = t.deployment.empty() ? json::value(nullptr) : json::value(t.deployment);
+  trace["tier"] = r.tier;
+  trace["effort"] = json::object{{"value", r.effort}, {"reason", r.effort_reason}};
+  trace["timing"] = json::object{{"received", 0},
+                                 {"upstream_first_byte", optional_ms(r.upstream_first_byte_ms)},
+                                 {"first_client_byte", optional_ms(r.client_first_byte_ms)},
+                                 {"done", optional_ms(r.done_ms)}};
+  trace["usage"] = json::object{{"input_tokens", r.input_tokens},
+                                {"cached_tokens", r.cached_tokens},
+                                {"output_tokens", r.output_tokens},
+                                {"reasoning_tokens", r.reasoning_tokens},
+                                {"web_search_requests", r.web_searches},
+                                {"web_fetch_requests", r.web_fetches}};
+  trace["cost_usd"] = r.cost_usd ? json::value(*r.cost_usd) : json::value(nullptr);
+  trace["chain_rounds"] = r.chain_rounds;
+  trace["stop_reason"] = r.stop_reason.empty() ? json::value(nullptr) : json::value(r.stop_reason);
+  trace["error"] = r.error_type.empty()
+                       ? json::value(nullptr)
+                       : json::value(json::object{{"type", r.error_type}, {"message", t.error_message}});
+  trace["request_anthropic"] = body_json(t.request_anthropic);
+  trace["request_openai"] = t.request_openai.empty() ? json::value(nullptr) : body_json(t.request_openai.front());
+  if (t.request_openai.size() > 1) {  // the turn went on after server-side tool rounds
+    json::array continued;
+    for (std::size_t i = 1; i < t.request_openai.size(); ++i) continued.push_back(body_json(t.request_openai[i]));
+    trace["request_openai_continued"] = std::move(continued);
+  }
+  trace["events_openai"] = std::move(t.events_openai);
+  trace["response_anthropic"] = std::move(t.response_anthropic);
+  return trace;
+}
+
+}  // namespace
+
+// The price table: built in, then prices.toml, then CLAUDEGPT_PRICE_* from the environment.
+PriceTable load_prices(const Settings& settings) {
+  PriceTable prices = PriceTable::built_in();
+  if (!settings.prices_file.empty()) {
+    std::ifstream file(settings.prices_file);
+    if (file) {
+      std::stringstream text;
+      text << file.rdbuf();
+      prices.apply(parse_price_toml(text.str(), settings.prices_file));
+    }
+  }
+  std::map<std::string, std::string> keys;
+  for (char** entry = environ; entry && *entry; ++entry) {
+    std::string_view line(*entry);
+    if (!line.starts_with(kEnvPricePrefix)) continue;
+    std::size_t equals = line.find('=');
+    if (equals != std::string_view::npos) keys.emplace(line.substr(0, equals), line.substr(equals + 1));
+  }
+  prices.apply_env(keys);
+  return prices;
+}
+
+struct TurnRecorder::Impl {
+  const Settings& settings;
+  PriceTable prices;
+  std::unique_ptr<TraceStore> traces;
+  std::unique_ptr<UsageLedger> ledger;  // opened on the worker, at the first turn
+  bool ledger_failed = false;
+  boost::asio::thread_pool worker{1};
+
+  explicit Impl(const Settings& s) : settings(s), prices(load_prices(s)) {
+    if (settings.trace && !settings.trace_dir.empty()) {
+      TraceStoreOptions options;
+      options.on_error = [](const std::string& error) { log_warn("trace: ", error); };
+      traces = std::make_unique<TraceStore>(settings.trace_dir, settings.trace_max_mb * 1024 * 1024,
+                                            std::move(options));
+    }
+  }
+
+  void write(TurnRecord record, TurnTrace trace) {
+    record.cost_usd = prices.cost_usd(record);
+    if (settings.ledger && !settings.ledger_path.empty() && !ledger_failed) {
+      try {
+        if (!ledger) ledger = std::make_unique<UsageLedger>(settings.ledger_path);
+        ledger->append(record);
+      } catch (const std::exception& error) {
+        log_warn("usage ledger: ", error.what(), "; turns are no longer recorded in it");
+        ledger_failed = true;
+        ledger.reset();
+      }
+    }
+    if (traces) traces->submit(record.cwd_tag, trace_file_stem(record.time_ms, record.id), trace_json(record, trace));
+  }
+};
+
+TurnRecorder::TurnRecorder(const Settings& settings) : impl_(std::make_unique<Impl>(settings)) {}
+
+TurnRecorder::~TurnRecorder() {
+  flush();
+  impl_->worker.join();
+}
+
+bool TurnRecorder::tracing() const { return impl_->traces != nullptr; }
+
+void TurnRecorder::record(TurnRecord record, TurnTrace trace) {
+  if (!impl_->traces && !impl_->settings.ledger) return;
+  boost::asio::post(impl_->worker, [impl = impl_.get(), record = std::move(record),
+                                    trace = std::move(trace)]() mutable {
+    impl->write(std::move(record), std::move(trace));
+  });
+}
+
+void TurnRecorder::flush() {
+  std::promise<void> done;
+  boost::asio::post(impl_->worker, [&done] { done.set_value(); });
+  done.get_future().wait();
+  if (impl_->traces) impl_->traces->flush();
+}
+
+}  // namespace claudegpt

@@ -1,0 +1,54 @@
+// Where a finished turn goes: a trace file (ledger/trace_store.h) and a usage ledger row
+// (ledger/usage_ledger.h). The relay hands over the raw pieces and returns at once; a
+// background thread prices the turn, assembles the trace JSON and writes both, so the client
+// never waits on the disk. A ledger or trace directory that cannot be opened is logged once and
+// then that half is off: recording never fails a turn. Internal to src/server/.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include "config/settings.h"
+#include "ledger/turn_record.h"
+
+namespace claudegpt {
+
+// The raw material of one turn's trace. Bodies are kept as the bytes that crossed the wire
+// and parsed only on the recorder's thread.
+struct TurnTrace {
+  std::shared_ptr<const std::string> request_anthropic;           // the client's body
+  std::vector<std::shared_ptr<const std::string>> request_openai;  // each upstream request
+  boost::json::array events_openai;                                // the upstream's events
+  boost::json::object response_anthropic;                          // the message as sent
+  std::string deployment;                                          // Azure: the deployment
+  std::string error_message;                                       // when it failed
+};
+
+class TurnRecorder {
+ public:
+  // Prices come from the built-in table, settings.prices_file when it exists, and the
+  // CLAUDEGPT_PRICE_* variables (ledger/prices.h). Throws PriceFileError (file and line) when
+  // one of those is malformed: wrong costs are worse than no start.
+  explicit TurnRecorder(const Settings& settings);
+  ~TurnRecorder();  // writes what is queued (bounded wait)
+  TurnRecorder(const TurnRecorder&) = delete;
+  TurnRecorder& operator=(const TurnRecorder&) = delete;
+
+  bool tracing() const;  // traces are wanted: the relay keeps the raw pieces
+
+  void record(TurnRecord record, TurnTrace trace);
+
+  // Waits until everything recorded so far is written (tests, shutdown).
+  void flush();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace claudegpt

@@ -1,0 +1,496 @@
+#include "ledger/trace_store.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/json.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace claudegpt {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
+using ::testing::Not;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "trace_store_test.XXXXXX").string();
+    path_ = ::mkdtemp(pattern.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+unsigned mode_of(const fs::path& path) {
+  struct stat st {};
+  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
+  return st.st_mode & 07777;
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Every regular file under `dir`, relative to it.
+std::set<std::string> files_under(const fs::path& dir) {
+  std::set<std::string> files;
+  for (const auto& entry : fs::recursive_directory_iterator(dir))
+    if (entry.is_regular_file()) files.insert(fs::relative(entry.path(), dir).string());
+  return files;
+}
+
+std::uint64_t bytes_under(const fs::path& dir) {
+  std::uint64_t total = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(dir))
+    if (entry.is_regular_file()) total += entry.file_size();
+  return total;
+}
+
+json::object small_trace(std::string id) {
+  json::object trace;
+  trace["id"] = id;
+  trace["model"] = "gpt-5.5";
+  trace["usage"] = json::object{{"input_tokens", 10}, {"output_tokens", 5}};
+  return trace;
+}
+
+// A trace whose file is `bytes` long (serialized, plus the final newline).
+json::object trace_of_size(std::string id, std::size_t bytes) {
+  json::object trace;
+  trace["id"] = id;
+  trace["pad"] = "";
+  std::size_t base = json::serialize(trace).size() + 1;
+  trace["pad"] = std::string(bytes > base ? bytes - base : 0, 'x');
+  return trace;
+}
+
+constexpr std::int64_t kBaseTime = 1795517640123;  // 2026-11-24T10:54:00.123Z
+
+// ---------------------------------------------------------------------------------------------
+// Names
+
+TEST(CwdTag, IsASlugOfTheLastThreeComponentsAndAnFnv1aHashOfTheWholePath) {
+  EXPECT_EQ(cwd_tag("/home/alice/src/My Project"), "alice-src-my-project-dbb6cb63");
+  EXPECT_EQ(cwd_tag("/work/main"), "work-main-27c79c21");
+}
+
+TEST(CwdTag, IgnoresTrailingSlashes) {
+  EXPECT_EQ(cwd_tag("/work/main/"), cwd_tag("/work/main"));
+  EXPECT_EQ(cwd_tag("/work/main//"), cwd_tag("/work/main"));
+}
+
+TEST(CwdTag, TellsApartPathsWithTheSameSlug) {
+  std::string a = cwd_tag("/x/home/alice/project");
+  std::string b = cwd_tag("/y/home/alice/project");
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a.substr(0, a.size() - 8), b.substr(0, b.size() - 8));
+}
+
+TEST(CwdTag, StaysShortAndSafeForLongOrOddPaths) {
+  for (std::string_view path :
+       {"/srv/a-very-long-directory-name-for-a-monorepo/with/some-deep/sub-directory",
+        "/home/bob/ThisIsAnExtremelyLongSingleDirectoryNameThatGoesOnAndOn",
+        "/tmp/Weird  Name!!/--x--/UPPER_case.d", "relative/path", "/a b/c\td/e\nf"}) {
+    std::string tag = cwd_tag(path);
+    EXPECT_LE(tag.size(), 40u) << path;
+    EXPECT_THAT(tag, MatchesRegex("[a-z0-9]([a-z0-9-]*[a-z0-9])?-[0-9a-f]{8}")) << path;
+  }
+  // Leading components go first, so the working directory's own name survives.
+  EXPECT_THAT(cwd_tag("/srv/a-very-long-directory-name-for-a-monorepo/with/some-deep"),
+              MatchesRegex("with-some-deep-[0-9a-f]{8}"));
+  EXPECT_THAT(cwd_tag("/tmp/Weird  Name!!/--x--/UPPER_case.d"),
+              MatchesRegex("weird-name-x-upper-case-d-[0-9a-f]{8}"));
+}
+
+TEST(CwdTag, FallsBackToDirWhenNothingIsReadable) {
+  EXPECT_EQ(cwd_tag("/"), "dir-2a0c975e");
+  EXPECT_EQ(cwd_tag(""), "dir-811c9dc5");
+  // Non-ASCII components are skipped; the hash still tells them apart.
+  EXPECT_EQ(cwd_tag("/home/alice/проект"), "home-alice-078e9fff");
+}
+
+TEST(TraceFileStem, IsTheUtcTimeToTheMillisecondThenTheId) {
+  EXPECT_EQ(trace_file_stem(kBaseTime, "req_abc"), "20261124T105400.123Z-req_abc");
+  EXPECT_EQ(trace_file_stem(0, "req_x"), "19700101T000000.000Z-req_x");
+  EXPECT_EQ(trace_file_stem(1, "r"), "19700101T000000.001Z-r");
+}
+
+TEST(TraceFileStem, SortsByTimeAndKeepsIdsFromMakingPaths) {
+  EXPECT_LT(trace_file_stem(kBaseTime, "zzz"), trace_file_stem(kBaseTime + 1, "aaa"));
+  EXPECT_EQ(trace_file_stem(kBaseTime, "../x/y"), "20261124T105400.123Z-.._x_y");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Secrets
+
+TEST(RedactSecrets, MasksCredentialHeadersAtAnyDepthAndLeavesTheRestAlone) {
+  json::object trace = json::parse(R"({
+    "request_openai": {
+      "headers": {"Authorization": "Bearer sk-live-123", "Content-Type": "application/json",
+                  "chatgpt-account-id": "acct-9", "OpenAI-Beta": "responses=v1"},
+      "body": {"model": "gpt-5.5", "input": [{"role": "user", "content": "hi"}]}
+    },
+    "request_anthropic": {"headers": {"X-Api-Key": "sk-ant-456",
+                                      "anthropic-version": "2023-06-01"}},
+    "upstream": [{"response_headers": {"SET-COOKIE": "session=abc", "x-request-id": "r1"}},
+                 {"cookie": {"nested": "object value"}}],
+    "config": {"api_key": "sk-dotenv", "API-KEY": "sk-2", "refresh_token": "rt", "base_url": "u"},
+    "raw_lines": ["authorization: Bearer sk-line", "x-request-id: r2",
+                  "Proxy-Authorization: Basic Zm9v"],
+    "pairs": [["x-api-key", "sk-pair"], ["accept", "text/event-stream"]]
+  })").as_object();
+
+  EXPECT_EQ(redact_secrets(trace), 11u);
+  std::string text = json::serialize(trace);
+  for (std::string_view secret : {"sk-live-123", "acct-9", "sk-ant-456", "session=abc",
+                                  "object value", "sk-dotenv", "sk-2", "\"rt\"", "sk-line",
+                                  "Zm9v", "sk-pair"})
+    EXPECT_THAT(text, Not(HasSubstr(secret)));
+
+  const auto& headers = trace["request_openai"].at("headers").as_object();
+  EXPECT_EQ(headers.at("Authorization").as_string(), kRedacted);
+  EXPECT_EQ(headers.at("Content-Type"), "application/json");
+  EXPECT_EQ(headers.at("OpenAI-Beta"), "responses=v1");
+  EXPECT_EQ(trace["upstream"].at(0).at("response_headers").at("x-request-id"), "r1");
+  EXPECT_EQ(trace["config"].at("base_url"), "u");
+  EXPECT_EQ(trace["raw_lines"].at(0), "authorization: [redacted]");
+  EXPECT_EQ(trace["raw_lines"].at(1), "x-request-id: r2");
+  EXPECT_EQ(trace["pairs"].at(0).at(1).as_string(), kRedacted);
+  EXPECT_EQ(trace["pairs"].at(1).at(1), "text/event-stream");
+  EXPECT_EQ(trace["request_openai"].at("body").at("input").at(0).at("content"), "hi");
+}
+
+TEST(RedactSecrets, IsIdempotent) {
+  json::object trace = json::parse(R"({"h": {"authorization": "Bearer x"}, "l": ["Cookie: a=b"]})")
+                           .as_object();
+  EXPECT_EQ(redact_secrets(trace), 2u);
+  json::object once = trace;
+  EXPECT_EQ(redact_secrets(trace), 0u);
+  EXPECT_EQ(trace, once);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+
+TEST(TraceStore, WritesEachTraceToItsCwdDirectoryAsPrivateFiles) {
+  TempDir tmp;
+  ::umask(022);
+  fs::path dir = tmp.path() / "state" / "traces";
+  {
+    TraceStore store(dir, 500u << 20);
+    store.submit("work-main-27c79c21", trace_file_stem(kBaseTime, "req_1"), small_trace("req_1"));
+    store.submit("other-0badcafe", trace_file_stem(kBaseTime + 5, "req_2"), small_trace("req_2"));
+    ASSERT_TRUE(store.flush());
+    EXPECT_EQ(store.stats().written, 2u);
+    EXPECT_EQ(store.stats().total_bytes, bytes_under(dir));
+  }
+  EXPECT_THAT(files_under(dir),
+              ElementsAre("other-0badcafe/20261124T105400.128Z-req_2.json",
+                          "work-main-27c79c21/20261124T105400.123Z-req_1.json"));
+  fs::path file = dir / "work-main-27c79c21" / "20261124T105400.123Z-req_1.json";
+  EXPECT_EQ(json::parse(read_file(file)), small_trace("req_1"));
+  EXPECT_EQ(mode_of(file), 0600u);
+  EXPECT_EQ(mode_of(dir / "work-main-27c79c21"), 0700u);
+  EXPECT_EQ(mode_of(dir), 0700u);
+  EXPECT_EQ(mode_of(tmp.path() / "state"), 0700u);
+}
+
+TEST(TraceStore, SubmitReturnsBeforeTheDiskIsTouched) {
+  TempDir tmp;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  TraceStoreOptions options;
+  options.before_write = [released] { released.wait(); };
+  TraceStore store(tmp.path(), 0, options);
+  auto began = std::chrono::steady_clock::now();
+  store.submit("tag", "stem", small_trace("x"));
+  EXPECT_LT(std::chrono::steady_clock::now() - began, std::chrono::milliseconds(100));
+  EXPECT_FALSE(store.flush(std::chrono::milliseconds(50)));
+  EXPECT_FALSE(fs::exists(tmp.path() / "tag" / "stem.json"));
+  release.set_value();
+  EXPECT_TRUE(store.flush());
+  EXPECT_TRUE(fs::exists(tmp.path() / "tag" / "stem.json"));
+}
+
+TEST(TraceStore, RemovesSecretsBeforeWriting) {
+  TempDir tmp;
+  json::object trace = small_trace("req_s");
+  trace["request_openai"] = json::object{
+      {"headers", json::object{{"Authorization", "Bearer sk-proj-SECRET"}}}};
+  {
+    TraceStore store(tmp.path(), 0);
+    store.submit("tag", "s", trace);
+  }
+  std::string text = read_file(tmp.path() / "tag" / "s.json");
+  EXPECT_THAT(text, Not(HasSubstr("sk-proj-SECRET")));
+  EXPECT_THAT(text, HasSubstr("[redacted]"));
+}
+
+TEST(TraceStore, KeepsUnsafeNamesInsideItsDirectory) {
+  TempDir tmp;
+  fs::path dir = tmp.path() / "traces";
+  {
+    TraceStore store(dir, 0);
+    store.submit("../escape", "../../x", small_trace("a"));
+    store.submit(".hidden", "a/b", small_trace("b"));
+  }
+  EXPECT_THAT(files_under(tmp.path()),
+              ElementsAre("traces/_.._escape/_.._.._x.json", "traces/_.hidden/a_b.json"));
+}
+
+TEST(TraceStore, ReadersNeverSeeAPartialFile) {
+  TempDir tmp;
+  std::atomic<bool> done{false};
+  std::atomic<int> checked{0};
+  std::atomic<int> broken{0};
+  std::thread reader([&] {
+    while (!done) {
+      std::error_code ec;
+      for (fs::recursive_directory_iterator it(tmp.path(), ec), end; !ec && it != end;
+           it.increment(ec)) {
+        std::string name = it->path().filename().string();
+        if (!it->is_regular_file(ec) || name.starts_with('.')) continue;
+        std::string text = read_file(it->path());
+        if (text.empty() && !fs::exists(it->path())) continue;
+        json::error_code parse_ec;
+        json::parse(text, parse_ec);
+        ++checked;
+        if (parse_ec) ++broken;
+      }
+    }
+  });
+  {
+    TraceStore store(tmp.path(), 0);
+    for (int i = 0; i < 60; ++i)
+      store.submit("tag", trace_file_stem(kBaseTime + i, "req_" + std::to_string(i)),
+                   trace_of_size("req_" + std::to_string(i), 256 * 1024));
+    ASSERT_TRUE(store.flush(std::chrono::seconds(30)));
+  }
+  done = true;
+  reader.join();
+  EXPECT_GT(checked.load(), 0);
+  EXPECT_EQ(broken.load(), 0);
+  EXPECT_EQ(files_under(tmp.path()).size(), 60u);  // and no temp file left behind
+}
+
+TEST(TraceStore, PrunesTheOldestFilesAcrossCwdsToStayUnderTheLimit) {
+  TempDir tmp;
+  constexpr std::size_t kFile = 1000;
+  constexpr std::uint64_t kMax = 10 * kFile;
+  const char* tags[] = {"a-00000001", "b-00000002", "c-00000003"};
+  TraceStore store(tmp.path(), kMax);
+  for (int i = 0; i < 30; ++i) {
+    std::string id = "req_" + std::to_string(100 + i);
+    store.submit(tags[i % 3], trace_file_stem(kBaseTime + i * 1000, id), trace_of_size(id, kFile));
+    ASSERT_TRUE(store.flush());
+    EXPECT_LE(bytes_under(tmp.path()), kMax) << "after trace " << i;
+  }
+  TraceStoreStats stats = store.stats();
+  EXPECT_EQ(stats.written, 30u);
+  EXPECT_EQ(stats.total_bytes, bytes_under(tmp.path()));
+  EXPECT_EQ(stats.pruned, 30u - files_under(tmp.path()).size());
+
+  // What is left is the newest, whatever directory they are in.
+  std::vector<TraceFileInfo> left = list_traces(tmp.path(), 100);
+  ASSERT_FALSE(left.empty());
+  EXPECT_GE(left.size(), 8u);
+  for (std::size_t k = 0; k < left.size(); ++k)
+    EXPECT_THAT(left[k].stem, HasSubstr("req_" + std::to_string(130 - left.size() + k)));
+}
+
+TEST(TraceStore, CountsAndPrunesTheFilesAlreadyThereWhenItStarts) {
+  TempDir tmp;
+  // Written by an earlier run (or another process): 12 files of 1000 bytes.
+  {
+    TraceStore earlier(tmp.path(), 0);
+    for (int i = 0; i < 12; ++i) {
+      std::string id = "old_" + std::to_string(10 + i);
+      earlier.submit(i < 6 ? "x-1" : "y-2", trace_file_stem(kBaseTime + i, id),
+                     trace_of_size(id, 1000));
+    }
+  }
+  ASSERT_EQ(bytes_under(tmp.path()), 12000u);
+  {
+    TraceStore unlimited(tmp.path(), 0);
+    ASSERT_TRUE(unlimited.flush());
+    EXPECT_EQ(unlimited.stats().total_bytes, 12000u);
+  }
+  TraceStore store(tmp.path(), 5000);
+  ASSERT_TRUE(store.flush());
+  EXPECT_LE(bytes_under(tmp.path()), 4500u);  // down to 90% of the limit
+  EXPECT_EQ(store.stats().total_bytes, bytes_under(tmp.path()));
+  std::vector<TraceFileInfo> left = list_traces(tmp.path(), 100);
+  ASSERT_EQ(left.size(), 4u);
+  EXPECT_THAT(left.front().stem, HasSubstr("old_18"));
+  EXPECT_THAT(left.back().stem, HasSubstr("old_21"));
+}
+
+TEST(TraceStore, NeverRemovesTheTraceItJustWrote) {
+  TempDir tmp;
+  TraceStore store(tmp.path(), 1000);
+  store.submit("t", trace_file_stem(kBaseTime, "small"), trace_of_size("small", 500));
+  store.submit("t", trace_file_stem(kBaseTime + 1, "huge"), trace_of_size("huge", 5000));
+  ASSERT_TRUE(store.flush());
+  EXPECT_THAT(files_under(tmp.path()), ElementsAre("t/20261124T105400.124Z-huge.json"));
+}
+
+TEST(TraceStore, DropsTheNewestTracesWhenTheQueueIsFull) {
+  TempDir tmp;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<void> writing;
+  std::atomic<bool> first{true};
+  TraceStoreOptions options;
+  options.max_queued = 4;
+  options.before_write = [&] {
+    if (first.exchange(false)) writing.set_value();
+    released.wait();
+  };
+  TraceStore store(tmp.path(), 0, options);
+  store.submit("t", "s0", small_trace("0"));
+  writing.get_future().wait();  // the writer holds trace 0; the queue is empty
+  for (int i = 1; i <= 7; ++i) store.submit("t", "s" + std::to_string(i), small_trace("x"));
+  EXPECT_EQ(store.stats().dropped, 3u);
+  release.set_value();
+  ASSERT_TRUE(store.flush());
+  EXPECT_EQ(store.stats().written, 5u);
+  EXPECT_THAT(files_under(tmp.path()),
+              ElementsAre("t/s0.json", "t/s1.json", "t/s2.json", "t/s3.json", "t/s4.json"));
+}
+
+TEST(TraceStore, DrainsItsQueueWhenDestroyed) {
+  TempDir tmp;
+  {
+    TraceStore store(tmp.path(), 0);
+    for (int i = 0; i < 100; ++i)
+      store.submit("t", "s" + std::to_string(i), small_trace(std::to_string(i)));
+  }
+  EXPECT_EQ(files_under(tmp.path()).size(), 100u);
+}
+
+TEST(TraceStore, GivesUpDrainingAfterTheTimeoutAndCountsWhatItDropped) {
+  TempDir tmp;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::thread releaser;
+  TraceStoreStats stats;
+  {
+    TraceStoreOptions options;
+    options.drain_timeout = std::chrono::milliseconds(100);
+    options.before_write = [released] { released.wait(); };
+    auto store = std::make_unique<TraceStore>(tmp.path(), 0, options);
+    for (int i = 0; i < 5; ++i) store->submit("t", "s" + std::to_string(i), small_trace("x"));
+    releaser = std::thread([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      release.set_value();
+    });
+    auto began = std::chrono::steady_clock::now();
+    store.reset();
+    EXPECT_LT(std::chrono::steady_clock::now() - began, std::chrono::seconds(5));
+  }
+  releaser.join();
+  // The one being written when the time ran out is finished; the four queued are not.
+  EXPECT_EQ(files_under(tmp.path()).size(), 1u);
+}
+
+TEST(TraceStore, ReportsWritesThatFail) {
+  TempDir tmp;
+  fs::path blocker = tmp.path() / "file";
+  std::ofstream(blocker) << "x";
+  std::vector<std::string> errors;
+  std::mutex mutex;
+  TraceStoreOptions options;
+  options.on_error = [&](const std::string& e) {
+    std::lock_guard lock(mutex);
+    errors.push_back(e);
+  };
+  TraceStore store(blocker / "traces", 0, options);
+  store.submit("t", "s", small_trace("x"));
+  ASSERT_TRUE(store.flush());
+  EXPECT_EQ(store.stats().failed, 1u);
+  EXPECT_EQ(store.stats().written, 0u);
+  std::lock_guard lock(mutex);
+  ASSERT_FALSE(errors.empty());
+  EXPECT_THAT(errors.back(), HasSubstr((blocker / "traces").string()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading back
+
+TEST(TraceFiles, ListTheNewestAcrossCwdsOldestFirst) {
+  TempDir tmp;
+  {
+    TraceStore store(tmp.path(), 0);
+    store.submit("b-2", trace_file_stem(kBaseTime + 2, "req_c"), small_trace("req_c"));
+    store.submit("a-1", trace_file_stem(kBaseTime + 1, "req_b"), small_trace("req_b"));
+    store.submit("b-2", trace_file_stem(kBaseTime + 0, "req_a"), small_trace("req_a"));
+    store.submit("a-1", trace_file_stem(kBaseTime + 3, "req_d"), small_trace("req_d"));
+  }
+  std::vector<TraceFileInfo> last = list_traces(tmp.path(), 2);
+  ASSERT_EQ(last.size(), 2u);
+  EXPECT_EQ(last[0].stem, "20261124T105400.125Z-req_c");
+  EXPECT_EQ(last[0].cwd_tag, "b-2");
+  EXPECT_EQ(last[1].stem, "20261124T105400.126Z-req_d");
+  EXPECT_EQ(last[1].path, tmp.path() / "a-1" / "20261124T105400.126Z-req_d.json");
+  EXPECT_EQ(last[1].bytes, fs::file_size(last[1].path));
+  EXPECT_EQ(list_traces(tmp.path(), 10).size(), 4u);
+  EXPECT_TRUE(list_traces(tmp.path() / "missing", 10).empty());
+}
+
+TEST(TraceFiles, ReadOneByIdWhateverItsCwd) {
+  TempDir tmp;
+  {
+    TraceStore store(tmp.path(), 0);
+    store.submit("a-1", trace_file_stem(kBaseTime, "req_abc"), small_trace("req_abc"));
+    store.submit("b-2", trace_file_stem(kBaseTime, "req_xabc"), small_trace("req_xabc"));
+  }
+  std::optional<json::object> trace = read_trace(tmp.path(), "req_abc");
+  ASSERT_TRUE(trace);
+  EXPECT_EQ(*trace, small_trace("req_abc"));
+  EXPECT_EQ(find_trace(tmp.path(), "req_xabc")->cwd_tag, "b-2");
+  EXPECT_FALSE(read_trace(tmp.path(), "abc"));  // ids match whole, not by their end
+  EXPECT_FALSE(read_trace(tmp.path(), "req_nope"));
+  EXPECT_FALSE(read_trace(tmp.path() / "missing", "req_abc"));
+}
+
+TEST(TraceFiles, ABrokenTraceFileIsAnErrorNamingIt) {
+  TempDir tmp;
+  fs::create_directories(tmp.path() / "t");
+  fs::path file = tmp.path() / "t" / (trace_file_stem(kBaseTime, "req_bad") + ".json");
+  std::ofstream(file) << "{\"truncated\": ";
+  try {
+    read_trace(tmp.path(), "req_bad");
+    FAIL() << "read a broken trace";
+  } catch (const std::runtime_error& e) {
+    EXPECT_THAT(e.what(), HasSubstr(file.string()));
+  }
+}
+
+}  // namespace
+}  // namespace claudegpt

@@ -1,0 +1,412 @@
+#include "ledger/usage_ledger.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "ledger/state_paths.h"
+
+namespace claudegpt {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "usage_ledger_test.XXXXXX").string();
+    path_ = ::mkdtemp(pattern.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+unsigned mode_of(const fs::path& path) {
+  struct stat st {};
+  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
+  return st.st_mode & 07777;
+}
+
+TurnRecord full_turn() {
+  TurnRecord t;
+  t.id = "req_0123456789abcdefghijklmn";
+  t.time_ms = 1795517640123;
+  t.session_id = "5b0c2d7e-session";
+  t.cwd_tag = "alice-src-claudegpt-1b9e4c02";
+  t.provider = "azure";
+  t.tier = "opus";
+  t.client_model = "claude-opus-5-5";
+  t.upstream_model = "gpt-5.5-deployment";
+  t.effort = "high";
+  t.effort_reason = "opus tier default";
+  t.input_tokens = 123456;
+  t.cached_tokens = 120000;
+  t.output_tokens = 4321;
+  t.reasoning_tokens = 1234;
+  t.web_searches = 3;
+  t.web_fetches = 2;
+  t.cost_usd = 0.123456789;
+  t.upstream_first_byte_ms = 850;
+  t.client_first_byte_ms = 870;
+  t.done_ms = 14250;
+  t.stop_reason = "tool_use";
+  t.error_type = "overloaded_error";
+  t.chain_rounds = 2;
+  return t;
+}
+
+TurnRecord turn(std::string id, std::int64_t time_ms, std::string session = "s",
+                std::optional<double> cost = 0.01) {
+  TurnRecord t;
+  t.id = std::move(id);
+  t.time_ms = time_ms;
+  t.session_id = std::move(session);
+  t.cost_usd = cost;
+  return t;
+}
+
+std::vector<std::string> ids(const std::vector<TurnRecord>& turns) {
+  std::vector<std::string> out;
+  for (const TurnRecord& t : turns) out.push_back(t.id);
+  return out;
+}
+
+void expect_same(const TurnRecord& got, const TurnRecord& want) {
+  EXPECT_EQ(got.id, want.id);
+  EXPECT_EQ(got.time_ms, want.time_ms);
+  EXPECT_EQ(got.session_id, want.session_id);
+  EXPECT_EQ(got.cwd_tag, want.cwd_tag);
+  EXPECT_EQ(got.provider, want.provider);
+  EXPECT_EQ(got.tier, want.tier);
+  EXPECT_EQ(got.client_model, want.client_model);
+  EXPECT_EQ(got.upstream_model, want.upstream_model);
+  EXPECT_EQ(got.effort, want.effort);
+  EXPECT_EQ(got.effort_reason, want.effort_reason);
+  EXPECT_EQ(got.input_tokens, want.input_tokens);
+  EXPECT_EQ(got.cached_tokens, want.cached_tokens);
+  EXPECT_EQ(got.output_tokens, want.output_tokens);
+  EXPECT_EQ(got.reasoning_tokens, want.reasoning_tokens);
+  EXPECT_EQ(got.web_searches, want.web_searches);
+  EXPECT_EQ(got.web_fetches, want.web_fetches);
+  EXPECT_EQ(got.cost_usd, want.cost_usd);
+  EXPECT_EQ(got.upstream_first_byte_ms, want.upstream_first_byte_ms);
+  EXPECT_EQ(got.client_first_byte_ms, want.client_first_byte_ms);
+  EXPECT_EQ(got.done_ms, want.done_ms);
+  EXPECT_EQ(got.stop_reason, want.stop_reason);
+  EXPECT_EQ(got.error_type, want.error_type);
+  EXPECT_EQ(got.chain_rounds, want.chain_rounds);
+}
+
+// Reads one value straight from the file, as another tool would.
+std::string sql_text(const fs::path& file, const std::string& sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(db);
+  std::string out;
+  if (sqlite3_step(stmt) == SQLITE_ROW) {
+    if (sqlite3_column_type(stmt, 0) == SQLITE_NULL)
+      out = "NULL";
+    else
+      out = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return out;
+}
+
+TEST(UsageLedger, EveryFieldOfATurnComesBackAsItWasWritten) {
+  TempDir dir;
+  TurnRecord written = full_turn();
+  {
+    UsageLedger ledger(dir.path() / "usage.sqlite3");
+    ledger.append(written);
+  }
+  UsageLedger reopened(dir.path() / "usage.sqlite3");
+  std::optional<TurnRecord> read = reopened.find(written.id);
+  ASSERT_TRUE(read);
+  expect_same(*read, written);
+}
+
+TEST(UsageLedger, AnUnknownCostIsStoredAsNullNeverAsZero) {
+  TempDir dir;
+  fs::path file = dir.path() / "usage.sqlite3";
+  {
+    UsageLedger ledger(file);
+    TurnRecord unknown = full_turn();
+    unknown.cost_usd.reset();
+    ledger.append(unknown);
+    std::optional<TurnRecord> read = ledger.find(unknown.id);
+    ASSERT_TRUE(read);
+    EXPECT_FALSE(read->cost_usd.has_value());
+    expect_same(*read, unknown);
+
+    TurnRecord free = turn("req_free", 2, "s", 0.0);
+    ledger.append(free);
+    ASSERT_TRUE(ledger.find("req_free")->cost_usd.has_value());
+    EXPECT_EQ(*ledger.find("req_free")->cost_usd, 0.0);
+  }
+  EXPECT_EQ(sql_text(file, "SELECT cost_usd FROM turns WHERE id = '" + full_turn().id + "'"),
+            "NULL");
+  EXPECT_EQ(sql_text(file, "SELECT typeof(cost_usd) FROM turns WHERE id = 'req_free'"), "real");
+}
+
+TEST(UsageLedger, ADefaultTurnRoundTripsWithItsDefaults) {
+  TempDir dir;
+  UsageLedger ledger(dir.path() / "usage.sqlite3");
+  TurnRecord minimal;
+  minimal.id = "req_min";
+  ledger.append(minimal);
+  expect_same(*ledger.find("req_min"), minimal);
+}
+
+TEST(UsageLedger, FindReturnsNothingForAnUnknownId) {
+  TempDir dir;
+  UsageLedger ledger(dir.path() / "usage.sqlite3");
+  ledger.append(turn("req_a", 1));
+  EXPECT_FALSE(ledger.find("req_b"));
+}
+
+TEST(UsageLedger, TheSameIdAppendedTwiceKeepsBothRowsAndFindGivesTheLatest) {
+  TempDir dir;
+  UsageLedger ledger(dir.path() / "usage.sqlite3");
+  ledger.append(turn("req_a", 1, "first"));
+  ledger.append(turn("req_a", 1, "second"));
+  EXPECT_EQ(ledger.turns_since(0).size(), 2u);
+  EXPECT_EQ(ledger.find("req_a")->session_id, "second");
+}
+
+TEST(UsageLedger, TurnsSinceReturnsTurnsAtOrAfterTheTimeOldestFirst) {
+  TempDir dir;
+  UsageLedger ledger(dir.path() / "usage.sqlite3");
+  // Appended out of time order (several processes finish turns in any order).
+  ledger.append(turn("req_30", 30));
+  ledger.append(turn("req_10", 10));
+  ledger.append(turn("req_20", 20));
+  ledger.append(turn("req_20b", 20));  // same time: insertion order
+  ledger.append(turn("req_5", 5));
+  EXPECT_THAT(ids(ledger.turns_since(10)), ElementsAre("req_10", "req_20", "req_20b", "req_30"));
+  EXPECT_THAT(ids(ledger.turns_since(0)),
+              ElementsAre("req_5", "req_10", "req_20", "req_20b", "req_30"));
+  EXPECT_TRUE(ledger.turns_since(31).empty());
+}
+
+TEST(UsageLedger, LastTurnsReturnsTheNMostRecentOldestFirst) {
+  TempDir dir;
+  UsageLedger ledger(dir.path() / "usage.sqlite3");
+  ledger.append(turn("req_30", 30));
+  ledger.append(turn("req_10", 10));
+  ledger.append(turn("req_20", 20));
+  ledger.append(turn("req_40", 40));
+  EXPECT_THAT(ids(ledger.last_turns(2)), ElementsAre("req_30", "req_40"));
+  EXPECT_THAT(ids(ledger.last_turns(10)), ElementsAre("req_10", "req_20", "req_30", "req_40"));
+  EXPECT_TRUE(ledger.last_turns(0).empty());
+}
+
+TEST(UsageLedger, SessionCostSumsTheKnownCostsAndFlagsUnknownOnes) {
+  TempDir dir;
+  UsageLedger ledger(dir.path() / "usage.sqlite3");
+  ledger.append(turn("req_1", 1, "session-a", 0.25));
+  ledger.append(turn("req_2", 2, "session-a", 0.125));
+  ledger.append(turn("req_3", 3, "session-b", 1.0));
+  ledger.append(turn("req_4", 4, "session-c", std::nullopt));
+  ledger.append(turn("req_5", 5, "session-c", 0.5));
+
+  SessionCost a = ledger.session_cost("session-a");
+  EXPECT_DOUBLE_EQ(a.known_usd, 0.375);
+  EXPECT_FALSE(a.any_unknown);
+  EXPECT_EQ(a.turns, 2);
+
+  SessionCost c = ledger.session_cost("session-c");
+  EXPECT_DOUBLE_EQ(c.known_usd, 0.5);
+  EXPECT_TRUE(c.any_unknown);
+  EXPECT_EQ(c.turns, 2);
+
+  SessionCost none = ledger.session_cost("no-such-session");
+  EXPECT_EQ(none.known_usd, 0.0);
+  EXPECT_FALSE(none.any_unknown);
+  EXPECT_EQ(none.turns, 0);
+}
+
+TEST(UsageLedger, CreatesPrivateDirectoriesAndAPrivateFileInWalMode) {
+  TempDir dir;
+  ::umask(022);
+  fs::path file = dir.path() / "state" / "claudegpt" / "usage.sqlite3";
+  {
+    UsageLedger ledger(file);
+    ledger.append(turn("req_a", 1));
+    EXPECT_EQ(mode_of(file), 0600u);
+    EXPECT_EQ(mode_of(fs::path(file).concat("-wal")), 0600u);
+    EXPECT_EQ(mode_of(fs::path(file).concat("-shm")), 0600u);
+  }
+  EXPECT_EQ(mode_of(dir.path() / "state"), 0700u);
+  EXPECT_EQ(mode_of(dir.path() / "state" / "claudegpt"), 0700u);
+  EXPECT_EQ(sql_text(file, "PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(sql_text(file, "PRAGMA user_version"), "1");
+}
+
+TEST(UsageLedger, ALedgerFromANewerVersionWithExtraColumnsStillTakesAppends) {
+  TempDir dir;
+  fs::path file = dir.path() / "usage.sqlite3";
+  { UsageLedger ledger(file); }
+  {  // What a later schema version would do.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "ALTER TABLE turns ADD COLUMN future TEXT NOT NULL DEFAULT 'x';"
+                           "PRAGMA user_version=7;",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  UsageLedger ledger(file);
+  ledger.append(full_turn());
+  expect_same(*ledger.find(full_turn().id), full_turn());
+  EXPECT_EQ(sql_text(file, "PRAGMA user_version"), "7");
+}
+
+TEST(UsageLedger, ErrorsNameThePathAndTheCause) {
+  TempDir dir;
+  fs::path blocker = dir.path() / "not-a-directory";
+  std::ofstream(blocker) << "x";
+  try {
+    UsageLedger ledger(blocker / "usage.sqlite3");
+    FAIL() << "opened a ledger under a regular file";
+  } catch (const LedgerError& e) {
+    EXPECT_THAT(e.what(), HasSubstr((blocker / "usage.sqlite3").string()));
+  }
+
+  fs::path garbage = dir.path() / "garbage.sqlite3";
+  std::ofstream(garbage) << std::string(4096, 'g');
+  try {
+    UsageLedger ledger(garbage);
+    FAIL() << "opened a file that is not a database";
+  } catch (const LedgerError& e) {
+    EXPECT_THAT(e.what(), HasSubstr(garbage.string()));
+    EXPECT_THAT(e.what(), HasSubstr("not a database"));
+  }
+}
+
+TEST(StatePaths, XdgStateHomeWinsWhenAbsolute) {
+  auto env = [](const char* name) -> const char* {
+    if (std::string_view(name) == "XDG_STATE_HOME") return "/xdg/state";
+    if (std::string_view(name) == "HOME") return "/home/alice";
+    return nullptr;
+  };
+  EXPECT_EQ(default_state_dir(env), fs::path("/xdg/state/claudegpt"));
+}
+
+TEST(StatePaths, ARelativeOrEmptyXdgStateHomeIsIgnored) {
+  for (const char* xdg : {"relative/state", ""}) {
+    auto env = [xdg](const char* name) -> const char* {
+      if (std::string_view(name) == "XDG_STATE_HOME") return xdg;
+      if (std::string_view(name) == "HOME") return "/home/alice";
+      return nullptr;
+    };
+    EXPECT_EQ(default_state_dir(env), fs::path("/home/alice/.local/state/claudegpt")) << xdg;
+  }
+}
+
+// Several claudegpt processes append to one ledger at once: 8 processes, each with its own
+// UsageLedger on the same (new) file, 200 turns each as fast as they can.
+TEST(UsageLedger, EightProcessesAppendingAtOnceLoseNoRowAndSeeNoError) {
+  constexpr int kWriters = 8;
+  constexpr int kTurnsEach = 200;
+  TempDir dir;
+  fs::path file = dir.path() / "state" / "usage.sqlite3";
+
+  int start[2];
+  ASSERT_EQ(::pipe(start), 0);
+  std::vector<pid_t> children;
+  std::vector<fs::path> error_files;
+  for (int w = 0; w < kWriters; ++w) {
+    error_files.push_back(dir.path() / ("errors-" + std::to_string(w)));
+    pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      ::close(start[1]);
+      char byte;
+      while (::read(start[0], &byte, 1) > 0) {
+      }  // released all at once, when the parent closes the pipe
+      int failures = 0;
+      std::string errors;
+      try {
+        UsageLedger ledger(file);  // opening races too: the file does not exist yet
+        for (int i = 0; i < kTurnsEach; ++i) {
+          TurnRecord t = turn("req_w" + std::to_string(w) + "_" + std::to_string(i),
+                              1000 + i, "session-" + std::to_string(w), 0.001 * (i + 1));
+          t.input_tokens = i;
+          try {
+            ledger.append(t);
+          } catch (const std::exception& e) {
+            ++failures;
+            errors += std::string(e.what()) + "\n";
+          }
+        }
+      } catch (const std::exception& e) {
+        ++failures;
+        errors += std::string("open: ") + e.what() + "\n";
+      }
+      std::ofstream(error_files.back()) << errors;
+      ::_exit(failures == 0 ? 0 : 1);
+    }
+    children.push_back(pid);
+  }
+  ::close(start[0]);
+  auto began = std::chrono::steady_clock::now();
+  ::close(start[1]);
+  for (std::size_t w = 0; w < children.size(); ++w) {
+    int status = 0;
+    ASSERT_EQ(::waitpid(children[w], &status, 0), children[w]);
+    std::ifstream in(error_files[w]);
+    std::string errors((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        << "writer " << w << " failed:\n" << errors;
+    EXPECT_EQ(errors, "") << "writer " << w;
+  }
+  auto wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::steady_clock::now() - began).count();
+  std::cout << "[ measure  ] " << kWriters << " processes x " << kTurnsEach
+            << " appends: " << wall_ms << " ms wall\n";
+  ::testing::Test::RecordProperty("wall_ms", std::to_string(wall_ms));
+
+  UsageLedger ledger(file);
+  std::vector<TurnRecord> all = ledger.turns_since(0);
+  ASSERT_EQ(all.size(), static_cast<std::size_t>(kWriters * kTurnsEach));
+  std::set<std::string> seen;
+  for (const TurnRecord& t : all) seen.insert(t.id);
+  std::set<std::string> expected;
+  for (int w = 0; w < kWriters; ++w)
+    for (int i = 0; i < kTurnsEach; ++i)
+      expected.insert("req_w" + std::to_string(w) + "_" + std::to_string(i));
+  EXPECT_EQ(seen, expected);
+  for (int w = 0; w < kWriters; ++w) {
+    SessionCost cost = ledger.session_cost("session-" + std::to_string(w));
+    EXPECT_EQ(cost.turns, kTurnsEach);
+    EXPECT_NEAR(cost.known_usd, 0.001 * kTurnsEach * (kTurnsEach + 1) / 2, 1e-9);
+  }
+}
+
+}  // namespace
+}  // namespace claudegpt

@@ -1,0 +1,328 @@
+#include "ledger/usage_report.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+namespace claudegpt {
+namespace {
+
+// Unix epoch milliseconds of some UTC instants.
+constexpr std::int64_t k2026_11_20_0915 = 1795166100000;
+constexpr std::int64_t k2026_11_20_174030 = 1795196430000;
+constexpr std::int64_t k2026_11_21_0000 = 1795219200000;
+constexpr std::int64_t k2026_11_21_0800 = 1795248000000;
+constexpr std::int64_t k2026_11_21_235959 = 1795305599000;
+constexpr std::int64_t k2026_11_22_0000 = 1795305600000;
+constexpr std::int64_t k2026_11_22_0005 = 1795305900000;
+
+TurnRecord turn(std::string id, std::int64_t time_ms, std::string session, std::string cwd,
+                std::string provider, std::string model, std::int64_t input, std::int64_t cached,
+                std::int64_t output, std::int64_t reasoning, int searches, int fetches,
+                std::optional<double> cost, std::int64_t done_ms, std::string stop,
+                std::string error = "") {
+  TurnRecord t;
+  t.id = std::move(id);
+  t.time_ms = time_ms;
+  t.session_id = std::move(session);
+  t.cwd_tag = std::move(cwd);
+  t.provider = std::move(provider);
+  t.upstream_model = std::move(model);
+  t.input_tokens = input;
+  t.cached_tokens = cached;
+  t.output_tokens = output;
+  t.reasoning_tokens = reasoning;
+  t.web_searches = searches;
+  t.web_fetches = fetches;
+  t.cost_usd = cost;
+  t.done_ms = done_ms;
+  t.stop_reason = std::move(stop);
+  t.error_type = std::move(error);
+  return t;
+}
+
+// Six turns over three UTC days. Their costs are what the relay would have stored, worked
+// out by hand from the built-in prices (USD per 1M tokens):
+//   req_1 gpt-5.5:      4,000 × 5 + 8,000 × 0.5 + 1,500 × 30, + 1 search × $0.01  = 0.079
+//   req_2 gpt-5.4-mini: 8,000 × 0.75 + 32,000 × 0.075 + 2,200 × 4.5              = 0.0183
+//   req_3 my-deploy:    an Azure deployment without a price                       = unknown
+//   req_4 gpt-5.5:      30,000 × 5 + 120,000 × 0.5 + 9,000 × 30, + 2 × $0.01      = 0.50
+//   req_5 gpt-5.5 >272k: 300,000 × 10 + 100,000 × 1 + 20,000 × 45                 = 4.00
+//   req_6 gpt-5.4-mini: failed before any usage                                   = 0
+// Given out of time order: the report and the listing sort them.
+std::vector<TurnRecord> sample_turns() {
+  return {
+      turn("req_4", k2026_11_21_235959, "s-2", "proj-b-9c0d", "codex", "gpt-5.5", 150'000,
+           120'000, 9'000, 4'000, 2, 0, 0.50, 31'400, "end_turn"),
+      turn("req_1", k2026_11_20_0915, "s-1", "proj-a-1f2e", "openai", "gpt-5.5", 12'000, 8'000,
+           1'500, 500, 1, 0, 0.079, 4'200, "end_turn"),
+      turn("req_2", k2026_11_20_174030, "s-1", "proj-a-1f2e", "openai", "gpt-5.4-mini", 40'000,
+           32'000, 2'200, 800, 0, 2, 0.0183, 2'500, "tool_use"),
+      turn("req_3", k2026_11_21_0800, "s-2", "proj-b-9c0d", "azure", "my-deploy", 5'000, 0, 700,
+           0, 0, 0, std::nullopt, 1'800, "end_turn"),
+      turn("req_6", k2026_11_22_0005, "", "proj-c-77aa", "openai", "gpt-5.4-mini", 0, 0, 0, 0, 0,
+           0, 0.0, 300, "", "overloaded_error"),
+      turn("req_5", k2026_11_22_0000, "", "proj-a-1f2e", "openai", "gpt-5.5", 400'000, 100'000,
+           20'000, 15'000, 0, 0, 4.00, 95'000, "max_tokens"),
+  };
+}
+
+UsageReportOptions options(UsageGrouping by, std::optional<std::int64_t> since = std::nullopt,
+                           bool json = false) {
+  UsageReportOptions o;
+  o.group_by = by;
+  o.since_ms = since;
+  o.json = json;
+  return o;
+}
+
+const char* const kUnknownNote =
+    "\n"
+    "1 turn has no price for its model (my-deploy); \"unknown\" and \"≥\" costs leave it out.\n"
+    "Set prices in prices.toml or as CLAUDEGPT_PRICE_<MODEL>=input,cached_input,output.\n";
+const char* const kCodexNote =
+    "\n"
+    "Codex turns are priced at API rates: what they would have cost on the API, not a bill\n"
+    "(a ChatGPT subscription is not charged per token).\n";
+
+TEST(UsageReport, ByDayMatchesTheHandComputedTable) {
+  // 2026-11-20: req_1 + req_2: input 52,000, cached 40,000 (76.9%), output 3,700,
+  //             cost 0.079 + 0.0183 = 0.0973.
+  // 2026-11-21: req_3 + req_4: input 155,000, cached 120,000 (77.4%), output 9,700,
+  //             cost 0.50 known + 1 unknown: at least $0.5000.
+  // 2026-11-22: req_5 + req_6: input 400,000, cached 100,000 (25.0%), output 20,000, $4.00.
+  // total: 6 turns, 607,000 in, 260,000 cached (42.8%), 33,400 out, 3 searches, 2 fetches,
+  //        4.5973 known + 1 unknown: at least $4.60.
+  std::string expected = std::string(
+      "Usage, all time, by day\n"
+      "\n"
+      "day         turns  input tokens  cached  output tokens  searches  fetches  cost (USD)\n"
+      "2026-11-20      2        52,000   76.9%          3,700         1        2     $0.0973\n"
+      "2026-11-21      2       155,000   77.4%          9,700         2        0   ≥ $0.5000\n"
+      "2026-11-22      2       400,000   25.0%         20,000         0        0       $4.00\n"
+      "-------------------------------------------------------------------------------------\n"
+      "total           6       607,000   42.8%         33,400         3        2     ≥ $4.60\n") +
+      kUnknownNote + kCodexNote;
+  EXPECT_EQ(render_usage_report(sample_turns(), {}), expected);
+}
+
+TEST(UsageReport, ByModelMatchesTheHandComputedTable) {
+  // gpt-5.4-mini: req_2 + req_6: 40,000 in, 32,000 cached (80.0%), 2,200 out, $0.0183.
+  // gpt-5.5: req_1 + req_4 + req_5: 562,000 in, 228,000 cached (40.6%), 30,500 out,
+  //          3 searches, 0.079 + 0.50 + 4.00 = $4.58.
+  // my-deploy: req_3: 5,000 in, nothing cached, 700 out, unknown.
+  std::string expected = std::string(
+      "Usage, all time, by model\n"
+      "\n"
+      "model         turns  input tokens  cached  output tokens  searches  fetches  cost (USD)\n"
+      "gpt-5.4-mini      2        40,000   80.0%          2,200         0        2     $0.0183\n"
+      "gpt-5.5           3       562,000   40.6%         30,500         3        0       $4.58\n"
+      "my-deploy         1         5,000    0.0%            700         0        0     unknown\n"
+      "---------------------------------------------------------------------------------------\n"
+      "total             6       607,000   42.8%         33,400         3        2     ≥ $4.60\n") +
+      kUnknownNote + kCodexNote;
+  EXPECT_EQ(render_usage_report(sample_turns(), options(UsageGrouping::model)), expected);
+}
+
+TEST(UsageReport, BySessionMatchesTheHandComputedTable) {
+  // (none): req_5 + req_6; s-1: req_1 + req_2; s-2: req_3 + req_4.
+  std::string expected = std::string(
+      "Usage, all time, by session\n"
+      "\n"
+      "session  turns  input tokens  cached  output tokens  searches  fetches  cost (USD)\n"
+      "(none)       2       400,000   25.0%         20,000         0        0       $4.00\n"
+      "s-1          2        52,000   76.9%          3,700         1        2     $0.0973\n"
+      "s-2          2       155,000   77.4%          9,700         2        0   ≥ $0.5000\n"
+      "----------------------------------------------------------------------------------\n"
+      "total        6       607,000   42.8%         33,400         3        2     ≥ $4.60\n") +
+      kUnknownNote + kCodexNote;
+  EXPECT_EQ(render_usage_report(sample_turns(), options(UsageGrouping::session)), expected);
+}
+
+TEST(UsageReport, ByCwdMatchesTheHandComputedTable) {
+  // proj-a-1f2e: req_1 + req_2 + req_5: 452,000 in, 140,000 cached (31.0%), 23,700 out,
+  //              0.079 + 0.0183 + 4.00 = $4.10.
+  // proj-b-9c0d: req_3 + req_4.  proj-c-77aa: req_6, no input at all ("-"), $0.0000.
+  std::string expected = std::string(
+      "Usage, all time, by cwd\n"
+      "\n"
+      "cwd          turns  input tokens  cached  output tokens  searches  fetches  cost (USD)\n"
+      "proj-a-1f2e      3       452,000   31.0%         23,700         1        2       $4.10\n"
+      "proj-b-9c0d      2       155,000   77.4%          9,700         2        0   ≥ $0.5000\n"
+      "proj-c-77aa      1             0       -              0         0        0     $0.0000\n"
+      "--------------------------------------------------------------------------------------\n"
+      "total            6       607,000   42.8%         33,400         3        2     ≥ $4.60\n") +
+      kUnknownNote + kCodexNote;
+  EXPECT_EQ(render_usage_report(sample_turns(), options(UsageGrouping::cwd)), expected);
+}
+
+TEST(UsageReport, SinceLeavesOlderTurnsOutAndColumnsWithNothingIn) {
+  // From 2026-11-21 00:00: req_3..req_6. No fetches left, so no fetches column.
+  // total: 555,000 in, 220,000 cached (39.6%), 29,700 out, 2 searches, 4.50 + unknown.
+  std::string expected = std::string(
+      "Usage since 2026-11-21 00:00 UTC, by day\n"
+      "\n"
+      "day         turns  input tokens  cached  output tokens  searches  cost (USD)\n"
+      "2026-11-21      2       155,000   77.4%          9,700         2   ≥ $0.5000\n"
+      "2026-11-22      2       400,000   25.0%         20,000         0       $4.00\n"
+      "----------------------------------------------------------------------------\n"
+      "total           4       555,000   39.6%         29,700         2     ≥ $4.50\n") +
+      kUnknownNote + kCodexNote;
+  EXPECT_EQ(render_usage_report(sample_turns(), options(UsageGrouping::day, k2026_11_21_0000)),
+            expected);
+}
+
+TEST(UsageReport, ShowsAllUnpricedTurnsAsUnknownNeverAsZero) {
+  std::vector<TurnRecord> turns = {
+      turn("a", k2026_11_21_0800, "s", "c", "azure", "deploy-b", 1'000, 0, 10, 0, 0, 0,
+           std::nullopt, 100, "end_turn"),
+      turn("b", k2026_11_21_0800, "s", "c", "azure", "deploy-a", 2'000, 1'000, 20, 0, 0, 0,
+           std::nullopt, 100, "end_turn")};
+  EXPECT_EQ(render_usage_report(turns, options(UsageGrouping::model)),
+            "Usage, all time, by model\n"
+            "\n"
+            "model     turns  input tokens  cached  output tokens  cost (USD)\n"
+            "deploy-a      1         2,000   50.0%             20     unknown\n"
+            "deploy-b      1         1,000    0.0%             10     unknown\n"
+            "----------------------------------------------------------------\n"
+            "total         2         3,000   33.3%             30     unknown\n"
+            "\n"
+            "2 turns have no price for their model (deploy-a, deploy-b); \"unknown\" and \"≥\" "
+            "costs leave them out.\n"
+            "Set prices in prices.toml or as CLAUDEGPT_PRICE_<MODEL>=input,cached_input,output.\n");
+}
+
+TEST(UsageReport, SaysSoWhenThereIsNothingToShow) {
+  EXPECT_EQ(render_usage_report({}, {}), "Usage, all time, by day\n\nNo turns.\n");
+  EXPECT_EQ(render_usage_report(sample_turns(), options(UsageGrouping::day, k2026_11_22_0005 + 1)),
+            "Usage since 2026-11-22 00:05 UTC, by day\n\nNo turns.\n");
+}
+
+TEST(UsageReport, JsonHasStableKeysAndPlainNumbers) {
+  std::string expected =
+      "{\"since\":null,\"group_by\":\"model\",\"groups\":["
+      "{\"key\":\"gpt-5.4-mini\",\"turns\":2,\"input_tokens\":40000,\"cached_tokens\":32000,"
+      "\"output_tokens\":2200,\"reasoning_tokens\":800,\"web_searches\":0,\"web_fetches\":2,"
+      "\"cost_usd\":0.0183,\"unknown_cost_turns\":0},"
+      "{\"key\":\"gpt-5.5\",\"turns\":3,\"input_tokens\":562000,\"cached_tokens\":228000,"
+      "\"output_tokens\":30500,\"reasoning_tokens\":19500,\"web_searches\":3,\"web_fetches\":0,"
+      "\"cost_usd\":4.579,\"unknown_cost_turns\":0},"
+      "{\"key\":\"my-deploy\",\"turns\":1,\"input_tokens\":5000,\"cached_tokens\":0,"
+      "\"output_tokens\":700,\"reasoning_tokens\":0,\"web_searches\":0,\"web_fetches\":0,"
+      "\"cost_usd\":null,\"unknown_cost_turns\":1}],"
+      "\"totals\":{\"turns\":6,\"input_tokens\":607000,\"cached_tokens\":260000,"
+      "\"output_tokens\":33400,\"reasoning_tokens\":20300,\"web_searches\":3,\"web_fetches\":2,"
+      "\"cost_usd\":4.5973,\"unknown_cost_turns\":1}}\n";
+  std::string json =
+      render_usage_report(sample_turns(), options(UsageGrouping::model, std::nullopt, true));
+  EXPECT_EQ(json, expected);
+  boost::json::value parsed = boost::json::parse(json);  // and it is JSON
+  EXPECT_EQ(parsed.at("groups").as_array().size(), 3u);
+}
+
+TEST(UsageReport, JsonGivesTheSinceTimeInIsoForm) {
+  std::string json = render_usage_report(
+      sample_turns(), options(UsageGrouping::day, k2026_11_22_0000, true));
+  boost::json::value parsed = boost::json::parse(json);
+  EXPECT_EQ(parsed.at("since").as_string(), "2026-11-22T00:00:00Z");
+  EXPECT_EQ(parsed.at("groups").at(0).at("key").as_string(), "2026-11-22");
+  EXPECT_EQ(parsed.at("totals").at("turns").as_int64(), 2);
+}
+
+TEST(UsageGrouping, ParsesWhatByTakes) {
+  EXPECT_EQ(parse_usage_grouping("day"), UsageGrouping::day);
+  EXPECT_EQ(parse_usage_grouping("model"), UsageGrouping::model);
+  EXPECT_EQ(parse_usage_grouping("session"), UsageGrouping::session);
+  EXPECT_EQ(parse_usage_grouping("cwd"), UsageGrouping::cwd);
+  EXPECT_EQ(parse_usage_grouping("week"), std::nullopt);
+  EXPECT_EQ(to_string(UsageGrouping::cwd), "cwd");
+}
+
+TEST(Formatting, GroupsThousandsAndPricesByMagnitude) {
+  EXPECT_EQ(format_count(0), "0");
+  EXPECT_EQ(format_count(999), "999");
+  EXPECT_EQ(format_count(1'000), "1,000");
+  EXPECT_EQ(format_count(1'234'567), "1,234,567");
+  EXPECT_EQ(format_count(-12'345), "-12,345");
+  EXPECT_EQ(format_usd(0), "$0.0000");
+  EXPECT_EQ(format_usd(0.00005), "$0.0001");
+  EXPECT_EQ(format_usd(0.065), "$0.0650");
+  EXPECT_EQ(format_usd(0.99994), "$0.9999");
+  EXPECT_EQ(format_usd(0.99996), "$1.00");
+  EXPECT_EQ(format_usd(1), "$1.00");
+  EXPECT_EQ(format_usd(1234.5), "$1,234.50");
+  EXPECT_EQ(format_utc_day(k2026_11_21_235959), "2026-11-21");
+  EXPECT_EQ(format_utc_time(k2026_11_21_235959), "2026-11-21 23:59:59");
+  EXPECT_EQ(format_utc_time(0), "1970-01-01 00:00:00");
+}
+
+constexpr std::int64_t kNow = 1795517713000;  // 2026-11-24 10:55:13 UTC
+
+TEST(ParseSince, TakesDurationsBeforeNow) {
+  EXPECT_EQ(parse_since("7d", kNow), kNow - 7 * 86'400'000LL);
+  EXPECT_EQ(parse_since("24h", kNow), kNow - 24 * 3'600'000LL);
+  EXPECT_EQ(parse_since("30m", kNow), kNow - 30 * 60'000LL);
+  EXPECT_EQ(parse_since("2w", kNow), kNow - 14 * 86'400'000LL);
+  EXPECT_EQ(parse_since("365d", kNow), kNow - 365 * 86'400'000LL);
+}
+
+TEST(ParseSince, TakesUtcDatesAndTimes) {
+  EXPECT_EQ(parse_since("2026-11-01", kNow), 1793491200000);
+  EXPECT_EQ(parse_since("2026-11-01T08:30", kNow), 1793521800000);
+  EXPECT_EQ(parse_since("2026-11-01T08:30Z", kNow), 1793521800000);
+  EXPECT_EQ(parse_since("2026-11-01 08:30:00Z", kNow), 1793521800000);
+  EXPECT_EQ(parse_since("2024-02-29", kNow), 1709164800000);
+  EXPECT_EQ(parse_since("2026-11-24T10:55:13Z", 0), kNow);
+}
+
+TEST(ParseSince, RejectsAnythingElseSayingWhatItTakes) {
+  for (const char* bad : {"", "7", "d", "7x", "-7d", "0d", "7.5d", "1000000d", "2026-13-01",
+                          "2025-02-29", "2026-11-1", "2026/11/01", "2026-11-01T25:00",
+                          "2026-11-01T08", "2026-11-01T08:30+01:00", "yesterday"}) {
+    SCOPED_TRACE(bad);
+    try {
+      parse_since(bad, kNow);
+      ADD_FAILURE() << "accepted";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_EQ(std::string(e.what()),
+                std::string("--since: expected a duration (7d, 24h, 30m, 2w) or a UTC date "
+                            "(2026-11-01, 2026-11-01T08:30Z), got \"") + bad + "\"");
+    }
+  }
+}
+
+TEST(TraceList, ShowsTheLastTurnsOldestFirstNewestLast) {
+  // The three latest of the sample: req_4, req_5, req_6.
+  EXPECT_EQ(render_trace_list(sample_turns(), 3),
+            "time (UTC)           model              in     out     cost  latency  stop"
+            "                     id\n"
+            "2026-11-21 23:59:59  gpt-5.5       150,000   9,000  $0.5000    31.4s  end_turn"
+            "                 req_4\n"
+            "2026-11-22 00:00:00  gpt-5.5       400,000  20,000    $4.00    95.0s  max_tokens"
+            "               req_5\n"
+            "2026-11-22 00:05:00  gpt-5.4-mini        0       0  $0.0000     0.3s  error: "
+            "overloaded_error  req_6\n");
+}
+
+TEST(TraceList, ShowsUnknownCostsAndMissingLatencies) {
+  std::vector<TurnRecord> turns = {turn("req_x", k2026_11_21_0800, "s", "c", "azure", "my-deploy",
+                                        5'000, 0, 700, 0, 0, 0, std::nullopt, -1, "")};
+  EXPECT_EQ(render_trace_list(turns),
+            "time (UTC)           model         in  out     cost  latency  stop  id\n"
+            "2026-11-21 08:00:00  my-deploy  5,000  700  unknown        -  -     req_x\n");
+}
+
+TEST(TraceList, ListsEverythingWithoutALimitAndSaysWhenEmpty) {
+  std::string all = render_trace_list(sample_turns());
+  EXPECT_EQ(std::count(all.begin(), all.end(), '\n'), 7);
+  EXPECT_LT(all.find("req_1"), all.find("req_2"));
+  EXPECT_LT(all.find("req_3"), all.find("req_4"));
+  EXPECT_EQ(render_trace_list({}), "No turns recorded yet.\n");
+}
+
+}  // namespace
+}  // namespace claudegpt
