@@ -27,6 +27,7 @@
 #include "config/config_sources.h"
 #include "config/settings.h"
 #include "doctor/doctor.h"
+#include "reports/usage_commands.h"
 #include "launcher/claude_binary.h"
 #include "launcher/launch.h"
 #include "launcher/launcher_args.h"
@@ -70,6 +71,19 @@ int run_command(int argc, char** argv) {
   serve_cmd->add_option("--host", host, "Address to bind (default 127.0.0.1, or CLAUDEGPT_HOST)");
   serve_cmd->add_option("--port", port, "Port (default 3210, or CLAUDEGPT_PORT; 0 picks a free one)")
       ->check(CLI::Range(0, 65535));
+  claudegpt::UsageCommand usage;
+  auto* usage_cmd = app.add_subcommand("usage", "Tokens and cost of the recorded turns, as a table");
+  usage_cmd->add_option("--since", usage.since, "Only turns since: 7d, 24h, 30m, 2w, 2026-11-01");
+  usage_cmd->add_option("--by", usage.by, "Rows per day (default), model, session or cwd");
+  usage_cmd->add_flag("--json", usage.json, "JSON for scripts");
+  std::size_t last = 20;
+  std::string trace_id;
+  auto* traces_cmd = app.add_subcommand("traces", "The recent turns (time, model, tokens, cost, latency)");
+  traces_cmd->add_option("--last", last, "How many (default 20)");
+  auto* show_cmd = traces_cmd->add_subcommand("show", "Print one turn's trace");
+  show_cmd->add_option("id", trace_id, "The turn's id (req_…)")->required();
+  auto* statusline_cmd =
+      app.add_subcommand("statusline", "Claude Code status line: upstream model and session cost");
   CLI11_PARSE(app, argc, argv);
   std::map<std::string, std::string> overrides, flag_names;
   if (!host.empty()) overrides["CLAUDEGPT_HOST"] = host, flag_names["CLAUDEGPT_HOST"] = "--host";
@@ -81,6 +95,13 @@ int run_command(int argc, char** argv) {
     return 0;
   }
   if (doctor_cmd->parsed()) return claudegpt::run_doctor(sources, std::cout);
+  if (usage_cmd->parsed() || traces_cmd->parsed() || statusline_cmd->parsed()) {
+    auto settings = claudegpt::Settings::from_environment(sources.getenv());
+    if (usage_cmd->parsed()) return claudegpt::print_usage(settings, usage, std::cout, std::cerr);
+    if (show_cmd->parsed()) return claudegpt::print_trace(settings, trace_id, std::cout, std::cerr);
+    if (traces_cmd->parsed()) return claudegpt::print_traces(settings, last, std::cout, std::cerr);
+    return claudegpt::print_status_line(settings, std::cin, std::cout);
+  }
   if (setup_cmd->parsed()) {
     if (!isatty(STDIN_FILENO)) {  // nobody to answer: say what to set instead of waiting
       std::fputs("claudegpt setup asks questions and needs a terminal; stdin is not one.\n", stderr);
@@ -131,7 +152,8 @@ int main(int argc, char** argv) {
   // Our own commands come first; anything else is Claude Code's command line.
   std::string_view first = argc > 1 ? argv[1] : "";
   bool ours = first == "serve" || first == "config" || first == "setup" || first == "doctor" ||
-              first == "--version" || first == "--help";
+              first == "usage" || first == "traces" || first == "statusline" || first == "--version" ||
+              first == "--help";
   try {
     return ours ? run_command(argc, argv) : run_launcher(argc, argv);
   } catch (const std::exception& error) {

@@ -9,6 +9,8 @@
 #include <sstream>
 #include <system_error>
 
+#include "ledger/state_paths.h"
+
 namespace claudegpt {
 namespace {
 
@@ -160,17 +162,6 @@ bool needs_no_quotes(std::string_view value) {
   return true;
 }
 
-[[noreturn]] void throw_errno(const std::string& what, const std::filesystem::path& path) {
-  throw std::system_error(errno, std::generic_category(), what + " " + path.string());
-}
-
-// mkdir -p with mode 0700 for the directories it creates.
-void create_private_directories(const std::filesystem::path& dir) {
-  if (dir.empty() || std::filesystem::is_directory(dir)) return;
-  create_private_directories(dir.parent_path());
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) throw_errno("cannot create", dir);
-}
-
 }  // namespace
 
 DotenvError::DotenvError(std::string file, int line, const std::string& problem)
@@ -234,44 +225,7 @@ std::string format_dotenv(const std::vector<DotenvEntry>& entries) {
 }
 
 void write_dotenv_file(const std::filesystem::path& path, const std::vector<DotenvEntry>& entries) {
-  std::string text = format_dotenv(entries);
-  std::filesystem::path dir = path.parent_path();
-  create_private_directories(dir);
-
-  std::string temp = (dir.empty() ? std::filesystem::path(".") : dir) / (path.filename().string() + ".XXXXXX");
-  int fd = ::mkstemp(temp.data());  // created 0600
-  if (fd < 0) throw_errno("cannot create a temporary file beside", path);
-  auto fail = [&](const char* what) {
-    int saved = errno;
-    ::close(fd);
-    ::unlink(temp.c_str());
-    errno = saved;
-    throw_errno(what, path);
-  };
-  if (::fchmod(fd, 0600) != 0) fail("cannot set the mode of");
-  for (std::size_t done = 0; done < text.size();) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) fail("cannot write");
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0) fail("cannot sync");
-  if (::close(fd) != 0) {
-    ::unlink(temp.c_str());
-    throw_errno("cannot write", path);
-  }
-  if (::rename(temp.c_str(), path.c_str()) != 0) {
-    int saved = errno;
-    ::unlink(temp.c_str());
-    errno = saved;
-    throw_errno("cannot replace", path);
-  }
-  // Make the rename itself durable.
-  int dir_fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY);
-  if (dir_fd >= 0) {
-    ::fsync(dir_fd);
-    ::close(dir_fd);
-  }
+  write_private_file(path, format_dotenv(entries));
 }
 
 }  // namespace claudegpt

@@ -178,6 +178,7 @@ Settings Settings::from_environment(const std::function<const char*(const char*)
 
   env.text("CLAUDEGPT_DEFAULT_MODEL", s.default_model);
   env.flag("CLAUDEGPT_GLOBAL_ISOLATE", s.isolate_claude_config);
+  env.flag("CLAUDEGPT_STATUSLINE", s.status_line);
   // The XDG spec ignores relative values.
   const char* home = getenv("HOME");
   const std::string home_dir = home && *home ? home : "";

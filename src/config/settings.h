@@ -82,6 +82,8 @@ struct Settings {
   // The launcher (`claudegpt [claude args…]`).
   std::string default_model = "sonnet";       // CLAUDEGPT_DEFAULT_MODEL: Claude Code's model tier
   bool isolate_claude_config = true;          // CLAUDEGPT_GLOBAL_ISOLATE: a config dir of its own
+  bool status_line = true;                    // CLAUDEGPT_STATUSLINE: `claudegpt statusline` in
+                                              // the isolated config's settings.json
   std::string claude_config_dir;              // CLAUDEGPT_CLEAN_CONFIG_DIR, default
                                               // $XDG_CONFIG_HOME/claudegpt/claude (~/.config/…)
 

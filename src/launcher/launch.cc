@@ -7,6 +7,8 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <functional>
 #include <set>
 #include <stdexcept>
@@ -18,6 +20,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <boost/json.hpp>
+
+#include "ledger/state_paths.h"
 #include "server/http_server.h"
 #include "support/log.h"
 
@@ -195,9 +200,39 @@ std::vector<std::pair<std::string, std::string>> session_environment(
   return env;
 }
 
+// `text` as one word for the shell Claude Code runs the status line command with.
+std::string shell_quoted(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// Claude Code's status line shows the upstream model and the session's cost (`claudegpt
+// statusline`), unless the config dir's settings.json names a status line of its own.
+void enable_status_line(const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  fs::path file = dir / "settings.json";
+  boost::json::object settings;
+  std::error_code ec;
+  if (fs::exists(file, ec)) {
+    std::ifstream in(file);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    boost::system::error_code parse_error;
+    boost::json::value parsed = boost::json::parse(text, parse_error);
+    if (parse_error || !parsed.is_object()) return;  // not ours to repair
+    settings = std::move(parsed.get_object());
+  }
+  if (settings.contains("statusLine")) return;
+  std::string self = fs::read_symlink("/proc/self/exe", ec).string();
+  if (ec || self.empty()) return;
+  settings["statusLine"] = {{"type", "command"}, {"command", shell_quoted(self) + " statusline"}};
+  write_private_file(file, boost::json::serialize(settings) + "\n");
+}
+
 // The isolated config dir still carries the user's global CLAUDE.md (their instructions), as
 // a copy refreshed at every start.
-void prepare_config_dir(const std::string& dir, const std::function<const char*(const char*)>& getenv) {
+void prepare_config_dir(const std::string& dir, const std::function<const char*(const char*)>& getenv,
+                        bool status_line) {
   namespace fs = std::filesystem;
   std::error_code ec;
   // Every directory made here is private (0700), also the parents (~/.config/claudegpt).
@@ -206,6 +241,7 @@ void prepare_config_dir(const std::string& dir, const std::function<const char*(
     made /= part;
     if (!fs::exists(made, ec)) ::mkdir(made.c_str(), 0700);
   }
+  if (status_line) enable_status_line(dir);
   const char* home = getenv("HOME");
   if (!home || !*home) return;
   fs::path global = fs::path(home) / ".claude" / "CLAUDE.md";
@@ -235,7 +271,7 @@ int run_claude(const LaunchOptions& options) {
   auto session = session_environment(settings, getenv);
   for (const auto& [name, value] : session) {
     if (name == "CLAUDE_CODE_AUTO_COMPACT_WINDOW") settings.client_context = 0;  // Claude Code knows
-    if (name == "CLAUDE_CONFIG_DIR") prepare_config_dir(value, getenv);
+    if (name == "CLAUDE_CONFIG_DIR") prepare_config_dir(value, getenv, settings.status_line);
   }
   settings.host = "127.0.0.1";
   settings.port = 0;

@@ -2,10 +2,12 @@
 
 #include <pwd.h>
 #include <sys/stat.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <stdexcept>
+#include <string>
 #include <system_error>
 #include <vector>
 
@@ -51,6 +53,54 @@ void create_private_directories(const fs::path& dir) {
   if (!fs::is_directory(dir, ec))
     throw fs::filesystem_error("not a directory", dir,
                                std::make_error_code(std::errc::not_a_directory));
+}
+
+namespace {
+
+[[noreturn]] void throw_errno(const std::string& what, const fs::path& path) {
+  throw std::system_error(errno, std::generic_category(), what + " " + path.string());
+}
+
+}  // namespace
+
+void write_private_file(const fs::path& path, std::string_view text) {
+  fs::path dir = path.parent_path();
+  create_private_directories(dir);
+
+  std::string temp = (dir.empty() ? fs::path(".") : dir) / (path.filename().string() + ".XXXXXX");
+  int fd = ::mkstemp(temp.data());  // created 0600
+  if (fd < 0) throw_errno("cannot create a temporary file beside", path);
+  auto fail = [&](const char* what) {
+    int saved = errno;
+    ::close(fd);
+    ::unlink(temp.c_str());
+    errno = saved;
+    throw_errno(what, path);
+  };
+  if (::fchmod(fd, 0600) != 0) fail("cannot set the mode of");
+  for (std::size_t done = 0; done < text.size();) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail("cannot write");
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0) fail("cannot sync");
+  if (::close(fd) != 0) {
+    ::unlink(temp.c_str());
+    throw_errno("cannot write", path);
+  }
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    int saved = errno;
+    ::unlink(temp.c_str());
+    errno = saved;
+    throw_errno("cannot replace", path);
+  }
+  // Make the rename itself durable.
+  int dir_fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (dir_fd >= 0) {
+    ::fsync(dir_fd);
+    ::close(dir_fd);
+  }
 }
 
 }  // namespace claudegpt

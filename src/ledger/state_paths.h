@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <string_view>
 #include <functional>
 
 namespace claudegpt {
@@ -22,5 +23,10 @@ std::filesystem::path default_state_dir(
 // Creates `dir` and any missing parents with mode 0700 (before the umask). Directories that
 // already exist keep their mode. Throws std::filesystem::filesystem_error.
 void create_private_directories(const std::filesystem::path& dir);
+
+// Writes `text` to `path` atomically (a temp file beside it, fsync, rename, fsync of the
+// directory), mode 0600; missing parent directories are created 0700. Readers see the old
+// file or the new one, never a part. Throws std::system_error naming the path.
+void write_private_file(const std::filesystem::path& path, std::string_view text);
 
 }  // namespace claudegpt

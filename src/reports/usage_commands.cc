@@ -1,0 +1,135 @@
+#include "reports/usage_commands.h"
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <iterator>
+
+#include <boost/json.hpp>
+
+#include "ledger/trace_store.h"
+#include "ledger/usage_ledger.h"
+#include "ledger/usage_report.h"
+
+namespace claudegpt {
+
+namespace json = boost::json;
+
+namespace {
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The ledger when there is one; nullopt (and nothing created) when no turn was recorded yet.
+std::unique_ptr<UsageLedger> existing_ledger(const Settings& settings) {
+  if (settings.ledger_path.empty() || !std::filesystem::exists(settings.ledger_path)) return nullptr;
+  return std::make_unique<UsageLedger>(settings.ledger_path);
+}
+
+void pretty(const json::value& value, std::ostream& out, int indent) {
+  auto newline = [&](int depth) { out << '\n' << std::string(static_cast<std::size_t>(depth) * 2, ' '); };
+  if (value.is_object()) {
+    const json::object& object = value.get_object();
+    if (object.empty()) {
+      out << "{}";
+      return;
+    }
+    out << '{';
+    bool first = true;
+    for (const auto& entry : object) {
+      if (!first) out << ',';
+      first = false;
+      newline(indent + 1);
+      out << json::serialize(json::string(entry.key())) << ": ";
+      pretty(entry.value(), out, indent + 1);
+    }
+    newline(indent);
+    out << '}';
+  } else if (value.is_array()) {
+    const json::array& array = value.get_array();
+    if (array.empty()) {
+      out << "[]";
+      return;
+    }
+    out << '[';
+    bool first = true;
+    for (const json::value& item : array) {
+      if (!first) out << ',';
+      first = false;
+      newline(indent + 1);
+      pretty(item, out, indent + 1);
+    }
+    newline(indent);
+    out << ']';
+  } else {
+    out << json::serialize(value);
+  }
+}
+
+}  // namespace
+
+int print_usage(const Settings& settings, const UsageCommand& command, std::ostream& out, std::ostream& err) {
+  UsageReportOptions options;
+  options.json = command.json;
+  auto grouping = parse_usage_grouping(command.by);
+  if (!grouping) {
+    err << "claudegpt usage: --by takes day, model, session or cwd, not '" << command.by << "'\n";
+    return 2;
+  }
+  options.group_by = *grouping;
+  try {
+    if (command.since) options.since_ms = parse_since(*command.since, now_ms());
+  } catch (const std::invalid_argument& error) {
+    err << "claudegpt usage: --since: " << error.what() << "\n";
+    return 2;
+  }
+  std::vector<TurnRecord> turns;
+  if (auto ledger = existing_ledger(settings)) turns = ledger->turns_since(options.since_ms.value_or(0));
+  out << render_usage_report(turns, options);
+  return 0;
+}
+
+int print_traces(const Settings& settings, std::size_t last, std::ostream& out, std::ostream&) {
+  std::vector<TurnRecord> turns;
+  if (auto ledger = existing_ledger(settings)) turns = ledger->last_turns(last);
+  out << render_trace_list(turns, last);
+  return 0;
+}
+
+int print_trace(const Settings& settings, const std::string& id, std::ostream& out, std::ostream& err) {
+  std::optional<json::object> trace = read_trace(settings.trace_dir, id);
+  if (!trace) {
+    err << "claudegpt traces show: no trace " << id << " in " << settings.trace_dir << "\n";
+    return 1;
+  }
+  pretty(*trace, out, 0);
+  out << '\n';
+  return 0;
+}
+
+int print_status_line(const Settings& settings, std::istream& in, std::ostream& out) {
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  boost::system::error_code ec;
+  json::value input = json::parse(text, ec);
+  std::string session, model;
+  if (!ec && input.is_object()) {
+    const json::object& object = input.get_object();
+    if (const auto* id = object.if_contains("session_id"); id && id->is_string()) session = id->get_string();
+    if (const auto* m = object.if_contains("model"); m && m->is_object())
+      if (const auto* id = m->get_object().if_contains("id"); id && id->is_string()) model = id->get_string();
+  }
+  std::string upstream = settings.upstream_model(model.empty() ? settings.default_model : model);
+  SessionCost cost;
+  try {
+    if (auto ledger = existing_ledger(settings); ledger && !session.empty()) cost = ledger->session_cost(session);
+  } catch (const std::exception&) {  // a status line never fails: show what is known
+  }
+  out << upstream << " \u00b7 " << (cost.any_unknown ? "\u2265 " : "") << format_usd(cost.known_usd)
+      << " this session\n";
+  return 0;
+}
+
+}  // namespace claudegpt

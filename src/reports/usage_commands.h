@@ -1,0 +1,34 @@
+// The commands that read what claudegpt recorded (src/ledger/): `claudegpt usage`,
+// `claudegpt traces`, `claudegpt traces show ID` and `claudegpt statusline`. Each returns the
+// process's exit code; nothing is created when nothing was recorded yet.
+#pragma once
+
+#include <cstddef>
+#include <iosfwd>
+#include <optional>
+#include <string>
+
+#include "config/settings.h"
+
+namespace claudegpt {
+
+struct UsageCommand {
+  std::optional<std::string> since;  // "7d", "24h", "2026-11-01", …
+  std::string by = "day";            // day | model | session | cwd
+  bool json = false;
+};
+
+int print_usage(const Settings& settings, const UsageCommand& command, std::ostream& out, std::ostream& err);
+
+// The last `last` turns, one line each (newest last).
+int print_traces(const Settings& settings, std::size_t last, std::ostream& out, std::ostream& err);
+
+// One trace, pretty-printed JSON.
+int print_trace(const Settings& settings, const std::string& id, std::ostream& out, std::ostream& err);
+
+// Claude Code's status line: reads its JSON on stdin (session_id, model.id), prints the
+// upstream model that answers it and what the session has cost so far, e.g.
+// "gpt-5.5 · $0.0123 this session".
+int print_status_line(const Settings& settings, std::istream& in, std::ostream& out);
+
+}  // namespace claudegpt
