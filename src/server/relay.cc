@@ -145,6 +145,28 @@ class Relay {
       trace.response_anthropic = sent_.message();
       if (settings_.provider == "azure") trace.deployment = exchange_.upstream_model;
     }
+    // Each page extraction is a paid upstream call of its own: a row of its own.
+    int n = 0;
+    for (const WebFetchResult& extraction : extractions_) {
+      TurnRecord row;
+      row.id = r.id + "-extract-" + std::to_string(++n);
+      row.time_ms = r.time_ms;
+      row.session_id = r.session_id;
+      row.cwd_tag = r.cwd_tag;
+      row.provider = r.provider;
+      row.tier = std::string(to_string(tier_of(extraction.extraction_model)));
+      row.client_model = "(web fetch extraction)";
+      row.upstream_model = extraction.extraction_model;
+      row.effort = "low";
+      row.effort_reason = "web fetch extraction";
+      row.input_tokens = extraction.extraction_input_tokens;
+      row.cached_tokens = extraction.extraction_cached_tokens;
+      row.output_tokens = extraction.extraction_output_tokens;
+      row.reasoning_tokens = extraction.extraction_reasoning_tokens;
+      row.stop_reason = extraction.extracted ? "end_turn" : "";
+      row.error_type = extraction.extracted ? "" : "api_error";
+      c_.context.recorder->record(std::move(row), {});
+    }
     c_.context.recorder->record(std::move(r), std::move(trace));
   }
   int attempts() const { return attempts_ - continuations_; }  // per upstream response
@@ -425,6 +447,7 @@ class Relay {
       }
       const WebFetchResult& done = **result;
       if (!done.failure.empty()) fetch_failures_[fetch.tool_use_id] = done.failure;
+      if (!done.extraction_model.empty()) extractions_.push_back(done);
       log_info("request ", exchange_.request_id, ": web fetch ", done.outcome.url, ": ",
                done.failure.empty() ? "ok" : done.failure, done.failure.empty() ? ", " : "",
                done.failure.empty() ? std::to_string(done.page_chars) + " chars" : "",
@@ -572,6 +595,7 @@ class Relay {
   std::shared_ptr<const std::string> body_;  // the upstream request: the turn's, or its continuation
   MessageAccumulator sent_;                   // what the client got, when the turn may continue
   std::map<std::string, std::string> fetch_failures_;  // tool_use_id → status and reason
+  std::vector<WebFetchResult> extractions_;           // the summariser calls, for the ledger
   std::shared_ptr<net::cancellation_signal> fetch_cancel_ = std::make_shared<net::cancellation_signal>();
   int continuations_ = 0;
   // For the recorder.

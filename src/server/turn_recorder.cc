@@ -137,7 +137,8 @@ struct TurnRecorder::Impl {
         ledger.reset();
       }
     }
-    if (traces) traces->submit(record.cwd_tag, trace_file_stem(record.time_ms, record.id), trace_json(record, trace));
+    if (traces && trace.request_anthropic)  // (rows of their own, such as extractions, have none)
+      traces->submit(record.cwd_tag, trace_file_stem(record.time_ms, record.id), trace_json(record, trace));
   }
 };
 

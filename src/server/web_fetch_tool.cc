@@ -33,7 +33,26 @@ std::string first_chars(const std::string& text, std::size_t n) {
 }
 
 // The answer text of a Responses event stream; empty with `error` set when it failed.
-std::string answer_of(const std::string& stream, std::string& error) {
+std::int64_t count_of(const boost::json::object& object, std::string_view key) {
+  const auto* value = object.if_contains(key);
+  return value && value->is_int64() ? value->get_int64() : 0;
+}
+
+// The usage a response.completed (or .incomplete) event reports, into `result`.
+void note_usage(const boost::json::object& event, WebFetchResult& result) {
+  const auto* response = event.if_contains("response");
+  const auto* usage = response && response->is_object() ? response->get_object().if_contains("usage") : nullptr;
+  if (!usage || !usage->is_object()) return;
+  const boost::json::object& figures = usage->get_object();
+  result.extraction_input_tokens += count_of(figures, "input_tokens");
+  result.extraction_output_tokens += count_of(figures, "output_tokens");
+  if (const auto* details = figures.if_contains("input_tokens_details"); details && details->is_object())
+    result.extraction_cached_tokens += count_of(details->get_object(), "cached_tokens");
+  if (const auto* details = figures.if_contains("output_tokens_details"); details && details->is_object())
+    result.extraction_reasoning_tokens += count_of(details->get_object(), "reasoning_tokens");
+}
+
+std::string answer_of(const std::string& stream, std::string& error, WebFetchResult& result) {
   ResponsesStreamReader reader;
   std::vector<ResponsesEvent> events;
   if (!reader.feed(stream, events)) {
@@ -48,6 +67,7 @@ std::string answer_of(const std::string& stream, std::string& error) {
         text.append(delta->get_string());
     } else if (event.type == "response.completed" || event.type == "response.incomplete") {
       completed = true;
+      note_usage(event.data, result);
     } else if (event.type == "response.failed" || event.type == "error") {
       error = boost::json::serialize(event.data);
       return {};
@@ -60,7 +80,8 @@ std::string answer_of(const std::string& stream, std::string& error) {
 // Asks the summariser; empty (with `error`) when that failed.
 net::awaitable<std::string> extract(ServerContext& context, const std::string& model, const PendingFetch& fetch,
                                     const FetchedPage& page, const HttpHeaders& credentials,
-                                    const std::string& session_id, std::string& error) {
+                                    const std::string& session_id, std::string& error, WebFetchResult& result) {
+  result.extraction_model = model;
   const Settings& settings = context.settings;
   boost::json::object body =
       page_extraction_request(model, page.url, page.page.text, fetch.prompt, settings.web_fetch_summary_max_chars);
@@ -78,7 +99,7 @@ net::awaitable<std::string> extract(ServerContext& context, const std::string& m
     error = "HTTP " + std::to_string(answer.status) + ": " + answer.body.substr(0, 300);
     co_return std::string();
   }
-  co_return answer_of(answer.body, error);
+  co_return answer_of(answer.body, error, result);
 }
 
 }  // namespace
@@ -110,7 +131,7 @@ net::awaitable<WebFetchResult> run_web_fetch(ServerContext& context, PendingFetc
   const std::size_t limit = settings.web_fetch_summary_max_chars;
   if (!model.empty() && page.page.text.size() > limit) {
     std::string error;
-    std::string answer = co_await extract(context, model, fetch, page, credentials, session_id, error);
+    std::string answer = co_await extract(context, model, fetch, page, credentials, session_id, error, result);
     if (error.empty() && !answer.empty()) {
       result.outcome.text = first_chars(answer, limit);
       result.extracted = true;

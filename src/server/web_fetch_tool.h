@@ -3,6 +3,7 @@
 // result for the web_fetch_tool_result block and for the model. Internal to src/server/.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
@@ -17,6 +18,11 @@ struct WebFetchResult {
   std::string failure;           // when it failed: status and reason, as the model reads them
   std::size_t page_chars = 0;    // the page as text, before the extraction
   bool extracted = false;        // the summariser made outcome.text
+
+  // What the extraction used (it is paid for too: the ledger gets a row for it).
+  std::string extraction_model;  // empty: no extraction was asked for
+  std::int64_t extraction_input_tokens = 0, extraction_cached_tokens = 0;
+  std::int64_t extraction_output_tokens = 0, extraction_reasoning_tokens = 0;
 };
 
 // Never throws for a failed fetch or extraction: a failure is a result. A failed extraction
