@@ -4,6 +4,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -39,15 +41,17 @@ async function until(session, done, what, timeoutMs = 60_000) {
   assert.fail(`timed out waiting for ${what}; the screen:\n${screen}`);
 }
 
-test('an interactive session: a prompt, the reply on screen, /exit, exit code 0', { skip: SKIP }, async () => {
+test('an interactive session: a prompt, the reply on screen, the status line with the upstream ' +
+     'model and the session\'s cost, /exit, exit code 0', { skip: SKIP }, async () => {
   const fake = await startFakeUpstream();
   const dirs = makeSessionDirs('claudegpt-interactive-');
   const session = `claudegpt-${process.pid}`;
   const reply = 'Hello from the fake upstream';
   try {
-    await fake.script({ name: 'text', args: { text: reply } });
+    await fake.script({ name: 'text', args: { text: reply, input_tokens: '20000', output_tokens: '1000' } });
     const env = {
-      HOME: dirs.home, CLAUDE_CONFIG_DIR: dirs.config, TMPDIR: dirs.tmp, IS_SANDBOX: '1',
+      // The launcher's own isolated config dir (where it also puts the status line).
+      HOME: dirs.home, CLAUDEGPT_CLEAN_CONFIG_DIR: dirs.config, TMPDIR: dirs.tmp, IS_SANDBOX: '1',
       CLAUDEGPT_PROVIDER: 'openai', OPENAI_BASE_URL: fake.baseURL, OPENAI_API_KEY: 'test-key',
       CLAUDEGPT_CLAUDE_BIN: CLAUDE_BIN, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
       PATH: process.env.PATH, TERM: 'xterm-256color',
@@ -61,6 +65,11 @@ test('an interactive session: a prompt, the reply on screen, /exit, exit code 0'
     await sleep(300);
     tmux('send-keys', '-t', session, 'Enter');
     await until(session, (s) => s.includes(`● ${reply}`), 'the reply on screen');
+    // `claudegpt statusline`, from the ledger the in-process proxy wrote: the sonnet tier's
+    // gpt-5.4-mini, 20,000 input and 1,000 output tokens at $0.75 / $4.50 per 1M = $0.0195.
+    const settings = JSON.parse(fs.readFileSync(path.join(dirs.config, 'settings.json'), 'utf8'));
+    assert.match(settings.statusLine.command, / statusline$/);
+    await until(session, (s) => s.includes('gpt-5.4-mini · $0.0195 this session'), 'the status line');
 
     tmux('send-keys', '-t', session, '-l', '/exit');
     await sleep(300);
