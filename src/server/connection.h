@@ -64,7 +64,8 @@ struct Connection {
 
 // Whole responses: keep-alive as the request asked, no body for HEAD, a write timeout.
 net::awaitable<void> write_response(Connection& c, http::response<http::string_body>& response);
-net::awaitable<void> write_json(Connection& c, http::status status, const boost::json::object& body);
+net::awaitable<void> write_json(Connection& c, http::status status, const boost::json::object& body,
+                                const std::string& request_id = {});
 net::awaitable<void> write_error(Connection& c, const ApiError& error, const std::string& request_id);
 
 // The endpoints (messages_endpoint.cc).

@@ -179,9 +179,11 @@ net::awaitable<void> write_response(Connection& c, http::response<http::string_b
   co_await http::async_write(c.stream, response, net::use_awaitable);
 }
 
-net::awaitable<void> write_json(Connection& c, http::status status, const boost::json::object& body) {
+net::awaitable<void> write_json(Connection& c, http::status status, const boost::json::object& body,
+                                const std::string& request_id) {
   http::response<http::string_body> response{status, 11};
   response.set(http::field::content_type, "application/json");
+  if (!request_id.empty()) response.set("request-id", request_id);
   response.body() = boost::json::serialize(body);
   co_await write_response(c, response);
 }

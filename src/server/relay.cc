@@ -491,10 +491,11 @@ class Relay {
           ApiError::with_status(502, "The upstream sent a malformed event stream: " + reader_.error()),
           events_);
     }
-    for (const auto& event : upstream_events_) {
-      if (tracing_)
-        trace_.events_openai.push_back(event.data.empty() ? boost::json::object{{"type", event.type}} : event.data);
+    for (auto& event : upstream_events_) {
       translator_.on_event(event, events_);
+      if (tracing_)  // moved, not copied: the trace costs the hot path no copy of the stream
+        trace_.events_openai.push_back(event.data.empty() ? boost::json::object{{"type", event.type}}
+                                                          : std::move(event.data));
       if (translator_.finished()) break;
     }
     upstream_events_.clear();
@@ -560,7 +561,7 @@ class Relay {
     const auto& error = translator_.error() ? translator_.error() : accumulator_.error();
     client_first_byte_ms_ = since_received();
     if (error) co_return co_await write_error(c_, *error, exchange_.request_id);
-    co_await write_json(c_, http::status::ok, accumulator_.message());
+    co_await write_json(c_, http::status::ok, accumulator_.message(), exchange_.request_id);
   }
 
   // Returns true when the deadline passed, false when woken.
