@@ -5,6 +5,8 @@
 
 #include <boost/json.hpp>
 
+#include "core/fnv1a.h"
+
 namespace claudegpt {
 
 namespace {
@@ -22,14 +24,6 @@ bool is_upstream_name(std::string_view name) {
          std::all_of(name.begin(), name.end(), is_name_char);
 }
 
-std::uint32_t fnv1a(std::string_view bytes) {
-  std::uint32_t hash = 2166136261u;
-  for (unsigned char c : bytes) {
-    hash ^= c;
-    hash *= 16777619u;
-  }
-  return hash;
-}
 
 }  // namespace
 
@@ -42,7 +36,7 @@ std::string upstream_tool_name(std::string_view name) {
   for (char c : name.substr(0, kMaxName - kHashSuffix))
     upstream.push_back(is_name_char(c) ? c : '_');
   static constexpr char kHex[] = "0123456789abcdef";
-  std::uint32_t hash = fnv1a(name);
+  std::uint32_t hash = fnv1a32(name);
   upstream.push_back('_');
   for (int shift = 28; shift >= 0; shift -= 4) upstream.push_back(kHex[(hash >> shift) & 0xf]);
   return upstream;

@@ -20,6 +20,7 @@
 #include <tuple>
 #include <utility>
 
+#include "core/fnv1a.h"
 #include "ledger/state_paths.h"
 
 namespace claudegpt {
@@ -55,14 +56,6 @@ std::string safe_name(std::string_view text) {
 
 char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
-std::uint32_t fnv1a32(std::string_view bytes) {
-  std::uint32_t hash = 2166136261u;
-  for (unsigned char c : bytes) {
-    hash ^= c;
-    hash *= 16777619u;
-  }
-  return hash;
-}
 
 // Header names whose values are credentials, lower-case, '-' for '_'.
 constexpr std::string_view kSecretNames[] = {

@@ -2,6 +2,8 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "temp_dir.h"
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -25,27 +27,11 @@ namespace fs = std::filesystem;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "usage_ledger_test.XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
+// Each test's own directory.
+struct TempDir : test::TempDir {
+  TempDir() : test::TempDir("usage_ledger_test") {}
 };
-
-unsigned mode_of(const fs::path& path) {
-  struct stat st {};
-  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
-  return st.st_mode & 07777;
-}
+using test::mode_of;
 
 TurnRecord full_turn() {
   TurnRecord t;
