@@ -37,7 +37,20 @@
 
 namespace {
 
+// Whether `host` only accepts connections from this machine.
+bool loopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host == "[::1]" || host.starts_with("127.");
+}
+
 int serve(claudegpt::Settings settings) {
+  // Anyone who can reach the port could spend the quota: off loopback, a key is required.
+  if (!loopback(settings.host) && settings.access_token.empty()) {
+    std::fprintf(stderr,
+                 "claudegpt: serving on %s would let anyone who reaches it spend your quota; set "
+                 "CLAUDEGPT_PROXY_KEY (clients send it as x-api-key), or keep the default 127.0.0.1\n",
+                 settings.host.c_str());
+    return 2;
+  }
   claudegpt::HttpServer server(settings);
   unsigned short port = server.listen(settings.host, static_cast<unsigned short>(settings.port));
   // Scripts read this line to find the port (with --port 0).

@@ -6,6 +6,7 @@
 
 import { test, describe, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -452,6 +453,36 @@ describe('a proxy with an access token (CLAUDEGPT_PROXY_KEY, as the launcher run
       const ok = await fetch(`${guarded.url}${path}`, { headers: { 'x-api-key': TOKEN } });
       assert.equal(ok.status, 200, path);
       await ok.arrayBuffer();
+    }
+  });
+});
+
+// Off loopback, anyone who reaches the port could spend the quota: serve refuses to start
+// there without a key, and starts with one.
+describe('binding beyond loopback', { skip: !proxyBinary() }, () => {
+  test('without CLAUDEGPT_PROXY_KEY it refuses to start, saying why', () => {
+    const run = spawnSync(proxyBinary(), ['serve', '--host', '0.0.0.0', '--port', '0'], {
+      env: { ...process.env, CLAUDEGPT_PROXY_KEY: '', OPENAI_API_KEY: 'test-key' },
+      encoding: 'utf8', timeout: 10_000,
+    });
+    assert.equal(run.status, 2, run.stderr);
+    assert.match(run.stderr, /CLAUDEGPT_PROXY_KEY/);
+  });
+
+  test('with one it serves, and requires it', async () => {
+    const key = 'k'.repeat(32);
+    const open = await startProxy({ upstream: fake, args: ['--host', '0.0.0.0'],
+                                    env: { CLAUDEGPT_PROXY_KEY: key } });
+    try {
+      const url = open.url.replace('0.0.0.0', '127.0.0.1');
+      const refused = await fetch(`${url}/health`);
+      assert.equal(refused.status, 401);
+      await refused.arrayBuffer();
+      const served = await fetch(`${url}/health`, { headers: { 'x-api-key': key } });
+      assert.equal(served.status, 200);
+      await served.arrayBuffer();
+    } finally {
+      await open.stop();
     }
   });
 });
