@@ -51,6 +51,12 @@ constexpr std::size_t kMaxErrorBody = 64 * 1024;
 // closing, e.g. a suspended process) is dropped, so the upstream is not held open for it.
 constexpr auto kClientWriteTimeout = std::chrono::seconds(60);
 
+std::string_view host_of(std::string_view url) {
+  std::size_t scheme = url.find("://");
+  if (scheme != std::string_view::npos) url.remove_prefix(scheme + 3);
+  return url.substr(0, url.find_first_of("/?#"));
+}
+
 std::string_view header_value(const HttpHeaders& headers, std::string_view name) {
   for (const auto& [key, value] : headers)
     if (key == name) return value;
@@ -448,9 +454,10 @@ class Relay {
       const WebFetchResult& done = **result;
       if (!done.failure.empty()) fetch_failures_[fetch.tool_use_id] = done.failure;
       if (!done.extraction_model.empty()) extractions_.push_back(done);
-      log_info("request ", exchange_.request_id, ": web fetch ", done.outcome.url, ": ",
-               done.failure.empty() ? "ok" : done.failure, done.failure.empty() ? ", " : "",
-               done.failure.empty() ? std::to_string(done.page_chars) + " chars" : "",
+      // The host only: the log never carries what the conversation holds (paths, queries).
+      log_info("request ", exchange_.request_id, ": web fetch from ", host_of(done.outcome.url), ": ",
+               done.failure.empty() ? "ok, " + std::to_string(done.page_chars) + " chars"
+                                    : "failed, " + done.outcome.error_code,
                done.extracted ? " -> " + std::to_string(done.outcome.text.size()) + " bytes extracted" : "");
       translator_.fetch_result(done.outcome, events_);
       co_await deliver();
