@@ -402,7 +402,6 @@ struct StreamTranslator::State {
 
     if (name == "WebFetch" && setup.fetches_left > 0) {  // the proxy's to perform
       --setup.fetches_left;
-      ++web_fetches;
       // Its server_tool_use block goes out when the fetch starts, right before its result.
       pending.push_back({server_tool_id(id), std::string(string_field(input, "url")),
                          std::string(string_field(input, "prompt")), json::serialize(input)});
@@ -688,6 +687,7 @@ void StreamTranslator::fetch_started(const PendingFetch& fetch, AnthropicEvents&
   State& s = *state_;
   if (s.phase != Phase::awaiting || s.announced.contains(fetch.tool_use_id)) return;
   s.announced.insert(fetch.tool_use_id);
+  ++s.web_fetches;  // counted when performed: a call a cut-off response drops never runs
   const int index = s.start_block(out, server_tool_use_block(fetch.tool_use_id, "web_fetch"));
   s.delta(out, index, State::delta_object("input_json_delta", "partial_json", fetch.input));
   s.stop_block(out, index);

@@ -431,6 +431,59 @@ std::string trace_file_stem(std::int64_t time_ms, std::string_view id) {
   return std::string(stamp) + "-" + safe_chars(id);
 }
 
+namespace {
+
+std::size_t replace_all(std::string& text, const std::vector<std::string>& secrets) {
+  std::size_t count = 0;
+  for (const std::string& secret : secrets) {
+    if (secret.size() < 8) continue;
+    for (std::size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
+      text.replace(at, secret.size(), kRedacted);
+      at += kRedacted.size();
+      ++count;
+    }
+  }
+  return count;
+}
+
+std::size_t redact_values_in(json::value& value, const std::vector<std::string>& secrets) {
+  std::size_t count = 0;
+  if (value.is_string()) {
+    std::string text(value.get_string());
+    if (std::size_t n = replace_all(text, secrets)) {
+      value = text;
+      count += n;
+    }
+  } else if (value.is_array()) {
+    for (json::value& item : value.get_array()) count += redact_values_in(item, secrets);
+  } else if (value.is_object()) {
+    json::object& object = value.get_object();
+    std::vector<std::pair<std::string, std::string>> renamed;
+    for (auto& entry : object) {
+      count += redact_values_in(entry.value(), secrets);
+      std::string key(entry.key());
+      if (std::size_t n = replace_all(key, secrets)) {
+        renamed.emplace_back(std::string(entry.key()), key);
+        count += n;
+      }
+    }
+    for (auto& [from, to] : renamed) {
+      json::value moved = std::move(object[from]);
+      object.erase(from);
+      object[to] = std::move(moved);
+    }
+  }
+  return count;
+}
+
+}  // namespace
+
+std::size_t redact_values(json::object& tree, const std::vector<std::string>& secrets) {
+  std::size_t count = 0;
+  for (auto& entry : tree) count += redact_values_in(entry.value(), secrets);
+  return count;
+}
+
 std::size_t redact_secrets(json::object& tree) { return redact_object(tree); }
 
 std::vector<TraceFileInfo> list_traces(const fs::path& dir, std::size_t n) {

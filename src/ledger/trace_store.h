@@ -97,6 +97,12 @@ std::string trace_file_stem(std::int64_t time_ms, std::string_view id);
 // names ("Authorization: Bearer …") are masked too. Returns how many values were masked.
 std::size_t redact_secrets(boost::json::object& tree);
 
+// Replaces every occurrence of each of `secrets` (values shorter than 8 characters are
+// ignored: too likely to be ordinary text) inside every string of `tree`, keys included: a
+// key or token the conversation itself shows (a tool ran `env`) never reaches a trace file.
+// Returns how many occurrences were replaced.
+std::size_t redact_values(boost::json::object& tree, const std::vector<std::string>& secrets);
+
 // The value that replaces a secret.
 inline constexpr std::string_view kRedacted = "[redacted]";
 

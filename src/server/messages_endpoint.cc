@@ -121,6 +121,8 @@ net::awaitable<void> serve_messages(Connection& c, HttpRequest& request) {
   if (exchange.session_id.empty())  // the session_id inside metadata.user_id, if any
     if (const auto* key = translated.body.if_contains("prompt_cache_key"))
       exchange.session_id = std::string(key->as_string());
+  exchange.not_forwarded = translated.dropped;
+  exchange.filtered_tool_tokens = translated.filtered_tool_tokens;
   std::vector<std::string> dropped = std::move(translated.dropped);
   const auto* reasoning = translated.body.if_contains("reasoning");
   const auto* effort_value = reasoning ? reasoning->as_object().if_contains("effort") : nullptr;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/status.hpp>
 
 #include "server/collected_transfer.h"
@@ -93,7 +95,14 @@ net::awaitable<FetchedPage> fetch_page(ServerContext& context, std::string url,
   FetchedPage out;
   out.url = std::move(final_url);
   out.status = got.status;
-  out.page = page_text(got.body, header_value(got.headers, "content-type"), out.url, options.max_chars);
+  // Converting a page (up to 10 MB of HTML) takes milliseconds: not on the I/O thread, where
+  // every other stream waits.
+  out.page = co_await net::co_spawn(
+      context.blocking,
+      [&]() -> net::awaitable<PageText> {
+        co_return page_text(got.body, header_value(got.headers, "content-type"), out.url, options.max_chars);
+      },
+      net::use_awaitable);
   if (!out.page.readable) {
     out.error = out.page.reason.empty() ? "unsupported content type" : out.page.reason;
     out.error_code = "unsupported_content_type";

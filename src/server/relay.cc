@@ -8,6 +8,7 @@
 #include <chrono>
 #include <map>
 #include <optional>
+#include <variant>
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
@@ -150,6 +151,12 @@ class Relay {
       trace.events_openai = std::move(trace_.events_openai);
       trace.response_anthropic = sent_.message();
       if (settings_.provider == "azure") trace.deployment = exchange_.upstream_model;
+      trace.not_forwarded = exchange_.not_forwarded;
+      trace.filtered_tool_tokens = exchange_.filtered_tool_tokens;
+      trace.secrets = {settings_.access_token, settings_.openai_api_key, settings_.azure_api_key,
+                       settings_.azure_ad_token};
+      for (const auto& [name, value] : credentials_)  // the Codex token as it is now
+        trace.secrets.push_back(value.starts_with("Bearer ") ? value.substr(7) : value);
     }
     // Each page extraction is a paid upstream call of its own: a row of its own.
     int n = 0;
@@ -622,7 +629,13 @@ class Relay {
 
 net::awaitable<std::string> relay(Connection& c, const Exchange& exchange) {
   Relay relay(c, exchange, std::make_shared<Waker>(co_await net::this_coro::executor));
-  auto outcome = co_await (relay.run() || watch_for_close(c));
+  std::variant<std::monostate, std::monostate> outcome;
+  try {
+    outcome = co_await (relay.run() || watch_for_close(c));
+  } catch (const boost::system::system_error&) {
+    relay.record(/*client_left=*/true);  // writing to the client failed: the turn still cost
+    throw;
+  }
   std::string notes = relay.attempts() > 1 ? " after " + std::to_string(relay.attempts()) + " attempts" : "";
   if (!relay.rate_limits().empty()) notes += "; codex " + relay.rate_limits();
   relay.record(outcome.index() == 1);

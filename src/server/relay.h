@@ -35,6 +35,8 @@ struct Exchange {
   std::string cwd_tag;
   std::string effort, effort_reason;
   std::shared_ptr<const std::string> client_body;  // only when traces are written
+  std::vector<std::string> not_forwarded;          // request fields the upstream did not get
+  std::int64_t filtered_tool_tokens = 0;
 };
 
 // Runs the exchange to its end: a finished answer, an error (as an HTTP error response

@@ -68,6 +68,10 @@ json::object trace_json(const TurnRecord& r, TurnTrace& t) {
                                 {"web_fetch_requests", r.web_fetches}};
   trace["cost_usd"] = r.cost_usd ? json::value(*r.cost_usd) : json::value(nullptr);
   trace["chain_rounds"] = r.chain_rounds;
+  json::array not_forwarded;
+  for (const std::string& field : t.not_forwarded) not_forwarded.emplace_back(field);
+  trace["not_forwarded"] = std::move(not_forwarded);
+  trace["tool_filter_saved_tokens"] = t.filtered_tool_tokens;
   trace["stop_reason"] = r.stop_reason.empty() ? json::value(nullptr) : json::value(r.stop_reason);
   trace["error"] = r.error_type.empty()
                        ? json::value(nullptr)
@@ -130,15 +134,22 @@ struct TurnRecorder::Impl {
     if (settings.ledger && !settings.ledger_path.empty() && !ledger_failed) {
       try {
         if (!ledger) ledger = std::make_unique<UsageLedger>(settings.ledger_path);
-        ledger->append(record);
-      } catch (const std::exception& error) {
-        log_warn("usage ledger: ", error.what(), "; turns are no longer recorded in it");
+      } catch (const std::exception& error) {  // cannot be opened: it stays off
+        log_warn("usage ledger: ", error.what(), "; turns are not recorded in it");
         ledger_failed = true;
-        ledger.reset();
+      }
+      try {
+        if (ledger) ledger->append(record);
+      } catch (const std::exception& error) {  // this row is lost; the next may well land
+        log_warn("usage ledger: turn ", record.id, " not recorded: ", error.what());
       }
     }
     if (traces && trace.request_anthropic)  // (rows of their own, such as extractions, have none)
-      traces->submit(record.cwd_tag, trace_file_stem(record.time_ms, record.id), trace_json(record, trace));
+    {
+      json::object document = trace_json(record, trace);
+      redact_values(document, trace.secrets);
+      traces->submit(record.cwd_tag, trace_file_stem(record.time_ms, record.id), std::move(document));
+    }
   }
 };
 

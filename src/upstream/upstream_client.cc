@@ -234,8 +234,6 @@ struct UpstreamClient::Impl {
       curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
       curl_easy_setopt(easy, CURLOPT_MAXREDIRS, static_cast<long>(call.max_redirects));
     }
-    if (call.total_timeout.count() > 0)
-      curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(call.total_timeout.count()));
     if (call.refuse_private_addresses) {
       curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, &Impl::open_socket);
       curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, t);
@@ -264,6 +262,8 @@ struct UpstreamClient::Impl {
       set_get_options(t.get());
     }
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(t->call_.connect_timeout.count()));
+    if (t->call_.total_timeout.count() > 0)  // page fetches and their extraction; never a turn's stream
+      curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(t->call_.total_timeout.count()));
     if (t->call_.body || t->call_.decompress) curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
     if (!t->call_.ca_bundle.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, t->call_.ca_bundle.c_str());
     curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);

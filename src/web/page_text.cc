@@ -115,7 +115,8 @@ std::string_view sniff_binary(std::string_view body) {
   for (const auto& [magic, type] : kMagic) {
     if (body.starts_with(magic)) return type;
   }
-  if (body.starts_with("RIFF") && body.substr(8, 4) == "WEBP") return "image/webp";
+  if (body.starts_with("RIFF") && body.size() >= 12 && body.substr(8, 4) == "WEBP")
+    return "image/webp";
   // The WHATWG "binary data bytes": control characters text never holds.
   for (unsigned char c : body.substr(0, 1024)) {
     if (c <= 0x08 || c == 0x0B || (c >= 0x0E && c <= 0x1A) || (c >= 0x1C && c <= 0x1F)) {

@@ -74,7 +74,8 @@ const TRACE_KEYS = {
   id: 'string', time: 'string', session_id: 'string', cwd_tag: 'string', provider: 'string',
   client_model: 'string', model: 'string', deployment: 'null', tier: 'string',
   effort: 'object', timing: 'object', usage: 'object', cost_usd: 'number',
-  chain_rounds: 'number', stop_reason: 'string', error: 'null', request_anthropic: 'object',
+  chain_rounds: 'number', not_forwarded: 'array', tool_filter_saved_tokens: 'number',
+  stop_reason: 'string', error: 'null', request_anthropic: 'object',
   request_openai: 'object', events_openai: 'array', response_anthropic: 'object',
 };
 const USAGE_KEYS = ['input_tokens', 'cached_tokens', 'output_tokens', 'reasoning_tokens',
@@ -142,9 +143,16 @@ function readTraces(proxy) {
 
 function ledgerRows(proxy, where = '') {
   if (!fs.existsSync(proxy.ledgerPath)) return [];
-  const out = execFileSync(SQLITE_BIN, ['-json', proxy.ledgerPath,
-                                        `SELECT * FROM turns ${where} ORDER BY seq`],
-                           { encoding: 'utf8' });
+  let out;
+  try {
+    out = execFileSync(SQLITE_BIN, ['-json', proxy.ledgerPath,
+                                    `SELECT * FROM turns ${where} ORDER BY seq`],
+                       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    // The recorder creates the file a moment before its table: not there yet is no rows yet.
+    if (/no such table/.test(String(error.stderr))) return [];
+    throw error;
+  }
   return out.trim() === '' ? [] : JSON.parse(out);
 }
 
@@ -389,6 +397,9 @@ describe('a Claude Code session is recorded turn by turn', { skip: SKIP }, () =>
         assert.equal(trace.model, 'gpt-5.5');
         assert.equal(trace.tier, 'opus');
         assert.equal(trace.chain_rounds, 0);
+        // CLAUDEGPT_DROP_TOOLS' default takes NotebookEdit out of Claude Code's deferred list.
+        assert.ok(trace.tool_filter_saved_tokens > 0, `${what}: the filters' saving`);
+        assert.ok(trace.not_forwarded.includes('metadata'), `${what}: fields not forwarded`);
         assert.equal(trace.error, null);
         assert.equal(trace.stop_reason, i < 2 ? 'tool_use' : 'end_turn', what);
         assert.deepEqual(trace.usage, { ...USAGE[i], web_search_requests: 0,
@@ -541,6 +552,32 @@ describe('no key or token reaches the traces or the ledger', { skip: SKIP }, () 
       for (const secret of [OPENAI_KEY, PROXY_KEY]) {
         assert.ok(!proxy.stderr.includes(secret), 'nor in the proxy\'s log');
       }
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  test('a key the conversation itself shows (a tool printed the environment) is masked in ' +
+       'the trace', async () => {
+    const proxy = await startProxy({ upstream: fake, env: {
+      OPENAI_API_KEY: OPENAI_KEY, CLAUDEGPT_PROXY_KEY: PROXY_KEY } });
+    try {
+      const res = await fetch(`${proxy.url}/v1/messages`, {
+        method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': PROXY_KEY },
+        body: JSON.stringify({ model: 'claude-opus-5-5', max_tokens: 64, messages: [{
+          role: 'user',
+          content: `env printed OPENAI_API_KEY=${OPENAI_KEY} ANTHROPIC_AUTH_TOKEN=${PROXY_KEY}` }] }) });
+      await res.arrayBuffer();
+      assert.equal(res.status, 200);
+      await waitForRecords(proxy, 1);
+      const traces = fs.readdirSync(proxy.tracesDir, { recursive: true })
+        .filter((f) => String(f).endsWith('.json'));
+      assert.equal(traces.length, 1);
+      const text = fs.readFileSync(path.join(proxy.tracesDir, String(traces[0])), 'utf8');
+      assert.ok(text.includes('env printed OPENAI_API_KEY=[redacted] ANTHROPIC_AUTH_TOKEN=[redacted]'),
+                'the conversation is kept, the values masked');
+      assert.ok(!text.includes(OPENAI_KEY) && !text.includes(PROXY_KEY));
+      assert.ok(JSON.parse(text).tool_filter_saved_tokens >= 0);
     } finally {
       await proxy.stop();
     }

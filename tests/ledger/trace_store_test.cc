@@ -172,6 +172,18 @@ TEST(RedactSecrets, MasksCredentialHeadersAtAnyDepthAndLeavesTheRestAlone) {
   EXPECT_EQ(trace["request_openai"].at("body").at("input").at(0).at("content"), "hi");
 }
 
+TEST(RedactValues, MasksSecretValuesWhereverTheyAppearInTheConversation) {
+  json::object trace = json::parse(R"({"request_anthropic":{"messages":[{"role":"user","content":
+      [{"type":"tool_result","content":"OPENAI_API_KEY=sk-live-0123456789 HOME=/root"}]}]},
+      "events_openai":[{"delta":"the key sk-live-0123456789 twice: sk-live-0123456789"}],
+      "model":"gpt-5.5"})").as_object();
+  EXPECT_EQ(redact_values(trace, {"sk-live-0123456789", "", "short"}), 3u);
+  const std::string text = json::serialize(trace);
+  EXPECT_EQ(text.find("sk-live-0123456789"), std::string::npos);
+  EXPECT_NE(text.find("OPENAI_API_KEY=[redacted] HOME=/root"), std::string::npos);
+  EXPECT_EQ(trace.at("model"), "gpt-5.5");
+}
+
 TEST(RedactSecrets, IsIdempotent) {
   json::object trace = json::parse(R"({"h": {"authorization": "Bearer x"}, "l": ["Cookie: a=b"]})")
                            .as_object();

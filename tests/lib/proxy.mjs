@@ -78,10 +78,21 @@ export async function startProxy({ upstream, env = {}, bin = proxyBinary(), args
     child.stderrText = (child.stderrText + chunk).slice(-200_000);
     if (process.env.CLAUDEGPT_TEST_VERBOSE) process.stderr.write(chunk);
   });
+  child.once('close', () => keepSanitizerReport(child));
   const match = await waitForLine(child, /^listening on (http:\/\/\S+)/, 15_000);
   const proxy = new Proxy(child, match[1].replace(/\/$/, ''), stateDir);
   await waitUntilServing(proxy);
   return proxy;
+}
+
+// Under the sanitizers (the asan preset; tests/CMakeLists.txt) ASan and LSan write their reports
+// to files in CLAUDEGPT_SANITIZER_REPORTS, which a last test checks; UBSan, in the combined
+// runtime, writes to stderr only. So a proxy whose stderr holds a UBSan report leaves it there
+// too, whether or not its test looks at how it ended.
+function keepSanitizerReport(child) {
+  const dir = process.env.CLAUDEGPT_SANITIZER_REPORTS;
+  if (!dir || !/: runtime error: /.test(child.stderrText)) return;
+  fs.writeFileSync(path.join(dir, `ubsan-proxy-stderr.${child.pid}`), child.stderrText);
 }
 
 // The listening line is printed after bind; make sure requests are answered too.
