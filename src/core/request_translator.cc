@@ -560,8 +560,10 @@ class Translator {
     if (!value || value->is_null()) return;  // count_tokens bodies have none
     std::optional<double> max_tokens = number_of(value);
     if (!max_tokens) throw InvalidRequest("max_tokens: must be a number");
-    std::int64_t limit =
-        *max_tokens >= 1e15 ? std::int64_t(1e15) : static_cast<std::int64_t>(*max_tokens);
+    // Bounded as a double first: casting one outside int64 range (-1e300) is undefined.
+    std::int64_t limit = *max_tokens >= 1e15 ? std::int64_t(1e15)
+                         : *max_tokens < 1   ? kMinOutputTokens
+                                             : static_cast<std::int64_t>(*max_tokens);
     out_.body.emplace("max_output_tokens", std::max(limit, kMinOutputTokens));
   }
 

@@ -31,6 +31,9 @@ import { claudeBinary, makeSessionDirs, removeSessionDirs, runClaude } from './c
 const PROXY_BIN = proxyBinary();
 const CLAUDE_BIN = claudeBinary();
 const SQLITE_BIN = spawnSync('sqlite3', ['-version']).status === 0 ? 'sqlite3' : null;
+// The proxy holds a write lock a moment while it creates the ledger and writes a turn (longer in
+// the sanitizer build): a read waits for it, as the proxy's own connections do.
+const SQLITE_READ = ['-cmd', '.timeout 5000', '-json'];
 const SKIP = !PROXY_BIN ? 'no claudegpt binary (set CLAUDEGPT_BIN)'
            : !CLAUDE_BIN ? 'no Claude Code CLI (npm install in tests/, or CLAUDEGPT_CLAUDE_BIN)'
            : !SQLITE_BIN ? 'no sqlite3 CLI (scripts/bootstrap installs it)'
@@ -145,7 +148,7 @@ function ledgerRows(proxy, where = '') {
   if (!fs.existsSync(proxy.ledgerPath)) return [];
   let out;
   try {
-    out = execFileSync(SQLITE_BIN, ['-json', proxy.ledgerPath,
+    out = execFileSync(SQLITE_BIN, [...SQLITE_READ, proxy.ledgerPath,
                                     `SELECT * FROM turns ${where} ORDER BY seq`],
                        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (error) {
@@ -445,7 +448,7 @@ describe('a Claude Code session is recorded turn by turn', { skip: SKIP }, () =>
         assertCost(row.cost_usd, COSTS[i], `ledger row ${i + 1}`);
       }
       const sum = (key) => USAGE.reduce((n, u) => n + u[key], 0);
-      const [totals] = JSON.parse(execFileSync(SQLITE_BIN, ['-json', proxy.ledgerPath,
+      const [totals] = JSON.parse(execFileSync(SQLITE_BIN, [...SQLITE_READ, proxy.ledgerPath,
         'SELECT COUNT(*) AS turns, SUM(input_tokens) AS input_tokens, ' +
         'SUM(cached_tokens) AS cached_tokens, SUM(output_tokens) AS output_tokens, ' +
         'SUM(reasoning_tokens) AS reasoning_tokens, SUM(cost_usd) AS cost_usd FROM turns'],
