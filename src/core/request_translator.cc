@@ -769,7 +769,7 @@ class Translator {
     if (!name || !name->is_string() || name->get_string().empty())
       throw InvalidRequest(where + ": tool_use without a name");
     std::string_view call_id = id->get_string();
-    std::string arguments = arguments_of(block);
+    std::string arguments = arguments_of(block, where);
 
     if (!called_.insert(call_id).second) {  // the same id twice: keep the second as text
       add_text("[Called the tool " + std::string(name->get_string()) + " with " + arguments + "]");
@@ -782,10 +782,14 @@ class Translator {
       add_interrupted_output(call_id);
   }
 
-  // A tool_use block's input as function_call arguments: a JSON text, "{}" when it has none.
-  static std::string arguments_of(const json::object& block) {
+  // A tool_use block's input as function_call arguments: a JSON object's text, "{}" when it
+  // has none. Anything else is refused, as Anthropic's API refuses it: the upstream would
+  // read a call whose arguments are not an object.
+  static std::string arguments_of(const json::object& block, const Where& where) {
     const json::value* input = block.if_contains("input");
-    return input && !input->is_null() ? json::serialize(*input) : "{}";
+    if (!input || input->is_null()) return "{}";
+    if (!input->is_object()) throw InvalidRequest(where + ".input: must be an object");
+    return json::serialize(*input);
   }
 
   // A function_call item, after the message parts before it.
@@ -823,7 +827,7 @@ class Translator {
   void translate_server_tool_use(const json::object& block, const Where& where) {
     std::string_view call_id = string_field(block, "id");
     std::string_view name = string_field(block, "name");
-    std::string arguments = arguments_of(block);
+    std::string arguments = arguments_of(block, where);
     if (!called_.insert(call_id).second) {  // the same id twice: keep the second as text
       add_text("[Used the tool " + std::string(name) + " with " + arguments + "]");
       return;

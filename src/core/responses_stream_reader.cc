@@ -4,6 +4,9 @@
 
 #include <boost/json.hpp>
 
+#include "core/finite_numbers.h"
+#include "text/utf8.h"
+
 namespace claudegpt {
 namespace {
 
@@ -119,11 +122,15 @@ bool ResponsesStreamReader::dispatch(std::vector<ResponsesEvent>& out) {
   boost::system::error_code ec;
   boost::json::value value = boost::json::parse(data_, ec);
   if (ec || !value.is_object()) {
-    std::string shown = data_.substr(0, 200);
-    return fail("upstream event is not a JSON object: " + shown);
+    // The message reaches the client inside a JSON error event: quote the bytes as UTF-8,
+    // cut at a character boundary.
+    const std::string_view data = data_;
+    return fail("upstream event is not a JSON object: " +
+                well_formed_utf8(data.substr(0, code_point_prefix_bytes(data, 200))));
   }
   ResponsesEvent event;
   event.data = std::move(value.get_object());
+  clamp_infinite_numbers(event.data);
   if (const boost::json::value* type = event.data.if_contains("type"); type && type->is_string())
     event.type = std::string(type->get_string());
   else

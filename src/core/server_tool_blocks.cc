@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 
+#include "text/utf8.h"
+
 namespace claudegpt {
 
 namespace json = boost::json;
@@ -17,26 +19,8 @@ bool is_blank(std::string_view text) {
   return text.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
 
-bool is_continuation_byte(unsigned char c) { return (c & 0xC0) == 0x80; }
-
-// Byte offset of code point `n` (the end of the text when it has fewer).
-std::size_t byte_offset(std::string_view text, std::size_t n) {
-  std::size_t i = 0;
-  for (std::size_t seen = 0; i < text.size() && seen < n; ++seen) {
-    ++i;
-    while (i < text.size() && is_continuation_byte(static_cast<unsigned char>(text[i]))) ++i;
-  }
-  return i;
-}
-
-std::size_t code_points(std::string_view text) {
-  std::size_t n = 0;
-  for (unsigned char c : text) n += !is_continuation_byte(c);
-  return n;
-}
-
 std::string first_chars(std::string_view text, std::size_t n) {
-  std::size_t end = byte_offset(text, n);
+  std::size_t end = code_point_prefix_bytes(text, n);
   std::string out(text.substr(0, end));
   if (end < text.size()) out += "...";
   return out;
@@ -123,13 +107,13 @@ std::vector<CitedText> split_cited_text(std::string_view text, std::vector<UrlCi
     else blocks.push_back({std::string(piece), {}});
   };
 
-  const std::size_t length = code_points(text);
+  const std::size_t length = count_code_points(text);
   std::size_t done = 0;       // bytes of `text` placed in blocks
   std::size_t done_cp = 0;    // the same, in code points
   for (const UrlCitation& citation : citations) {
     if (citation.start < done_cp || citation.end <= citation.start || citation.end > length) continue;
-    const std::size_t start = byte_offset(text, citation.start);
-    const std::size_t end = byte_offset(text, citation.end);
+    const std::size_t start = code_point_prefix_bytes(text, citation.start);
+    const std::size_t end = code_point_prefix_bytes(text, citation.end);
     std::string_view before = text.substr(done, start - done);
     std::string_view span = text.substr(start, end - start);
 

@@ -10,6 +10,8 @@
 
 #include <boost/json.hpp>
 
+#include "core/finite_numbers.h"
+#include "core/fnv1a.h"
 #include "core/reasoning_signature.h"
 
 namespace claudegpt {
@@ -33,15 +35,44 @@ constexpr std::int64_t kUnseenItems = std::int64_t{1} << 40;
 enum class Phase { waiting, streaming, awaiting, done, failed };
 enum class BlockKind { text, thinking };
 
+// No index or token figure in a Responses event comes near 2^50: clamping there keeps the
+// arithmetic on them (part offsets, sums over a chained turn) from overflowing.
+constexpr std::int64_t kLargestFigure = std::int64_t{1} << 50;
+
 std::int64_t int_of(const json::object& object, std::string_view key, std::int64_t fallback) {
   const json::value* value = object.if_contains(key);
   if (value == nullptr) return fallback;
-  if (value->is_int64()) return value->get_int64();
+  if (value->is_int64()) return std::clamp(value->get_int64(), -kLargestFigure, kLargestFigure);
   if (value->is_uint64())
-    return static_cast<std::int64_t>(std::min<std::uint64_t>(value->get_uint64(), INT64_MAX));
-  if (value->is_double()) return static_cast<std::int64_t>(value->get_double());
+    return static_cast<std::int64_t>(
+        std::min(value->get_uint64(), static_cast<std::uint64_t>(kLargestFigure)));
+  if (value->is_double()) {
+    const double d = value->get_double();  // finite (see finite_numbers.h)
+    constexpr auto largest = static_cast<double>(kLargestFigure);
+    return static_cast<std::int64_t>(std::clamp(d, -largest, largest));
+  }
   return fallback;
 }
+
+// A token count: never negative.
+std::int64_t count_of(const json::object& object, std::string_view key, std::int64_t fallback) {
+  return std::max<std::int64_t>(int_of(object, key, fallback), 0);
+}
+
+// The text sent for one content part, by size and hash: the done event's full text is checked
+// against it without keeping a second copy of an answer that may be megabytes long.
+struct ShownText {
+  std::size_t size = 0;
+  std::uint64_t hash = kFnv1a64Start;
+
+  void add(std::string_view piece) {
+    size += piece.size();
+    hash = fnv1a64(piece, hash);
+  }
+  bool is_prefix_of(std::string_view full) const {
+    return full.size() >= size && fnv1a64(full.substr(0, size)) == hash;
+  }
+};
 
 // What is known of one upstream output item, by output_index.
 struct Item {
@@ -54,7 +85,7 @@ struct Item {
   bool emitted = false;         // function_call: its tool_use block was sent
   bool thinking_shown = false;  // reasoning: some thinking text was sent
   std::int64_t last_part = -1;  // reasoning: the part the last thinking text belonged to
-  std::map<std::int64_t, std::string> text_shown;  // message: content_index → text sent
+  std::map<std::int64_t, ShownText> text_shown;  // message: content_index → text sent
 };
 
 // A hosted web search, held until the answer's citations can title its sources.
@@ -198,7 +229,7 @@ struct StreamTranslator::State {
     if (piece.empty()) return;
     if (searched) {
       held_text[{output_index, content_index}].text.append(piece);
-      items[output_index].text_shown[content_index].append(piece);
+      items[output_index].text_shown[content_index].add(piece);
       return;
     }
     if (!is_open(BlockKind::text, output_index, content_index)) {
@@ -209,7 +240,7 @@ struct StreamTranslator::State {
       open = OpenBlock{index, BlockKind::text, output_index, content_index};
     }
     delta(out, open->index, delta_object("text_delta", "text", piece));
-    items[output_index].text_shown[content_index].append(piece);
+    items[output_index].text_shown[content_index].add(piece);
   }
 
   // The whole text of a part, as its done events carry it. Normally the deltas have shown
@@ -217,9 +248,9 @@ struct StreamTranslator::State {
   void text_final(AnthropicEvents& out, std::int64_t output_index, std::int64_t content_index,
                   std::string_view full, bool refusal) {
     if (refusal && !full.empty()) refused = true;
-    const std::string& shown = items[output_index].text_shown[content_index];
-    if (full.size() > shown.size() && full.starts_with(shown)) {
-      const std::string rest(full.substr(shown.size()));
+    const ShownText& shown = items[output_index].text_shown[content_index];
+    if (full.size() > shown.size && shown.is_prefix_of(full)) {
+      const std::string rest(full.substr(shown.size));
       text(out, output_index, content_index, rest);
     }
   }
@@ -384,11 +415,17 @@ struct StreamTranslator::State {
     Item& item = items[output_index];
     if (item.emitted) return;
     item.emitted = true;
+    if (item.name.empty()) {
+      // A tool_use named "" could be neither run nor sent back: the session would be stuck.
+      fail(out, ApiError::with_status(502, "The upstream sent a function call without a name"));
+      return;
+    }
 
     json::object input;
     boost::system::error_code ec;
     json::value parsed = json::parse(arguments, ec);
     if (!ec && parsed.is_object()) input = std::move(parsed.get_object());
+    clamp_infinite_numbers(input);
 
     std::string name = item.name;
     if (setup.tools != nullptr) {
@@ -507,12 +544,12 @@ struct StreamTranslator::State {
     std::int64_t cached = 0;
     std::int64_t output_tokens = 0;
     if (const json::object* usage = object_field(response, "usage")) {
-      input = int_of(*usage, "input_tokens", input);
-      output_tokens = int_of(*usage, "output_tokens", 0);
+      input = count_of(*usage, "input_tokens", input);
+      output_tokens = count_of(*usage, "output_tokens", 0);
       if (const json::object* details = object_field(*usage, "input_tokens_details"))
-        cached = int_of(*details, "cached_tokens", 0);
+        cached = count_of(*details, "cached_tokens", 0);
       if (const json::object* details = object_field(*usage, "output_tokens_details"))
-        reasoning_total += int_of(*details, "reasoning_tokens", 0);
+        reasoning_total += count_of(*details, "reasoning_tokens", 0);
     }
     input_total += input;
     cached_total += std::min(cached, input);

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <thread>
 
+#include <sys/resource.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -238,7 +240,11 @@ struct HttpServer::Impl {
       tcp::socket socket = co_await acceptor.async_accept(net::redirect_error(net::use_awaitable, ec));
       if (ec == net::error::operation_aborted) co_return;
       if (ec) {
+        // Out of file descriptors (or another passing failure): the pending connection stays
+        // queued, so wait a little rather than spin on it.
         log_warn("accept failed: ", ec.message());
+        net::steady_timer pause(io, std::chrono::milliseconds(50));
+        co_await pause.async_wait(net::redirect_error(net::use_awaitable, ec));
         continue;
       }
       net::co_spawn(io, serve_connection(std::move(socket), context), [](std::exception_ptr e) {
@@ -259,6 +265,12 @@ HttpServer::HttpServer(Settings settings) : impl_(std::make_unique<Impl>(std::mo
 HttpServer::~HttpServer() = default;
 
 unsigned short HttpServer::listen(const std::string& host, unsigned short port) {
+  // Each stream holds two sockets (the client's, the upstream's): Debian's default soft limit
+  // of 1,024 open files would stop the proxy near 500 streams, far below the hard limit.
+  if (rlimit files{}; getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
   // A name ("localhost") resolves to its first address.
   tcp::resolver resolver(impl_->io);
   tcp::endpoint endpoint = resolver.resolve(host, std::to_string(port)).begin()->endpoint();

@@ -6,6 +6,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "core/claude_code_context.h"
+#include "core/finite_numbers.h"
 #include "core/request_translator.h"
 #include "ledger/trace_store.h"
 #include "core/token_counter.h"
@@ -78,6 +79,7 @@ PreparedRequest prepare(std::string_view text, const Settings& settings, std::st
     prepared.error = ApiError::with_status(400, "The request body must be a JSON object");
     return prepared;
   }
+  clamp_infinite_numbers(body);
   prepared.model = requested_model(body.get_object());
   prepared.working_directory = working_directory(body.get_object());
   try {

@@ -51,6 +51,9 @@ constexpr std::size_t kMaxErrorBody = 64 * 1024;
 // A client that takes longer than this to accept one write (it stopped reading without
 // closing, e.g. a suspended process) is dropped, so the upstream is not held open for it.
 constexpr auto kClientWriteTimeout = std::chrono::seconds(60);
+// A trace keeps the upstream's events up to this much of the stream (as read), the rest only
+// counted: a turn's trace is for reading, and memory per stream must stay bounded.
+constexpr std::size_t kTracedEventBytes = 8u << 20;
 
 std::string_view host_of(std::string_view url) {
   std::size_t scheme = url.find("://");
@@ -64,23 +67,25 @@ std::string_view header_value(const HttpHeaders& headers, std::string_view name)
   return {};
 }
 
-// Returns when the client closes its side of the connection (or it breaks). Bytes the
-// client sends meanwhile (a pipelined request) are kept for the next read. A half-close
-// counts as leaving: clients that half-close and still read are rare, while a client that
-// really left must stop the upstream within milliseconds, not at the next write.
-net::awaitable<void> watch_for_close(Connection& c) {
+// Returns when the client closes its side of the connection (or it breaks), with the read's
+// error: operation_aborted when it was our side that closed it (a write to a client that
+// stopped reading timed out). Bytes the client sends meanwhile (a pipelined request) are kept
+// for the next read. A half-close counts as leaving: clients that half-close and still read
+// are rare, while a client that really left must stop the upstream within milliseconds, not
+// at the next write.
+net::awaitable<boost::system::error_code> watch_for_close(Connection& c) {
   auto& socket = c.stream.socket();
   for (;;) {
     boost::system::error_code ec;
     if (c.buffer.size() > 64 * 1024) {  // enough buffered: stop reading, keep waiting
       net::steady_timer forever(socket.get_executor(), Clock::time_point::max());
       co_await forever.async_wait(net::redirect_error(net::use_awaitable, ec));
-      co_return;
+      co_return ec;
     }
     std::size_t n = co_await socket.async_read_some(c.buffer.prepare(4096),
                                                     net::redirect_error(net::use_awaitable, ec));
     c.buffer.commit(n);
-    if (ec) co_return;
+    if (ec) co_return ec;
   }
 }
 
@@ -149,6 +154,7 @@ class Relay {
       trace.request_anthropic = exchange_.client_body;
       trace.request_openai = std::move(trace_.request_openai);
       trace.events_openai = std::move(trace_.events_openai);
+      trace.events_left_out = trace_.events_left_out;
       trace.response_anthropic = sent_.message();
       if (settings_.provider == "azure") trace.deployment = exchange_.upstream_model;
       trace.not_forwarded = exchange_.not_forwarded;
@@ -499,20 +505,27 @@ class Relay {
       error_body_.append(data, 0, std::min(data.size(), room));
       return;
     }
-    if (!reader_.feed(data, upstream_events_)) {
+    // The events read before a malformed one are the upstream's output too: they go first.
+    const bool readable = reader_.feed(data, upstream_events_);
+    traced_bytes_ += data.size();
+    for (auto& event : upstream_events_) {
+      translator_.on_event(event, events_);
+      // Moved, not copied: the trace costs the hot path no copy of the stream. Past the
+      // budget they are only counted, so that a huge answer cannot hold its size again.
+      if (tracing_ && traced_bytes_ <= kTracedEventBytes)
+        trace_.events_openai.push_back(event.data.empty() ? boost::json::object{{"type", event.type}}
+                                                          : std::move(event.data));
+      else if (tracing_)
+        ++trace_.events_left_out;
+      if (translator_.finished()) break;
+    }
+    upstream_events_.clear();
+    if (!readable && !translator_.finished()) {
       abort_transfer();
       translator_.fail(
           ApiError::with_status(502, "The upstream sent a malformed event stream: " + reader_.error()),
           events_);
     }
-    for (auto& event : upstream_events_) {
-      translator_.on_event(event, events_);
-      if (tracing_)  // moved, not copied: the trace costs the hot path no copy of the stream
-        trace_.events_openai.push_back(event.data.empty() ? boost::json::object{{"type", event.type}}
-                                                          : std::move(event.data));
-      if (translator_.finished()) break;
-    }
-    upstream_events_.clear();
     // A server_error or overload reported in the stream, before any output: worth a retry.
     if (const auto& error = translator_.error(); error && !translator_.started())
       retryable_ = error->status == 500 || error->status == 529;
@@ -616,6 +629,7 @@ class Relay {
   // For the recorder.
   bool tracing_ = c_.context.recorder->tracing();
   TurnTrace trace_;
+  std::size_t traced_bytes_ = 0;  // of upstream events read while tracing
   std::int64_t upstream_first_byte_ms_ = -1, client_first_byte_ms_ = -1;
 
   std::int64_t since_received() const {
@@ -629,7 +643,7 @@ class Relay {
 
 net::awaitable<std::string> relay(Connection& c, const Exchange& exchange) {
   Relay relay(c, exchange, std::make_shared<Waker>(co_await net::this_coro::executor));
-  std::variant<std::monostate, std::monostate> outcome;
+  std::variant<std::monostate, boost::system::error_code> outcome;
   try {
     outcome = co_await (relay.run() || watch_for_close(c));
   } catch (const boost::system::system_error&) {
@@ -641,6 +655,10 @@ net::awaitable<std::string> relay(Connection& c, const Exchange& exchange) {
   relay.record(outcome.index() == 1);
   if (outcome.index() == 1) {
     c.keep_alive = false;
+    if (std::get<1>(outcome) == net::error::operation_aborted)
+      co_return "client not reading: a write timed out after " +
+                std::to_string(std::chrono::duration_cast<std::chrono::seconds>(kClientWriteTimeout).count()) +
+                " s; dropped, upstream aborted";
     co_return "client disconnected, upstream aborted";
   }
   if (const auto& error = relay.error())

@@ -84,6 +84,7 @@ json::object trace_json(const TurnRecord& r, TurnTrace& t) {
     trace["request_openai_continued"] = std::move(continued);
   }
   trace["events_openai"] = std::move(t.events_openai);
+  if (t.events_left_out > 0) trace["events_openai_left_out"] = t.events_left_out;
   trace["response_anthropic"] = std::move(t.response_anthropic);
   return trace;
 }

@@ -24,6 +24,7 @@ struct TurnTrace {
   std::shared_ptr<const std::string> request_anthropic;           // the client's body
   std::vector<std::shared_ptr<const std::string>> request_openai;  // each upstream request
   boost::json::array events_openai;                                // the upstream's events
+  std::int64_t events_left_out = 0;  // events past the trace's budget, counted only
   boost::json::object response_anthropic;                          // the message as sent
   std::string deployment;                                          // Azure: the deployment
   std::string error_message;                                       // when it failed

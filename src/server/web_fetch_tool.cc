@@ -10,7 +10,7 @@
 #include "server/collected_transfer.h"
 #include "server/page_fetch.h"
 #include "support/log.h"
-#include "web/utf8.h"
+#include "text/utf8.h"
 
 namespace claudegpt {
 namespace {

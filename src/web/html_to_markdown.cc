@@ -11,12 +11,14 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "web/ascii.h"
 #include "web/markup_prune.h"
 #include "web/page_chrome.h"
 #include "web/url_resolve.h"
+#include "text/utf8.h"
 
 namespace claudegpt {
 namespace {
@@ -44,6 +46,16 @@ std::string collapse_whitespace(std::string_view s) {
 }
 
 // ================================================================ URLs
+
+// A URL attribute's value as browsers read it: trimmed, without tabs and line breaks anywhere
+// (the WHATWG URL parser drops them), so none can end up in the Markdown.
+std::string url_attribute(std::string_view value) {
+  std::string cleaned;
+  for (char c : trim(value)) {
+    if (c != '\t' && c != '\n' && c != '\r') cleaned += c;
+  }
+  return cleaned;
+}
 
 // A URL as a Markdown link destination: no spaces, no unbalanced parentheses.
 std::string markdown_url(std::string_view url) {
@@ -792,10 +804,7 @@ class Converter {
 
   // An href as a link target, or empty when the link should be dropped (keeping its text).
   std::string link_target(std::string_view href) const {
-    std::string cleaned;
-    for (char c : trim(href)) {
-      if (c != '\t' && c != '\n' && c != '\r') cleaned += c;
-    }
+    const std::string cleaned = url_attribute(href);
     if (cleaned.empty() || cleaned == "#") return {};
     if (starts_with_ci(cleaned, "javascript:") || starts_with_ci(cleaned, "vbscript:") ||
         starts_with_ci(cleaned, "data:")) {
@@ -1240,7 +1249,7 @@ MarkdownPage html_to_markdown(std::string_view html, std::string_view base_url) 
   // <base href> changes what relative links are relative to.
   std::string base(base_url);
   if (const GumboNode* base_element = find_in_head(root, GUMBO_TAG_BASE)) {
-    const std::string_view href = trim(attribute(base_element->v.element, "href"));
+    const std::string href = url_attribute(attribute(base_element->v.element, "href"));
     if (href.empty()) {
       // nothing to change
     } else if (!base.empty()) {
@@ -1267,6 +1276,10 @@ MarkdownPage html_to_markdown(std::string_view html, std::string_view base_url) 
     converter.allow_noscript();
     page.markdown = converter.convert(body);
   }
+  // gumbo 0.10 turns a numeric character reference past 32 bits ("&#xF8888888") into a lone
+  // byte that is not UTF-8; the page's text goes into JSON.
+  page.title = well_formed_utf8(page.title);
+  page.markdown = well_formed_utf8(page.markdown);
   return page;
 }
 

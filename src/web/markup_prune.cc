@@ -6,7 +6,7 @@
 
 #include "web/ascii.h"
 #include "web/page_chrome.h"
-#include "web/utf8.h"
+#include "text/utf8.h"
 
 namespace claudegpt {
 namespace {
@@ -288,6 +288,10 @@ class Pruner {
         } else {
           const std::size_t gt = html_.find('>', lt);
           pos = gt == std::string_view::npos ? n : gt + 1;
+          // A doctype after the first tag means nothing, and gumbo 0.10 leaks the one it
+          // meets inside a <noscript> in the head (its name and identifiers: a page could
+          // leak its own size on every fetch).
+          if (tag_seen_ && starts_with_ci(html_.substr(lt), "<!doctype")) drop(lt, pos);
         }
         text_start = pos;
         continue;
@@ -296,6 +300,7 @@ class Pruner {
         pos = lt + 1;  // a '<' in text
         continue;
       }
+      tag_seen_ = true;
       text(text_start, lt);
       if (!tag(lt, &pos)) {
         copy(n);  // the rest is not markup: <plaintext>, or a tag the input cuts off
@@ -465,6 +470,7 @@ class Pruner {
   PrunedMarkup out_;
   bool stash_ = true;
   std::size_t copied_ = 0;          // html_[copied_, …) is not yet in the output
+  bool tag_seen_ = false;           // a start or end tag has been read
   std::vector<std::string> open_;   // approximate stack of open elements
   int preformatted_ = 0;            // <pre> and <listing> elements in open_
   int foreign_ = 0;                 // <svg> and <math> elements in open_

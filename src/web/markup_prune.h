@@ -5,7 +5,7 @@
 //
 // What it does, none of which changes the Markdown:
 // - removes comments, CDATA sections, <script>, <style> and <svg> (an unclosed <svg> is left
-//   to the parser, which ends it at the first HTML element);
+//   to the parser, which ends it at the first HTML element), and doctypes after the first tag;
 // - keeps only the attributes the converter reads (href, src, alt, role, hidden…; class and id
 //   only when they name page chrome or a code language; style only when it may hide);
 // - collapses runs of whitespace outside <pre>;

@@ -10,7 +10,7 @@
 
 #include "web/ascii.h"
 #include "web/html_to_markdown.h"
-#include "web/utf8.h"
+#include "text/utf8.h"
 
 namespace claudegpt {
 namespace {
@@ -305,33 +305,14 @@ std::string iconv_name(std::string_view label) {
   return name;
 }
 
-struct Utf8Scan {
-  std::size_t invalid = 0;    // maximal ill-formed subsequences replaced
-  std::size_t multibyte = 0;  // well-formed sequences of two bytes or more
-};
-
-// UTF-8 with each ill-formed subsequence replaced by U+FFFD (the Unicode "maximal subpart"
-// practice browsers follow).
-std::string decode_utf8(std::string_view in, Utf8Scan* scan) {
-  std::string out;
-  out.reserve(in.size());
-  std::size_t run = 0;  // start of the well-formed bytes not yet copied
-  std::size_t i = 0;
-  while (i < in.size()) {
-    const Utf8Sequence sequence = next_utf8_sequence(in, i);
-    if (sequence.valid) {
-      if (sequence.size > 1) ++scan->multibyte;
-      i += sequence.size;
-      continue;
-    }
-    out.append(in.substr(run, i - run));
-    out.append(kReplacement);
-    ++scan->invalid;
+// Whether `s` holds one well-formed sequence of two bytes or more.
+bool has_multibyte_sequence(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const Utf8Sequence sequence = next_utf8_sequence(s, i);
+    if (sequence.valid && sequence.size > 1) return true;
     i += sequence.size;
-    run = i;
   }
-  out.append(in.substr(run));
-  return out;
+  return false;
 }
 
 // Bytes in `charset` (an iconv name) to UTF-8; unconvertible bytes become U+FFFD.
@@ -385,11 +366,12 @@ std::string decode(std::string_view body, std::string_view declared) {
     std::string out;
     if (decode_with_iconv(body, charset, &out)) return out;
   }
-  Utf8Scan scan;
-  std::string out = decode_utf8(body, &scan);
+  // Ill-formed units become U+FFFD (the "maximal subpart" practice browsers follow).
+  std::size_t replaced = 0;
+  std::string out = well_formed_utf8(body, &replaced);
   // Undeclared and not UTF-8 at all (not one multi-byte sequence): an old single-byte page,
   // read as browsers in the West default to, rather than as a field of U+FFFD.
-  if (declared.empty() && scan.invalid > 0 && scan.multibyte == 0) {
+  if (declared.empty() && replaced > 0 && !has_multibyte_sequence(body)) {
     decode_with_iconv(body, "WINDOWS-1252", &out);
   }
   return out;

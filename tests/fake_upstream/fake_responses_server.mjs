@@ -28,7 +28,9 @@
 //   coming request (GET /_script shows what is still queued).
 // - Observable: GET /_requests lists every request (headers, body, when it arrived, when its
 //   connection closed and whether the client went away first, the scenario, the usage and
-//   output it answered with); POST /_reset clears it and everything queued or remembered.
+//   output it answered with, and `notes` a scenario reported); POST /_reset clears it and
+//   everything queued or remembered. GET /_connections counts the connections that carried
+//   API requests: {open, total} (POST /_reset leaves them).
 // - Fast: no dependencies, events batched per write, Nagle off; for benchmarks use
 //   --no-record (or --max-records) to keep memory flat.
 // - Three backends at once (backends.mjs): OpenAI at /v1/responses, Azure OpenAI at
@@ -109,7 +111,11 @@ class SseSink {
       if (this.res.destroyed) throw new ClientGone();
       this.written = new Promise((resolve) => this.res.write(piece, resolve));
       if (this.res.writableNeedDrain) {
-        await Promise.race([once(this.res, 'drain'), once(this.res, 'close')]);
+        // The listener of the event that did not come goes too (a long stream flushes often).
+        const done = new AbortController();
+        await Promise.race([once(this.res, 'drain', { signal: done.signal }),
+                            once(this.res, 'close', { signal: done.signal })]);
+        done.abort();
       }
     }
   }
@@ -192,6 +198,12 @@ export async function startFakeServer(options = {}) {
                    ? path.join(process.env.CLAUDEGPT_FIXTURES_DIR, 'openai-responses')
                    : DEFAULT_FIXTURES),
   };
+  // The connections that carried API requests (the proxy's), open now and ever: what a
+  // test counts to see that no upstream connection is left behind. Control requests (the
+  // test's own) are not counted.
+  const apiSockets = new Set();
+  let apiConnectionsTotal = 0;
+  const connections = () => ({ open: apiSockets.size, total: apiConnectionsTotal });
   const state = {
     records: [],
     nextId: 1,
@@ -270,6 +282,9 @@ export async function startFakeServer(options = {}) {
       return sendJson(res, 200, { queued: entries.length, pending: state.script.length });
     }
     if (url.pathname === '/_health') return sendJson(res, 200, { ok: true });
+    if (req.method === 'GET' && url.pathname === '/_connections') {
+      return sendJson(res, 200, connections());
+    }
     if (url.pathname.startsWith('/_codex')) return handleCodexControl(req, res, url);
     return sendJson(res, 404, { error: `no control endpoint ${req.method} ${url.pathname}` });
   }
@@ -330,6 +345,11 @@ export async function startFakeServer(options = {}) {
   }
 
   async function handleApi(req, res, url) {
+    if (!apiSockets.has(req.socket)) {
+      apiSockets.add(req.socket);
+      apiConnectionsTotal += 1;
+      req.socket.once('close', () => apiSockets.delete(req.socket));
+    }
     // Unknown paths are judged as OpenAI judges them: 401 without a key, else 404.
     const route = ROUTES[url.pathname] ?? { provider: 'openai', route: null };
     const record = { id: state.nextId++, method: req.method, path: req.url,
@@ -444,6 +464,8 @@ export async function startFakeServer(options = {}) {
         await sink?.flush();
         if (!res.destroyed) await once(res, 'close');
       },
+      // Progress a scenario reports while it runs (the record's `notes`, absent otherwise).
+      note(fields) { Object.assign(record.notes ??= {}, fields); },
     };
     try {
       if (ttfb > 0) await sleep(ttfb);
@@ -520,6 +542,7 @@ export async function startFakeServer(options = {}) {
     tokens: state.tokens,
     reset,
     requests: () => state.records,
+    connections,
     script: (...entries) => {
       for (const e of entries) {
         const parsed = typeof e === 'string' ? parseScenarioSpec(e) : { args: {}, ...e };

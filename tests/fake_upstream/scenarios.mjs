@@ -4,8 +4,9 @@
 // Scenarios (see SCENARIOS below for their arguments): text, echo, tool_call, write, read,
 // bash, tool_parallel, commentary_tool, reasoning, reasoning_tool, refusal, incomplete,
 // rate_limit, context_overflow, failed_midstream, error_before_output, cut, slow, stall,
-// garbage, http_500, http_error, replay:<file>, tool_calls, drop, and for the web tools
-// web_search, web_fetch, page_summary, echo_output. Arguments every scenario
+// garbage, http_500, http_error, replay:<file>, tool_calls, drop, for the web tools
+// web_search, web_fetch, page_summary, echo_output, and for tests/faults big_event, flood,
+// tool_fanout, garbage_midstream. Arguments every scenario
 // takes: gap_ms (pause between deltas), ttfb_ms (before the headers), chunk_bytes (write the
 // stream in pieces this small), input_tokens / cached_tokens / output_tokens /
 // reasoning_tokens (usage figures; default: estimated from the request, cached as a prompt
@@ -23,6 +24,7 @@
 //   ctx.pause(ms)        flushes, then waits
 //   ctx.raw(text)        writes bytes verbatim (replays)
 //   ctx.fixture(name)    lines of a recorded *.chunks.txt
+//   ctx.note(fields)     reports progress on the request's record (its `notes`)
 //
 // The brain (for requests with no queued script entry and no marker), first rule that fits:
 //   - instructions beginning "You read one web page" (claudegpt's WebFetch summariser):
@@ -653,4 +655,145 @@ SCENARIOS.echo_output = async (ctx) => {
   const said = (last?.text ?? '(no tool output)').slice(0, int(ctx.args.max_chars, 4000));
   ctx.args.text ??= `${ctx.args.prefix ?? 'The tool said: '}${said}`;
   return SCENARIOS.text(ctx);
+};
+
+// ---------------------------------------------------------------------------------------
+// Added for tests/faults: sizes and loads beyond what a model sends, and tool calls a test
+// can count.
+
+// The text `bytes` long that big_event and flood send: a repeating, position-revealing
+// pattern (a test can check every byte arrived, in order, without keeping a copy).
+export function patternText(bytes, offset = 0) {
+  const unit = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-_';  // 64
+  const start = offset % unit.length;
+  const reps = Math.ceil((bytes + start) / unit.length);
+  return unit.repeat(reps).slice(start, start + bytes);
+}
+
+// An assistant message whose deltas come from `next()` (a string, or null at the end), the
+// events as ResponseStream.message() emits them, without its per-character bookkeeping
+// (too slow for megabytes). `flushEvery` bytes, `flush()` runs (back-pressure). The done
+// events repeat the whole text, each in one event: with `done: false` they are left out
+// (the message item is then only in response.completed's output, without its text).
+async function bulkMessage(s, next, { flushEvery = Infinity, flush = async () => {},
+                                      done = true } = {}) {
+  const outputIndex = s.output.length;
+  const id = `msg_${newCallId().slice(5)}${outputIndex}`;
+  s.emit({ type: 'response.output_item.added', output_index: outputIndex,
+           item: { id, type: 'message', status: 'in_progress', content: [], role: 'assistant' } });
+  s.emit({ type: 'response.content_part.added', item_id: id, output_index: outputIndex,
+           content_index: 0, part: { type: 'output_text', annotations: [], logprobs: [],
+                                     text: '' } });
+  const kept = [];
+  let length = 0;
+  let pending = 0;
+  for (let delta = next(); delta !== null; delta = next()) {
+    s.emit({ type: 'response.output_text.delta', item_id: id, output_index: outputIndex,
+             content_index: 0, delta, logprobs: [], obfuscation: '' });
+    if (done) kept.push(delta);
+    length += delta.length;
+    pending += delta.length;
+    if (pending >= flushEvery) {
+      pending = 0;
+      await flush(length);
+    }
+  }
+  s.outputChars += length;
+  const text = done ? kept.join('') : '';
+  const part = { type: 'output_text', annotations: [], logprobs: [], text };
+  if (done) {
+    s.emit({ type: 'response.output_text.done', item_id: id, output_index: outputIndex,
+             content_index: 0, text, logprobs: [] });
+    s.emit({ type: 'response.content_part.done', item_id: id, output_index: outputIndex,
+             content_index: 0, part });
+    const item = { id, type: 'message', status: 'completed', content: [part], role: 'assistant' };
+    s.emit({ type: 'response.output_item.done', output_index: outputIndex, item });
+    s.output.push(item);
+  } else {
+    s.output.push({ id, type: 'message', status: 'completed', content: [], role: 'assistant' });
+  }
+  return length;
+}
+
+// One text delta `bytes` long (default 10 MiB): a single SSE event that size, followed by
+// the done events and response.completed, which repeat the text (each about as large).
+// The text is patternText(bytes).
+SCENARIOS.big_event = async (ctx) => {
+  let text = patternText(int(ctx.args.bytes, 10 * 1024 * 1024));
+  const s = ctx.open();
+  s.start();
+  await bulkMessage(s, () => { const t = text; text = null; return t; });
+  s.complete();
+  ctx.finish();
+};
+
+// Text as fast as the reader takes it: deltas of delta_bytes (default 1000) until `bytes`
+// (default 50 MiB), flushed every batch_bytes (default 256 KiB), each flush waiting until
+// the socket takes it. So a reader that does not keep up holds the writer back, and the
+// request's notes say how far it got: {written (bytes of text handed to the socket),
+// longest_wait_ms (the longest flush), waiting_since (when the flush in progress began, or
+// null), done}. Over full_text_max (default 8 MiB) the done events, which would carry the
+// whole text in one event, are left out. The text is patternText(bytes).
+SCENARIOS.flood = async (ctx) => {
+  const total = int(ctx.args.bytes, 50 * 1024 * 1024);
+  const deltaBytes = int(ctx.args.delta_bytes, 1000);
+  const unitText = patternText(deltaBytes * 64 + 64);
+  let sent = 0;
+  const next = () => {
+    if (sent >= total) return null;
+    const n = Math.min(deltaBytes, total - sent);
+    const start = sent % 64;   // the pattern's period: the text stays patternText(total)
+    sent += n;
+    return unitText.slice(start, start + n);
+  };
+  const notes = { written: 0, longest_wait_ms: 0, waiting_since: null, done: false };
+  ctx.note(notes);
+  const flush = async (length) => {
+    const began = performance.timeOrigin + performance.now();
+    ctx.note({ waiting_since: began });
+    await ctx.pause(0);
+    const waited = performance.timeOrigin + performance.now() - began;
+    ctx.note({ written: length, waiting_since: null,
+               longest_wait_ms: Math.max(waited, notes.longest_wait_ms) });
+    notes.longest_wait_ms = Math.max(waited, notes.longest_wait_ms);
+  };
+  const s = ctx.open();
+  s.start();
+  const length = await bulkMessage(s, next, {
+    flushEvery: int(ctx.args.batch_bytes, 256 * 1024), flush,
+    done: total <= int(ctx.args.full_text_max, 8 * 1024 * 1024) });
+  s.complete();
+  await ctx.pause(0);
+  ctx.note({ written: length, done: true });
+  ctx.finish();
+};
+
+// n function calls (default 3) of the tool `name` (default: the request's first), with
+// call ids call_<tag>_<i> and arguments {"tag": <tag>, "i": <i>} (i from 1), after a text
+// part when text= is given. gap_ms apart as usual. A test knows exactly which tool_use ids
+// to expect, each once.
+SCENARIOS.tool_fanout = async (ctx) => {
+  const n = int(ctx.args.n, 3);
+  const tag = ctx.args.tag ?? 'x';
+  const s = ctx.open();
+  s.start();
+  if (ctx.args.text) await s.message(splitText(ctx.args.text, int(ctx.args.deltas, 3)));
+  const tool = resolveTool(ctx.request, ctx.args.name);
+  for (let i = 1; i <= n; i += 1) {
+    const json = JSON.stringify({ tag, i });
+    await s.functionCall(tool.name, splitText(json, 3), { callId: `call_${tag}_${i}` });
+  }
+  s.complete();
+  ctx.finish();
+};
+
+// Some text, then (pause_ms later, default 50) an event whose data is not JSON: a broken
+// upstream after output began.
+SCENARIOS.garbage_midstream = async (ctx) => {
+  const s = ctx.open();
+  s.start();
+  await s.message(textPieces(ctx, 'This stream turns into garbage after', 3), { leaveOpen: true });
+  await ctx.pause(int(ctx.args.pause_ms, 50));   // the text goes out on its own first
+  ctx.raw('event: response.output_text.delta\ndata: {this is not json\n\n');
+  ctx.finish();
 };

@@ -56,6 +56,8 @@ class FakeUpstream {
     return all.filter((r) => Object.entries(filter).every(([k, v]) => r[k] === v));
   }
   async lastRequest(filter = null) { return (await this.requests(filter)).at(-1); }
+  // The connections that carried API requests (the proxy's): {open, total}.
+  connections() { return this.control('GET', '/_connections'); }
   reset() { return this.control('POST', '/_reset'); }
   // Queues scenarios for the next requests: "name k=v" strings or {name, args} objects.
   script(...entries) { return this.control('POST', '/_script', entries); }

@@ -1,8 +1,10 @@
-// Reading UTF-8 by code point: the well-formedness check a parser and a decoder share, and
-// cutting text to a number of code points (the unit the fetch limits count in).
+// Reading UTF-8 by code point: the well-formedness check a parser and a decoder share, making
+// text well-formed before it goes into JSON, and cutting text to a number of code points (the
+// unit the fetch and citation limits count in).
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace claudegpt {
@@ -26,6 +28,10 @@ inline Utf8Sequence next_utf8_sequence(std::string_view s, std::size_t i) {
   if (static_cast<unsigned char>(s[i]) < 0x80) return {1, true};
   return next_multibyte_utf8_sequence(s, i);
 }
+
+// `s` with each ill-formed unit (as next_utf8_sequence splits them) replaced by U+FFFD;
+// `replaced`, when given, gets how many were.
+std::string well_formed_utf8(std::string_view s, std::size_t* replaced = nullptr);
 
 // Code points in well-formed UTF-8 (counts the bytes that are not continuation bytes).
 std::size_t count_code_points(std::string_view s);

@@ -1,4 +1,4 @@
-#include "web/utf8.h"
+#include "text/utf8.h"
 
 namespace claudegpt {
 namespace {
@@ -34,6 +34,25 @@ Utf8Sequence next_multibyte_utf8_sequence(std::string_view s, std::size_t i) {
     while (good < length && i + good < n && is_continuation(b[i + good])) ++good;
   }
   return {good, good == length};
+}
+
+std::string well_formed_utf8(std::string_view s, std::size_t* replaced) {
+  std::string out;
+  std::size_t copied = 0;  // bytes of `s` already in `out`
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < s.size();) {
+    const Utf8Sequence sequence = next_utf8_sequence(s, i);
+    if (!sequence.valid) {
+      if (count++ == 0) out.reserve(s.size() + 2);
+      out.append(s.substr(copied, i - copied)).append("\xEF\xBF\xBD");
+      copied = i + sequence.size;
+    }
+    i += sequence.size;
+  }
+  if (replaced != nullptr) *replaced = count;
+  if (count == 0) return std::string(s);
+  out.append(s.substr(copied));
+  return out;
 }
 
 std::size_t count_code_points(std::string_view s) {
