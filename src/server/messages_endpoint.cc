@@ -105,7 +105,7 @@ net::awaitable<void> serve_messages(Connection& c, HttpRequest& request) {
   // Streams can last minutes: keep only what the relay needs (the body itself for the trace).
   if (c.context.recorder->tracing() && !prepared.error)
     exchange.client_body = std::make_shared<const std::string>(std::move(request.body()));
-  request.body() = {};
+  std::string().swap(request.body());  // its capacity too: a late-session body is megabytes
   if (prepared.error) co_return co_await write_error(c, *prepared.error, exchange.request_id);
 
   TranslatedRequest& translated = prepared.translated;
