@@ -194,6 +194,7 @@ struct TraceStore::Impl {
     std::string cwd_tag;
     std::string file_stem;
     json::object trace;
+    std::vector<RawJsonMember> raw;
   };
   // Files by age: (stem, tag) -> bytes. Stems start with the UTC time, so name order is age.
   using Key = std::pair<std::string, std::string>;
@@ -280,7 +281,14 @@ struct TraceStore::Impl {
     try {
       redact_secrets(item.trace);
       std::string text = json::serialize(item.trace);
-      text += '\n';
+      text.pop_back();  // the closing brace: the raw members go before it
+      for (const RawJsonMember& member : item.raw) {
+        if (text.size() > 1) text += ',';
+        text += json::serialize(json::string(member.key));
+        text += ':';
+        text += member.json ? std::string_view(*member.json) : std::string_view("null");
+      }
+      text += "}\n";
       create_private_directories(dir / tag);
       write_atomically(file, text, ++serial);
       Key key{std::move(stem), std::move(tag)};
@@ -344,14 +352,15 @@ TraceStore::~TraceStore() {
   impl_->writer.join();
 }
 
-void TraceStore::submit(std::string cwd_tag, std::string file_stem, json::object trace) {
+void TraceStore::submit(std::string cwd_tag, std::string file_stem, json::object trace,
+                        std::vector<RawJsonMember> raw) {
   {
     std::lock_guard lock(impl_->mutex);
     if (impl_->stopping || impl_->queue.size() >= impl_->options.max_queued) {
       ++impl_->stats.dropped;
       return;
     }
-    impl_->queue.push_back({std::move(cwd_tag), std::move(file_stem), std::move(trace)});
+    impl_->queue.push_back({std::move(cwd_tag), std::move(file_stem), std::move(trace), std::move(raw)});
   }
   impl_->wake.notify_one();
 }
@@ -449,11 +458,14 @@ std::size_t replace_all(std::string& text, const std::vector<std::string>& secre
 std::size_t redact_values_in(json::value& value, const std::vector<std::string>& secrets) {
   std::size_t count = 0;
   if (value.is_string()) {
-    std::string text(value.get_string());
-    if (std::size_t n = replace_all(text, secrets)) {
-      value = text;
-      count += n;
-    }
+    std::string_view original = value.get_string();
+    bool holds_one = std::any_of(secrets.begin(), secrets.end(), [&](const std::string& secret) {
+      return secret.size() >= 8 && original.find(secret) != std::string_view::npos;
+    });
+    if (!holds_one) return 0;  // (most strings: no copy)
+    std::string text(original);
+    count += replace_all(text, secrets);
+    value = text;
   } else if (value.is_array()) {
     for (json::value& item : value.get_array()) count += redact_values_in(item, secrets);
   } else if (value.is_object()) {
@@ -482,6 +494,10 @@ std::size_t redact_values(json::object& tree, const std::vector<std::string>& se
   std::size_t count = 0;
   for (auto& entry : tree) count += redact_values_in(entry.value(), secrets);
   return count;
+}
+
+std::size_t redact_values(std::string& json_text, const std::vector<std::string>& secrets) {
+  return replace_all(json_text, secrets);
 }
 
 std::size_t redact_secrets(json::object& tree) { return redact_object(tree); }

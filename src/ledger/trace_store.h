@@ -5,7 +5,7 @@
 // The oldest files go when the directory's total size passes a limit.
 //
 // The store writes what it is given; the caller leaves secrets out. As a last line of
-// defence it runs redact_secrets over every trace before writing it.
+// defence it runs redact_secrets over every trace's tree before writing it.
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -36,6 +36,16 @@ struct TraceStoreOptions {
   std::function<void()> before_write;
 };
 
+// A trace member whose value is JSON text as it crossed the wire (a request body). The store
+// writes it as it is, after the tree's members, instead of a parsed copy: parsing and
+// re-serialising a 49 KB body cost more than all the rest of a trace. It must be valid JSON
+// (the proxy parsed it, or wrote it); redact_secrets does not look inside it (request bodies
+// carry no headers), so the caller masks secret values in it (redact_values on text).
+struct RawJsonMember {
+  std::string key;
+  std::shared_ptr<const std::string> json;  // null: written as null
+};
+
 struct TraceStoreStats {
   std::uint64_t written = 0;
   std::uint64_t dropped = 0;        // queue full, or still queued when the store closed
@@ -64,7 +74,8 @@ class TraceStore {
   // Queues `trace` for <dir>/<cwd_tag>/<file_stem>.json and returns at once. Characters that
   // are unsafe in a file name (anything but [A-Za-z0-9._-]) become '_', and a name starting
   // with '.' gets a '_' in front, so a trace always lands in a visible file inside `dir`.
-  void submit(std::string cwd_tag, std::string file_stem, boost::json::object trace);
+  void submit(std::string cwd_tag, std::string file_stem, boost::json::object trace,
+              std::vector<RawJsonMember> raw = {});
 
   // Waits until every trace submitted so far is written (or has failed). False on timeout.
   bool flush(std::chrono::milliseconds timeout = std::chrono::seconds(10));
@@ -102,6 +113,10 @@ std::size_t redact_secrets(boost::json::object& tree);
 // key or token the conversation itself shows (a tool ran `env`) never reaches a trace file.
 // Returns how many occurrences were replaced.
 std::size_t redact_values(boost::json::object& tree, const std::vector<std::string>& secrets);
+
+// The same for JSON text (a RawJsonMember's), matched as written: the secrets the proxy holds
+// (keys, tokens) are letters, digits and -._~+/=, which JSON writers leave unescaped.
+std::size_t redact_values(std::string& json_text, const std::vector<std::string>& secrets);
 
 // The value that replaces a secret.
 inline constexpr std::string_view kRedacted = "[redacted]";

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <unordered_set>
@@ -45,6 +46,7 @@ struct ServerContext {
   net::thread_pool blocking{1};          // for the rare blocking work (refreshing a token)
   bool stopping = false;                 // set at shutdown: relays end their streams
   std::unordered_set<Waker*> streams;    // the relays in flight, to wake them at shutdown
+  std::uint64_t requests_served = 0;     // (to tell an idle proxy from a busy one)
 
   std::unique_ptr<TurnRecorder> recorder;  // traces and the usage ledger
 

@@ -23,6 +23,7 @@
 #include <openssl/crypto.h>
 
 #include "server/connection.h"
+#include "support/heap.h"
 #include "support/log.h"
 #include "support/random_id.h"
 
@@ -38,6 +39,8 @@ constexpr auto kIdleConnectionTimeout = std::chrono::minutes(10);
 constexpr auto kWriteTimeout = std::chrono::seconds(60);
 // At shutdown, streams in flight get this long to send their closing error event.
 constexpr auto kShutdownGrace = std::chrono::seconds(2);
+// Freed memory goes back to the kernel once no request has run for this long (support/heap.h).
+constexpr auto kIdleBeforeReleasingMemory = std::chrono::seconds(5);
 
 boost::json::object health(const ServerContext& context) {
   const Settings& s = context.settings;
@@ -158,6 +161,8 @@ net::awaitable<void> serve_connection(tcp::socket socket, ServerContext& context
     }
     c.stream.expires_never();  // endpoints bound their own waits (streams can run for minutes)
     HttpRequest request = parser.release();
+    // The buffer grew to hold the body: a streaming connection keeps it for minutes.
+    c.buffer.shrink_to_fit();
     c.keep_alive = request.keep_alive() && !context.stopping;
     c.head_request = request.method() == http::verb::head;
     auto started = std::chrono::steady_clock::now();
@@ -165,6 +170,7 @@ net::awaitable<void> serve_connection(tcp::socket socket, ServerContext& context
     auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
     log_info(request.method_string(), " ", request.target(), " ", elapsed.count(), "ms");
+    ++context.requests_served;
     if (!c.keep_alive) break;
   }
   beast::error_code ignored;
@@ -207,7 +213,7 @@ struct HttpServer::Impl {
   tcp::acceptor acceptor{io};
   net::signal_set signals{io};  // SIGINT/SIGTERM, added by run() only
 
-  explicit Impl(Settings settings) : context(std::move(settings)) {}
+  explicit Impl(Settings settings) : context(std::move(settings)) { keep_freed_memory(); }
 
   // No upstream callback may reach the I/O context while it is being destroyed, and no
   // credential fetch may finish into it: both end first (their completions queue on the
@@ -232,6 +238,26 @@ struct HttpServer::Impl {
       co_await tick.async_wait(net::redirect_error(net::use_awaitable, ignored));
     }
     io.stop();
+  }
+
+  // What a burst of turns freed is returned once the proxy has been idle for a while.
+  net::awaitable<void> release_memory_when_idle() {
+    net::steady_timer tick(io);
+    std::uint64_t served_at_last_look = context.requests_served;
+    bool released = true;
+    for (;;) {
+      tick.expires_after(kIdleBeforeReleasingMemory);
+      beast::error_code ec;
+      co_await tick.async_wait(net::redirect_error(net::use_awaitable, ec));
+      if (ec || context.stopping) co_return;
+      bool idle = context.requests_served == served_at_last_look && context.streams.empty();
+      if (!idle) released = false;
+      if (idle && !released) {
+        release_freed_memory();
+        released = true;
+      }
+      served_at_last_look = context.requests_served;
+    }
   }
 
   net::awaitable<void> accept_loop() {
@@ -294,6 +320,7 @@ void HttpServer::run() {
 
 void HttpServer::run_until_stopped() {
   net::co_spawn(impl_->io, impl_->accept_loop(), net::detached);
+  net::co_spawn(impl_->io, impl_->release_memory_when_idle(), net::detached);
   impl_->io.run();
 }
 

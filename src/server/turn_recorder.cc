@@ -33,13 +33,28 @@ std::string iso_utc(std::int64_t time_ms) {
   return text;
 }
 
-// A body as JSON when it is JSON (it always is, unless the client sent garbage).
-json::value body_json(const std::shared_ptr<const std::string>& body) {
-  if (!body) return nullptr;
-  boost::system::error_code ec;
-  json::value parsed = json::parse(*body, ec);
-  if (ec) return json::string(*body);
-  return parsed;
+// A body as it was sent, with the secret values masked: copied only when it shows one.
+std::shared_ptr<const std::string> masked(const std::shared_ptr<const std::string>& body,
+                                          const std::vector<std::string>& secrets) {
+  if (!body) return body;
+  std::string text = *body;  // (searched in the copy: replace_all wants one anyway)
+  if (redact_values(text, secrets) == 0) return body;
+  return std::make_shared<const std::string>(std::move(text));
+}
+
+// The request bodies, as JSON text (see RawJsonMember): not parsed again for the trace.
+std::vector<RawJsonMember> trace_bodies(const TurnTrace& t) {
+  std::vector<RawJsonMember> raw;
+  raw.push_back({"request_anthropic", masked(t.request_anthropic, t.secrets)});
+  raw.push_back({"request_openai", t.request_openai.empty() ? nullptr : masked(t.request_openai.front(), t.secrets)});
+  if (t.request_openai.size() > 1) {  // the turn went on after server-side tool rounds
+    std::string continued = "[";
+    for (std::size_t i = 1; i < t.request_openai.size(); ++i)
+      continued.append(i > 1 ? "," : "").append(*masked(t.request_openai[i], t.secrets));
+    continued += ']';
+    raw.push_back({"request_openai_continued", std::make_shared<const std::string>(std::move(continued))});
+  }
+  return raw;
 }
 
 json::value optional_ms(std::int64_t ms) { return ms < 0 ? json::value(nullptr) : json::value(ms); }
@@ -76,13 +91,6 @@ json::object trace_json(const TurnRecord& r, TurnTrace& t) {
   trace["error"] = r.error_type.empty()
                        ? json::value(nullptr)
                        : json::value(json::object{{"type", r.error_type}, {"message", t.error_message}});
-  trace["request_anthropic"] = body_json(t.request_anthropic);
-  trace["request_openai"] = t.request_openai.empty() ? json::value(nullptr) : body_json(t.request_openai.front());
-  if (t.request_openai.size() > 1) {  // the turn went on after server-side tool rounds
-    json::array continued;
-    for (std::size_t i = 1; i < t.request_openai.size(); ++i) continued.push_back(body_json(t.request_openai[i]));
-    trace["request_openai_continued"] = std::move(continued);
-  }
   trace["events_openai"] = std::move(t.events_openai);
   if (t.events_left_out > 0) trace["events_openai_left_out"] = t.events_left_out;
   trace["response_anthropic"] = std::move(t.response_anthropic);
@@ -149,7 +157,8 @@ struct TurnRecorder::Impl {
     {
       json::object document = trace_json(record, trace);
       redact_values(document, trace.secrets);
-      traces->submit(record.cwd_tag, trace_file_stem(record.time_ms, record.id), std::move(document));
+      traces->submit(record.cwd_tag, trace_file_stem(record.time_ms, record.id), std::move(document),
+                     trace_bodies(trace));
     }
   }
 };

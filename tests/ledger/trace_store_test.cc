@@ -184,6 +184,12 @@ TEST(RedactValues, MasksSecretValuesWhereverTheyAppearInTheConversation) {
   EXPECT_EQ(trace.at("model"), "gpt-5.5");
 }
 
+TEST(RedactValues, MasksSecretValuesInJsonTextAsWritten) {
+  std::string body = R"({"messages":[{"role":"user","content":"env: OPENAI_API_KEY=sk-live-0123456789"}]})";
+  EXPECT_EQ(redact_values(body, {"sk-live-0123456789", "short"}), 1u);
+  EXPECT_EQ(body, R"({"messages":[{"role":"user","content":"env: OPENAI_API_KEY=[redacted]"}]})");
+}
+
 TEST(RedactSecrets, IsIdempotent) {
   json::object trace = json::parse(R"({"h": {"authorization": "Bearer x"}, "l": ["Cookie: a=b"]})")
                            .as_object();
@@ -234,6 +240,25 @@ TEST(TraceStore, SubmitReturnsBeforeTheDiskIsTouched) {
   release.set_value();
   EXPECT_TRUE(store.flush());
   EXPECT_TRUE(fs::exists(tmp.path() / "tag" / "stem.json"));
+}
+
+TEST(TraceStore, WritesRawMembersAsTheyAreAfterTheTreesOwn) {
+  TempDir tmp;
+  auto body = std::make_shared<const std::string>(R"({"model": "gpt-5.5", "input": [1, 2.50]})");
+  {
+    TraceStore store(tmp.path(), 0);
+    store.submit("tag", "raw", small_trace("req_r"), {{"request_openai", body}, {"request_anthropic", nullptr}});
+    store.submit("tag", "only-raw", json::object{}, {{"request_openai", body}});
+  }
+  std::string text = read_file(tmp.path() / "tag" / "raw.json");
+  EXPECT_THAT(text, HasSubstr(R"(,"request_openai":{"model": "gpt-5.5", "input": [1, 2.50]},"request_anthropic":null}
+)"));
+  json::object expected = small_trace("req_r");
+  expected["request_openai"] = json::parse(*body);
+  expected["request_anthropic"] = nullptr;
+  EXPECT_EQ(json::parse(text), expected);
+  EXPECT_EQ(json::parse(read_file(tmp.path() / "tag" / "only-raw.json")),
+            (json::object{{"request_openai", json::parse(*body)}}));
 }
 
 TEST(TraceStore, RemovesSecretsBeforeWriting) {
