@@ -19,6 +19,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/error.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/serializer.hpp>
@@ -51,7 +52,8 @@ constexpr std::size_t kMaxErrorBody = 64 * 1024;
 // A client that takes longer than this to accept one write (it stopped reading without
 // closing, e.g. a suspended process) is dropped, so the upstream is not held open for it.
 constexpr auto kClientWriteTimeout = std::chrono::seconds(60);
-// A trace keeps the upstream's events up to this much of the stream (as read), the rest only
+// A trace keeps the upstream's events up to this much of the stream (as read), and the message
+// sent to a streaming client up to this much of its events (as written); the rest is only
 // counted: a turn's trace is for reading, and memory per stream must stay bounded.
 constexpr std::size_t kTracedEventBytes = 8u << 20;
 
@@ -155,7 +157,8 @@ class Relay {
       trace.request_openai = std::move(trace_.request_openai);
       trace.events_openai = std::move(trace_.events_openai);
       trace.events_left_out = trace_.events_left_out;
-      trace.response_anthropic = sent_.message();
+      trace.response_anthropic = delivered().message();
+      trace.response_deltas_left_out = sent_deltas_left_out_;
       if (settings_.provider == "azure") trace.deployment = exchange_.upstream_model;
       trace.not_forwarded = exchange_.not_forwarded;
       trace.filtered_tool_tokens = exchange_.filtered_tool_tokens;
@@ -484,7 +487,7 @@ class Relay {
   // client was sent so far appended (web_fetch_requests.h).
   void continue_turn() {
     boost::json::value original = boost::json::parse(*exchange_.upstream_body);
-    boost::json::object message = sent_.message();
+    boost::json::object message = delivered().message();
     boost::json::object continued = continued_request(original.as_object(), message["content"].as_array(),
                                                       exchange_.options, fetch_failures_);
     body_ = std::make_shared<const std::string>(boost::json::serialize(continued));
@@ -507,7 +510,7 @@ class Relay {
     }
     // The events read before a malformed one are the upstream's output too: they go first.
     const bool readable = reader_.feed(data, upstream_events_);
-    traced_bytes_ += data.size();
+    if (tracing_) traced_bytes_ += data.size();
     for (auto& event : upstream_events_) {
       translator_.on_event(event, events_);
       // Moved, not copied: the trace costs the hot path no copy of the stream. Past the
@@ -549,10 +552,11 @@ class Relay {
     }
   }
 
+  // What the client was sent: a continuation carries it, and the trace.
+  const MessageAccumulator& delivered() const { return exchange_.client_wants_stream ? sent_ : accumulator_; }
+
   // Sends (or, for a non-streaming client, collects) the translated events.
   net::awaitable<void> deliver() {
-    if (exchange_.web_fetches > 0 || tracing_)  // a continuation (and the trace) carry what
-      for (const auto& event : events_) sent_.add(event);  // the client was sent
     if (!exchange_.client_wants_stream) {
       for (const auto& event : events_) accumulator_.add(event);
       events_.clear();
@@ -572,8 +576,16 @@ class Relay {
       head_written_ = true;
       client_first_byte_ms_ = since_received();
     }
+    const bool continues = exchange_.web_fetches > 0;  // the whole message, then
+    for (const auto& event : events_) {
+      if (continues || (tracing_ && (sent_bytes_ <= kTracedEventBytes || event.type != "content_block_delta")))
+        sent_.add(event);
+      else if (tracing_)
+        ++sent_deltas_left_out_;
+    }
     out_.clear();
     for (const auto& event : events_) write_sse(event, out_);
+    sent_bytes_ += out_.size();
     events_.clear();
     c_.stream.expires_after(kClientWriteTimeout);
     co_await net::async_write(c_.stream, http::make_chunk(net::buffer(out_)), net::use_awaitable);
@@ -621,7 +633,7 @@ class Relay {
   AnthropicEvents events_;
   MessageAccumulator accumulator_;
   std::shared_ptr<const std::string> body_;  // the upstream request: the turn's, or its continuation
-  MessageAccumulator sent_;                   // what the client got, when the turn may continue
+  MessageAccumulator sent_;  // what a streaming client got, when the turn may continue or is traced
   std::map<std::string, std::string> fetch_failures_;  // tool_use_id → status and reason
   std::vector<WebFetchResult> extractions_;           // the summariser calls, for the ledger
   std::shared_ptr<net::cancellation_signal> fetch_cancel_ = std::make_shared<net::cancellation_signal>();
@@ -630,6 +642,8 @@ class Relay {
   bool tracing_ = c_.context.recorder->tracing();
   TurnTrace trace_;
   std::size_t traced_bytes_ = 0;  // of upstream events read while tracing
+  std::size_t sent_bytes_ = 0;    // of events written to a streaming client
+  std::int64_t sent_deltas_left_out_ = 0;  // deltas past the trace's budget
   std::int64_t upstream_first_byte_ms_ = -1, client_first_byte_ms_ = -1;
 
   std::int64_t since_received() const {
@@ -646,16 +660,18 @@ net::awaitable<std::string> relay(Connection& c, const Exchange& exchange) {
   std::variant<std::monostate, boost::system::error_code> outcome;
   try {
     outcome = co_await (relay.run() || watch_for_close(c));
-  } catch (const boost::system::system_error&) {
-    relay.record(/*client_left=*/true);  // writing to the client failed: the turn still cost
-    throw;
+  } catch (const boost::system::system_error& error) {
+    outcome = error.code();  // writing to the client failed: it is gone, or stopped reading
   }
   std::string notes = relay.attempts() > 1 ? " after " + std::to_string(relay.attempts()) + " attempts" : "";
   if (!relay.rate_limits().empty()) notes += "; codex " + relay.rate_limits();
-  relay.record(outcome.index() == 1);
+  relay.record(outcome.index() == 1);  // (a turn the client left still cost)
   if (outcome.index() == 1) {
     c.keep_alive = false;
-    if (std::get<1>(outcome) == net::error::operation_aborted)
+    // The write's own timeout, or the watcher seeing the socket that timeout closed: whichever
+    // of the two ends first, the reason is the same.
+    const boost::system::error_code& ended = std::get<1>(outcome);
+    if (ended == boost::beast::error::timeout || ended == net::error::operation_aborted)
       co_return "client not reading: a write timed out after " +
                 std::to_string(std::chrono::duration_cast<std::chrono::seconds>(kClientWriteTimeout).count()) +
                 " s; dropped, upstream aborted";

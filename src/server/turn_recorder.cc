@@ -94,6 +94,7 @@ json::object trace_json(const TurnRecord& r, TurnTrace& t) {
   trace["events_openai"] = std::move(t.events_openai);
   if (t.events_left_out > 0) trace["events_openai_left_out"] = t.events_left_out;
   trace["response_anthropic"] = std::move(t.response_anthropic);
+  if (t.response_deltas_left_out > 0) trace["response_anthropic_deltas_left_out"] = t.response_deltas_left_out;
   return trace;
 }
 

@@ -26,6 +26,7 @@ struct TurnTrace {
   boost::json::array events_openai;                                // the upstream's events
   std::int64_t events_left_out = 0;  // events past the trace's budget, counted only
   boost::json::object response_anthropic;                          // the message as sent
+  std::int64_t response_deltas_left_out = 0;  // its deltas past the trace's budget, counted only
   std::string deployment;                                          // Azure: the deployment
   std::string error_message;                                       // when it failed
   std::vector<std::string> not_forwarded;  // request fields the upstream did not get
