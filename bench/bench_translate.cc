@@ -1,8 +1,9 @@
 // bench_translate: the translation core alone, without sockets, for its cost.
 //
 //   bench_translate request FILE N [--time]
-//       N times: parse the client body (in an arena, as the proxy does), translate_request,
-//       serialise the Responses body. That is all the proxy does to a request before sending it.
+//       N times: parse the client body (in an arena, as the proxy does), clamp its numbers,
+//       translate_request, serialise the Responses body. That is all the proxy does to a
+//       request before sending it. The allocator is set up as in the proxy.
 //   bench_translate events SSE_FILE REQUEST_FILE N [--time]
 //       N times: the recorded upstream stream (SSE bytes, several responses) fed in 16 KB reads
 //       through ResponsesStreamReader, StreamTranslator (a new one per response) and write_sse.
@@ -10,7 +11,7 @@
 // Without --time it only does the work (for `valgrind --tool=callgrind`: run it with two
 // values of N; the difference in instructions over the difference in N is the cost of one
 // iteration, setup excluded). With --time it prints the median and p99 wall time of one
-// iteration, in ms, and for `request` of each of the three steps.
+// iteration, in ms, and for `request` of each step.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -23,9 +24,11 @@
 
 #include "core/anthropic_sse_writer.h"
 #include "core/finite_numbers.h"
+#include "core/json_text.h"
 #include "core/request_translator.h"
 #include "core/responses_stream_reader.h"
 #include "core/stream_translator.h"
+#include "support/heap.h"
 
 using namespace claudegpt;
 using Clock = std::chrono::steady_clock;
@@ -69,7 +72,7 @@ int run_request(const std::string& text, int n, bool time) {
     auto t1 = Clock::now();
     TranslatedRequest translated = translate_request(body, opts);
     auto t2 = Clock::now();
-    std::string out = boost::json::serialize(translated.body);
+    std::string out = json_text(translated.body, text.size());
     auto t3 = Clock::now();
     sink += out.size();
     if (time) {
@@ -148,6 +151,7 @@ int run_events(const std::string& sse, const std::string& request, int n, bool t
 }  // namespace
 
 int main(int argc, char** argv) {
+  claudegpt::keep_freed_memory();  // as the proxy does
   std::vector<std::string> a(argv + 1, argv + argc);
   bool time = std::find(a.begin(), a.end(), "--time") != a.end();
   std::erase(a, "--time");

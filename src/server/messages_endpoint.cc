@@ -3,10 +3,10 @@
 
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 
 #include "core/claude_code_context.h"
 #include "core/finite_numbers.h"
+#include "core/json_text.h"
 #include "core/request_translator.h"
 #include "ledger/trace_store.h"
 #include "core/token_counter.h"
@@ -102,6 +102,7 @@ net::awaitable<void> serve_messages(Connection& c, HttpRequest& request) {
   exchange.request_id = random_id("req_");
   exchange.session_id = std::string(request["X-Claude-Code-Session-Id"]);
   PreparedRequest prepared = prepare(request.body(), settings, exchange.session_id);
+  const std::size_t request_size = request.body().size();
   // Streams can last minutes: keep only what the relay needs (the body itself for the trace).
   if (c.context.recorder->tracing() && !prepared.error)
     exchange.client_body = std::make_shared<const std::string>(std::move(request.body()));
@@ -113,7 +114,7 @@ net::awaitable<void> serve_messages(Connection& c, HttpRequest& request) {
   exchange.client_model = prepared.model;
   exchange.upstream_model = std::string(translated.body.at("model").as_string());
   exchange.client_wants_stream = translated.client_wants_stream;
-  exchange.upstream_body = std::make_shared<const std::string>(boost::json::serialize(translated.body));
+  exchange.upstream_body = std::make_shared<const std::string>(json_text(translated.body, request_size));
   exchange.tools = std::move(translated.tools);
   exchange.options = std::move(prepared.options);
   if (const auto* limit = translated.body.if_contains("max_tool_calls"); limit && limit->is_int64())

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <variant>
 
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -19,15 +20,15 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_cat.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 
 #include "core/anthropic_sse_writer.h"
+#include "core/json_text.h"
 #include "core/message_accumulator.h"
 #include "core/responses_stream_reader.h"
 #include "core/stream_translator.h"
@@ -44,6 +45,7 @@ namespace claudegpt {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+namespace beast = boost::beast;
 using namespace boost::asio::experimental::awaitable_operators;
 
 // An upstream error body is small; anything beyond this is not worth keeping.
@@ -84,8 +86,13 @@ net::awaitable<boost::system::error_code> watch_for_close(Connection& c) {
       co_await forever.async_wait(net::redirect_error(net::use_awaitable, ec));
       co_return ec;
     }
-    std::size_t n = co_await socket.async_read_some(c.buffer.prepare(4096),
-                                                    net::redirect_error(net::use_awaitable, ec));
+    // Waiting takes no buffer (a thousand open streams would hold 4 KB each for nothing);
+    // only bytes that arrived are read.
+    co_await socket.async_wait(net::socket_base::wait_read, net::redirect_error(net::use_awaitable, ec));
+    if (ec) co_return ec;
+    std::size_t available = socket.available(ec);
+    if (ec) co_return ec;
+    std::size_t n = socket.read_some(c.buffer.prepare(std::max<std::size_t>(available, 1)), ec);
     c.buffer.commit(n);
     if (ec) co_return ec;
   }
@@ -490,7 +497,7 @@ class Relay {
     boost::json::object message = delivered().message();
     boost::json::object continued = continued_request(original.as_object(), message["content"].as_array(),
                                                       exchange_.options, fetch_failures_);
-    body_ = std::make_shared<const std::string>(boost::json::serialize(continued));
+    body_ = std::make_shared<const std::string>(json_text(continued, body_->size()));
     ++continuations_;
     start_transfer();
   }
@@ -563,19 +570,6 @@ class Relay {
       co_return;
     }
     if (events_.empty()) co_return;
-    if (!head_written_) {
-      http::response<http::empty_body> head{http::status::ok, 11};
-      head.set(http::field::content_type, "text/event-stream; charset=utf-8");
-      head.set(http::field::cache_control, "no-cache");
-      head.set("request-id", exchange_.request_id);
-      head.keep_alive(c_.keep_alive);
-      head.chunked(true);
-      http::response_serializer<http::empty_body> serializer(head);
-      c_.stream.expires_after(kClientWriteTimeout);
-      co_await http::async_write_header(c_.stream, serializer, net::use_awaitable);
-      head_written_ = true;
-      client_first_byte_ms_ = since_received();
-    }
     const bool continues = exchange_.web_fetches > 0;  // the whole message, then
     for (const auto& event : events_) {
       if (continues || (tracing_ && (sent_bytes_ <= kTracedEventBytes || event.type != "content_block_delta")))
@@ -588,7 +582,24 @@ class Relay {
     sent_bytes_ += out_.size();
     events_.clear();
     c_.stream.expires_after(kClientWriteTimeout);
-    co_await net::async_write(c_.stream, http::make_chunk(net::buffer(out_)), net::use_awaitable);
+    if (head_written_) {
+      co_await net::async_write(c_.stream, http::make_chunk(net::buffer(out_)), net::use_awaitable);
+      co_return;
+    }
+    // The head goes out with the first events: one write, and the client's first byte sooner.
+    http::response<http::empty_body> head{http::status::ok, 11};
+    head.set(http::field::content_type, "text/event-stream; charset=utf-8");
+    head.set(http::field::cache_control, "no-cache");
+    head.set("request-id", exchange_.request_id);
+    head.keep_alive(c_.keep_alive);
+    head.chunked(true);
+    std::ostringstream head_text;
+    head_text << head.base();
+    const std::string head_bytes = std::move(head_text).str();
+    head_written_ = true;
+    co_await net::async_write(c_.stream, beast::buffers_cat(net::buffer(head_bytes), http::make_chunk(net::buffer(out_))),
+                              net::use_awaitable);
+    client_first_byte_ms_ = since_received();
   }
 
   net::awaitable<void> finish_response() {
