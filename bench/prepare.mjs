@@ -2,6 +2,8 @@
 //
 //   req49k.json           the recorded 49 KB first turn of Claude Code 2.1.330, plus a marker
 //   req49k-nostream.json  the same with "stream": false
+//   reqtiny.json          the same without system prompt, tools and history (~300 bytes): what
+//                         an open stream costs apart from its request
 //   req1m.json            a ~1 MB late-session request (see below), plus the marker
 //   text.sse              the recorded plain text turn (4th response of
 //                         openai-reasoning-encrypted-content.1), SSE-framed
@@ -42,6 +44,9 @@ const firstTurnText = read('claude-code-requests/cc2.1.330-first-turn.json');
 const firstTurn = addMarker(JSON.parse(firstTurnText));
 writeFileSync(path.join(out, 'req49k.json'), JSON.stringify(firstTurn));
 writeFileSync(path.join(out, 'req49k-nostream.json'), JSON.stringify({ ...firstTurn, stream: false }));
+writeFileSync(path.join(out, 'reqtiny.json'), JSON.stringify({
+  model: firstTurn.model, max_tokens: firstTurn.max_tokens, stream: true,
+  messages: [{ role: 'user', content: [{ type: 'text', text: 'hello' }, { type: 'text', text: MARKER }] }] }));
 
 // The late session: the current client's request (system prompt, tools, settings of the
 // 2.1.330 first turn) whose history is the longest conversation of the recorded whole session

@@ -138,10 +138,15 @@ if (m) {
   p();
   p('| state | RSS | target | |');
   p('| --- | ---: | --- | --- |');
-  p(`| idle, just started | ${mb(m.idle_rss)} | | |`);
+  p(`| idle, just started (with the o200k vocabulary, ~11 MB, built at start) | ${mb(m.idle_rss)} | | |`);
   p(`| idle, after one 49 KB turn | ${mb(m.warm_rss)} | | |`);
   p(`| 1,000 open streams (upstream holds them after the first events; ${m.hold_fds} fds) | ${mb(m.hold_rss)} (peak ${mb(m.hold_hwm)}) | ≤ 20 MB | ${met(m.hold_rss <= 20 * 1024)} |`);
   p(`| idle again after them | ${mb(m.after_hold_rss)} | | |`);
+  const notrace = existsSync(path.join(dir, 'hold-notrace.jsonl'))
+    ? readFileSync(path.join(dir, 'hold-notrace.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : [];
+  for (const row of notrace) {
+    p(`| 1,000 open streams, traces off, ${row.body === 'tiny' ? 'a ~300-byte request' : 'the 49 KB request'} | ${mb(row.rss)} | | |`);
+  }
   if (markRow && endRow) {
     const growth = endRow[1] - markRow[1];
     p(`| soak at ${Math.round(markRow[0] / 60 * 10) / 10} min | ${mb(markRow[1])} | | |`);
