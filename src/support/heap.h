@@ -2,8 +2,9 @@
 // hundred KB (the parsed request, the translated body, their text). glibc hands freed memory
 // at the top of the heap back to the kernel after every such turn, so the next one pays for
 // fresh pages (faults, zeroing, TLB shootdowns across threads): about 0.1 ms of the ~0.5 ms
-// the proxy adds to a turn, measured with bench/. The proxy keeps it instead while it is
-// busy and gives it all back once it has been idle a few seconds.
+// the proxy adds to a turn (`bench/run --phases latency --concurrency 1 --sizes 49k` with and
+// without keep_freed_memory). The proxy keeps it instead while it is busy and gives it all
+// back once it has been idle a few seconds.
 #pragma once
 
 namespace claudegpt {

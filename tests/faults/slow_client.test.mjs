@@ -44,10 +44,18 @@ const recordOf = (tag) => fake.requests().find((r) => r.scenario?.args?.tag === 
 // Traces off unless asked for: with them on (the default) the relay keeps what the client was
 // sent for the trace (src/server/relay.cc, sent_), so a stream's memory grows with its length,
 // whatever the reader does. The last test measures that.
+// Started and warm: the proxy builds its o200k vocabulary (~11 MB) shortly after start, and a
+// count_tokens request waits for it, so the memory figures below measure the streams alone.
 async function ownProxy({ trace = false } = {}) {
-  return startProxy({ upstream: fake, env: { CLAUDEGPT_UPSTREAM_RETRIES: '0',
-                                             CLAUDEGPT_LEDGER: '0',
-                                             CLAUDEGPT_TRACE: trace ? '1' : '0' } });
+  const proxy = await startProxy({ upstream: fake, env: { CLAUDEGPT_UPSTREAM_RETRIES: '0',
+                                                          CLAUDEGPT_LEDGER: '0',
+                                                          CLAUDEGPT_TRACE: trace ? '1' : '0' } });
+  const counted = await fetch(`${proxy.url}/v1/messages/count_tokens`, {
+    method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'dummy' },
+    body: JSON.stringify(messagesBody('warm up')) });
+  assert.equal(counted.status, 200);
+  await counted.arrayBuffer();
+  return proxy;
 }
 
 // Starts a flood of `bytes` to a raw client (which reads or not) and waits until the fake
