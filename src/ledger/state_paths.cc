@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -53,6 +54,115 @@ void create_private_directories(const fs::path& dir) {
   if (!fs::is_directory(dir, ec))
     throw fs::filesystem_error("not a directory", dir,
                                std::make_error_code(std::errc::not_a_directory));
+}
+
+UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = other.release();
+  }
+  return *this;
+}
+
+UniqueFd::~UniqueFd() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+namespace {
+
+// O_NOFOLLOW: a symbolic link planted where a directory of ours should be fails to open
+// (ELOOP) instead of leading the writer somewhere else.
+constexpr int kDirectoryFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+
+[[noreturn]] void throw_error(int error, const std::string& what, const fs::path& path) {
+  throw std::system_error(error, std::generic_category(), what + " " + path.string());
+}
+
+std::string octal(unsigned mode) {
+  char text[8];
+  std::snprintf(text, sizeof text, "%04o", mode & 07777u);
+  return text;
+}
+
+// `name` in `parent` could not be opened (errno `error`): a symbolic link there is refused,
+// anything else is an ordinary failure.
+[[noreturn]] void opening_failed(int parent, const char* name, const fs::path& shown, int error) {
+  struct stat st {};
+  if (::fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+    throw UnsafeStatePath(shown.string() + " is a symbolic link: refusing to write through it");
+  throw_error(error, "cannot open", shown);
+}
+
+// What is open as `fd` must be ours alone: of the expected type, owned by this user, and
+// private (other users' permissions, if any, are removed, and `warn` is told).
+void make_ours(int fd, const fs::path& shown, bool directory, const StateWarning& warn) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw_error(errno, "cannot examine", shown);
+  if (directory ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
+    throw UnsafeStatePath(shown.string() +
+                          (directory ? " is not a directory" : " is not a regular file"));
+  if (st.st_uid != ::geteuid())
+    throw UnsafeStatePath(shown.string() + " is owned by uid " + std::to_string(st.st_uid) +
+                          ", not by this user (uid " + std::to_string(::geteuid()) +
+                          "): refusing to write in it");
+  if ((st.st_mode & 077) == 0) return;
+  const mode_t tight = directory ? 0700 : 0600;
+  if (::fchmod(fd, tight) != 0) throw_error(errno, "cannot make private", shown);
+  if (warn)
+    warn(shown.string() + " was open to other users (mode " + octal(st.st_mode) +
+         "): tightened to " + octal(tight));
+}
+
+// `dir` without trailing slashes: with one, the kernel follows a final symbolic link even
+// under O_NOFOLLOW.
+fs::path without_trailing_slash(const fs::path& dir) {
+  std::string text = dir.empty() ? std::string(".") : dir.string();
+  while (text.size() > 1 && text.back() == '/') text.pop_back();
+  return text;
+}
+
+}  // namespace
+
+UniqueFd open_private_directory(const fs::path& dir, const StateWarning& warn) {
+  const fs::path target = without_trailing_slash(dir);
+  int fd = ::open(target.c_str(), kDirectoryFlags);
+  if (fd < 0 && errno == ENOENT) {
+    fs::path parent = target.parent_path();
+    if (!parent.empty() && parent != target) create_private_directories(parent);
+    if (::mkdir(target.c_str(), 0700) != 0 && errno != EEXIST)
+      throw_error(errno, "cannot create directory", target);
+    fd = ::open(target.c_str(), kDirectoryFlags);
+  }
+  if (fd < 0) opening_failed(AT_FDCWD, target.c_str(), target, errno);
+  UniqueFd opened(fd);
+  make_ours(opened.get(), target, true, warn);
+  return opened;
+}
+
+UniqueFd open_private_subdirectory(int parent, const std::string& name, const fs::path& shown,
+                                   const StateWarning& warn) {
+  int fd = ::openat(parent, name.c_str(), kDirectoryFlags);
+  if (fd < 0 && errno == ENOENT) {
+    if (::mkdirat(parent, name.c_str(), 0700) != 0 && errno != EEXIST)
+      throw_error(errno, "cannot create directory", shown);
+    fd = ::openat(parent, name.c_str(), kDirectoryFlags);
+  }
+  if (fd < 0) opening_failed(parent, name.c_str(), shown, errno);
+  UniqueFd opened(fd);
+  make_ours(opened.get(), shown, true, warn);
+  return opened;
+}
+
+UniqueFd open_private_file(int parent, const std::string& name, const fs::path& shown, bool create,
+                           const StateWarning& warn) {
+  // O_NONBLOCK: a FIFO planted at the name must not hang the open (it is refused below).
+  int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | (create ? O_CREAT : 0);
+  int fd = ::openat(parent, name.c_str(), flags, 0600);
+  if (fd < 0 && !create && errno == ENOENT) return {};
+  if (fd < 0) opening_failed(parent, name.c_str(), shown, errno);
+  UniqueFd opened(fd);
+  make_ours(opened.get(), shown, false, warn);
+  return opened;
 }
 
 namespace {

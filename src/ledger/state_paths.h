@@ -5,8 +5,10 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <string_view>
 #include <functional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
 
 namespace claudegpt {
 
@@ -23,6 +25,59 @@ std::filesystem::path default_state_dir(
 // Creates `dir` and any missing parents with mode 0700 (before the umask). Directories that
 // already exist keep their mode. Throws std::filesystem::filesystem_error.
 void create_private_directories(const std::filesystem::path& dir);
+
+// A file descriptor, closed when it goes out of scope.
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(UniqueFd&& other) noexcept : fd_(other.release()) {}
+  UniqueFd& operator=(UniqueFd&& other) noexcept;
+  ~UniqueFd();
+  int get() const { return fd_; }
+  explicit operator bool() const { return fd_ >= 0; }
+  int release() {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+// A directory or file of ours is not safe to write in or through: it is a symbolic link, not
+// a directory (or not a regular file), or owned by another user. The message names the path.
+// The caller leaves that trace (or the ledger) unwritten rather than write somewhere unsafe.
+struct UnsafeStatePath : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Told when an existing directory or file of ours was open to other users and has been
+// tightened (to 0700 or 0600). The message names the path and both modes.
+using StateWarning = std::function<void(const std::string&)>;
+
+// Opens `dir` (O_DIRECTORY) to create private files in, trusting nothing already there.
+// Missing parents are created 0700, as by create_private_directories, and followed as they
+// are (the user's own layout: a symlinked ~/.local is fine); `dir` itself is created 0700 when
+// missing, and otherwise opened without following a symbolic link and must be a directory
+// owned by this user. Group or other permissions on it are removed (mode 0700) and `warn` is
+// told. Throws UnsafeStatePath when refused, std::system_error (naming the path) on other
+// failures.
+UniqueFd open_private_directory(const std::filesystem::path& dir, const StateWarning& warn);
+
+// The same for the directory `name` (one component) inside `parent`, an open directory:
+// created 0700 when missing, never followed through a symbolic link. `shown` names it in
+// messages.
+UniqueFd open_private_subdirectory(int parent, const std::string& name,
+                                   const std::filesystem::path& shown, const StateWarning& warn);
+
+// Opens the regular file `name` inside `parent` (read-only, to examine it), never through a
+// symbolic link, creating it 0600 when missing and `create` is set (otherwise a missing file
+// gives an empty UniqueFd). It must be owned by this user; group or other permissions are
+// removed (mode 0600) and `warn` is told. Throws UnsafeStatePath when refused, std::system_error otherwise.
+UniqueFd open_private_file(int parent, const std::string& name, const std::filesystem::path& shown,
+                           bool create, const StateWarning& warn);
 
 // Writes `text` to `path` atomically (a temp file beside it, fsync, rename, fsync of the
 // directory), mode 0600; missing parent directories are created 0700. Readers see the old

@@ -1,6 +1,8 @@
 #include "ledger/trace_store.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,10 +13,9 @@
 #include <cstring>
 #include <ctime>
 #include <deque>
-#include <fstream>
 #include <map>
 #include <mutex>
-#include <sstream>
+#include <set>
 #include <stdexcept>
 #include <thread>
 #include <tuple>
@@ -32,7 +33,10 @@ namespace {
 
 constexpr std::string_view kSuffix = ".json";
 // A hidden temp file this old was left by a writer that died mid-write.
-constexpr auto kStaleTempAge = std::chrono::hours(1);
+constexpr std::time_t kStaleTempSeconds = 3600;
+// Entries below the trace directory are opened relative to their directory and never through
+// a symbolic link, so neither writing, pruning nor scanning can leave it.
+constexpr int kSubdirectoryFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 
 bool is_safe_name_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -123,34 +127,50 @@ std::size_t redact_value(json::value& value) {
   return masked;
 }
 
-// Reads the trace files under `dir`: <dir>/<tag>/<stem>.json, regular files only (nothing is
-// followed through symlinks), sorted oldest first. With `remove_stale_temps`, deletes the
-// hidden temp files a crashed writer left behind.
-std::vector<TraceFileInfo> scan_trace_files(const fs::path& dir, bool remove_stale_temps) {
+// The names in the open directory `dir_fd` but "." and "..". Read through a descriptor of
+// its own, so `dir_fd` can be read again.
+std::vector<std::string> entry_names(int dir_fd) {
+  std::vector<std::string> names;
+  int fd = ::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return names;
+  DIR* entries = ::fdopendir(fd);
+  if (!entries) {
+    ::close(fd);
+    return names;
+  }
+  while (const dirent* entry = ::readdir(entries)) {
+    std::string_view name = entry->d_name;
+    if (name != "." && name != "..") names.emplace_back(name);
+  }
+  ::closedir(entries);
+  return names;
+}
+
+// Reads the trace files in the open trace directory `dir_fd` (shown as `dir`):
+// <dir>/<tag>/<stem>.json, regular files in real directories only (no symbolic link is
+// followed), sorted oldest first. With `remove_stale_temps`, deletes the hidden temp files a
+// crashed writer left behind.
+std::vector<TraceFileInfo> scan_trace_files(int dir_fd, const fs::path& dir,
+                                            bool remove_stale_temps) {
   std::vector<TraceFileInfo> files;
-  std::error_code ec;
-  const auto stale_before = fs::file_time_type::clock::now() - kStaleTempAge;
-  for (fs::directory_iterator tags(dir, ec), end; !ec && tags != end; tags.increment(ec)) {
-    std::error_code status_ec;
-    if (!fs::is_directory(tags->symlink_status(status_ec))) continue;
-    std::string tag = tags->path().filename().string();
-    std::error_code inner_ec;
-    for (fs::directory_iterator entries(tags->path(), inner_ec);
-         !inner_ec && entries != end; entries.increment(inner_ec)) {
-      std::error_code file_ec;
-      if (!fs::is_regular_file(entries->symlink_status(file_ec))) continue;
-      std::string name = entries->path().filename().string();
+  const std::time_t stale_before = std::time(nullptr) - kStaleTempSeconds;
+  for (const std::string& tag : entry_names(dir_fd)) {
+    UniqueFd tag_fd(::openat(dir_fd, tag.c_str(), kSubdirectoryFlags));
+    if (!tag_fd) continue;  // a file, a symbolic link, or gone
+    for (const std::string& name : entry_names(tag_fd.get())) {
+      struct stat st {};
+      if (::fstatat(tag_fd.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+          !S_ISREG(st.st_mode))
+        continue;
       if (name.starts_with('.')) {
         if (remove_stale_temps && name.find(".tmp-") != std::string::npos &&
-            entries->last_write_time(file_ec) < stale_before && !file_ec)
-          fs::remove(entries->path(), file_ec);
+            st.st_mtime < stale_before)
+          ::unlinkat(tag_fd.get(), name.c_str(), 0);
         continue;
       }
       if (name.size() <= kSuffix.size() || !name.ends_with(kSuffix)) continue;
-      std::uintmax_t size = entries->file_size(file_ec);
-      if (file_ec) continue;  // removed meanwhile
-      files.push_back({entries->path(), tag, name.substr(0, name.size() - kSuffix.size()),
-                       static_cast<std::uint64_t>(size)});
+      files.push_back({dir / tag / name, tag, name.substr(0, name.size() - kSuffix.size()),
+                       static_cast<std::uint64_t>(st.st_size)});
     }
   }
   std::sort(files.begin(), files.end(), [](const TraceFileInfo& a, const TraceFileInfo& b) {
@@ -159,30 +179,50 @@ std::vector<TraceFileInfo> scan_trace_files(const fs::path& dir, bool remove_sta
   return files;
 }
 
+// The trace directory for reading (`claudegpt traces`): the user's to point anywhere.
+std::vector<TraceFileInfo> scan_for_reading(const fs::path& dir) {
+  UniqueFd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir_fd) return {};
+  return scan_trace_files(dir_fd.get(), dir, false);
+}
+
 std::string errno_text() { return std::strerror(errno); }
 
-// Writes `text` to `file` as a whole: a hidden temp file beside it (0600), then a rename.
-void write_atomically(const fs::path& file, std::string_view text, std::uint64_t serial) {
-  fs::path temp = file.parent_path() / ("." + file.filename().string() + ".tmp-" +
-                                        std::to_string(::getpid()) + "-" +
-                                        std::to_string(serial));
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) throw std::runtime_error("cannot create " + temp.string() + ": " + errno_text());
+// Writes `text` as `name` in the open directory `tag_fd` (the file shown as `file`) as a
+// whole: a hidden temp file beside it (0600, created exclusively: never an existing file or
+// link), then a rename.
+void write_atomically(int tag_fd, const std::string& name, const fs::path& file,
+                      std::string_view text, std::uint64_t serial) {
+  // Names hold the time and the request id, so nothing but an earlier copy of this trace
+  // should be there. Renaming would replace a planted link rather than follow it, but a link
+  // there means someone is meddling: leave it and refuse the trace.
+  struct stat st {};
+  if (::fstatat(tag_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode))
+    throw UnsafeStatePath(file.string() +
+                          (S_ISLNK(st.st_mode) ? " is a symbolic link" : " is not a regular file") +
+                          ": refusing to replace it");
+  std::string temp =
+      "." + name + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(serial);
+  fs::path shown_temp = file.parent_path() / temp;
+  int fd = ::openat(tag_fd, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                    0600);
+  if (fd < 0)
+    throw std::runtime_error("cannot create " + shown_temp.string() + ": " + errno_text());
   std::string failure;
   for (std::size_t done = 0; done < text.size() && failure.empty();) {
     ssize_t n = ::write(fd, text.data() + done, text.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0)
-      failure = "cannot write " + temp.string() + ": " + errno_text();
+      failure = "cannot write " + shown_temp.string() + ": " + errno_text();
     else
       done += static_cast<std::size_t>(n);
   }
   if (::close(fd) != 0 && failure.empty())
-    failure = "cannot write " + temp.string() + ": " + errno_text();
-  if (failure.empty() && ::rename(temp.c_str(), file.c_str()) != 0)
-    failure = "cannot rename " + temp.string() + " to " + file.string() + ": " + errno_text();
+    failure = "cannot write " + shown_temp.string() + ": " + errno_text();
+  if (failure.empty() && ::renameat(tag_fd, temp.c_str(), tag_fd, name.c_str()) != 0)
+    failure = "cannot rename " + shown_temp.string() + " to " + file.string() + ": " + errno_text();
   if (!failure.empty()) {
-    ::unlink(temp.c_str());
+    ::unlinkat(tag_fd, temp.c_str(), 0);
     throw std::runtime_error(failure);
   }
 }
@@ -216,6 +256,8 @@ struct TraceStore::Impl {
   std::map<Key, std::uint64_t> files;
   std::uint64_t total = 0;
   std::uint64_t serial = 0;
+  bool refused = false;          // the trace directory itself was refused: off for this run
+  std::set<std::string> warned;  // refusals already reported: each is reported once
 
   std::thread writer;
 
@@ -223,33 +265,73 @@ struct TraceStore::Impl {
     if (options.on_error) options.on_error(message);
   }
 
-  void rescan() {
+  void report_once(const std::string& message) {
+    if (warned.insert(message).second) report(message);
+  }
+
+  // Told when a directory of ours was open to other users and has been made private.
+  StateWarning tightened() {
+    return [this](const std::string& message) { report(message); };
+  }
+
+  // The trace directory, opened afresh for each trace (it may have been removed meanwhile) and
+  // never through a symbolic link; empty when it is refused, which turns traces off.
+  UniqueFd open_dir() {
+    try {
+      return open_private_directory(dir, tightened());
+    } catch (const UnsafeStatePath& e) {
+      report_once(std::string(e.what()) + ": traces are off for this run");
+      refused = true;
+      return {};
+    }
+  }
+
+  void rescan(int dir_fd) {
     files.clear();
     total = 0;
-    for (TraceFileInfo& file : scan_trace_files(dir, true)) {
+    for (TraceFileInfo& file : scan_trace_files(dir_fd, dir, true)) {
       total += file.bytes;
       files[{std::move(file.stem), std::move(file.cwd_tag)}] = file.bytes;
     }
   }
 
+  // A tag directory opened for pruning, or why it could not be.
+  struct TagDir {
+    UniqueFd fd;
+    int error = 0;
+  };
+
+  // Removes <tag>/<name> by its directory's descriptor: unlinkat takes a symbolic link itself
+  // away, never what it points to, and a tag directory that became a link is not entered.
+  bool remove_file(int dir_fd, std::map<std::string, TagDir>& tags, const std::string& tag,
+                   const std::string& name) {
+    auto [it, inserted] = tags.try_emplace(tag);
+    if (inserted) {
+      it->second.fd = UniqueFd(::openat(dir_fd, tag.c_str(), kSubdirectoryFlags));
+      if (!it->second.fd) it->second.error = errno;
+    }
+    int error = it->second.error;
+    if (!error && ::unlinkat(it->second.fd.get(), name.c_str(), 0) != 0) error = errno;
+    if (error == 0 || error == ENOENT) return true;  // (ENOENT: another process pruned it)
+    report("trace " + (dir / tag / name).string() + ": cannot remove it: " + std::strerror(error));
+    return false;
+  }
+
   // Removes the oldest files (never `keep`) until the total is at most 90% of the limit.
-  std::uint64_t prune(const Key* keep) {
+  std::uint64_t prune(int dir_fd, const Key* keep) {
     if (max_bytes == 0 || total <= max_bytes) return 0;
-    rescan();  // other processes write (and prune) here too
+    rescan(dir_fd);  // other processes write (and prune) here too
     if (total <= max_bytes) return 0;
     const std::uint64_t target = max_bytes - max_bytes / 10;
+    if (options.before_prune_removes) options.before_prune_removes();
     std::uint64_t removed = 0;
+    std::map<std::string, TagDir> tags;
     for (auto it = files.begin(); total > target && it != files.end();) {
       if (keep && it->first == *keep) {
         ++it;
         continue;
       }
-      fs::path path = dir / it->first.second / (it->first.first + std::string(kSuffix));
-      std::error_code ec;
-      fs::remove(path, ec);
-      if (ec)
-        report("trace " + path.string() + ": cannot remove it: " + ec.message());
-      else
+      if (remove_file(dir_fd, tags, it->first.second, it->first.first + std::string(kSuffix)))
         ++removed;
       total -= it->second;  // gone, or not ours to count any more
       it = files.erase(it);
@@ -260,9 +342,10 @@ struct TraceStore::Impl {
   void start() {
     std::uint64_t removed = 0;
     try {
-      create_private_directories(dir);
-      rescan();
-      removed = prune(nullptr);
+      if (UniqueFd dir_fd = open_dir()) {
+        rescan(dir_fd.get());
+        removed = prune(dir_fd.get(), nullptr);
+      }
     } catch (const std::exception& e) {
       report(std::string("trace directory: ") + e.what());
     }
@@ -275,9 +358,11 @@ struct TraceStore::Impl {
 
   // Returns false when the trace could not be written.
   bool write(Item& item, std::uint64_t& removed) {
+    if (refused) return false;
     std::string tag = safe_name(item.cwd_tag);
     std::string stem = safe_name(item.file_stem);
-    fs::path file = dir / tag / (stem + std::string(kSuffix));
+    std::string name = stem + std::string(kSuffix);
+    fs::path file = dir / tag / name;
     try {
       redact_secrets(item.trace);
       std::string text = json::serialize(item.trace);
@@ -289,15 +374,26 @@ struct TraceStore::Impl {
         text += member.json ? std::string_view(*member.json) : std::string_view("null");
       }
       text += "}\n";
-      create_private_directories(dir / tag);
-      write_atomically(file, text, ++serial);
+      UniqueFd dir_fd = open_dir();
+      if (!dir_fd) return false;
+      UniqueFd tag_fd;
+      try {
+        tag_fd = open_private_subdirectory(dir_fd.get(), tag, dir / tag, tightened());
+      } catch (const UnsafeStatePath& e) {
+        report_once(std::string(e.what()) + ": its traces are not written");
+        return false;
+      }
+      write_atomically(tag_fd.get(), name, file, text, ++serial);
       Key key{std::move(stem), std::move(tag)};
       auto [it, inserted] = files.try_emplace(key, 0);
       total -= it->second;
       it->second = text.size();
       total += text.size();
-      removed += prune(&key);
+      removed += prune(dir_fd.get(), &key);
       return true;
+    } catch (const UnsafeStatePath& e) {
+      report_once(std::string(e.what()) + ": the trace is not written");
+      return false;
     } catch (const std::exception& e) {
       report("trace " + file.string() + ": " + e.what());
       return false;
@@ -503,7 +599,7 @@ std::size_t redact_values(std::string& json_text, const std::vector<std::string>
 std::size_t redact_secrets(json::object& tree) { return redact_object(tree); }
 
 std::vector<TraceFileInfo> list_traces(const fs::path& dir, std::size_t n) {
-  std::vector<TraceFileInfo> files = scan_trace_files(dir, false);
+  std::vector<TraceFileInfo> files = scan_for_reading(dir);
   if (files.size() > n) files.erase(files.begin(), files.end() - static_cast<std::ptrdiff_t>(n));
   return files;
 }
@@ -511,7 +607,7 @@ std::vector<TraceFileInfo> list_traces(const fs::path& dir, std::size_t n) {
 std::optional<TraceFileInfo> find_trace(const fs::path& dir, std::string_view id) {
   // The timestamp has no '-': what follows the first one is the whole id.
   const std::string wanted = safe_chars(id);
-  std::vector<TraceFileInfo> files = scan_trace_files(dir, false);
+  std::vector<TraceFileInfo> files = scan_for_reading(dir);
   for (auto it = files.rbegin(); it != files.rend(); ++it) {
     auto dash = it->stem.find('-');
     if (dash != std::string::npos && std::string_view(it->stem).substr(dash + 1) == wanted)
@@ -523,12 +619,23 @@ std::optional<TraceFileInfo> find_trace(const fs::path& dir, std::string_view id
 std::optional<json::object> read_trace(const fs::path& dir, std::string_view id) {
   std::optional<TraceFileInfo> file = find_trace(dir, id);
   if (!file) return std::nullopt;
-  std::ifstream in(file->path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (!in) throw std::runtime_error("trace " + file->path.string() + ": cannot read it");
+  // Not through a link planted since the scan saw a file there.
+  auto unreadable = [&] {
+    return std::runtime_error("trace " + file->path.string() + ": cannot read it: " + errno_text());
+  };
+  UniqueFd fd(::open(file->path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd) throw unreadable();
+  std::string text;
+  char buffer[65536];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw unreadable();
+    if (n == 0) break;
+    text.append(buffer, static_cast<std::size_t>(n));
+  }
   json::error_code ec;
-  json::value value = json::parse(text.str(), ec);
+  json::value value = json::parse(text, ec);
   if (ec || !value.is_object())
     throw std::runtime_error("trace " + file->path.string() + ": not a JSON object" +
                              (ec ? ": " + ec.message() : std::string()));

@@ -4,6 +4,12 @@
 // directories 0700; each file appears whole (written to a hidden temp file, then renamed).
 // The oldest files go when the directory's total size passes a limit.
 //
+// Nothing under the trace directory is followed through a symbolic link: writing, pruning and
+// scanning open each level relative to the one above with O_NOFOLLOW (state_paths.h). A link
+// (or another user's directory) where the trace directory should be turns traces off for the
+// run; one where a cwd directory or a trace file should be refuses those traces. Each refusal
+// is reported once. A directory of ours open to other users is made 0700, and reported.
+//
 // The store writes what it is given; the caller leaves secrets out. As a last line of
 // defence it runs redact_secrets over every trace's tree before writing it.
 #pragma once
@@ -29,11 +35,15 @@ struct TraceStoreOptions {
   std::size_t max_queued = 256;
   // How long the destructor waits for the queue to drain; what is left then is dropped.
   std::chrono::milliseconds drain_timeout{5000};
-  // Told about each failed write or removal (on the writer thread); the proxy logs it.
+  // Told about each failed write or removal, each refusal (once) and each directory made
+  // private (on the writer thread); the proxy logs it.
   std::function<void(const std::string&)> on_error;
   // Runs on the writer thread before each trace is written. A seam for tests (to hold the
   // writer while the queue fills); leave it empty.
   std::function<void()> before_write;
+  // Runs on the writer thread when pruning has scanned the directory and is about to remove
+  // files. A seam for tests (to swap a directory for a link meanwhile); leave it empty.
+  std::function<void()> before_prune_removes;
 };
 
 // A trace member whose value is JSON text as it crossed the wire (a request body). The store
@@ -58,7 +68,8 @@ class TraceStore {
  public:
   // `max_bytes`: the trace files' total size limit (CLAUDEGPT_TRACE_MAX_MB, default 500 MB);
   // 0 means no limit. Creates `dir` (0700) on the writer thread, which also scans the existing
-  // files once to learn their total and then keeps count as it writes.
+  // files once to learn their total and then keeps count as it writes. `dir` must not be a
+  // symbolic link and must be this user's (see above); its parents are taken as they are.
   //
   // Pruning: when the total passes max_bytes the store rescans the directory (other claudegpt
   // processes write there too) and removes the oldest files (by name: names start with the
@@ -130,7 +141,7 @@ struct TraceFileInfo {
 };
 
 // The `n` newest trace files under `dir` (all cwd tags), oldest first. Empty when `dir` does
-// not exist.
+// not exist. Links below `dir` are not followed (regular files in real directories only).
 std::vector<TraceFileInfo> list_traces(const std::filesystem::path& dir, std::size_t n);
 
 // The trace file whose name ends in "-<id>.json" (the newest if several), or nullopt.

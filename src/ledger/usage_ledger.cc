@@ -1,13 +1,10 @@
 #include "ledger/usage_ledger.h"
 
-#include <fcntl.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -161,14 +158,6 @@ TurnRecord read_turn(sqlite3_stmt* stmt) {
   return t;
 }
 
-// SQLite creates the -wal and -shm files with the database file's mode, so making the file
-// 0600 before SQLite opens it keeps all three private whatever the umask.
-void create_private_file(const std::filesystem::path& file, const std::string& label) {
-  int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) throw LedgerError(label + ": cannot create the file: " + std::strerror(errno));
-  ::close(fd);
-}
-
 }  // namespace
 
 struct UsageLedger::Impl {
@@ -230,13 +219,24 @@ struct UsageLedger::Impl {
     }
   }
 
-  void open(const std::filesystem::path& file) {
+  void open(const std::filesystem::path& file, const StateWarning& warn) {
     try {
-      if (file.has_parent_path()) create_private_directories(file.parent_path());
-    } catch (const std::filesystem::filesystem_error& e) {
+      std::filesystem::path dir = file.parent_path();
+      std::string name = file.filename().string();
+      // Once the directory is ours alone (0700), nobody else can swap what is in it between
+      // these checks and SQLite's opening by name.
+      UniqueFd dir_fd = open_private_directory(dir.empty() ? "." : dir, warn);
+      // SQLite creates the -wal and -shm files with the database file's mode, so making the
+      // file 0600 before SQLite opens it keeps all three private whatever the umask.
+      open_private_file(dir_fd.get(), name, file, true, warn);
+      // SQLite opens these by name, following links: one planted while the directory was open
+      // to others is refused here.
+      for (const char* suffix : {"-wal", "-shm", "-journal"})
+        open_private_file(dir_fd.get(), name + suffix, std::filesystem::path(file).concat(suffix),
+                          false, warn);
+    } catch (const std::exception& e) {
       throw LedgerError(label + ": " + e.what());
     }
-    create_private_file(file, label);
     int rc = sqlite3_open_v2(file.c_str(), &db,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                              nullptr);
@@ -292,10 +292,11 @@ struct UsageLedger::Impl {
   }
 };
 
-UsageLedger::UsageLedger(const std::filesystem::path& file)
+UsageLedger::UsageLedger(const std::filesystem::path& file,
+                         std::function<void(const std::string&)> warn)
     : path_(file), impl_(std::make_unique<Impl>()) {
   impl_->label = "usage ledger " + file.string();
-  impl_->open(file);
+  impl_->open(file, warn);
 }
 
 UsageLedger::~UsageLedger() = default;

@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -43,8 +44,12 @@ struct SessionCost {
 class UsageLedger {
  public:
   // Opens the database at `file`, creating it (0600) and its missing directories (0700), and
-  // brings its schema up to date.
-  explicit UsageLedger(const std::filesystem::path& file);
+  // brings its schema up to date. Its directory is opened as state_paths.h's
+  // open_private_directory does: it must be this user's and not a symbolic link, nor may the
+  // database (or its -wal, -shm or -journal file) be a link or another user's, else LedgerError.
+  // A directory or file of ours open to other users is made private and `warn` is told.
+  explicit UsageLedger(const std::filesystem::path& file,
+                       std::function<void(const std::string&)> warn = {});
   ~UsageLedger();
   UsageLedger(const UsageLedger&) = delete;
   UsageLedger& operator=(const UsageLedger&) = delete;

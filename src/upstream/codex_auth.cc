@@ -32,6 +32,9 @@ namespace fs = std::filesystem;
 constexpr long kConnectTimeoutSeconds = 15;
 constexpr long kTotalTimeoutSeconds = 30;
 constexpr std::size_t kMaxResponseBytes = 1 << 20;  // a token response is a few KiB
+// A real auth.json is a few KiB. Reading stops one byte past this, so a path pointed at
+// /dev/zero or a huge file fails at once instead of reading until memory runs out.
+constexpr std::size_t kMaxAuthFileBytes = 1 << 20;
 constexpr const char* kLoginHint = "run `codex login` (sign in with ChatGPT)";
 
 // ---- JWT -------------------------------------------------------------------------------
@@ -136,8 +139,10 @@ void take_tokens(AuthFile& file) {
   file.account_id = account_id_of(file, tokens);
 }
 
+// At most kMaxAuthFileBytes. The size is not taken from stat: a device or a FIFO has none.
 std::string read_whole_file(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK only so that opening a FIFO nobody writes to does not hang; reads block again.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     int error = errno;
     if (error == ENOENT)
@@ -145,10 +150,13 @@ std::string read_whole_file(const std::string& path) {
     throw CodexAuthError("Cannot read the Codex login " + path + " (" + std::strerror(error) +
                          "): " + kLoginHint);
   }
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
   std::string text;
   char buffer[8192];
   for (;;) {
-    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    // One byte past the limit at most: enough to tell that the file is too large.
+    std::size_t want = std::min(sizeof buffer, kMaxAuthFileBytes + 1 - text.size());
+    ssize_t n = ::read(fd, buffer, want);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       int error = errno;
@@ -158,6 +166,11 @@ std::string read_whole_file(const std::string& path) {
     }
     if (n == 0) break;
     text.append(buffer, static_cast<std::size_t>(n));
+    if (text.size() > kMaxAuthFileBytes) {
+      ::close(fd);
+      throw CodexAuthError("The Codex login " + path +
+                           " is larger than 1 MiB: not a Codex login file; " + kLoginHint);
+    }
   }
   ::close(fd);
   return text;

@@ -623,6 +623,55 @@ TEST_F(CodexAuthTest, AFileThatIsNotALoginAsksTheUserToRunCodexLogin) {
   }
 }
 
+// A path pointed at a device that never ends must fail at once, not read until bad_alloc.
+TEST_F(CodexAuthTest, AnEndlessFileSuchAsDevZeroIsRefusedQuicklyAsLargerThanOneMib) {
+  CodexAuthOptions o = options();
+  o.auth_file = "/dev/zero";
+  CodexAuth auth(o);
+  auto started = std::chrono::steady_clock::now();
+  try {
+    auth.current();
+    FAIL() << "expected CodexAuthError";
+  } catch (const CodexAuthError& e) {
+    EXPECT_NE(std::string(e.what()).find("/dev/zero is larger than 1 MiB: not a Codex login file"),
+              std::string::npos) << e.what();
+    EXPECT_TRUE(e.login_needed);
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
+  EXPECT_EQ(server.request_count(), 0u);
+}
+
+TEST_F(CodexAuthTest, ALoginFileOfTwoMibIsRefusedNamingTheFileAndTheLimit) {
+  {
+    std::ofstream out(auth_file, std::ios::trunc);
+    out << std::string(2 << 20, ' ');  // whitespace: valid JSON around nothing, were it parsed
+  }
+  CodexAuth auth(options());
+  try {
+    auth.current();
+    FAIL() << "expected CodexAuthError";
+  } catch (const CodexAuthError& e) {
+    EXPECT_NE(std::string(e.what()).find(auth_file.string() + " is larger than 1 MiB"),
+              std::string::npos) << e.what();
+  }
+}
+
+TEST_F(CodexAuthTest, AFifoNobodyWritesToIsAnErrorNotAHang) {
+  ASSERT_EQ(::mkfifo(auth_file.c_str(), 0600), 0);
+  CodexAuth auth(options());
+  auto started = std::chrono::steady_clock::now();
+  EXPECT_THROW(auth.current(), CodexAuthError);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
+}
+
+TEST_F(CodexAuthTest, ALoginOfExactlyOneMibIsStillRead) {
+  std::string access = fresh_token();
+  std::string text = json::serialize(codex_login(access, "rt-1"));
+  std::ofstream(auth_file, std::ios::trunc) << text << std::string((1 << 20) - text.size(), '\n');
+  CodexAuth auth(options());
+  EXPECT_EQ(auth.current().access_token, access);
+}
+
 TEST_F(CodexAuthTest, AnUnreachableTokenEndpointIsAnAuthErrorSayingWhatFailed) {
   login(expired_token(), "rt-1");
   CodexAuthOptions o = options();

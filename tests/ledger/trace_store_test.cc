@@ -14,10 +14,12 @@
 #include <fstream>
 #include <future>
 #include <map>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace claudegpt {
@@ -25,6 +27,8 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
+using ::testing::AllOf;
+using ::testing::Each;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
@@ -49,6 +53,14 @@ std::set<std::string> files_under(const fs::path& dir) {
   for (const auto& entry : fs::recursive_directory_iterator(dir))
     if (entry.is_regular_file()) files.insert(fs::relative(entry.path(), dir).string());
   return files;
+}
+
+// The names in `dir` itself, whatever they are: links are listed, not followed.
+std::set<std::string> entries_in(const fs::path& dir) {
+  std::set<std::string> names;
+  for (const auto& entry : fs::directory_iterator(dir))
+    names.insert(entry.path().filename().string());
+  return names;
 }
 
 std::uint64_t bytes_under(const fs::path& dir) {
@@ -461,6 +473,206 @@ TEST(TraceStore, ReportsWritesThatFail) {
   std::lock_guard lock(mutex);
   ASSERT_FALSE(errors.empty());
   EXPECT_THAT(errors.back(), HasSubstr((blocker / "traces").string()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Links and other users: nothing is written or removed outside the trace directory
+
+// A directory as the store itself makes one (0700), so that only what a test plants is amiss.
+void make_private_directory(const fs::path& dir) {
+  fs::create_directory(dir);
+  fs::permissions(dir, fs::perms::owner_all);
+}
+
+// What a store reported, for a test to look at.
+class Reports {
+ public:
+  TraceStoreOptions options() {
+    TraceStoreOptions options;
+    options.on_error = [this](const std::string& message) {
+      std::lock_guard lock(mutex_);
+      lines_.push_back(message);
+    };
+    return options;
+  }
+  std::vector<std::string> lines() const {
+    std::lock_guard lock(mutex_);
+    return lines_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::string> lines_;
+};
+
+TEST(TraceStore, ALinkPlantedAsACwdDirectoryIsRefusedOnceAndNothingLandsWhereItPoints) {
+  TempDir tmp;
+  fs::path dir = tmp.path() / "traces";
+  fs::path outside = tmp.path() / "outside";
+  make_private_directory(dir);
+  make_private_directory(outside);
+  fs::create_directory_symlink(outside, dir / "victim-00000001");
+  Reports reports;
+  {
+    TraceStore store(dir, 0, reports.options());
+    store.submit("victim-00000001", "one", small_trace("1"));
+    store.submit("victim-00000001", "two", small_trace("2"));
+    store.submit("other-00000002", "three", small_trace("3"));
+    ASSERT_TRUE(store.flush());
+    EXPECT_EQ(store.stats().failed, 2u);
+    EXPECT_EQ(store.stats().written, 1u);
+  }
+  EXPECT_TRUE(fs::is_empty(outside));
+  EXPECT_TRUE(fs::is_symlink(dir / "victim-00000001"));
+  EXPECT_THAT(files_under(dir), ElementsAre("other-00000002/three.json"));
+  std::vector<std::string> lines = reports.lines();
+  ASSERT_EQ(lines.size(), 1u) << "reported once, not for every trace";
+  EXPECT_THAT(lines[0], HasSubstr((dir / "victim-00000001").string() + " is a symbolic link"));
+}
+
+TEST(TraceStore, ALinkPlantedAsATraceFileIsLeftAloneAndThatTraceRefused) {
+  TempDir tmp;
+  fs::path dir = tmp.path() / "traces";
+  make_private_directory(dir);
+  make_private_directory(dir / "tag");
+  fs::path precious = tmp.path() / "precious.txt";
+  std::ofstream(precious) << "keep me";
+  std::string stem = trace_file_stem(kBaseTime, "req_x");
+  fs::create_symlink(precious, dir / "tag" / (stem + ".json"));
+  Reports reports;
+  {
+    TraceStore store(dir, 0, reports.options());
+    store.submit("tag", stem, small_trace("req_x"));
+    ASSERT_TRUE(store.flush());
+    EXPECT_EQ(store.stats().failed, 1u);
+  }
+  EXPECT_EQ(read_file(precious), "keep me");
+  EXPECT_TRUE(fs::is_symlink(dir / "tag" / (stem + ".json")));
+  EXPECT_THAT(entries_in(dir / "tag"), ElementsAre(stem + ".json"));  // no temp file either
+  EXPECT_THAT(reports.lines(),
+              ElementsAre(HasSubstr("is a symbolic link: refusing to replace it")));
+}
+
+TEST(TraceStore, ALinkAsTheTraceDirectoryTurnsTracesOffForTheRun) {
+  TempDir tmp;
+  fs::path outside = tmp.path() / "outside";
+  fs::create_directories(outside);
+  fs::path dir = tmp.path() / "traces";
+  fs::create_directory_symlink(outside, dir);
+  // With a trailing slash the kernel would follow the link even under O_NOFOLLOW.
+  for (const fs::path& given : {dir, fs::path(dir.string() + "/")}) {
+    Reports reports;
+    {
+      TraceStore store(given, 0, reports.options());
+      store.submit("tag", "a", small_trace("a"));
+      store.submit("tag", "b", small_trace("b"));
+      ASSERT_TRUE(store.flush());
+      EXPECT_EQ(store.stats().failed, 2u) << given;
+    }
+    EXPECT_TRUE(fs::is_empty(outside)) << given;
+    std::vector<std::string> lines = reports.lines();
+    ASSERT_EQ(lines.size(), 1u) << given;
+    EXPECT_THAT(lines[0], HasSubstr(dir.string() + " is a symbolic link"));
+    EXPECT_THAT(lines[0], HasSubstr("traces are off for this run"));
+  }
+}
+
+TEST(TraceStore, ALaxTraceDirectoryOfOursIsMadePrivateWithAWarning) {
+  TempDir tmp;
+  fs::path dir = tmp.path() / "traces";
+  fs::create_directories(dir / "tag");
+  fs::permissions(dir, fs::perms::all);  // 0777
+  fs::permissions(dir / "tag", fs::perms(0755));
+  Reports reports;
+  {
+    TraceStore store(dir, 0, reports.options());
+    store.submit("tag", "s", small_trace("s"));
+    ASSERT_TRUE(store.flush());
+    EXPECT_EQ(store.stats().written, 1u);
+  }
+  EXPECT_EQ(mode_of(dir), 0700u);
+  EXPECT_EQ(mode_of(dir / "tag"), 0700u);
+  EXPECT_EQ(mode_of(dir / "tag" / "s.json"), 0600u);
+  EXPECT_THAT(reports.lines(),
+              ElementsAre(HasSubstr(dir.string() + " was open to other users (mode 0777): "
+                                                   "tightened to 0700"),
+                          HasSubstr((dir / "tag").string() + " was open to other users (mode "
+                                                             "0755): tightened to 0700")));
+}
+
+TEST(TraceStore, ATraceDirectoryOfAnotherUserIsRefusedAndLeftAsItIs) {
+  if (::geteuid() != 0) GTEST_SKIP() << "giving a directory to another user takes root";
+  TempDir tmp;
+  fs::path dir = tmp.path() / "traces";
+  fs::create_directories(dir);
+  fs::permissions(dir, fs::perms::all);
+  ASSERT_EQ(::chown(dir.c_str(), 65534, 65534), 0);
+  Reports reports;
+  {
+    TraceStore store(dir, 0, reports.options());
+    store.submit("tag", "s", small_trace("s"));
+    ASSERT_TRUE(store.flush());
+    EXPECT_EQ(store.stats().failed, 1u);
+  }
+  EXPECT_TRUE(fs::is_empty(dir));
+  EXPECT_EQ(mode_of(dir), 0777u);
+  EXPECT_THAT(reports.lines(), ElementsAre(AllOf(HasSubstr(dir.string() + " is owned by uid 65534"),
+                                                 HasSubstr("traces are off for this run"))));
+}
+
+TEST(TraceStore, ACwdDirectoryOfAnotherUserIsRefusedAndTheOthersStillWritten) {
+  if (::geteuid() != 0) GTEST_SKIP() << "giving a directory to another user takes root";
+  TempDir tmp;
+  fs::create_directories(tmp.path() / "theirs");
+  ASSERT_EQ(::chown((tmp.path() / "theirs").c_str(), 65534, 65534), 0);
+  Reports reports;
+  {
+    TraceStore store(tmp.path(), 0, reports.options());
+    store.submit("theirs", "a", small_trace("a"));
+    store.submit("ours", "b", small_trace("b"));
+    ASSERT_TRUE(store.flush());
+    EXPECT_EQ(store.stats().failed, 1u);
+    EXPECT_EQ(store.stats().written, 1u);
+  }
+  EXPECT_THAT(files_under(tmp.path()), ElementsAre("ours/b.json"));
+  EXPECT_THAT(reports.lines(), ElementsAre(HasSubstr("theirs is owned by uid 65534")));
+}
+
+TEST(TraceStore, PruningNeverRemovesThroughALink) {
+  TempDir tmp;
+  fs::path dir = tmp.path() / "traces";
+  fs::path outside = tmp.path() / "outside";
+  {  // Five old traces of 1000 bytes...
+    TraceStore earlier(dir, 0);
+    for (int i = 0; i < 5; ++i) {
+      std::string id = "old_" + std::to_string(i);
+      earlier.submit("old-1", trace_file_stem(kBaseTime + i, id), trace_of_size(id, 1000));
+    }
+  }
+  // ...and files of the same names outside, which a link planted from the start points to.
+  fs::copy(dir / "old-1", outside);
+  fs::create_directory_symlink(outside, dir / "planted-2");
+  ASSERT_EQ(entries_in(outside).size(), 5u);
+
+  // Between pruning's scan and its removals, the cwd directory is swapped for a link too.
+  Reports reports;
+  TraceStoreOptions options = reports.options();
+  bool swapped = false;
+  options.before_prune_removes = [&] {
+    if (std::exchange(swapped, true)) return;
+    fs::rename(dir / "old-1", tmp.path() / "moved-away");
+    fs::create_directory_symlink(outside, dir / "old-1");
+  };
+  {
+    TraceStore store(dir, 3000, options);  // 5000 bytes there: pruning starts at once
+    ASSERT_TRUE(store.flush());
+    EXPECT_EQ(store.stats().pruned, 0u);
+  }
+  ASSERT_TRUE(swapped);
+  EXPECT_EQ(entries_in(outside).size(), 5u);
+  EXPECT_EQ(entries_in(tmp.path() / "moved-away").size(), 5u);
+  EXPECT_THAT(reports.lines(), Each(HasSubstr("cannot remove it")));
+  EXPECT_TRUE(list_traces(dir, 100).empty()) << "listing does not enter links either";
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -294,6 +294,83 @@ TEST(UsageLedger, ErrorsNameThePathAndTheCause) {
   }
 }
 
+// ---- links and other users: the ledger is never written outside its directory -------------
+
+// Opens the ledger expecting a refusal; returns its message.
+std::string refusal_opening(const fs::path& file) {
+  try {
+    UsageLedger ledger(file);
+  } catch (const LedgerError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "opened " << file;
+  return "";
+}
+
+TEST(UsageLedger, ALinkAsTheStateDirectoryIsRefusedAndNothingLandsWhereItPoints) {
+  TempDir dir;
+  fs::path outside = dir.path() / "outside";
+  fs::create_directory(outside);
+  fs::create_directory_symlink(outside, dir.path() / "claudegpt");
+  std::string error = refusal_opening(dir.path() / "claudegpt" / "usage.sqlite3");
+  EXPECT_THAT(error, HasSubstr((dir.path() / "claudegpt").string() + " is a symbolic link"));
+  EXPECT_TRUE(fs::is_empty(outside));
+}
+
+TEST(UsageLedger, ALinkAsTheDatabaseFileIsRefusedAndNothingLandsWhereItPoints) {
+  TempDir dir;
+  fs::path file = dir.path() / "usage.sqlite3";
+  fs::path outside = dir.path() / "elsewhere.sqlite3";  // (does not exist: it would be created)
+  fs::create_symlink(outside, file);
+  EXPECT_THAT(refusal_opening(file), HasSubstr(file.string() + " is a symbolic link"));
+  EXPECT_FALSE(fs::exists(outside));
+}
+
+TEST(UsageLedger, ALinkPlantedAsTheWriteAheadLogIsRefused) {
+  TempDir dir;
+  fs::path file = dir.path() / "usage.sqlite3";
+  fs::path outside = dir.path() / "elsewhere";
+  fs::create_symlink(outside, fs::path(file).concat("-wal"));
+  EXPECT_THAT(refusal_opening(file), HasSubstr(file.string() + "-wal is a symbolic link"));
+  EXPECT_FALSE(fs::exists(outside));
+}
+
+TEST(UsageLedger, ALaxDirectoryAndFileOfOursAreMadePrivateWithAWarning) {
+  TempDir dir;
+  fs::path state = dir.path() / "claudegpt";
+  fs::create_directory(state);
+  fs::permissions(state, fs::perms::all);  // 0777
+  fs::path file = state / "usage.sqlite3";
+  { UsageLedger first(file); }
+  fs::permissions(file, fs::perms(0644));
+  fs::permissions(state, fs::perms::all);
+  std::vector<std::string> warnings;
+  {
+    UsageLedger ledger(file, [&](const std::string& warning) { warnings.push_back(warning); });
+    ledger.append(turn("req_a", 1));
+  }
+  EXPECT_EQ(mode_of(state), 0700u);
+  EXPECT_EQ(mode_of(file), 0600u);
+  EXPECT_THAT(warnings,
+              ElementsAre(HasSubstr(state.string() + " was open to other users (mode 0777): "
+                                                     "tightened to 0700"),
+                          HasSubstr(file.string() + " was open to other users (mode 0644): "
+                                                    "tightened to 0600")));
+}
+
+TEST(UsageLedger, ADirectoryOfAnotherUserIsRefusedAndLeftAsItIs) {
+  if (::geteuid() != 0) GTEST_SKIP() << "giving a directory to another user takes root";
+  TempDir dir;
+  fs::path shared = dir.path() / "shared";
+  fs::create_directory(shared);
+  fs::permissions(shared, fs::perms::all);
+  ASSERT_EQ(::chown(shared.c_str(), 65534, 65534), 0);
+  EXPECT_THAT(refusal_opening(shared / "usage.sqlite3"),
+              HasSubstr(shared.string() + " is owned by uid 65534"));
+  EXPECT_TRUE(fs::is_empty(shared));
+  EXPECT_EQ(mode_of(shared), 0777u);
+}
+
 TEST(StatePaths, XdgStateHomeWinsWhenAbsolute) {
   auto env = [](const char* name) -> const char* {
     if (std::string_view(name) == "XDG_STATE_HOME") return "/xdg/state";
