@@ -42,7 +42,8 @@ bool loopback(const std::string& host) {
   return host == "localhost" || host == "::1" || host == "[::1]" || host.starts_with("127.");
 }
 
-int serve(claudegpt::Settings settings) {
+// `widened`: widened_access_warnings() for these settings, logged once the proxy listens.
+int serve(claudegpt::Settings settings, const std::vector<std::string>& widened) {
   // Anyone who can reach the port could spend the quota: off loopback, a key is required.
   if (!loopback(settings.host) && settings.access_token.empty()) {
     std::fprintf(stderr,
@@ -59,6 +60,7 @@ int serve(claudegpt::Settings settings) {
   std::fflush(stdout);
   claudegpt::log_info("claudegpt ", CLAUDEGPT_VERSION, " serving ", settings.provider, " on ",
                       settings.host, ":", port);
+  for (const std::string& warning : widened) claudegpt::log_warn(warning);
   if (settings.provider == "openai" && settings.openai_api_key.empty())
     claudegpt::log_warn("OPENAI_API_KEY is not set: the upstream will refuse requests (401)");
   if (settings.provider == "codex" && !std::filesystem::exists(settings.codex_auth_file))
@@ -103,13 +105,13 @@ int run_command(int argc, char** argv) {
   if (port >= 0) overrides["CLAUDEGPT_PORT"] = std::to_string(port), flag_names["CLAUDEGPT_PORT"] = "--port";
   auto sources = claudegpt::ConfigSources::load(overrides, std::getenv, flag_names);
   if (config_cmd->parsed()) {
-    auto settings = claudegpt::Settings::from_environment(sources.getenv());
+    auto settings = sources.settings();
     std::fputs(claudegpt::describe(sources, settings).c_str(), stdout);
     return 0;
   }
   if (doctor_cmd->parsed()) return claudegpt::run_doctor(sources, std::cout);
   if (usage_cmd->parsed() || traces_cmd->parsed() || statusline_cmd->parsed()) {
-    auto settings = claudegpt::Settings::from_environment(sources.getenv());
+    auto settings = sources.settings();
     if (usage_cmd->parsed()) return claudegpt::print_usage(settings, usage, std::cout, std::cerr);
     if (show_cmd->parsed()) return claudegpt::print_trace(settings, trace_id, std::cout, std::cerr);
     if (traces_cmd->parsed()) return claudegpt::print_traces(settings, last, std::cout, std::cerr);
@@ -130,7 +132,8 @@ int run_command(int argc, char** argv) {
     std::fputs(app.help().c_str(), stdout);
     return 0;
   }
-  return serve(claudegpt::Settings::from_environment(sources.getenv()));
+  auto settings = sources.settings();
+  return serve(settings, claudegpt::widened_access_warnings(sources, settings));
 }
 
 int run_launcher(int argc, char** argv) {
@@ -138,6 +141,8 @@ int run_launcher(int argc, char** argv) {
   auto sources = claudegpt::ConfigSources::load({}, std::getenv, {});
   auto binary = claudegpt::find_claude_binary(sources.getenv());  // CLAUDEGPT_CLAUDE_BIN may be in a .env
   if (!binary) {
+    // An ignored CLAUDEGPT_CLAUDE_BIN in ~/.claude/.env may be why.
+    for (const std::string& warning : sources.ignored_widening()) claudegpt::log_warn(warning);
     std::fprintf(stderr, "claudegpt: %s\n", claudegpt::kClaudeMissingMessage);
     return 127;
   }
@@ -151,7 +156,10 @@ int run_launcher(int argc, char** argv) {
       return code;
     sources = claudegpt::ConfigSources::load({}, std::getenv, {});
   }
-  launch.settings = claudegpt::Settings::from_environment(sources.getenv());
+  launch.settings = sources.settings();
+  for (const std::string& warning :
+       claudegpt::widened_access_warnings(sources, launch.settings, claudegpt::ProxyFor::launcher))
+    claudegpt::log_warn(warning);
   launch.claude_binary = *binary;
   launch.claude_args = std::move(split.claude_args);
   launch.effort = split.effort;

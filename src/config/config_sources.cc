@@ -2,6 +2,8 @@
 
 #include <fstream>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pwd.h>
 #include <unistd.h>
 
@@ -63,7 +65,8 @@ const std::vector<std::string_view>& known_settings() {
       "CLAUDEGPT_TRACE", "CLAUDEGPT_TRACE_DIR", "CLAUDEGPT_TRACE_MAX_MB", "CLAUDEGPT_LEDGER",
       "CLAUDEGPT_LEDGER_PATH", "CLAUDEGPT_PRICES_FILE", "XDG_STATE_HOME", "CLAUDEGPT_STATUSLINE",
       "CLAUDEGPT_CA_BUNDLE", "SSL_CERT_FILE", "CLAUDEGPT_UPSTREAM_RETRIES",
-      "CLAUDEGPT_MAX_BODY_BYTES", "CLAUDEGPT_CONNECT_TIMEOUT",
+      "CLAUDEGPT_MAX_BODY_BYTES", "CLAUDEGPT_MAX_CONNECTIONS", "CLAUDEGPT_REQUEST_MEMORY_MB",
+      "CLAUDEGPT_HEADER_TIMEOUT", "CLAUDEGPT_CONNECT_TIMEOUT",
       "CLAUDEGPT_STREAM_FIRST_EVENT_TIMEOUT", "CLAUDEGPT_STREAM_IDLE_TIMEOUT",
       "CLAUDEGPT_PING_INTERVAL_MS", "CLAUDEGPT_PROXY_KEY",
       // The command and its launcher.
@@ -77,6 +80,37 @@ bool is_secret_setting(std::string_view name) {
   for (std::string_view suffix : {"_KEY", "_TOKEN", "_SECRET", "_PASSWORD"})
     if (name.ends_with(suffix)) return true;
   return name.find("API_KEY") != std::string_view::npos;
+}
+
+// Not in the list though they decide where a key goes: OPENAI_BASE_URL and
+// AZURE_OPENAI_ENDPOINT. The Python original's users keep them in ~/.claude/.env next to the
+// key they receive, so whoever can write that file can read that key there anyway: refusing
+// them would break those setups and keep no secret. One that receives a key from another
+// source is named at start-up instead (widened_access_warnings). The Codex endpoints are in
+// the list: what they receive, the Codex login's tokens (a long-lived refresh token among
+// them), never lives in that file. Paths claudegpt writes (traces, ledger, log,
+// CLAUDEGPT_CLEAN_CONFIG_DIR) are not: whoever can write ~/.claude/.env can write those
+// files directly. Nor is CLAUDEGPT_PORT: CLAUDEGPT_HOST decides who can reach it.
+bool widens_access(std::string_view name) {
+  static constexpr std::string_view kWidening[] = {
+      "CLAUDEGPT_HOST",           "CLAUDEGPT_PROXY_KEY",      "CLAUDEGPT_WEB_FETCH_ALLOW_PRIVATE",
+      "CLAUDEGPT_CA_BUNDLE",      "SSL_CERT_FILE",            "CLAUDEGPT_CLAUDE_BIN",
+      "CLAUDEGPT_CODEX_ENDPOINT", "CLAUDEGPT_CODEX_BASE_URL", "CLAUDEGPT_CODEX_TOKEN_URL",
+  };
+  return std::find(std::begin(kWidening), std::end(kWidening), name) != std::end(kWidening);
+}
+
+bool is_loopback_host(std::string_view host) {
+  if (host == "localhost") return true;
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  // An address, not a name that merely starts like one ("127.example.com").
+  std::string text(host);
+  in_addr v4{};
+  if (::inet_pton(AF_INET, text.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  if (::inet_pton(AF_INET6, text.c_str(), &v6) == 1)
+    return IN6_IS_ADDR_LOOPBACK(&v6) || (IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127);
+  return false;
 }
 
 std::string mask_secret(std::string_view value) {
@@ -102,11 +136,11 @@ std::vector<DotenvEntry> lenient_entries(const fs::path& path, const std::string
         e.line = number;
         entries.push_back(std::move(e));
       }
-    } catch (const DotenvError&) {
+    } catch (const DotenvError& error) {
       std::string_view text(line);
       while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
       if (text.starts_with("export ")) text.remove_prefix(7);
-      if (has_our_prefix(text)) throw DotenvError(shown, number, "expected KEY=value");
+      if (has_our_prefix(text)) throw DotenvError(shown, number, error.problem());
       warnings.push_back("skipped unreadable line " + shown + ":" + std::to_string(number));
     }
   }
@@ -154,6 +188,14 @@ ConfigSources ConfigSources::load(const std::map<std::string, std::string>& over
     for (DotenvEntry& e : *entries) {
       if (only_ours && !has_our_prefix(e.key)) continue;
       std::string source = shown + ":" + std::to_string(e.line);
+      if (only_ours && widens_access(e.key)) {
+        std::string ignored = e.key + " in " + source +
+                              " is ignored: settings that widen access are read only from flags, "
+                              "the environment and " + s.display_path(s.dotenv_path());
+        s.warnings_.push_back(ignored);
+        s.ignored_widening_.push_back(std::move(ignored));
+        continue;
+      }
       bool known = std::find(known_settings().begin(), known_settings().end(), e.key) !=
                    known_settings().end();
       if (!known && has_our_prefix(e.key))
@@ -216,6 +258,80 @@ std::vector<ConfigEntry> ConfigSources::entries() const {
 }
 
 std::vector<std::string> ConfigSources::warnings() const { return warnings_; }
+
+Settings ConfigSources::settings() const {
+  return Settings::from_environment(getenv(), [this](std::string_view name) { return source_of(name); });
+}
+
+namespace {
+
+// Whether a source is "<file>:<line>" rather than a flag, "environment" or "command line".
+bool is_file_source(std::string_view source) {
+  std::size_t colon = source.rfind(':');
+  if (colon == std::string_view::npos || colon + 1 == source.size()) return false;
+  return std::all_of(source.begin() + colon + 1, source.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+std::vector<std::string> widenings_in_effect(const ConfigSources& sources, const Settings& settings,
+                                             ProxyFor proxy_for) {
+  std::vector<std::string> out;
+  auto named = [&](std::string_view name, std::string_view value) {
+    return std::string(name) + "=" + std::string(value) + " (" + sources.source_of(name) + ")";
+  };
+  if (proxy_for == ProxyFor::serve) {
+    if (!is_loopback_host(settings.host))
+      out.push_back(named("CLAUDEGPT_HOST", settings.host) +
+                    ": the proxy can be reached from other machines");
+    if (std::string from = sources.source_of("CLAUDEGPT_PROXY_KEY");
+        !settings.access_token.empty() && is_file_source(from))
+      out.push_back("CLAUDEGPT_PROXY_KEY (" + from +
+                    "): a key kept in a file; whoever can read that file can use the proxy");
+  }
+  if (settings.map_web_fetch && settings.web_fetch_allow_private) {
+    const char* value = sources.get("CLAUDEGPT_WEB_FETCH_ALLOW_PRIVATE");
+    out.push_back(named("CLAUDEGPT_WEB_FETCH_ALLOW_PRIVATE", value ? value : "1") +
+                  ": WebFetch may reach this machine and private networks");
+  }
+  if (!settings.ca_bundle.empty()) {
+    const char* own = sources.get("CLAUDEGPT_CA_BUNDLE");
+    out.push_back(named(own && *own ? "CLAUDEGPT_CA_BUNDLE" : "SSL_CERT_FILE", settings.ca_bundle) +
+                  ": the upstream's certificate is checked against this file, not the system's CAs");
+  }
+
+  // An endpoint from ~/.claude/.env (allowed there: see widens_access) that receives a key the
+  // file does not hold: whoever writes that file would decide where a key goes that they
+  // cannot read.
+  if (sources.claude_dotenv_path().empty()) return out;
+  const std::string claude_file = sources.display_path(sources.claude_dotenv_path()) + ":";
+  auto endpoint = [&](const char* name, const std::string& url,
+                      std::initializer_list<std::pair<const char*, const std::string*>> keys) {
+    if (!sources.source_of(name).starts_with(claude_file)) return;
+    for (const auto& [key, value] : keys) {
+      std::string from = sources.source_of(key);
+      if (value->empty() || from.starts_with(claude_file)) continue;
+      out.push_back(named(name, url) + " receives " + key + " (" + from +
+                    "): a file Claude Code's tools can write decides where the key goes; set " +
+                    name + " in " + sources.display_path(sources.dotenv_path()) + " instead");
+      return;
+    }
+  };
+  if (settings.provider == "openai")
+    endpoint("OPENAI_BASE_URL", settings.openai_base_url, {{"OPENAI_API_KEY", &settings.openai_api_key}});
+  if (settings.provider == "azure")
+    endpoint("AZURE_OPENAI_ENDPOINT", settings.azure_endpoint,
+             {{"AZURE_OPENAI_API_KEY", &settings.azure_api_key},
+              {"AZURE_OPENAI_AD_TOKEN", &settings.azure_ad_token}});
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> widened_access_warnings(const ConfigSources& sources,
+                                                 const Settings& settings, ProxyFor proxy_for) {
+  std::vector<std::string> out = widenings_in_effect(sources, settings, proxy_for);
+  out.insert(out.end(), sources.ignored_widening().begin(), sources.ignored_widening().end());
+  return out;
+}
 
 namespace {
 
@@ -284,8 +400,9 @@ std::string describe(const ConfigSources& sources, const Settings& settings) {
          (sources.config_file_found() ? "" : " (not found)"));
   if (!sources.claude_dotenv_path().empty())
     d.line("  also read        " + sources.display_path(sources.claude_dotenv_path()) +
-           (sources.claude_file_found() ? " (CLAUDEGPT_*, AZURE_OPENAI_*, OPENAI_* keys only)"
-                                        : " (not found)"));
+           (sources.claude_file_found()
+                ? " (CLAUDEGPT_*, AZURE_OPENAI_*, OPENAI_* keys, none that widens access)"
+                : " (not found)"));
 
   d.heading("Backend");
   d.row("CLAUDEGPT_PROVIDER", settings.provider);
@@ -369,6 +486,9 @@ std::string describe(const ConfigSources& sources, const Settings& settings) {
   d.row("CLAUDEGPT_PING_INTERVAL_MS", std::to_string(settings.ping_interval.count()) + "ms");
   d.row("CLAUDEGPT_UPSTREAM_RETRIES", str(settings.upstream_retries));
   d.row("CLAUDEGPT_MAX_BODY_BYTES", str(settings.max_body_bytes));
+  d.row("CLAUDEGPT_MAX_CONNECTIONS", settings.max_connections ? str(settings.max_connections) : "(from the open-file limit)");
+  d.row("CLAUDEGPT_REQUEST_MEMORY_MB", str(settings.request_memory_bytes / (1024 * 1024)));
+  d.row("CLAUDEGPT_HEADER_TIMEOUT", seconds(settings.header_timeout));
 
   d.heading("Launcher and `claudegpt serve`");
   d.raw("CLAUDEGPT_DEFAULT_MODEL", "sonnet");
@@ -381,6 +501,8 @@ std::string describe(const ConfigSources& sources, const Settings& settings) {
   d.row("CLAUDEGPT_PROXY_KEY", settings.access_token);
 
   std::vector<std::string> warnings = sources.warnings();
+  for (std::string& w : widenings_in_effect(sources, settings, ProxyFor::serve))
+    warnings.push_back(std::move(w));
   if (!warnings.empty()) {
     d.heading("Warnings");
     for (const std::string& w : warnings) d.line("  warning: " + w);

@@ -27,6 +27,7 @@ class Parser {
   Parser(std::string_view text, std::string_view file) : text_(text), file_(file) {}
 
   std::vector<DotenvEntry> parse() {
+    refuse_nul();
     std::vector<DotenvEntry> entries;
     while (pos_ < text_.size()) {
       skip_blanks();
@@ -46,6 +47,19 @@ class Parser {
   }
 
  private:
+  // A value reaches Settings and Claude Code's environment as a C string, which would end at
+  // a NUL: "KEY=abc\0def" silently became "abc". No text file has one, so it is an error.
+  // Other control characters are kept: python-dotenv keeps them and none of them cuts a
+  // value short.
+  void refuse_nul() const {
+    std::size_t nul = text_.find('\0');
+    if (nul == std::string_view::npos) return;
+    int line = 1;
+    for (std::size_t i = 0; i < nul; ++i)
+      if (text_[i] == '\n') ++line;
+    fail(line, "a NUL byte (a .env file is text)");
+  }
+
   DotenvEntry entry() {
     DotenvEntry e;
     e.line = line_;
@@ -167,7 +181,8 @@ bool needs_no_quotes(std::string_view value) {
 DotenvError::DotenvError(std::string file, int line, const std::string& problem)
     : std::runtime_error(file + ":" + std::to_string(line) + ": " + problem),
       file_(std::move(file)),
-      line_(line) {}
+      line_(line),
+      problem_(problem) {}
 
 bool is_dotenv_key(std::string_view key) {
   if (key.empty() || !is_key_start(key.front())) return false;
@@ -197,6 +212,8 @@ std::string format_dotenv(const std::vector<DotenvEntry>& entries) {
   std::string out;
   for (const DotenvEntry& e : entries) {
     if (!is_dotenv_key(e.key)) throw std::invalid_argument("not a valid .env key: " + e.key);
+    if (e.value.find('\0') != std::string::npos)  // parse_dotenv would refuse the file
+      throw std::invalid_argument("a NUL byte in the value of " + e.key);
     out += e.key;
     out += '=';
     if (needs_no_quotes(e.value)) {

@@ -5,6 +5,8 @@
 // literally, "double-quoted" values with \n \t \r \" \\ escapes that may span lines, and
 // unquoted values trimmed. Keys are [A-Za-z_][A-Za-z0-9_.]*. There is no ${VAR} interpolation:
 // a value is what the file says. A key given twice: the later line wins (as in python-dotenv).
+// A NUL byte anywhere is an error (a value is used as a C string, which it would cut short);
+// other control characters are kept as they are.
 //
 // Values are often secrets: nothing here logs them or puts them in an error message.
 #pragma once
@@ -31,10 +33,12 @@ class DotenvError : public std::runtime_error {
   DotenvError(std::string file, int line, const std::string& problem);
   const std::string& file() const { return file_; }
   int line() const { return line_; }
+  const std::string& problem() const { return problem_; }  // what() without "<file>:<line>: "
 
  private:
   std::string file_;
   int line_;
+  std::string problem_;
 };
 
 // Parses `text`; `file` only names it in errors. Entries come in file order, duplicates kept.
@@ -48,7 +52,7 @@ std::optional<std::vector<DotenvEntry>> read_dotenv_file(const std::filesystem::
 
 // The text of a .env holding `entries` in order, one `KEY=value` line each, quoted so that
 // parse_dotenv (and python-dotenv) read back exactly the same values. Throws
-// std::invalid_argument naming the key when a key is not a valid name.
+// std::invalid_argument naming the key when a key is not a valid name or a value holds a NUL.
 std::string format_dotenv(const std::vector<DotenvEntry>& entries);
 
 // Writes format_dotenv(entries) to `path` atomically (temp file, fsync, rename, fsync of the

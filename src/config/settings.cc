@@ -1,6 +1,7 @@
 #include "config/settings.h"
 
 #include <charconv>
+#include <limits>
 #include <stdexcept>
 
 #include "ledger/state_paths.h"
@@ -9,9 +10,19 @@
 namespace claudegpt {
 namespace {
 
+// The values a number may take: min..max, both included, and 0 too where `zero_too` (0 then
+// means something of its own: "auto", "off"). `unit` names what the number counts, for the
+// message.
+struct Range {
+  std::int64_t min, max;
+  std::string_view unit = "";
+  bool zero_too = false;
+};
+
 class EnvReader {
  public:
-  explicit EnvReader(const std::function<const char*(const char*)>& getenv) : getenv_(getenv) {}
+  EnvReader(const std::function<const char*(const char*)>& getenv, const Settings::SourceOf& source_of)
+      : getenv_(getenv), source_of_(source_of) {}
 
   bool has(const char* name) const { return getenv_(name) != nullptr; }
 
@@ -21,22 +32,36 @@ class EnvReader {
     if (value && (*value || keep_empty)) into = value;
   }
 
+  // Reads a whole number within `range` into `into`; false when the variable is unset or
+  // empty. Parsed as 64 bits and checked before it is narrowed or multiplied, so no value
+  // wraps around (9223372036854775807 seconds had become -1 s).
   template <typename Int>
-  void integer(const char* name, Int& into) const {
+  bool integer(const char* name, Int& into, Range range) const {
+    static_assert(std::numeric_limits<Int>::digits >= 31, "every range below fits in an int");
     const char* value = getenv_(name);
-    if (!value || !*value) return;
+    if (!value || !*value) return false;
     std::string_view s(value);
-    Int parsed{};
+    std::int64_t parsed = 0;
     auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), parsed);
-    if (ec != std::errc{} || end != s.data() + s.size() || parsed < 0)
-      throw std::invalid_argument(std::string(name) + ": not a whole number: " + value);
-    into = parsed;
+    // Too many digits for 64 bits is still a number: out of range, not malformed.
+    if (end != s.data() + s.size() || (ec != std::errc{} && ec != std::errc::result_out_of_range))
+      throw std::invalid_argument(named(name, s) + ": not a whole number");
+    bool in_range = ec == std::errc{} && ((parsed >= range.min && parsed <= range.max) ||
+                                          (range.zero_too && parsed == 0));
+    if (!in_range)
+      throw std::invalid_argument(named(name, s) + ": must be " + (range.zero_too ? "0 or " : "") +
+                                  "between " + std::to_string(range.min) + " and " +
+                                  std::to_string(range.max) +
+                                  (range.unit.empty() ? "" : " " + std::string(range.unit)));
+    into = static_cast<Int>(parsed);
+    return true;
   }
 
-  void milliseconds(const char* name, std::chrono::milliseconds& into, long scale) const {
-    long count = -1;
-    integer(name, count);
-    if (count >= 0) into = std::chrono::milliseconds(count * scale);
+  // A duration given as a count of `unit`s (seconds, or milliseconds), within `range`.
+  void duration(const char* name, std::chrono::milliseconds& into, Range range,
+                std::chrono::milliseconds unit) const {
+    std::int64_t count = 0;
+    if (integer(name, count, range)) into = count * unit;
   }
 
   void flag(const char* name, bool& into) const {
@@ -45,14 +70,19 @@ class EnvReader {
     std::string_view s(value);
     if (s == "1" || s == "true" || s == "yes" || s == "on") into = true;
     else if (s == "0" || s == "false" || s == "no" || s == "off") into = false;
-    else throw std::invalid_argument(std::string(name) + ": expected 1 or 0, got " + value);
+    else throw std::invalid_argument(named(name, s) + ": expected 1 or 0");
   }
 
-  template <typename T>
-  void tiers(const char* opus, const char* sonnet, const char* haiku, PerTier<T>& into) const {
-    read(opus, into.opus);
-    read(sonnet, into.sonnet);
-    read(haiku, into.haiku);
+  void tiers(const char* opus, const char* sonnet, const char* haiku, PerTier<std::string>& into) const {
+    text(opus, into.opus);
+    text(sonnet, into.sonnet);
+    text(haiku, into.haiku);
+  }
+  void tiers(const char* opus, const char* sonnet, const char* haiku, PerTier<std::int64_t>& into,
+             Range range) const {
+    integer(opus, into.opus, range);
+    integer(sonnet, into.sonnet, range);
+    integer(haiku, into.haiku, range);
   }
 
   void effort(const char* name, std::string& into) const {
@@ -64,7 +94,7 @@ class EnvReader {
         into = value;
         return;
       }
-    throw std::invalid_argument(std::string(name) + ": expected none|minimal|low|medium|high|xhigh, got " + value);
+    throw std::invalid_argument(named(name, value) + ": expected none|minimal|low|medium|high|xhigh");
   }
 
   void list(const char* name, std::vector<std::string>& into) const {
@@ -82,11 +112,35 @@ class EnvReader {
   }
 
  private:
-  void read(const char* name, std::string& into) const { text(name, into); }
-  void read(const char* name, std::int64_t& into) const { integer(name, into); }
+  // "NAME=value", and " (where it came from)" when the caller knows.
+  std::string named(const char* name, std::string_view value) const {
+    std::string out = std::string(name) + "=" + std::string(value);
+    if (source_of_) out += " (" + source_of_(name) + ")";
+    return out;
+  }
 
   const std::function<const char*(const char*)>& getenv_;
+  const Settings::SourceOf& source_of_;
 };
+
+// The ranges (settings.h lists them next to each field, README in its settings reference).
+constexpr Range kPort{0, 65535};
+constexpr Range kContextWindow{1'000, 100'000'000, "tokens"};
+constexpr Range kClientContext{1'000, 100'000'000, "tokens", /*zero_too=*/true};
+constexpr Range kWebFetchTimeout{1, 600, "seconds"};
+constexpr Range kWebFetchMaxChars{100, 1'000'000, "characters"};
+constexpr Range kWebFetchSummaryMaxChars{100, 100'000, "characters"};
+constexpr Range kWebFetchMaxChain{0, 32};
+constexpr Range kTraceMaxMb{1, 1'000'000, "MB"};
+constexpr Range kUpstreamRetries{0, 10};
+constexpr Range kMaxBodyBytes{1'024, 1'073'741'824, "bytes"};  // 1 KiB .. 1 GiB
+constexpr Range kMaxConnections{16, 1'000'000, "", /*zero_too=*/true};
+constexpr Range kRequestMemoryMb{16, 65'536, "MiB"};
+constexpr Range kHeaderTimeout{1, 3'600, "seconds"};
+constexpr Range kConnectTimeout{1, 300, "seconds"};
+constexpr Range kStreamTimeout{1, 3'600, "seconds"};  // the first event's, and the idle one
+constexpr Range kPingInterval{100, 600'000, "ms"};
+constexpr std::chrono::milliseconds kSecond{1'000}, kMillisecond{1};
 
 std::string without_trailing_slashes(std::string url) {
   while (!url.empty() && url.back() == '/') url.pop_back();
@@ -95,12 +149,12 @@ std::string without_trailing_slashes(std::string url) {
 
 }  // namespace
 
-Settings Settings::from_environment(const std::function<const char*(const char*)>& getenv) {
+Settings Settings::from_environment(const std::function<const char*(const char*)>& getenv,
+                                    const SourceOf& source_of) {
   Settings s;
-  EnvReader env(getenv);
+  EnvReader env(getenv, source_of);
   env.text("CLAUDEGPT_HOST", s.host);
-  env.integer("CLAUDEGPT_PORT", s.port);
-  if (s.port > 65535) throw std::invalid_argument("CLAUDEGPT_PORT: out of range");
+  env.integer("CLAUDEGPT_PORT", s.port, kPort);
   env.text("CLAUDEGPT_PROXY_KEY", s.access_token);
   env.text("CLAUDEGPT_PROVIDER", s.provider);
 
@@ -160,19 +214,20 @@ Settings Settings::from_environment(const std::function<const char*(const char*)
   if (env.has("CLAUDEGPT_EFFORT") && *getenv("CLAUDEGPT_EFFORT")) env.effort("CLAUDEGPT_EFFORT", s.forced_effort);
 
   env.tiers("CLAUDEGPT_BACKEND_CONTEXT_OPUS", "CLAUDEGPT_BACKEND_CONTEXT_SONNET",
-            "CLAUDEGPT_BACKEND_CONTEXT_HAIKU", s.backend_context);
-  env.integer("CLAUDEGPT_CLIENT_CONTEXT", s.client_context);
+            "CLAUDEGPT_BACKEND_CONTEXT_HAIKU", s.backend_context, kContextWindow);
+  env.integer("CLAUDEGPT_CLIENT_CONTEXT", s.client_context, kClientContext);
   env.flag("CLAUDEGPT_MAP_WEB_SEARCH", s.map_web_search);
   env.flag("CLAUDEGPT_HOSTED_WEB_SEARCH", s.hosted_web_search);
   env.list("CLAUDEGPT_NO_WEB_SEARCH", s.no_web_search);
   env.flag("CLAUDEGPT_MAP_WEB_FETCH", s.map_web_fetch);
-  env.milliseconds("CLAUDEGPT_WEB_FETCH_TIMEOUT", s.web_fetch_timeout, 1000);
-  env.integer("CLAUDEGPT_WEB_FETCH_MAX_CHARS", s.web_fetch_max_chars);
+  env.duration("CLAUDEGPT_WEB_FETCH_TIMEOUT", s.web_fetch_timeout, kWebFetchTimeout, kSecond);
+  env.integer("CLAUDEGPT_WEB_FETCH_MAX_CHARS", s.web_fetch_max_chars, kWebFetchMaxChars);
   env.flag("CLAUDEGPT_WEB_FETCH_ALLOW_PRIVATE", s.web_fetch_allow_private);
   s.web_fetch_summarizer_set = env.has("CLAUDEGPT_WEB_FETCH_SUMMARIZER");
   env.text("CLAUDEGPT_WEB_FETCH_SUMMARIZER", s.web_fetch_summarizer, /*keep_empty=*/true);
-  env.integer("CLAUDEGPT_WEB_FETCH_SUMMARY_MAX_CHARS", s.web_fetch_summary_max_chars);
-  env.integer("CLAUDEGPT_WEB_FETCH_MAX_CHAIN", s.web_fetch_max_chain);
+  env.integer("CLAUDEGPT_WEB_FETCH_SUMMARY_MAX_CHARS", s.web_fetch_summary_max_chars,
+              kWebFetchSummaryMaxChars);
+  env.integer("CLAUDEGPT_WEB_FETCH_MAX_CHAIN", s.web_fetch_max_chain, kWebFetchMaxChain);
   env.flag("CLAUDEGPT_BLOCK_MCP", s.block_mcp);
   env.list("CLAUDEGPT_DROP_TOOLS", s.drop_tools);
 
@@ -203,7 +258,7 @@ Settings Settings::from_environment(const std::function<const char*(const char*)
     s.ledger_path = state_dir + "/usage.sqlite3";
   }
   env.text("CLAUDEGPT_TRACE_DIR", s.trace_dir);
-  env.integer("CLAUDEGPT_TRACE_MAX_MB", s.trace_max_mb);
+  env.integer("CLAUDEGPT_TRACE_MAX_MB", s.trace_max_mb, kTraceMaxMb);
   env.flag("CLAUDEGPT_LEDGER", s.ledger);
   env.text("CLAUDEGPT_LEDGER_PATH", s.ledger_path);
   if (!config_dir.empty()) s.prices_file = config_dir + "/prices.toml";
@@ -211,12 +266,16 @@ Settings Settings::from_environment(const std::function<const char*(const char*)
 
   env.text("SSL_CERT_FILE", s.ca_bundle);
   env.text("CLAUDEGPT_CA_BUNDLE", s.ca_bundle);
-  env.integer("CLAUDEGPT_UPSTREAM_RETRIES", s.upstream_retries);
-  env.integer("CLAUDEGPT_MAX_BODY_BYTES", s.max_body_bytes);
-  env.milliseconds("CLAUDEGPT_CONNECT_TIMEOUT", s.connect_timeout, 1000);
-  env.milliseconds("CLAUDEGPT_STREAM_FIRST_EVENT_TIMEOUT", s.first_event_timeout, 1000);
-  env.milliseconds("CLAUDEGPT_STREAM_IDLE_TIMEOUT", s.idle_timeout, 1000);
-  env.milliseconds("CLAUDEGPT_PING_INTERVAL_MS", s.ping_interval, 1);
+  env.integer("CLAUDEGPT_UPSTREAM_RETRIES", s.upstream_retries, kUpstreamRetries);
+  env.integer("CLAUDEGPT_MAX_BODY_BYTES", s.max_body_bytes, kMaxBodyBytes);
+  env.integer("CLAUDEGPT_MAX_CONNECTIONS", s.max_connections, kMaxConnections);
+  if (std::size_t mib = 0; env.integer("CLAUDEGPT_REQUEST_MEMORY_MB", mib, kRequestMemoryMb))
+    s.request_memory_bytes = mib * 1024 * 1024;
+  env.duration("CLAUDEGPT_HEADER_TIMEOUT", s.header_timeout, kHeaderTimeout, kSecond);
+  env.duration("CLAUDEGPT_CONNECT_TIMEOUT", s.connect_timeout, kConnectTimeout, kSecond);
+  env.duration("CLAUDEGPT_STREAM_FIRST_EVENT_TIMEOUT", s.first_event_timeout, kStreamTimeout, kSecond);
+  env.duration("CLAUDEGPT_STREAM_IDLE_TIMEOUT", s.idle_timeout, kStreamTimeout, kSecond);
+  env.duration("CLAUDEGPT_PING_INTERVAL_MS", s.ping_interval, kPingInterval, kMillisecond);
   return s;
 }
 

@@ -1,6 +1,11 @@
-// Everything claudegpt can be told, with its default. For now read from the environment
-// (the launcher issue adds .env files and flags on top); the server and upstream client
-// take a Settings and never read the environment themselves.
+// Everything claudegpt can be told, with its default. Read through a getenv-like function
+// (ConfigSources layers flags and .env files under it); the server and upstream client take a
+// Settings and never read the environment themselves.
+//
+// Every number has a range, written after its variable below as min..max (both included); a
+// value outside it, or not a whole number, is refused with the variable, the value and, when
+// known, where it came from. The ranges keep each number where it means something and where
+// the arithmetic on it cannot overflow (seconds × 1000, MiB × 2^20, characters × 8).
 #pragma once
 
 #include <chrono>
@@ -36,7 +41,7 @@ struct PerTier {
 struct Settings {
   // Where `claudegpt serve` listens.
   std::string host = "127.0.0.1";             // CLAUDEGPT_HOST
-  int port = 3210;                            // CLAUDEGPT_PORT
+  int port = 3210;                            // CLAUDEGPT_PORT, 0..65535 (0: any free port)
   // When set, every request but the probes and /health must carry it as `x-api-key` or a
   // Bearer token (the launcher sets a random one per run, so other local users cannot spend
   // the quota).
@@ -76,8 +81,10 @@ struct Settings {
 
   // Context windows. Claude Code compacts near what it believes its model's window is; the
   // input figures it sees are scaled by client/backend so that happens at the backend's.
-  PerTier<std::int64_t> backend_context{400'000, 400'000, 400'000};  // CLAUDEGPT_BACKEND_CONTEXT_*
-  std::int64_t client_context = 1'000'000;    // CLAUDEGPT_CLIENT_CONTEXT (0: no scaling)
+  PerTier<std::int64_t> backend_context{400'000, 400'000, 400'000};
+                                              // CLAUDEGPT_BACKEND_CONTEXT_*, 1000..100000000
+  std::int64_t client_context = 1'000'000;    // CLAUDEGPT_CLIENT_CONTEXT, 0 or 1000..100000000
+                                              // (0: no scaling)
 
   // The launcher (`claudegpt [claude args…]`).
   std::string default_model = "sonnet";       // CLAUDEGPT_DEFAULT_MODEL: Claude Code's model tier
@@ -97,15 +104,17 @@ struct Settings {
   // WebFetch done by the proxy: the model's WebFetch calls are fetched, converted, summarised
   // and answered here, up to web_fetch_max_chain times per turn.
   bool map_web_fetch = true;                  // CLAUDEGPT_MAP_WEB_FETCH
-  std::chrono::milliseconds web_fetch_timeout{15'000};  // CLAUDEGPT_WEB_FETCH_TIMEOUT (s)
-  std::size_t web_fetch_max_chars = 50'000;   // CLAUDEGPT_WEB_FETCH_MAX_CHARS
+  std::chrono::milliseconds web_fetch_timeout{15'000};  // CLAUDEGPT_WEB_FETCH_TIMEOUT, 1..600 s
+  std::size_t web_fetch_max_chars = 50'000;   // CLAUDEGPT_WEB_FETCH_MAX_CHARS, 100..1000000
   bool web_fetch_allow_private = false;       // CLAUDEGPT_WEB_FETCH_ALLOW_PRIVATE
   // The model that extracts what the prompt asks from the page; unset: the haiku tier's
   // upstream model; "" (set empty): none, the truncated page itself is the result.
   std::string web_fetch_summarizer;           // CLAUDEGPT_WEB_FETCH_SUMMARIZER
   bool web_fetch_summarizer_set = false;
-  std::size_t web_fetch_summary_max_chars = 4'000;  // CLAUDEGPT_WEB_FETCH_SUMMARY_MAX_CHARS
-  int web_fetch_max_chain = 4;                // CLAUDEGPT_WEB_FETCH_MAX_CHAIN
+  std::size_t web_fetch_summary_max_chars = 4'000;  // CLAUDEGPT_WEB_FETCH_SUMMARY_MAX_CHARS,
+                                                    // 100..100000
+  int web_fetch_max_chain = 4;                // CLAUDEGPT_WEB_FETCH_MAX_CHAIN, 0..32
+                                              // (0: every WebFetch goes to Claude Code)
 
   // Tools the upstream never sees.
   bool block_mcp = false;                     // CLAUDEGPT_BLOCK_MCP: every mcp__* tool
@@ -115,19 +124,32 @@ struct Settings {
   // else ~/.local/state/claudegpt; the config dir as for the .env.
   bool trace = true;                          // CLAUDEGPT_TRACE: one JSON file per turn
   std::string trace_dir;                      // CLAUDEGPT_TRACE_DIR, default <state dir>/traces
-  std::size_t trace_max_mb = 500;             // CLAUDEGPT_TRACE_MAX_MB: the oldest are pruned
+  std::size_t trace_max_mb = 500;             // CLAUDEGPT_TRACE_MAX_MB, 1..1000000: the oldest
+                                              // are pruned past it
   bool ledger = true;                         // CLAUDEGPT_LEDGER: one SQLite row per turn
   std::string ledger_path;                    // CLAUDEGPT_LEDGER_PATH, default <state dir>/usage.sqlite3
   std::string prices_file;                    // CLAUDEGPT_PRICES_FILE, default <config dir>/prices.toml
 
   // Network.
   std::string ca_bundle;                      // CLAUDEGPT_CA_BUNDLE, else SSL_CERT_FILE
-  int upstream_retries = 2;                   // CLAUDEGPT_UPSTREAM_RETRIES
-  std::size_t max_body_bytes = 32 * 1024 * 1024;          // CLAUDEGPT_MAX_BODY_BYTES
-  std::chrono::milliseconds connect_timeout{15'000};      // CLAUDEGPT_CONNECT_TIMEOUT (s)
-  std::chrono::milliseconds first_event_timeout{90'000};  // CLAUDEGPT_STREAM_FIRST_EVENT_TIMEOUT (s)
-  std::chrono::milliseconds idle_timeout{120'000};        // CLAUDEGPT_STREAM_IDLE_TIMEOUT (s)
-  std::chrono::milliseconds ping_interval{15'000};        // CLAUDEGPT_PING_INTERVAL_MS
+  int upstream_retries = 2;                   // CLAUDEGPT_UPSTREAM_RETRIES, 0..10
+  std::size_t max_body_bytes = 32 * 1024 * 1024;  // CLAUDEGPT_MAX_BODY_BYTES, 1024..1073741824
+
+  // What any local process may make the proxy hold (server/connection_limits.h).
+  // Client connections at once; 0: as many as the open-file limit leaves room for, each with
+  // its upstream connection.
+  std::size_t max_connections = 0;            // CLAUDEGPT_MAX_CONNECTIONS, 0 or 16..1000000
+  // Bytes buffered from requests still being read (headers and bodies), all connections
+  // together; past it, new requests get 503 overloaded_error.
+  std::size_t request_memory_bytes = 256 * 1024 * 1024;  // CLAUDEGPT_REQUEST_MEMORY_MB, 16..65536 MiB
+  // A request's headers must arrive whole within this long of its first byte.
+  std::chrono::milliseconds header_timeout{30'000};       // CLAUDEGPT_HEADER_TIMEOUT, 1..3600 s
+  std::chrono::milliseconds connect_timeout{15'000};      // CLAUDEGPT_CONNECT_TIMEOUT, 1..300 s
+  std::chrono::milliseconds first_event_timeout{90'000};  // CLAUDEGPT_STREAM_FIRST_EVENT_TIMEOUT,
+                                                          // 1..3600 s
+  std::chrono::milliseconds idle_timeout{120'000};        // CLAUDEGPT_STREAM_IDLE_TIMEOUT, 1..3600 s
+  // Below 100 ms the pings are a flood (0 sent 120,581 in 6 s), not a keep-alive.
+  std::chrono::milliseconds ping_interval{15'000};        // CLAUDEGPT_PING_INTERVAL_MS, 100..600000
 
   // The upstream model for a client's requested model name: by tier, else passed through;
   // on Azure, turns that carry tools go to the tools deployment when one is set.
@@ -141,13 +163,19 @@ struct Settings {
   // The upstream model that summarises fetched pages; empty: none.
   std::string web_fetch_summarizer_model() const;
 
+  // Where a variable's value came from ("environment", "~/.config/claudegpt/.env:4", a flag).
+  using SourceOf = std::function<std::string(std::string_view name)>;
+
   // Reads the variables named above; `getenv` is injectable for tests. Throws
-  // std::invalid_argument naming the variable when a value does not parse or a provider
-  // lacks what it needs.
+  // std::invalid_argument naming the variable when a value does not parse, is out of its
+  // range, or a provider lacks what it needs. With `source_of`, a refused value also says
+  // where it came from: "CLAUDEGPT_PING_INTERVAL_MS=0 (~/.config/claudegpt/.env:4): must be
+  // between 100 and 600000 ms" (ConfigSources::settings() passes it).
   static Settings from_environment(
       const std::function<const char*(const char*)>& getenv = [](const char* k) {
         return std::getenv(k);
-      });
+      },
+      const SourceOf& source_of = {});
 };
 
 }  // namespace claudegpt

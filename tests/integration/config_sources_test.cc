@@ -6,7 +6,9 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "config/config_sources.h"
 #include "config/dotenv.h"
@@ -279,6 +281,181 @@ TEST_F(ConfigSourcesTest, DescribeMasksTheOpenAiAndProxyKeysAndShowsCodexAuthSou
                              "CLAUDEGPT_CODEX_AUTH");
   EXPECT_NE(auth.find("/opt/codex/auth.json"), std::string::npos) << auth;
   EXPECT_NE(auth.find("[environment via CODEX_HOME]"), std::string::npos) << auth;
+}
+
+// ~/.claude/.env is Claude Code's file: its own tools can write it, so nothing in it may
+// widen who reaches the proxy, what it fetches, whom it trusts or what the launcher runs.
+TEST_F(ConfigSourcesTest, SettingsThatWidenAccessAreIgnoredInClaudesFileWithTheirLine) {
+  write(claude_env(),
+        "CLAUDEGPT_PROVIDER=openai\n"
+        "OPENAI_API_KEY=sk-from-claude-env\n"
+        "CLAUDEGPT_WEB_FETCH_ALLOW_PRIVATE=1\n"
+        "CLAUDEGPT_HOST=0.0.0.0\n"
+        "CLAUDEGPT_PROXY_KEY=known-to-whoever-wrote-this\n"
+        "CLAUDEGPT_CA_BUNDLE=/tmp/their-ca.pem\n"
+        "CLAUDEGPT_CLAUDE_BIN=/tmp/their-binary\n"
+        "CLAUDEGPT_CODEX_TOKEN_URL=https://their.example/token\n");
+  ConfigSources s = load();
+
+  for (const char* name : {"CLAUDEGPT_WEB_FETCH_ALLOW_PRIVATE", "CLAUDEGPT_HOST", "CLAUDEGPT_PROXY_KEY",
+                           "CLAUDEGPT_CA_BUNDLE", "CLAUDEGPT_CLAUDE_BIN", "CLAUDEGPT_CODEX_TOKEN_URL"}) {
+    EXPECT_EQ(value(s, name), "<unset>") << name;
+    EXPECT_EQ(s.source_of(name), "default") << name;
+  }
+  Settings settings = s.settings();
+  EXPECT_FALSE(settings.web_fetch_allow_private);
+  EXPECT_EQ(settings.host, "127.0.0.1");
+  EXPECT_EQ(settings.access_token, "");
+  EXPECT_EQ(settings.ca_bundle, "");
+  // The backend settings the Python original's users keep there still count.
+  EXPECT_EQ(settings.openai_api_key, "sk-from-claude-env");
+
+  const std::string why =
+      " is ignored: settings that widen access are read only from flags, the environment and "
+      "~/.config/claudegpt/.env";
+  EXPECT_EQ(s.warnings(), (std::vector<std::string>{
+                              "CLAUDEGPT_WEB_FETCH_ALLOW_PRIVATE in ~/.claude/.env:3" + why,
+                              "CLAUDEGPT_HOST in ~/.claude/.env:4" + why,
+                              "CLAUDEGPT_PROXY_KEY in ~/.claude/.env:5" + why,
+                              "CLAUDEGPT_CA_BUNDLE in ~/.claude/.env:6" + why,
+                              "CLAUDEGPT_CLAUDE_BIN in ~/.claude/.env:7" + why,
+                              "CLAUDEGPT_CODEX_TOKEN_URL in ~/.claude/.env:8" + why}));
+  EXPECT_EQ(s.ignored_widening(), s.warnings());
+  EXPECT_EQ(s.warnings()[2].find("known-to-whoever"), std::string::npos);  // no value, ever
+}
+
+TEST_F(ConfigSourcesTest, SettingsThatWidenAccessAreReadFromTheConfigFileAndTheEnvironment) {
+  write(config_env(), "CLAUDEGPT_WEB_FETCH_ALLOW_PRIVATE=1\nCLAUDEGPT_CLAUDE_BIN=/opt/claude\n");
+  env_["CLAUDEGPT_HOST"] = "0.0.0.0";
+  env_["CLAUDEGPT_PROXY_KEY"] = "a-key-from-the-environment";
+  ConfigSources s = load();
+  Settings settings = s.settings();
+  EXPECT_TRUE(settings.web_fetch_allow_private);
+  EXPECT_EQ(s.source_of("CLAUDEGPT_WEB_FETCH_ALLOW_PRIVATE"), "~/.config/claudegpt/.env:1");
+  EXPECT_EQ(value(s, "CLAUDEGPT_CLAUDE_BIN"), "/opt/claude");
+  EXPECT_EQ(settings.host, "0.0.0.0");
+  EXPECT_EQ(settings.access_token, "a-key-from-the-environment");
+  EXPECT_EQ(s.warnings(), std::vector<std::string>());
+}
+
+TEST_F(ConfigSourcesTest, StartUpWarningsNameEveryWidenedSettingWithItsSource) {
+  const std::string proxy_key = "kept-in-a-file-0123456789abcdef";
+  write(config_env(), "CLAUDEGPT_PROXY_KEY=" + proxy_key + "\nCLAUDEGPT_WEB_FETCH_ALLOW_PRIVATE=yes\n");
+  write(claude_env(), "CLAUDEGPT_HOST=10.0.0.1\n");
+  env_["SSL_CERT_FILE"] = "/etc/corp-ca.pem";
+  ConfigSources s = load({{"CLAUDEGPT_HOST", "0.0.0.0"}}, {{"CLAUDEGPT_HOST", "--host"}});
+  Settings settings = s.settings();
+
+  const std::vector<std::string> widened = widened_access_warnings(s, settings);
+  EXPECT_EQ(widened, (std::vector<std::string>{
+      "CLAUDEGPT_HOST=0.0.0.0 (--host): the proxy can be reached from other machines",
+      "CLAUDEGPT_PROXY_KEY (~/.config/claudegpt/.env:1): a key kept in a file; whoever can read "
+      "that file can use the proxy",
+      "CLAUDEGPT_WEB_FETCH_ALLOW_PRIVATE=yes (~/.config/claudegpt/.env:2): WebFetch may reach "
+      "this machine and private networks",
+      "SSL_CERT_FILE=/etc/corp-ca.pem (environment): the upstream's certificate is checked "
+      "against this file, not the system's CAs",
+      "CLAUDEGPT_HOST in ~/.claude/.env:1 is ignored: settings that widen access are read only "
+      "from flags, the environment and ~/.config/claudegpt/.env"}));
+  for (const std::string& line : widened) EXPECT_EQ(line.find(proxy_key), std::string::npos) << line;
+
+  // The launcher's proxy listens on 127.0.0.1 with a per-run key whatever the settings say.
+  std::vector<std::string> launcher = widened_access_warnings(s, settings, ProxyFor::launcher);
+  ASSERT_EQ(launcher.size(), 3u);
+  EXPECT_TRUE(launcher[0].starts_with("CLAUDEGPT_WEB_FETCH_ALLOW_PRIVATE=yes ")) << launcher[0];
+  EXPECT_TRUE(launcher[1].starts_with("SSL_CERT_FILE=")) << launcher[1];
+  EXPECT_TRUE(launcher[2].starts_with("CLAUDEGPT_HOST in ~/.claude/.env:1 is ignored")) << launcher[2];
+
+  // `claudegpt config` lists them too.
+  std::string text = describe(s, settings);
+  EXPECT_NE(text.find("  warning: CLAUDEGPT_HOST=0.0.0.0 (--host): the proxy can be reached"),
+            std::string::npos) << text;
+}
+
+TEST_F(ConfigSourcesTest, TheDefaultsWidenNothing) {
+  ConfigSources s = load();
+  EXPECT_EQ(widened_access_warnings(s, s.settings()), std::vector<std::string>());
+  env_["CLAUDEGPT_HOST"] = "::1";
+  env_["CLAUDEGPT_PROXY_KEY"] = "from-the-environment-as-usual";  // not kept in a file
+  ConfigSources loopback = load();
+  EXPECT_EQ(widened_access_warnings(loopback, loopback.settings()), std::vector<std::string>());
+}
+
+TEST(LoopbackHost, OnlyAddressesOfThisMachine) {
+  for (const char* host : {"127.0.0.1", "127.1.2.3", "localhost", "::1", "[::1]", "::ffff:127.0.0.1"})
+    EXPECT_TRUE(is_loopback_host(host)) << host;
+  for (const char* host : {"0.0.0.0", "::", "10.0.0.1", "192.168.1.5", "127.example.com", "", "example.com"})
+    EXPECT_FALSE(is_loopback_host(host)) << host;
+}
+
+// The Python original's users keep the endpoint and its key in ~/.claude/.env: whoever can
+// write the file can read the key there, so the endpoint stays. A key kept elsewhere sent to an
+// endpoint from that file is named at start-up.
+TEST_F(ConfigSourcesTest, AnEndpointInClaudesFileIsUsedAndNamedWhenItsKeyComesFromElsewhere) {
+  write(claude_env(), "CLAUDEGPT_PROVIDER=azure\nAZURE_OPENAI_ENDPOINT=https://res.openai.azure.com\n"
+                      "AZURE_OPENAI_API_KEY=0123456789abcdef0123456789abcdef\n");
+  ConfigSources together = load();
+  EXPECT_EQ(together.settings().azure_endpoint, "https://res.openai.azure.com");
+  EXPECT_EQ(widened_access_warnings(together, together.settings()), std::vector<std::string>());
+
+  write(claude_env(), "CLAUDEGPT_PROVIDER=azure\nAZURE_OPENAI_ENDPOINT=https://res.openai.azure.com\n");
+  env_["AZURE_OPENAI_AD_TOKEN"] = "eyJhbGciOiJSUzI1NiJ9.payload.signature";
+  ConfigSources apart = load();
+  EXPECT_EQ(apart.settings().azure_endpoint, "https://res.openai.azure.com");
+  EXPECT_EQ(widened_access_warnings(apart, apart.settings()),
+            (std::vector<std::string>{
+                "AZURE_OPENAI_ENDPOINT=https://res.openai.azure.com (~/.claude/.env:2) receives "
+                "AZURE_OPENAI_AD_TOKEN (environment): a file Claude Code's tools can write decides "
+                "where the key goes; set AZURE_OPENAI_ENDPOINT in ~/.config/claudegpt/.env instead"}));
+}
+
+TEST_F(ConfigSourcesTest, ARefusedNumberNamesItsFileAndLine) {
+  write(config_env(), "# written by hand\nCLAUDEGPT_PROVIDER=openai\n\nCLAUDEGPT_PING_INTERVAL_MS=0\n");
+  auto error_of = [](const ConfigSources& s) -> std::string {
+    try {
+      s.settings();
+    } catch (const std::invalid_argument& e) {
+      return e.what();
+    }
+    return "<accepted>";
+  };
+  EXPECT_EQ(error_of(load()),
+            "CLAUDEGPT_PING_INTERVAL_MS=0 (~/.config/claudegpt/.env:4): must be between 100 and 600000 ms");
+
+  write(config_env(), "");
+  env_["CLAUDEGPT_WEB_FETCH_TIMEOUT"] = "9223372036854775807";
+  EXPECT_EQ(error_of(load()),
+            "CLAUDEGPT_WEB_FETCH_TIMEOUT=9223372036854775807 (environment): must be between 1 and 600 "
+            "seconds");
+
+  env_.erase("CLAUDEGPT_WEB_FETCH_TIMEOUT");
+  EXPECT_EQ(error_of(load({{"CLAUDEGPT_PORT", "70000"}}, {{"CLAUDEGPT_PORT", "--port"}})),
+            "CLAUDEGPT_PORT=70000 (--port): must be between 0 and 65535");
+}
+
+TEST_F(ConfigSourcesTest, ANulByteInAConfigFileIsAnErrorWithItsLine) {
+  using namespace std::string_literals;  // "…\0…"s keeps the NUL and what follows it
+  write(config_env(), "CLAUDEGPT_PROVIDER=openai\nOPENAI_API_KEY=sk-abc\0rest\n"s);
+  try {
+    load();
+    FAIL() << "a NUL byte was read";
+  } catch (const DotenvError& e) {
+    EXPECT_STREQ(e.what(), "~/.config/claudegpt/.env:2: a NUL byte (a .env file is text)");
+  }
+
+  // In Claude Code's file, a line of ours is as strict; one of Claude Code's is skipped.
+  write(config_env(), "");
+  write(claude_env(), "OTHER=a\0b\nCLAUDEGPT_EFFORT=high\n"s);
+  ConfigSources s = load();
+  EXPECT_EQ(value(s, "CLAUDEGPT_EFFORT"), "high");
+  EXPECT_EQ(s.warnings(), std::vector<std::string>{"skipped unreadable line ~/.claude/.env:1"});
+  write(claude_env(), "OTHER=1\nCLAUDEGPT_EFFORT=hi\0gh\n"s);
+  try {
+    load();
+    FAIL() << "a NUL byte was read";
+  } catch (const DotenvError& e) {
+    EXPECT_STREQ(e.what(), "~/.claude/.env:2: a NUL byte (a .env file is text)");
+  }
 }
 
 TEST_F(ConfigSourcesTest, TheWizardsFileIsReadBackAsTheConfigFile) {

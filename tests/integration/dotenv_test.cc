@@ -116,6 +116,22 @@ TEST(Dotenv, MalformedLinesAreReportedWithFileAndLine) {
   }
 }
 
+// A value is used as a C string: "sk-abc\0rest" had silently become "sk-abc".
+TEST(Dotenv, ANulByteIsAnErrorOnItsLineNotACutValue) {
+  using namespace std::string_literals;
+  const std::string problem = ": a NUL byte (a .env file is text)";
+  EXPECT_EQ(error_of("A=1\nKEY=sk-abc\0rest\n"s), "~/.config/claudegpt/.env:2" + problem);
+  EXPECT_EQ(error_of("A=1\n\nB=\"multi\nline\0\"\n"s), "~/.config/claudegpt/.env:4" + problem);
+  EXPECT_EQ(error_of("# a comment \0 too\n"s), "~/.config/claudegpt/.env:1" + problem);
+  EXPECT_EQ(error_of("\0"s), "~/.config/claudegpt/.env:1" + problem);
+}
+
+// python-dotenv keeps them, the writer writes them, and none cuts a value short.
+TEST(Dotenv, OtherControlCharactersAreKeptAsWritten) {
+  EXPECT_EQ(value_of("A=bell\a and escape\x1b[0m"), "bell\a and escape\x1b[0m");
+  EXPECT_EQ(value_of("A='\x01\x7f'"), "\x01\x7f");
+}
+
 TEST(Dotenv, ErrorsNeverQuoteTheValue) {
   std::string message = error_of("AZURE_OPENAI_API_KEY=\"sk-very-secret-value\n");
   EXPECT_EQ(message.find("sk-very-secret"), std::string::npos) << message;
@@ -176,6 +192,16 @@ TEST(DotenvFormat, EveryValueReadsBackExactly) {
 TEST(DotenvFormat, RefusesKeysThatAreNotNames) {
   EXPECT_THROW(format_dotenv({{"BAD KEY", "x"}}), std::invalid_argument);
   EXPECT_THROW(format_dotenv({{"", "x"}}), std::invalid_argument);
+}
+
+// It would write a file parse_dotenv refuses.
+TEST(DotenvFormat, RefusesANulInAValueNamingTheKeyOnly) {
+  try {
+    format_dotenv({{"OPENAI_API_KEY", std::string("sk-secret\0tail", 14)}});
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "a NUL byte in the value of OPENAI_API_KEY");
+  }
 }
 
 class DotenvFile : public ::testing::Test {

@@ -11,11 +11,23 @@
 namespace claudegpt {
 namespace {
 
-Settings from(const std::map<std::string, std::string>& env) {
-  return Settings::from_environment([&env](const char* name) -> const char* {
-    auto it = env.find(name);
-    return it == env.end() ? nullptr : it->second.c_str();
-  });
+Settings from(const std::map<std::string, std::string>& env, const Settings::SourceOf& source_of = {}) {
+  return Settings::from_environment(
+      [&env](const char* name) -> const char* {
+        auto it = env.find(name);
+        return it == env.end() ? nullptr : it->second.c_str();
+      },
+      source_of);
+}
+
+// Why `env` is refused, or "<accepted>".
+std::string error_of(const std::map<std::string, std::string>& env, const Settings::SourceOf& source_of = {}) {
+  try {
+    from(env, source_of);
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "<accepted>";
 }
 
 TEST(Settings, OpenAiIsTheDefaultWithGpt5ModelsPerTier) {
@@ -94,6 +106,90 @@ TEST(Settings, SmallModelsGetNoHostedWebSearch) {
 TEST(Settings, TheCaBundleComesFromClaudegptOrSslCertFile) {
   EXPECT_EQ(from({{"SSL_CERT_FILE", "/a.pem"}}).ca_bundle, "/a.pem");
   EXPECT_EQ(from({{"SSL_CERT_FILE", "/a.pem"}, {"CLAUDEGPT_CA_BUNDLE", "/b.pem"}}).ca_bundle, "/b.pem");
+}
+
+// CLAUDEGPT_PING_INTERVAL_MS=0 used to send 120,581 pings in 6 s to one client.
+TEST(SettingRanges, APingIntervalOfZeroIsRefusedNotAFlood) {
+  EXPECT_EQ(error_of({{"CLAUDEGPT_PING_INTERVAL_MS", "0"}}),
+            "CLAUDEGPT_PING_INTERVAL_MS=0: must be between 100 and 600000 ms");
+  EXPECT_EQ(from({{"CLAUDEGPT_PING_INTERVAL_MS", "200"}}).ping_interval, std::chrono::milliseconds(200));
+}
+
+// 9223372036854775807 seconds × 1000 had wrapped around to a timeout of -1 s.
+TEST(SettingRanges, AHugeTimeoutIsRefusedInsteadOfWrappingAround) {
+  EXPECT_EQ(error_of({{"CLAUDEGPT_WEB_FETCH_TIMEOUT", "9223372036854775807"}}),
+            "CLAUDEGPT_WEB_FETCH_TIMEOUT=9223372036854775807: must be between 1 and 600 seconds");
+  // Too many digits for 64 bits is out of range as well, not "not a number".
+  EXPECT_EQ(error_of({{"CLAUDEGPT_STREAM_IDLE_TIMEOUT", "99999999999999999999999"}}),
+            "CLAUDEGPT_STREAM_IDLE_TIMEOUT=99999999999999999999999: must be between 1 and 3600 seconds");
+  EXPECT_EQ(from({{"CLAUDEGPT_WEB_FETCH_TIMEOUT", "600"}}).web_fetch_timeout, std::chrono::seconds(600));
+}
+
+TEST(SettingRanges, ARefusedValueSaysWhereItCameFromWhenTheCallerKnows) {
+  auto from_file = [](std::string_view) { return std::string("~/.config/claudegpt/.env:4"); };
+  EXPECT_EQ(error_of({{"CLAUDEGPT_PING_INTERVAL_MS", "0"}}, from_file),
+            "CLAUDEGPT_PING_INTERVAL_MS=0 (~/.config/claudegpt/.env:4): must be between 100 and 600000 ms");
+  EXPECT_EQ(error_of({{"CLAUDEGPT_PORT", "80a"}}, from_file),
+            "CLAUDEGPT_PORT=80a (~/.config/claudegpt/.env:4): not a whole number");
+  EXPECT_EQ(error_of({{"CLAUDEGPT_TRACE", "maybe"}}, from_file),
+            "CLAUDEGPT_TRACE=maybe (~/.config/claudegpt/.env:4): expected 1 or 0");
+}
+
+// Each number's ends are accepted and one past each end is refused, naming the variable.
+TEST(SettingRanges, EveryNumberHasARange) {
+  struct Case {
+    const char* name;
+    const char* below;
+    const char* lowest;
+    const char* highest;
+    const char* above;
+  };
+  const Case cases[] = {
+      {"CLAUDEGPT_PORT", "-1", "0", "65535", "65536"},
+      {"CLAUDEGPT_BACKEND_CONTEXT_OPUS", "999", "1000", "100000000", "100000001"},
+      {"CLAUDEGPT_BACKEND_CONTEXT_SONNET", "999", "1000", "100000000", "100000001"},
+      {"CLAUDEGPT_BACKEND_CONTEXT_HAIKU", "999", "1000", "100000000", "100000001"},
+      {"CLAUDEGPT_CLIENT_CONTEXT", "999", "1000", "100000000", "100000001"},
+      {"CLAUDEGPT_WEB_FETCH_TIMEOUT", "0", "1", "600", "601"},
+      {"CLAUDEGPT_WEB_FETCH_MAX_CHARS", "99", "100", "1000000", "1000001"},
+      {"CLAUDEGPT_WEB_FETCH_SUMMARY_MAX_CHARS", "99", "100", "100000", "100001"},
+      {"CLAUDEGPT_WEB_FETCH_MAX_CHAIN", "-1", "0", "32", "33"},
+      {"CLAUDEGPT_TRACE_MAX_MB", "0", "1", "1000000", "1000001"},
+      {"CLAUDEGPT_UPSTREAM_RETRIES", "-1", "0", "10", "11"},
+      {"CLAUDEGPT_MAX_BODY_BYTES", "1023", "1024", "1073741824", "1073741825"},
+      {"CLAUDEGPT_MAX_CONNECTIONS", "15", "16", "1000000", "1000001"},
+      {"CLAUDEGPT_REQUEST_MEMORY_MB", "15", "16", "65536", "65537"},
+      {"CLAUDEGPT_HEADER_TIMEOUT", "0", "1", "3600", "3601"},
+      {"CLAUDEGPT_CONNECT_TIMEOUT", "0", "1", "300", "301"},
+      {"CLAUDEGPT_STREAM_FIRST_EVENT_TIMEOUT", "0", "1", "3600", "3601"},
+      {"CLAUDEGPT_STREAM_IDLE_TIMEOUT", "0", "1", "3600", "3601"},
+      {"CLAUDEGPT_PING_INTERVAL_MS", "99", "100", "600000", "600001"},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(error_of({{c.name, c.lowest}}), "<accepted>") << c.name;
+    EXPECT_EQ(error_of({{c.name, c.highest}}), "<accepted>") << c.name;
+    for (const char* refused : {c.below, c.above}) {
+      std::string error = error_of({{c.name, refused}});
+      EXPECT_TRUE(error.starts_with(std::string(c.name) + "=" + refused + ": must be ")) << error;
+      EXPECT_NE(error.find(std::string(" and ") + c.highest), std::string::npos) << error;
+    }
+  }
+}
+
+TEST(SettingRanges, ZeroKeepsItsMeaningWhereItHasOne) {
+  EXPECT_EQ(from({{"CLAUDEGPT_CLIENT_CONTEXT", "0"}}).client_context, 0);  // no scaling
+  EXPECT_EQ(from({{"CLAUDEGPT_MAX_CONNECTIONS", "0"}}).max_connections, 0u);  // from the file limit
+  EXPECT_EQ(from({{"CLAUDEGPT_PORT", "0"}}).port, 0);  // any free port
+  EXPECT_EQ(error_of({{"CLAUDEGPT_MAX_CONNECTIONS", "1"}}),
+            "CLAUDEGPT_MAX_CONNECTIONS=1: must be 0 or between 16 and 1000000");
+}
+
+TEST(SettingRanges, TheValuesInTheirUnits) {
+  Settings s = from({{"CLAUDEGPT_REQUEST_MEMORY_MB", "16"}, {"CLAUDEGPT_HEADER_TIMEOUT", "3600"},
+                     {"CLAUDEGPT_STREAM_FIRST_EVENT_TIMEOUT", "1"}});
+  EXPECT_EQ(s.request_memory_bytes, 16u * 1024 * 1024);
+  EXPECT_EQ(s.header_timeout, std::chrono::hours(1));
+  EXPECT_EQ(s.first_event_timeout, std::chrono::seconds(1));
 }
 
 }  // namespace
