@@ -70,6 +70,7 @@ net::awaitable<CollectedTransfer> collect_transfer(ServerContext& context, Upstr
       guard.finished();
       out.truncated = delivery.truncated;
       out.effective_url = std::move(delivery.effective_url);
+      out.redirect_url = std::move(delivery.redirect_url);
       out.error = std::move(delivery.error);
       out.timed_out = delivery.timed_out;
       out.refused = delivery.refused;

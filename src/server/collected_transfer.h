@@ -17,6 +17,7 @@ struct CollectedTransfer {
   std::string body;             // at most call.max_body_bytes when that is set
   bool truncated = false;       // the body was cut at max_body_bytes
   std::string effective_url;    // after redirects
+  std::string redirect_url;     // the answer is a redirect curl did not follow: where to (absolute)
   std::string error;            // non-empty: the transfer failed (connection, TLS, timeout…),
                                 // perhaps after the status came (then status and body hold
                                 // what was read)

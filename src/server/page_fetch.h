@@ -6,7 +6,9 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 
@@ -15,11 +17,20 @@
 
 namespace claudegpt {
 
+// A host name's addresses, looked up before a fetch through a proxy (see fetch_page).
+struct ResolvedHost {
+  std::vector<std::string> addresses;  // every one, of every family ("93.184.215.14", "2606:…")
+  std::string error;                   // it did not resolve: why, for the model
+};
+
 struct PageFetchOptions {
   std::chrono::milliseconds timeout{15'000};   // CLAUDEGPT_WEB_FETCH_TIMEOUT
   std::size_t max_chars = 50'000;             // CLAUDEGPT_WEB_FETCH_MAX_CHARS
   bool allow_private = false;                 // CLAUDEGPT_WEB_FETCH_ALLOW_PRIVATE
   int max_redirects = 10;
+  // Looks a host name up. Empty: the system's resolver (getaddrinfo), off the I/O thread;
+  // tests put names of their own here.
+  std::function<net::awaitable<ResolvedHost>(std::string host)> resolve;
 };
 
 struct FetchedPage {
@@ -36,6 +47,12 @@ struct FetchedPage {
 // The raw body is read up to page_body_limit(max_chars) bytes (a 50 MB page is never held
 // whole); a page cut there comes back with page.truncated set. Cancelling the awaiting
 // coroutine aborts the fetch at once (see collect_transfer).
+//
+// Redirects are followed here, one transfer a hop, each hop going through the proxy curl
+// would choose for it (fetch_policy.h proxy_for, from http_proxy, HTTPS_PROXY, NO_PROXY…).
+// Unless private addresses are allowed: a direct hop is checked on the addresses curl
+// connects to; a hop through a proxy has its host resolved first (options.resolve) and is
+// refused when any address is private, before the proxy hears of it.
 net::awaitable<FetchedPage> fetch_page(ServerContext& context, std::string url,
                                        const PageFetchOptions& options);
 

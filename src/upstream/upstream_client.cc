@@ -35,6 +35,7 @@ UpstreamInbox::Snapshot UpstreamInbox::take() {
   out.truncated = pending_.truncated;
   out.refused = pending_.refused;
   out.effective_url = pending_.effective_url;
+  out.redirect_url = pending_.redirect_url;
   if (paused_) resume_requested_ = true;
   return out;
 }
@@ -80,6 +81,7 @@ void UpstreamInbox::on_finished(Ending ending) {
   pending_.truncated = ending.truncated;
   pending_.refused = ending.refused;
   pending_.effective_url = std::move(ending.effective_url);
+  pending_.redirect_url = std::move(ending.redirect_url);
   if (notify_) notify_();
 }
 
@@ -157,6 +159,29 @@ struct UpstreamClient::Impl {
     return line.size();
   }
 
+  // A GET answered with a redirect that curl did not follow: its Location resolved against the
+  // URL asked for, the way curl resolves it when it follows (lib/transfer.c Curl_follow: the
+  // first non-empty Location of a 3xx, URL-encoded, spaces allowed), so that a caller following
+  // hop by hop goes where curl would have. Any scheme is kept: the caller judges it.
+  static void note_redirect(Transfer* t) {
+    if (t->call_.body || t->status_ < 300 || t->status_ > 399) return;
+    auto location = std::find_if(t->headers_.begin(), t->headers_.end(), [](const auto& header) {
+      return header.first == "location" && !header.second.empty();
+    });
+    char* base = nullptr;
+    curl_easy_getinfo(static_cast<CURL*>(t->easy_), CURLINFO_EFFECTIVE_URL, &base);
+    if (location == t->headers_.end() || !base) return;
+    CURLU* url = curl_url();
+    char* resolved = nullptr;
+    if (url && curl_url_set(url, CURLUPART_URL, base, 0) == CURLUE_OK &&
+        curl_url_set(url, CURLUPART_URL, location->second.c_str(),
+                     CURLU_URLENCODE | CURLU_ALLOW_SPACE | CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
+        curl_url_get(url, CURLUPART_URL, &resolved, 0) == CURLUE_OK)
+      t->redirect_url_ = resolved;
+    curl_free(resolved);
+    curl_url_cleanup(url);
+  }
+
   // The final status is only certain once the body starts (or the transfer ends).
   static void deliver_headers(Transfer* t) {
     if (t->headers_sent_) return;
@@ -164,6 +189,7 @@ struct UpstreamClient::Impl {
     long code = 0;
     curl_easy_getinfo(static_cast<CURL*>(t->easy_), CURLINFO_RESPONSE_CODE, &code);
     t->status_ = static_cast<int>(code);
+    note_redirect(t);
     t->inbox_.on_headers(t->status_, std::move(t->headers_));
   }
 
@@ -234,7 +260,7 @@ struct UpstreamClient::Impl {
       curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
       curl_easy_setopt(easy, CURLOPT_MAXREDIRS, static_cast<long>(call.max_redirects));
     }
-    if (call.refuse_private_addresses) {
+    if (call.refuse_private_addresses && (!call.proxy || call.proxy->empty())) {
       curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, &Impl::open_socket);
       curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, t);
       curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, &Impl::before_request);
@@ -260,6 +286,13 @@ struct UpstreamClient::Impl {
       curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t->call_.body->size()));
     } else {
       set_get_options(t.get());
+    }
+    if (t->call_.proxy) {
+      // Exactly this proxy, or none: curl applies no_proxy even to a proxy it is given.
+      curl_easy_setopt(easy, CURLOPT_PROXY, t->call_.proxy->c_str());
+      curl_easy_setopt(easy, CURLOPT_NOPROXY, "");
+    } else if (t->call_.refuse_private_addresses) {
+      curl_easy_setopt(easy, CURLOPT_PROXY, "");  // direct, so the address judged is the target's
     }
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(t->call_.connect_timeout.count()));
     if (t->call_.total_timeout.count() > 0)  // page fetches and their extraction; never a turn's stream
@@ -353,6 +386,7 @@ struct UpstreamClient::Impl {
         char* effective_url = nullptr;
         curl_easy_getinfo(message->easy_handle, CURLINFO_EFFECTIVE_URL, &effective_url);
         if (effective_url) ending.effective_url = effective_url;
+        ending.redirect_url = std::move(t->redirect_url_);
         ending.error = describe(*t, result);
         ending.refused = refused(*t, result);
         release(t);

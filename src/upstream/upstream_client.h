@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -37,9 +38,15 @@ struct UpstreamCall {
                                                 // the transfer then ends normally, truncated
   bool decompress = false;                      // ask for and undo gzip, br, zstd, deflate
                                                 // (a POST always asks)
-  bool refuse_private_addresses = false;        // see web/fetch_policy.h: checked on every
-                                                // connection made or reused, on every redirect
-                                                // (behind an HTTP proxy: the proxy's address)
+  // The proxy to go through. Unset: curl's own choice from the environment (https_proxy,
+  // no_proxy…), as for the upstream API; "": none; else its URL, whatever no_proxy says.
+  std::optional<std::string> proxy;
+  // See web/fetch_policy.h: a connection to a private address is refused, checked on every
+  // connection made or reused, on every redirect. Only direct connections are judged: through
+  // `proxy` the one connection is to the proxy, the user's choice, and the caller checks the
+  // target before (fetch_page). With `proxy` unset the transfer goes direct, so that what is
+  // judged is always the target.
+  bool refuse_private_addresses = false;
 };
 
 // What a transfer has produced so far. Written by the upstream thread, drained by the
@@ -58,6 +65,8 @@ class UpstreamInbox {
     bool truncated = false;      // max_body_bytes was reached: the body is cut there
     bool refused = false;        // refuse_private_addresses stopped it ("refused: 10.0.0.5 is …")
     std::string effective_url;   // after redirects (set when finished)
+    std::string redirect_url;    // a GET's final answer is a redirect (3xx with a Location): where
+                                 // to, absolute, as curl would follow it (set when finished)
   };
 
   // How a transfer ended (for on_finished).
@@ -68,6 +77,7 @@ class UpstreamInbox {
     bool truncated = false;
     bool refused = false;
     std::string effective_url;
+    std::string redirect_url;
   };
 
   // Moves out what arrived since the last call (headers are copied once, when complete).
@@ -146,6 +156,7 @@ class UpstreamClient::Transfer {
   std::size_t body_bytes_ = 0;     // accepted so far (for max_body_bytes)
   bool truncated_ = false;         // the body was cut at max_body_bytes
   std::string refused_address_;    // the private address a connection was refused to
+  std::string redirect_url_;       // see UpstreamInbox::Snapshot
   std::string error_buffer_;       // curl's detailed message (GETs)
 };
 

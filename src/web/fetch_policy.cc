@@ -76,6 +76,73 @@ bool host_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
 }
 
+bool equal_ci(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  return true;
+}
+
+// A NO_PROXY entry against a host that is an IP address: "10.0.0.0/8", "::1", "fd00::/8".
+// As curl: IPv4 with no bits or /32 must be equal; IPv6 with no bits is /128.
+bool address_in(const std::string& host, bool v6, std::string_view entry) {
+  std::size_t slash = entry.find('/');
+  std::string network(entry.substr(0, slash));
+  unsigned long bits = 0;
+  if (slash != std::string_view::npos)  // atoi's reading: the leading digits, none is 0
+    for (char c : entry.substr(slash + 1)) {
+      if (c < '0' || c > '9' || bits > 1000) break;
+      bits = bits * 10 + static_cast<unsigned long>(c - '0');
+    }
+  if (!v6) {
+    in_addr address{}, check{};
+    if (bits > 32 || inet_pton(AF_INET, host.c_str(), &address) != 1 ||
+        inet_pton(AF_INET, network.c_str(), &check) != 1)
+      return false;
+    if (bits == 0 || bits == 32) return address.s_addr == check.s_addr;
+    return in_v4(ntohl(address.s_addr), ntohl(check.s_addr) & (~std::uint32_t{0} << (32 - bits)),
+                 static_cast<int>(bits));
+  }
+  unsigned char address[16], check[16];
+  if (bits == 0) bits = 128;
+  if (bits > 128 || !parse_v6(host, address) || !parse_v6(network, check)) return false;
+  std::size_t bytes = bits / 8, rest = bits % 8;
+  if (std::memcmp(address, check, bytes) != 0) return false;
+  return rest == 0 || ((address[bytes] ^ check[bytes]) & (0xff << (8 - rest)) & 0xff) == 0;
+}
+
+// curl's Curl_check_noproxy: is `host` exempted by `no_proxy`?
+bool exempt_from_proxy(std::string_view host, std::string_view no_proxy) {
+  if (host.empty() || no_proxy.empty()) return false;
+  if (no_proxy == "*") return true;
+  std::string text(host);
+  in_addr v4{};
+  unsigned char v6[16];
+  bool is_v4 = inet_pton(AF_INET, text.c_str(), &v4) == 1;
+  bool is_v6 = !is_v4 && parse_v6(text, v6);
+  if (!is_v4 && !is_v6 && host.ends_with('.')) host.remove_suffix(1);
+  std::size_t at = 0;
+  while (at < no_proxy.size()) {
+    std::size_t end = no_proxy.find_first_of(", \t", at);
+    if (end == std::string_view::npos) end = no_proxy.size();
+    std::string_view entry = no_proxy.substr(at, end - at);
+    at = end + 1;
+    if (entry.empty()) continue;
+    if (is_v4 || is_v6) {
+      if (address_in(text, is_v6, entry)) return true;
+      continue;
+    }
+    if (entry.ends_with('.')) entry.remove_suffix(1);
+    if (entry.starts_with('.')) entry.remove_prefix(1);
+    // "example.com" matches example.com and www.example.com, not nonexample.com.
+    if (entry.size() == host.size() ? equal_ci(entry, host)
+                                    : entry.size() < host.size() && host[host.size() - entry.size() - 1] == '.' &&
+                                          equal_ci(entry, host.substr(host.size() - entry.size())))
+      return true;
+  }
+  return false;
+}
+
 FetchTarget refuse(std::string error, bool malformed) {
   FetchTarget out;
   out.error = std::move(error);
@@ -216,6 +283,52 @@ bool is_private_address(std::string_view ip_literal) {
   std::string address = text.substr(0, text.find('%'));
   if (parse_v6(address, bytes)) return private_v6(bytes);
   return false;
+}
+
+std::string first_private_address(const std::vector<std::string>& addresses) {
+  for (const std::string& address : addresses)
+    if (is_private_address(std::string_view(address))) return address;
+  return "";
+}
+
+UrlHost url_host(std::string_view url) {
+  std::size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos || scheme_end == 0) return {};
+  std::string_view authority = url.substr(scheme_end + 3);
+  authority = authority.substr(0, authority.find_first_of("/?#"));
+  if (std::size_t at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
+  std::string_view host;
+  if (authority.starts_with('[')) host = authority.substr(1, authority.find(']') - 1);
+  else host = authority.substr(0, authority.find(':'));
+  return {ascii_lowered(url.substr(0, scheme_end)), ascii_lowered(host)};
+}
+
+bool is_ip_literal(std::string_view host) {
+  std::string text(host);
+  in_addr v4{};
+  unsigned char v6[16];
+  return inet_pton(AF_INET, text.c_str(), &v4) == 1 || parse_v6(text.substr(0, text.find('%')), v6);
+}
+
+std::string proxy_for(std::string_view url, const Environment& environment) {
+  auto variable = [&](const char* name) -> std::string_view {
+    const char* value = environment(name);
+    return value ? value : "";
+  };
+  UrlHost target = url_host(url);
+  std::string_view no_proxy = variable("no_proxy");
+  if (no_proxy.empty()) no_proxy = variable("NO_PROXY");
+  if (exempt_from_proxy(target.host, no_proxy)) return "";
+  std::string_view proxy;
+  if (target.scheme == "http") {
+    proxy = variable("http_proxy");
+  } else if (target.scheme == "https") {
+    proxy = variable("https_proxy");
+    if (proxy.empty()) proxy = variable("HTTPS_PROXY");
+  }
+  if (proxy.empty()) proxy = variable("all_proxy");
+  if (proxy.empty()) proxy = variable("ALL_PROXY");
+  return std::string(proxy);
 }
 
 }  // namespace claudegpt

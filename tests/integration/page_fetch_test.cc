@@ -7,11 +7,13 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <iostream>
 #include <map>
@@ -30,6 +32,10 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "server/collected_transfer.h"
 
@@ -303,6 +309,212 @@ class TestServer {
   std::optional<Clock::time_point> huge_ended_at_;
 };
 
+// ---- A forward proxy on loopback that is also the sites behind it ---------------------------
+//
+// What a user's HTTPS_PROXY / http_proxy might be: it takes CONNECT host:port (https through a
+// proxy) and absolute-URI requests (http through a proxy) and records each. It answers for
+// the "public" sites itself, as if it had reached them: behind CONNECT over TLS, with a
+// certificate only the test trusts (through Settings::ca_bundle). It never connects anywhere.
+
+// A self-signed certificate for the names the proxy answers for, made with OpenSSL in memory;
+// the PEM file is what curl is told to trust.
+class SiteCertificate {
+ public:
+  SiteCertificate() {
+    key_ = EVP_EC_gen("P-256");
+    cert_ = X509_new();
+    X509_set_version(cert_, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(cert_), 1);
+    X509_gmtime_adj(X509_getm_notBefore(cert_), -3600);
+    X509_gmtime_adj(X509_getm_notAfter(cert_), 86400);
+    X509_set_pubkey(cert_, key_);
+    X509_NAME* name = X509_get_subject_name(cert_);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("pages.example"),
+                               -1, -1, 0);
+    X509_set_issuer_name(cert_, name);
+    X509V3_CTX ctx;
+    X509V3_set_ctx_nodb(&ctx);
+    X509V3_set_ctx(&ctx, cert_, cert_, nullptr, nullptr, 0);
+    for (auto [nid, value] : {std::pair{NID_subject_alt_name, "DNS:pages.example,DNS:intranet.example,IP:203.0.113.7"},
+                              std::pair{NID_basic_constraints, "critical,CA:TRUE"}}) {
+      X509_EXTENSION* extension = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+      X509_add_ext(cert_, extension, -1);
+      X509_EXTENSION_free(extension);
+    }
+    X509_sign(cert_, key_, EVP_sha256());
+    char path[] = "/tmp/claudegpt-site-cert-XXXXXX";
+    int fd = mkstemp(path);
+    FILE* file = fdopen(fd, "w");
+    PEM_write_X509(file, cert_);
+    fclose(file);
+    pem_file_ = path;
+  }
+  ~SiteCertificate() {
+    std::remove(pem_file_.c_str());
+    X509_free(cert_);
+    EVP_PKEY_free(key_);
+  }
+  SiteCertificate(const SiteCertificate&) = delete;
+  SiteCertificate& operator=(const SiteCertificate&) = delete;
+
+  X509* cert() const { return cert_; }
+  EVP_PKEY* key() const { return key_; }
+  const std::string& pem_file() const { return pem_file_; }
+
+ private:
+  EVP_PKEY* key_ = nullptr;
+  X509* cert_ = nullptr;
+  std::string pem_file_;
+};
+
+class TestProxy {
+ public:
+  explicit TestProxy(const SiteCertificate& certificate) {
+    tls_ = SSL_CTX_new(TLS_server_method());
+    SSL_CTX_use_certificate(tls_, certificate.cert());
+    SSL_CTX_use_PrivateKey(tls_, certificate.key());
+    listener_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || listen(listener_, 16) != 0)
+      throw std::runtime_error("cannot listen on loopback");
+    socklen_t length = sizeof address;
+    getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
+    port_ = ntohs(address.sin_port);
+    acceptor_ = std::thread([this] { accept_loop(); });
+  }
+
+  ~TestProxy() {
+    stop_ = true;
+    acceptor_.join();
+    for (auto& t : connections_) t.join();
+    close(listener_);
+    SSL_CTX_free(tls_);
+  }
+
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  int connections_accepted() const { return accepted_.load(); }
+  // "pages.example:443" for each CONNECT, "GET http://pages.example/page" for each plain request.
+  std::vector<std::string> requests() {
+    std::lock_guard lock(mutex_);
+    return requests_;
+  }
+
+ private:
+  void accept_loop() {
+    while (!stop_) {
+      pollfd p{listener_, POLLIN, 0};
+      if (poll(&p, 1, 20) <= 0) continue;
+      int fd = accept(listener_, nullptr, nullptr);
+      if (fd < 0) continue;
+      ++accepted_;
+      timeval limit{5, 0};  // a client that says nothing does not hold the test up
+      setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+      connections_.emplace_back([this, fd] {
+        serve(fd);
+        close(fd);
+      });
+    }
+  }
+
+  // The head of one request: "METHOD target", up to the blank line.
+  template <typename Read>
+  static std::optional<std::pair<std::string, std::string>> read_head(Read read) {
+    std::string head;
+    char c;
+    while (!head.ends_with("\r\n\r\n")) {
+      if (read(&c, 1) != 1 || head.size() > 16384) return std::nullopt;
+      head.push_back(c);
+    }
+    std::size_t space1 = head.find(' '), space2 = head.find(' ', space1 + 1);
+    return std::pair{head.substr(0, space1), head.substr(space1 + 1, space2 - space1 - 1)};
+  }
+
+  void record(std::string line) {
+    std::lock_guard lock(mutex_);
+    requests_.push_back(std::move(line));
+  }
+
+  // What the sites answer, by path (every site has the same pages).
+  static std::string site_response(std::string_view path) {
+    auto respond = [](std::string_view status, std::string_view extra, std::string_view body) {
+      return "HTTP/1.1 " + std::string(status) + "\r\nContent-Type: text/html\r\nContent-Length: " +
+             std::to_string(body.size()) + "\r\nConnection: close\r\n" + std::string(extra) + "\r\n" +
+             std::string(body);
+    };
+    if (path == "/page")
+      return respond("200 OK", "",
+                     "<html><head><title>Public</title></head><body><p>Served behind the proxy.</p></body></html>");
+    if (path == "/to-intranet") return respond("302 Found", "Location: https://intranet.example/secret\r\n", "");
+    if (path == "/to-private-literal") return respond("302 Found", "Location: https://10.0.0.5/secret\r\n", "");
+    if (path == "/to-localhost") return respond("302 Found", "Location: https://localhost/secret\r\n", "");
+    if (path == "/to-page") return respond("301 Moved Permanently", "Location: /page\r\n", "");
+    return respond("404 Not Found", "", "no such page");
+  }
+
+  void serve(int fd) {
+    auto plain_read = [fd](char* data, int size) { return static_cast<int>(recv(fd, data, size, 0)); };
+    auto request = read_head(plain_read);
+    if (!request) return;
+    auto [method, target] = *request;
+    if (method != "CONNECT") {  // http through the proxy: an absolute URI
+      record(method + " " + target);
+      std::size_t path_at = target.find('/', target.find("://") + 3);
+      std::string reply = site_response(path_at == std::string::npos ? "/" : target.substr(path_at));
+      send(fd, reply.data(), reply.size(), MSG_NOSIGNAL);
+      return;
+    }
+    record(target);
+    static constexpr std::string_view kEstablished = "HTTP/1.1 200 Connection Established\r\n\r\n";
+    send(fd, kEstablished.data(), kEstablished.size(), MSG_NOSIGNAL);
+    SSL* tls = SSL_new(tls_);
+    SSL_set_fd(tls, fd);
+    if (SSL_accept(tls) == 1) {
+      auto tls_read = [tls](char* data, int size) { return SSL_read(tls, data, size); };
+      if (auto inner = read_head(tls_read)) {
+        std::string reply = site_response(inner->second);
+        SSL_write(tls, reply.data(), static_cast<int>(reply.size()));
+        SSL_shutdown(tls);
+      }
+    }
+    SSL_free(tls);
+  }
+
+  SSL_CTX* tls_ = nullptr;
+  int listener_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> accepted_{0};
+  std::thread acceptor_;
+  std::vector<std::thread> connections_;  // the acceptor's only
+  std::mutex mutex_;
+  std::vector<std::string> requests_;
+};
+
+// Sets the proxy variables curl reads for the life of a test, the others unset; restores them all.
+class ProxyEnvironment {
+ public:
+  explicit ProxyEnvironment(std::map<std::string, std::string> set) {
+    for (const char* name : {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY",
+                             "no_proxy", "NO_PROXY"}) {
+      if (const char* value = std::getenv(name)) saved_[name] = value;
+      else saved_[name] = std::nullopt;
+      unsetenv(name);
+    }
+    for (const auto& [name, value] : set) setenv(name.c_str(), value.c_str(), 1);
+  }
+  ~ProxyEnvironment() {
+    for (const auto& [name, value] : saved_) {
+      if (value) setenv(name.c_str(), value->c_str(), 1);
+      else unsetenv(name.c_str());
+    }
+  }
+
+ private:
+  std::map<std::string, std::optional<std::string>> saved_;
+};
+
 // ---- Fixture -------------------------------------------------------------------------------
 
 Settings test_settings() {
@@ -349,7 +561,7 @@ class PageFetch : public ::testing::Test {
   }
 
   TestServer server;
-  ServerContext context{test_settings()};
+  ServerContext context{test_settings(), /*max_connections=*/16};
   PageFetchOptions local;  // the test server is on loopback: private addresses allowed
 };
 
@@ -449,8 +661,9 @@ TEST_F(PageFetch, ARedirectLoopEndsWithTooManyRedirects) {
 
 TEST_F(PageFetch, ARedirectToAnotherProtocolIsNotFollowed) {
   auto page = fetch(server.url("/to-ftp"));
+  EXPECT_EQ(page.error, "redirected to ftp://127.0.0.1/file, which is not an http or https URL");
   EXPECT_EQ(page.error_code, "url_not_accessible");
-  EXPECT_NE(page.error, "");
+  EXPECT_EQ(server.requests().size(), 1u);
 }
 
 TEST_F(PageFetch, OnlyTheFinalResponsesHeadersAreCollected) {
@@ -594,6 +807,158 @@ TEST_F(PageFetch, AReusedConnectionToAPrivateAddressIsRefusedToo) {
   EXPECT_TRUE(got.refused);
   EXPECT_EQ(got.error, "refused: 127.0.0.1 is a private address");
   EXPECT_EQ(server.requests().size(), 1u);  // the second request was never sent
+}
+
+// ---- Through an HTTP(S) proxy ----------------------------------------------------------------
+
+// HTTPS_PROXY and http_proxy name a proxy on loopback, as a user's local proxy would be, and
+// private addresses are refused. The test's names resolve through `options.resolve`.
+class PageFetchThroughAProxy : public ::testing::Test {
+ protected:
+  PageFetchThroughAProxy() {
+    options.resolve = [this](std::string host) -> net::awaitable<ResolvedHost> {
+      looked_up.push_back(host);
+      static const std::map<std::string, std::vector<std::string>> kNames = {
+          {"pages.example", {"93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c"}},
+          {"intranet.example", {"10.0.0.5"}},
+          {"mixed.example", {"93.184.215.14", "169.254.169.254"}}};
+      ResolvedHost resolved;
+      if (auto it = kNames.find(host); it != kNames.end()) resolved.addresses = it->second;
+      else resolved.error = "Could not resolve host: " + host;
+      co_return resolved;
+    };
+  }
+
+  static const SiteCertificate& certificate() {
+    static const SiteCertificate site;
+    return site;
+  }
+  static Settings settings_trusting_the_sites() {
+    Settings s = test_settings();
+    s.ca_bundle = certificate().pem_file();
+    return s;
+  }
+
+  FetchedPage fetch(const std::string& url) { return run(fetch_page(context, url, options)); }
+
+  TestProxy proxy{certificate()};
+  ProxyEnvironment environment{{{"HTTPS_PROXY", proxy.url()}, {"http_proxy", proxy.url()}}};
+  ServerContext context{settings_trusting_the_sites(), /*max_connections=*/16};
+  PageFetchOptions options;
+  std::vector<std::string> looked_up;  // by options.resolve
+};
+
+TEST_F(PageFetchThroughAProxy, APublicNameIsFetchedThroughAProxyOnLoopback) {
+  auto page = fetch("https://pages.example/page");
+  EXPECT_EQ(page.error, "");
+  EXPECT_EQ(page.url, "https://pages.example/page");
+  EXPECT_NE(page.page.text.find("Served behind the proxy."), std::string::npos) << page.page.text;
+  EXPECT_EQ(proxy.requests(), std::vector<std::string>{"pages.example:443"});
+  EXPECT_EQ(looked_up, std::vector<std::string>{"pages.example"});
+}
+
+TEST_F(PageFetchThroughAProxy, APublicAddressIsFetchedWithoutALookup) {
+  auto page = fetch("https://203.0.113.7/page");
+  EXPECT_EQ(page.error, "");
+  EXPECT_NE(page.page.text.find("Served behind the proxy."), std::string::npos) << page.page.text;
+  EXPECT_EQ(proxy.requests(), std::vector<std::string>{"203.0.113.7:443"});
+  EXPECT_TRUE(looked_up.empty());
+}
+
+TEST_F(PageFetchThroughAProxy, ANameThatResolvesToAPrivateAddressIsRefusedAndTheProxyNeverHearsOfIt) {
+  auto page = fetch("https://intranet.example/secret");
+  EXPECT_EQ(page.error, "refused: 10.0.0.5 is a private address");
+  EXPECT_EQ(page.error_code, "url_not_allowed");
+  EXPECT_EQ(page.status, 0);
+  EXPECT_EQ(proxy.connections_accepted(), 0);
+}
+
+TEST_F(PageFetchThroughAProxy, ANameWithAnyPrivateAddressIsRefused) {
+  auto page = fetch("https://mixed.example/");
+  EXPECT_EQ(page.error, "refused: 169.254.169.254 is a private address");
+  EXPECT_EQ(proxy.connections_accepted(), 0);
+}
+
+TEST_F(PageFetchThroughAProxy, ARedirectToAPrivateNameIsRefusedBeforeTheProxyIsAskedForIt) {
+  auto page = fetch("https://pages.example/to-intranet");
+  EXPECT_EQ(page.error, "refused: 10.0.0.5 is a private address");
+  EXPECT_EQ(page.error_code, "url_not_allowed");
+  EXPECT_EQ(page.url, "https://intranet.example/secret");
+  EXPECT_EQ(proxy.requests(), std::vector<std::string>{"pages.example:443"});
+}
+
+TEST_F(PageFetchThroughAProxy, ARedirectToAPrivateAddressIsRefusedBeforeTheProxyIsAskedForIt) {
+  auto page = fetch("https://203.0.113.7/to-private-literal");
+  EXPECT_EQ(page.error, "refused: 10.0.0.5 is a private address");
+  EXPECT_EQ(page.error_code, "url_not_allowed");
+  EXPECT_EQ(proxy.requests(), std::vector<std::string>{"203.0.113.7:443"});
+}
+
+TEST_F(PageFetchThroughAProxy, TheSystemResolverJudgesARedirectToLocalhost) {
+  options.resolve = nullptr;  // getaddrinfo: localhost is 127.0.0.1 (and ::1) everywhere
+  auto page = fetch("https://203.0.113.7/to-localhost");
+  EXPECT_TRUE(page.error == "refused: 127.0.0.1 is a private address" ||
+              page.error == "refused: ::1 is a private address")
+      << page.error;
+  EXPECT_EQ(proxy.requests(), std::vector<std::string>{"203.0.113.7:443"});
+}
+
+TEST_F(PageFetchThroughAProxy, ARedirectToAPublicNameIsFollowedThroughTheProxy) {
+  auto page = fetch("https://pages.example/to-page");
+  EXPECT_EQ(page.error, "");
+  EXPECT_EQ(page.url, "https://pages.example/page");
+  EXPECT_EQ(proxy.requests(), (std::vector<std::string>{"pages.example:443", "pages.example:443"}));
+  EXPECT_EQ(looked_up, (std::vector<std::string>{"pages.example", "pages.example"}));  // every hop
+}
+
+TEST_F(PageFetchThroughAProxy, ANameThatDoesNotResolveHereIsNotSentToTheProxy) {
+  auto page = fetch("https://nowhere.example/");
+  EXPECT_EQ(page.error,
+            "Could not resolve host: nowhere.example (looked up here to check its addresses before a fetch "
+            "through the proxy)");
+  EXPECT_EQ(page.error_code, "url_not_accessible");
+  EXPECT_EQ(proxy.connections_accepted(), 0);
+}
+
+TEST_F(PageFetchThroughAProxy, WithPrivateAddressesAllowedNothingIsLookedUp) {
+  options.allow_private = true;
+  auto page = fetch("https://intranet.example/page");
+  EXPECT_EQ(page.error, "");
+  EXPECT_EQ(proxy.requests(), std::vector<std::string>{"intranet.example:443"});
+  EXPECT_TRUE(looked_up.empty());
+}
+
+TEST_F(PageFetchThroughAProxy, AHostInNoProxyIsFetchedDirectly) {
+  TestServer site;
+  options.allow_private = true;  // the direct site is on loopback
+  EXPECT_EQ(fetch(site.url("/page")).error, "");
+  EXPECT_EQ(proxy.requests(), std::vector<std::string>{"GET " + site.url("/page")});  // http_proxy
+  EXPECT_EQ(site.requests().size(), 0u);
+
+  setenv("NO_PROXY", "localhost,127.0.0.1", 1);  // restored with the others
+  EXPECT_EQ(fetch(site.url("/page")).error, "");
+  EXPECT_EQ(proxy.requests().size(), 1u);
+  EXPECT_EQ(site.requests().size(), 1u);
+}
+
+TEST_F(PageFetchThroughAProxy, AGuardedTransferWithoutAProxyNamedGoesDirect) {
+  TestServer site;
+  UpstreamCall call;
+  call.url = site.url("/page");
+  call.refuse_private_addresses = true;
+  auto got = run(collect_transfer(context, std::move(call)));
+  EXPECT_EQ(got.error, "refused: 127.0.0.1 is a private address");  // judged: the target itself
+  EXPECT_EQ(proxy.connections_accepted(), 0);
+}
+
+TEST_F(PageFetchThroughAProxy, TheUpstreamApiStillGoesThroughTheEnvironmentsProxy) {
+  UpstreamCall call;
+  call.url = "http://api.example/v1/responses";
+  call.body = std::make_shared<const std::string>(R"({"model":"x"})");
+  call.headers = {{"Content-Type", "application/json"}};
+  auto got = run(collect_transfer(context, std::move(call)));
+  EXPECT_EQ(got.error, "");
+  EXPECT_EQ(proxy.requests(), std::vector<std::string>{"POST http://api.example/v1/responses"});
 }
 
 // ---- Abandoned fetches -----------------------------------------------------------------------

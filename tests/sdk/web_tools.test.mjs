@@ -6,13 +6,18 @@
 // - WebFetch: the proxy performs Claude Code's WebFetch itself against pages on loopback
 //   (tests/lib/web_pages.mjs), has the small model summarise long pages, and continues the
 //   upstream conversation inside the same message; every way a fetch fails is a
-//   web_fetch_tool_result_error and the turn goes on.
+//   web_fetch_tool_result_error and the turn goes on. Behind the user's HTTPS_PROXY it
+//   fetches through it, and still refuses private addresses.
 //
 // Needs the proxy binary: CLAUDEGPT_BIN (CTest sets it) or build/release/claudegpt.
 // Run: CLAUDEGPT_BIN=… node --test tests/sdk/web_tools.test.mjs
 
 import { test, describe, before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
 
 import Anthropic from '@anthropic-ai/sdk';
 
@@ -21,6 +26,7 @@ import { startProxy } from '../lib/proxy.mjs';
 import { proxyBinary, readFixture } from '../lib/paths.mjs';
 import { checkEventOrder, streamMessage } from '../lib/sdk_stream.mjs';
 import { readSse } from '../lib/sse.mjs';
+import { makeTestCertificates } from '../lib/tls.mjs';
 import { HUGE_BYTES, LONG_FIRST_LINE, LONG_SECRET, PAGE_CHROME, PAGE_SECRET, PAGE_TITLE,
          startWebPages } from '../lib/web_pages.mjs';
 
@@ -614,6 +620,95 @@ describe('a failed fetch is a tool result, not a broken turn', { skip }, () => {
       { role: 'user', content: '[[scenario:text text="Still here."]] Hello?' }] });
     assert.equal(message.content[0].text, 'Still here.');
     assert.ok(proxy.alive);
+  });
+});
+
+describe('WebFetch behind the user\'s HTTPS_PROXY, private addresses refused', { skip }, () => {
+  // A forward proxy on loopback, as a user's own often is. It tunnels every CONNECT to a TLS
+  // site on loopback standing for the public address asked for (a documentation address),
+  // recording the targets. The claudegpt proxy reaches its (fake) upstream over http, which
+  // HTTPS_PROXY does not cover.
+  const PUBLIC = '203.0.113.7';
+  const connects = [];   // the CONNECT targets (curl may reuse a tunnel: one serves many)
+  const asked = [];      // the paths the site was asked for
+  let certs;
+  let site;
+  let tunnel;
+  let own;
+  let ownClient;
+  before(async () => {
+    if (!BIN) return;
+    certs = makeTestCertificates({ names: [PUBLIC] });
+    site = https.createServer({ cert: certs.cert, key: certs.key }, (req, res) => {
+      asked.push(req.url);
+      if (req.url === '/to-private') {
+        res.writeHead(302, { location: 'https://10.0.0.5/secret' }).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/html' })
+        .end(`<html><head><title>${PAGE_TITLE}</title></head>` +
+             `<body><p>The secret word is ${PAGE_SECRET}.</p></body></html>`);
+    });
+    site.listen(0, '127.0.0.1');
+    await once(site, 'listening');
+    tunnel = http.createServer((req, res) => res.writeHead(405).end());
+    tunnel.on('connect', (req, client, head) => {
+      connects.push(req.url);
+      const upstream = net.connect(site.address().port, '127.0.0.1', () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        if (head?.length) upstream.write(head);
+        upstream.pipe(client);
+        client.pipe(upstream);
+      });
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+    });
+    tunnel.listen(0, '127.0.0.1');
+    await once(tunnel, 'listening');
+    own = await startProxy({ upstream: fake, env: {
+      HTTPS_PROXY: `http://127.0.0.1:${tunnel.address().port}`,
+      CLAUDEGPT_CA_BUNDLE: certs.caFile } });
+    ownClient = new Anthropic({ baseURL: own.url, apiKey: 'dummy', maxRetries: 0, timeout: 30_000 });
+  });
+  after(async () => {
+    await own?.stop();
+    for (const server of [tunnel, site]) {
+      server?.closeAllConnections();
+      await new Promise((resolve) => (server ? server.close(resolve) : resolve()));
+    }
+    certs?.remove();
+  });
+  beforeEach(() => {
+    connects.length = 0;
+    asked.length = 0;
+  });
+  const onlyThePublicSite = () => assert.ok(connects.every((c) => c === `${PUBLIC}:443`),
+                                            JSON.stringify(connects));
+
+  const fetchOf = (url) => ({ ...fetchParams('/page.html'), messages: [{ role: 'user', content:
+    `[[scenario:web_fetch url=${url} prompt="${PROMPT}"]] Look at that page.` }] });
+
+  test('a public site is fetched through the proxy (on loopback, so not judged)', async () => {
+    const url = `https://${PUBLIC}/page.html`;
+    const { message } = await streamed(fetchOf(url), ownClient);
+    const [result] = blocksOfType(message, 'web_fetch_tool_result');
+    const document = assertFetchResult(result, url);
+    assert.ok(document.source.data.includes(PAGE_SECRET), document.source.data);
+    assert.deepEqual(asked, ['/page.html']);
+    onlyThePublicSite();
+  });
+
+  test('a redirect to a private address: url_not_allowed, and the proxy is never asked for it',
+       async () => {
+    const { message, upstream } = await streamed(fetchOf(`https://${PUBLIC}/to-private`), ownClient);
+    const [use] = blocksOfType(message, 'server_tool_use');
+    const [result] = blocksOfType(message, 'web_fetch_tool_result');
+    assert.deepEqual(result.content, { type: 'web_fetch_tool_result_error',
+                                       error_code: 'url_not_allowed' });
+    assert.match(continuationOutput(upstream.at(-1), use.id),
+                 /refused: 10\.0\.0\.5 is a private address/);
+    assert.deepEqual(asked, ['/to-private']);
+    onlyThePublicSite();
   });
 });
 

@@ -6,7 +6,9 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include <map>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -211,6 +213,126 @@ TEST(IsPrivateAddress, AddressesOfOtherFamiliesAreNeverConnectedTo) {
   unix_address.sun_family = AF_UNIX;
   EXPECT_TRUE(is_private_address(reinterpret_cast<const sockaddr*>(&unix_address)));
   EXPECT_TRUE(is_private_address(static_cast<const sockaddr*>(nullptr)));
+}
+
+// ---- first_private_address, url_host, is_ip_literal ----------------------------------------
+
+TEST(FirstPrivateAddress, AnyPrivateAddressAmongAHostsAddressesIsTheOneNamed) {
+  EXPECT_EQ(first_private_address({"93.184.215.14", "2606:4700:4700::1111"}), "");
+  EXPECT_EQ(first_private_address({"93.184.215.14", "10.0.0.5", "::1"}), "10.0.0.5");
+  EXPECT_EQ(first_private_address({"2606:4700:4700::1111", "::ffff:169.254.169.254"}), "::ffff:169.254.169.254");
+  EXPECT_EQ(first_private_address({}), "");
+}
+
+TEST(UrlHost, TheSchemeAndHostLowerCasedWithoutPortCredentialsOrBrackets) {
+  auto host = url_host("HTTPS://Example.COM:8443/a?b#c");
+  EXPECT_EQ(host.scheme, "https");
+  EXPECT_EQ(host.host, "example.com");
+  EXPECT_EQ(url_host("http://user:pw@intranet.example/x").host, "intranet.example");
+  EXPECT_EQ(url_host("https://[2606:4700::1111]:443/").host, "2606:4700::1111");
+  EXPECT_EQ(url_host("https://example.com?q=1").host, "example.com");
+  EXPECT_EQ(url_host("ftp://files.example/f").scheme, "ftp");
+  EXPECT_EQ(url_host("/relative/path").host, "");
+}
+
+TEST(IsIpLiteral, PlainAddressesOnly) {
+  for (std::string_view host : {"10.0.0.5", "93.184.215.14", "::1", "2606:4700::1111", "fe80::1%eth0"})
+    EXPECT_TRUE(is_ip_literal(host)) << host;
+  for (std::string_view host : {"example.com", "localhost", "127.1", "2130706433", "[::1]", ""})
+    EXPECT_FALSE(is_ip_literal(host)) << host;
+}
+
+// ---- proxy_for: the proxy curl would choose ----------------------------------------------------
+
+struct FakeEnvironment {
+  std::map<std::string, std::string> variables;
+  Environment lookup() const {
+    return [this](const char* name) -> const char* {
+      auto it = variables.find(name);
+      return it == variables.end() ? nullptr : it->second.c_str();
+    };
+  }
+  std::string proxy_for(std::string_view url) const { return claudegpt::proxy_for(url, lookup()); }
+};
+
+TEST(ProxyFor, NoVariablesMeanDirect) {
+  FakeEnvironment env;
+  EXPECT_EQ(env.proxy_for("https://example.com/"), "");
+  EXPECT_EQ(env.proxy_for("http://example.com/"), "");
+}
+
+TEST(ProxyFor, EachSchemeHasItsOwnVariable) {
+  FakeEnvironment env{{{"https_proxy", "http://secure:3128"}, {"http_proxy", "http://plain:3128"}}};
+  EXPECT_EQ(env.proxy_for("https://example.com/"), "http://secure:3128");
+  EXPECT_EQ(env.proxy_for("http://example.com/"), "http://plain:3128");
+}
+
+TEST(ProxyFor, HttpsProxyMayBeUpperCaseAndLowerCaseWins) {
+  FakeEnvironment env{{{"HTTPS_PROXY", "upper:3128"}}};
+  EXPECT_EQ(env.proxy_for("https://example.com/"), "upper:3128");
+  env.variables["https_proxy"] = "lower:3128";
+  EXPECT_EQ(env.proxy_for("https://example.com/"), "lower:3128");
+}
+
+TEST(ProxyFor, UpperCaseHttpProxyIsIgnoredAsCurlDoes) {
+  FakeEnvironment env{{{"HTTP_PROXY", "http://from-a-cgi-header:8080"}}};
+  EXPECT_EQ(env.proxy_for("http://example.com/"), "");
+  EXPECT_EQ(env.proxy_for("https://example.com/"), "");  // nor for https
+}
+
+TEST(ProxyFor, AllProxyIsTheFallbackForEitherScheme) {
+  FakeEnvironment env{{{"ALL_PROXY", "socks5h://upper:1080"}}};
+  EXPECT_EQ(env.proxy_for("http://example.com/"), "socks5h://upper:1080");
+  env.variables["all_proxy"] = "socks5h://lower:1080";
+  EXPECT_EQ(env.proxy_for("https://example.com/"), "socks5h://lower:1080");
+  env.variables["https_proxy"] = "http://secure:3128";
+  EXPECT_EQ(env.proxy_for("https://example.com/"), "http://secure:3128");
+}
+
+TEST(ProxyFor, EmptyVariablesCountAsUnset) {
+  FakeEnvironment env{{{"https_proxy", ""}, {"HTTPS_PROXY", "upper:3128"}, {"no_proxy", ""}, {"NO_PROXY", "*"}}};
+  EXPECT_EQ(env.proxy_for("https://example.com/"), "");  // NO_PROXY=* applies
+  env.variables.erase("NO_PROXY");
+  EXPECT_EQ(env.proxy_for("https://example.com/"), "upper:3128");
+}
+
+TEST(ProxyFor, NoProxyStarExemptsEveryHostButOnlyAlone) {
+  FakeEnvironment env{{{"https_proxy", "p:1"}, {"no_proxy", "*"}}};
+  EXPECT_EQ(env.proxy_for("https://example.com/"), "");
+  env.variables["no_proxy"] = "*,other.com";
+  EXPECT_EQ(env.proxy_for("https://example.com/"), "p:1");
+}
+
+TEST(ProxyFor, NoProxyNamesMatchThemselvesAndTheirSubdomains) {
+  FakeEnvironment env{{{"https_proxy", "p:1"}, {"no_proxy", "example.com, .internal.corp ,Local."}}};
+  for (std::string_view url : {"https://example.com/", "https://www.example.com/", "https://EXAMPLE.com./",
+                               "https://internal.corp/", "https://wiki.internal.corp:8443/", "https://local/"})
+    EXPECT_EQ(env.proxy_for(url), "") << url;
+  for (std::string_view url : {"https://nonexample.com/", "https://example.com.evil/", "https://corp/"})
+    EXPECT_EQ(env.proxy_for(url), "p:1") << url;
+}
+
+TEST(ProxyFor, NoProxyIsReadLowerCaseFirst) {
+  FakeEnvironment env{{{"https_proxy", "p:1"}, {"no_proxy", "a.example"}, {"NO_PROXY", "b.example"}}};
+  EXPECT_EQ(env.proxy_for("https://a.example/"), "");
+  EXPECT_EQ(env.proxy_for("https://b.example/"), "p:1");
+}
+
+TEST(ProxyFor, NoProxyAddressesAndNetworksMatchHostsWrittenAsAddresses) {
+  FakeEnvironment env{{{"https_proxy", "p:1"}, {"no_proxy", "10.0.0.0/8,192.168.1.7,fd00::/8,::1"}}};
+  for (std::string_view url : {"https://10.20.30.40/", "https://192.168.1.7/", "https://[fd12::5]/", "https://[::1]/"})
+    EXPECT_EQ(env.proxy_for(url), "") << url;
+  for (std::string_view url : {"https://11.0.0.1/", "https://192.168.1.8/", "https://[fe80::1]/", "https://[::2]/"})
+    EXPECT_EQ(env.proxy_for(url), "p:1") << url;
+  env.variables["no_proxy"] = "10.0.0.0/0";  // curl: no bits means the address itself
+  EXPECT_EQ(env.proxy_for("https://10.0.0.1/"), "p:1");
+  EXPECT_EQ(env.proxy_for("https://10.0.0.0/"), "");
+}
+
+TEST(ProxyFor, AnAddressEntryDoesNotMatchANameNorANameAnAddress) {
+  FakeEnvironment env{{{"https_proxy", "p:1"}, {"no_proxy", "127.0.0.1,example.com"}}};
+  EXPECT_EQ(env.proxy_for("https://localhost/"), "p:1");
+  EXPECT_EQ(env.proxy_for("https://93.184.215.14/"), "p:1");
 }
 
 }  // namespace
