@@ -12,6 +12,7 @@
 #include <boost/json.hpp>
 
 #include "core/anthropic_event.h"
+#include "core/json_depth.h"
 
 namespace claudegpt::fuzz {
 
@@ -149,7 +150,7 @@ inline std::string anthropic_stream_violation(const AnthropicEvents& events, boo
       if (open < 0 || !index_is(data, open)) return fail("stop of a block not open");
       if (open_type == "tool_use" || open_type == "server_tool_use") {
         boost::system::error_code ec;
-        const json::value input = json::parse(partial_json, ec);
+        const json::value input = json::parse(partial_json, ec, {}, deep_json());
         if (ec || !input.is_object()) return fail("tool input is not a JSON object");
       }
       open = -1;

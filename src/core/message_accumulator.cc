@@ -1,4 +1,5 @@
 #include "core/message_accumulator.h"
+#include "core/json_depth.h"
 #include "core/json_fields.h"
 
 #include <boost/json.hpp>
@@ -129,7 +130,7 @@ json::object MessageAccumulator::message() const {
       continue;
     }
     boost::system::error_code ec;
-    json::value input = json::parse(partial_json_[i], ec);
+    json::value input = json::parse(partial_json_[i], ec, {}, deep_json());
     if (!ec && input.is_object())
       block["input"] = std::move(input);
     else

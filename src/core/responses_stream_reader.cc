@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "core/finite_numbers.h"
+#include "core/json_depth.h"
 #include "text/utf8.h"
 
 namespace claudegpt {
@@ -120,7 +121,7 @@ bool ResponsesStreamReader::dispatch(std::vector<ResponsesEvent>& out) {
     return true;
   }
   boost::system::error_code ec;
-  boost::json::value value = boost::json::parse(data_, ec);
+  boost::json::value value = boost::json::parse(data_, ec, {}, deep_json());
   if (ec || !value.is_object()) {
     // The message reaches the client inside a JSON error event: quote the bytes as UTF-8,
     // cut at a character boundary.

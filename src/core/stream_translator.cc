@@ -1,4 +1,5 @@
 #include "core/stream_translator.h"
+#include "core/json_depth.h"
 #include "core/json_fields.h"
 
 #include <algorithm>
@@ -423,7 +424,7 @@ struct StreamTranslator::State {
 
     json::object input;
     boost::system::error_code ec;
-    json::value parsed = json::parse(arguments, ec);
+    json::value parsed = json::parse(arguments, ec, {}, deep_json());
     if (!ec && parsed.is_object()) input = std::move(parsed.get_object());
     clamp_infinite_numbers(input);
 

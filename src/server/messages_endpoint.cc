@@ -6,6 +6,7 @@
 
 #include "core/claude_code_context.h"
 #include "core/finite_numbers.h"
+#include "core/json_depth.h"
 #include "core/json_text.h"
 #include "core/request_translator.h"
 #include "ledger/trace_store.h"
@@ -70,7 +71,7 @@ PreparedRequest prepare(std::string_view text, const Settings& settings, std::st
   PreparedRequest prepared;
   boost::json::monotonic_resource arena;
   boost::system::error_code ec;
-  boost::json::value body = boost::json::parse(text, ec, &arena);
+  boost::json::value body = boost::json::parse(text, ec, &arena, deep_json());
   if (ec) {
     prepared.error = ApiError::with_status(400, "Malformed JSON in request body: " + ec.message());
     return prepared;

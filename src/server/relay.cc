@@ -28,6 +28,7 @@
 #include <boost/json/parse.hpp>
 
 #include "core/anthropic_sse_writer.h"
+#include "core/json_depth.h"
 #include "core/json_text.h"
 #include "core/message_accumulator.h"
 #include "core/responses_stream_reader.h"
@@ -237,7 +238,7 @@ class Relay {
     context.input_token_scale = settings_.token_scale_for(exchange_.client_model);
     context.count_input_tokens = [body = exchange_.upstream_body] {
       boost::system::error_code ec;
-      boost::json::value parsed = boost::json::parse(*body, ec);
+      boost::json::value parsed = boost::json::parse(*body, ec, {}, deep_json());
       if (ec || !parsed.is_object()) return std::int64_t{0};
       return static_cast<std::int64_t>(count_request_tokens(parsed.get_object()));
     };
@@ -489,7 +490,7 @@ class Relay {
   // The next upstream request of a continued turn: the turn's request with everything the
   // client was sent so far appended (web_fetch_requests.h).
   void continue_turn() {
-    boost::json::value original = boost::json::parse(*exchange_.upstream_body);
+    boost::json::value original = boost::json::parse(*exchange_.upstream_body, {}, deep_json());
     boost::json::object message = delivered().message();
     boost::json::object continued = continued_request(original.as_object(), message["content"].as_array(),
                                                       exchange_.options, fetch_failures_);

@@ -12,6 +12,7 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include "core/json_depth.h"
 #include "core/reasoning_signature.h"
 #include "core/responses_stream_reader.h"
 #include "core/tool_catalog.h"
@@ -288,7 +289,7 @@ testing::AssertionResult valid_anthropic_stream(const AnthropicEvents& events) {
       if (open < 0 || data.at("index") != open) return fail(i, "stop of a block not open");
       if (open_type == "tool_use" || open_type == "server_tool_use") {
         boost::system::error_code ec;
-        json::value input = json::parse(partial_json, ec);
+        json::value input = json::parse(partial_json, ec, {}, deep_json());
         if (ec || !input.is_object()) return fail(i, "tool input is not a JSON object");
       }
       open = -1;
@@ -495,6 +496,17 @@ TEST(StreamTranslator, ParallelFunctionCallsBecomeOneBlockEachInOrder) {
   EXPECT_EQ(blocks[1].start.at("name"), "Glob");
   EXPECT_EQ(blocks[1].partial_json, R"({"pattern":"*"})");
   EXPECT_EQ(stop_reason_of(events), "tool_use");
+}
+
+// Boost.JSON's default depth (32) used to turn such an input into {}: the call lost its input.
+TEST(StreamTranslator, DeeplyNestedArgumentsReachTheClientWhole) {
+  std::string nested = "1";
+  for (int level = 0; level < 200; ++level) nested = R"({"a":)" + nested + "}";
+  const AnthropicEvents events = translate(function_call_items({{"Configure", nested}}));
+  ASSERT_TRUE(valid_anthropic_stream(events));
+  const std::vector<Block> blocks = blocks_of(events);
+  ASSERT_EQ(blocks.size(), 1u);
+  EXPECT_EQ(blocks[0].partial_json, nested);
 }
 
 TEST(StreamTranslator, ArgumentsThatAreNotAJsonObjectBecomeAnEmptyInput) {
