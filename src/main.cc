@@ -37,21 +37,10 @@
 
 namespace {
 
-// Whether `host` only accepts connections from this machine.
-bool loopback(const std::string& host) {
-  return host == "localhost" || host == "::1" || host == "[::1]" || host.starts_with("127.");
-}
-
 // `widened`: widened_access_warnings() for these settings, logged once the proxy listens.
 int serve(claudegpt::Settings settings, const std::vector<std::string>& widened) {
-  // Anyone who can reach the port could spend the quota: off loopback, a key is required.
-  if (!loopback(settings.host) && settings.access_token.empty()) {
-    std::fprintf(stderr,
-                 "claudegpt: serving on %s would let anyone who reaches it spend your quota; set "
-                 "CLAUDEGPT_PROXY_KEY (clients send it as x-api-key), or keep the default 127.0.0.1\n",
-                 settings.host.c_str());
-    return 2;
-  }
+  // Off loopback a key is required (anyone who reaches the port could spend the quota):
+  // listen() judges the address it binds, and throws with what to do.
   claudegpt::HttpServer server(settings);
   unsigned short port = server.listen(settings.host, static_cast<unsigned short>(settings.port));
   // Scripts read this line to find the port (with --port 0).

@@ -20,6 +20,8 @@
 
 #include "config/settings.h"
 #include "core/api_error.h"
+#include "server/connection_table.h"
+#include "server/memory_budget.h"
 #include "server/turn_recorder.h"
 #include "upstream/provider.h"
 #include "upstream/upstream_client.h"
@@ -44,14 +46,22 @@ struct ServerContext {
   Provider provider;
   UpstreamClient upstream;
   net::thread_pool blocking{1};          // for the rare blocking work (refreshing a token)
+  // Counting a count_tokens body takes up to a second or two of CPU: never on the I/O thread,
+  // and on at most counting_threads cores (one is left to the I/O thread).
+  const std::size_t counting_threads;
+  net::thread_pool counting;
+  std::size_t counting_jobs = 0;         // queued or running on `counting`
+  ConnectionTable connections;
+  MemoryBudget request_memory;           // bytes of requests being read (server/request_reader.h)
+  MemoryBudget unauthenticated_headers;  // the part of it held before a request shows the token
   bool stopping = false;                 // set at shutdown: relays end their streams
   std::unordered_set<Waker*> streams;    // the relays in flight, to wake them at shutdown
   std::uint64_t requests_served = 0;     // (to tell an idle proxy from a busy one)
 
   std::unique_ptr<TurnRecorder> recorder;  // traces and the usage ledger
 
-  explicit ServerContext(Settings s)
-      : settings(std::move(s)), provider(settings), recorder(std::make_unique<TurnRecorder>(settings)) {}
+  // `max_connections`: the connection cap, from the settings and the open-file limit.
+  ServerContext(Settings s, std::size_t max_connections);
 };
 
 struct Connection {
@@ -60,8 +70,14 @@ struct Connection {
   ServerContext& context;
   bool keep_alive = true;       // the current request allows the connection to stay open
   bool head_request = false;    // the current request is a HEAD: answers carry no body
+  bool answered_before = false; // a request was served on it (it is a keep-alive connection)
+  // What the request being read holds of the request memory budget: its header bytes, then
+  // its body until the endpoint has translated (or counted) it and let it go.
+  BudgetLease request_lease;
+  BudgetLease header_lease;     // of unauthenticated_headers, until the token is seen
+  ConnectionTable::Member member;
 
-  Connection(boost::beast::tcp_stream s, ServerContext& c) : stream(std::move(s)), context(c) {}
+  Connection(boost::beast::tcp_stream s, ServerContext& c);
 };
 
 // Whole responses: keep-alive as the request asked, no body for HEAD, a write timeout.

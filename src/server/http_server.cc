@@ -20,10 +20,9 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/json/serialize.hpp>
-#include <openssl/crypto.h>
-
 #include "core/token_counter.h"
 #include "server/connection.h"
+#include "server/request_reader.h"
 #include "support/heap.h"
 #include "support/log.h"
 #include "support/random_id.h"
@@ -34,10 +33,10 @@ namespace {
 using tcp = net::ip::tcp;
 namespace beast = boost::beast;
 
-// A keep-alive connection with no request in flight is closed after this long.
-constexpr auto kIdleConnectionTimeout = std::chrono::minutes(10);
 // A client that does not take a whole response in this long is dropped.
 constexpr auto kWriteTimeout = std::chrono::seconds(60);
+// A shedding episode is over once no connection has been shed for this long.
+constexpr auto kQuietAfterShedding = std::chrono::seconds(5);
 // At shutdown, streams in flight get this long to send their closing error event.
 constexpr auto kShutdownGrace = std::chrono::seconds(2);
 // Freed memory goes back to the kernel once no request has run for this long (support/heap.h).
@@ -59,40 +58,13 @@ net::awaitable<void> write_ok(Connection& c) {
   co_await write_response(c, response);
 }
 
-// Whether the request carries the access token (or none is required). Compared in constant
-// time so the token cannot be guessed byte by byte from response times.
-bool authorized(const ServerContext& context, const http::request_header<>& request) {
-  const std::string& token = context.settings.access_token;
-  if (token.empty()) return true;
-  auto matches = [&token](std::string_view offered) {
-    return offered.size() == token.size() && CRYPTO_memcmp(offered.data(), token.data(), token.size()) == 0;
-  };
-  if (auto key = request.find("x-api-key"); key != request.end() && matches(key->value())) return true;
-  if (auto auth = request.find(http::field::authorization); auth != request.end()) {
-    std::string_view value = auth->value();
-    constexpr std::string_view kBearer = "Bearer ";
-    if (value.size() > kBearer.size() && beast::iequals(value.substr(0, kBearer.size()), kBearer) &&
-        matches(value.substr(kBearer.size())))
-      return true;
-  }
-  return false;
-}
-
-// The route of a request target: the query string (?beta=true) and trailing slashes do not
-// change it.
-std::string_view path_of(std::string_view target) {
-  std::string_view path = target.substr(0, target.find('?'));
-  while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
-  return path;
-}
-
-// Only the probes stay open (Claude Code's connectivity check does not send the key);
-// /health names the backend's endpoint and models, which other local users need not see.
-bool open_without_token(const http::request_header<>& request) {
-  std::string_view path = path_of(request.target());
-  http::verb method = request.method();
-  return ((method == http::verb::get || method == http::verb::head) && path == "/") ||
-         (method == http::verb::head && path == "/api/hello");
+// A request target as the log shows it: a hostile one can be 64 KB of anything.
+std::string loggable(std::string_view target) {
+  constexpr std::size_t kMax = 200;
+  std::string shown;
+  for (char ch : target.substr(0, kMax)) shown += (ch < 0x20 || ch == 0x7f) ? '?' : ch;
+  if (target.size() > kMax) shown += "… (" + std::to_string(target.size()) + " bytes)";
+  return shown;
 }
 
 // Routes one request (already authorized).
@@ -108,7 +80,7 @@ net::awaitable<void> route(Connection& c, HttpRequest& request) {
     co_return co_await write_json(c, http::status::ok, health(c.context));
   if (read && (path == "/" || path == "/api/hello")) co_return co_await write_ok(c);
   co_await write_error(c, ApiError::with_status(404, "Not found: " + std::string(request.method_string()) +
-                                                         " " + std::string(path)),
+                                                         " " + loggable(path)),
                        random_id("req_"));
 }
 
@@ -119,67 +91,92 @@ net::awaitable<void> discard_input(Connection& c) {
   beast::error_code ec;
   c.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
   c.stream.expires_after(std::chrono::seconds(10));
-  std::array<char, 64 * 1024> scratch;
+  // One buffer for every connection draining on this thread: what lands in it is thrown away anyway, and
+  // a coroutine frame holding 64 KB each would let refused clients pin memory.
+  thread_local std::array<char, 64 * 1024> scratch;
   std::size_t drained = 0;
   while (!ec && drained < 2 * c.context.settings.max_body_bytes + 1024 * 1024)
     drained += co_await c.stream.async_read_some(net::buffer(scratch), net::redirect_error(net::use_awaitable, ec));
 }
 
 net::awaitable<void> serve_connection(tcp::socket socket, ServerContext& context) {
-  socket.set_option(tcp::no_delay(true));
+  beast::error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
   Connection c(beast::tcp_stream(std::move(socket)), context);
   for (;;) {
-    http::request_parser<http::string_body> parser;
-    parser.body_limit(context.settings.max_body_bytes);
-    parser.header_limit(256 * 1024);
-    c.stream.expires_after(kIdleConnectionTimeout);
-    // Beast reads as much as the buffer has room for (at least 512 bytes): with room for 64 KB
-    // a 49 KB request takes a few reads instead of a hundred (~0.13 ms less per turn, by
-    // `bench/run --phases latency --concurrency 1 --sizes 49k` with and without this).
-    c.buffer.reserve(64 * 1024);
-    beast::error_code ec;
-    // The headers first: a request without the access token is refused before its body is
-    // read (other local users must not make this process hold their bodies).
-    co_await http::async_read_header(c.stream, c.buffer, parser, net::redirect_error(net::use_awaitable, ec));
-    if (!ec && !open_without_token(parser.get()) && !authorized(context, parser.get())) {
-      c.keep_alive = false;
-      c.head_request = parser.get().method() == http::verb::head;
-      co_await write_error(c, ApiError::with_status(401, "invalid x-api-key"), random_id("req_"));
+    // Declared in the loop: a refused request's parsed headers go before its input is drained.
+    ReadResult read;
+    std::optional<HttpRequest> request;
+    {
+      RequestParser parser;
+      read = co_await read_request(c, parser);
+      if (read.outcome == ReadResult::Outcome::request) {
+        request.emplace(parser.release());
+      } else if (read.outcome == ReadResult::Outcome::refused) {
+        c.keep_alive = false;
+        c.head_request = parser.is_header_done() && parser.get().method() == http::verb::head;
+      }
+    }
+    // What the request held of the budgets goes back once it is answered or handed on.
+    c.header_lease.release();
+    if (read.outcome == ReadResult::Outcome::closed) break;
+    if (read.outcome == ReadResult::Outcome::refused) {
+      c.request_lease.release();
+      c.buffer.clear();
+      c.buffer.shrink_to_fit();
+      c.member.set_sheddable(true);  // nothing of value is left on it
+      co_await write_error(c, *read.error, random_id("req_"));
       co_await discard_input(c);
       break;
     }
-    if (!ec) co_await http::async_read(c.stream, c.buffer, parser, net::redirect_error(net::use_awaitable, ec));
-    if (ec == http::error::end_of_stream || ec == net::error::eof || ec == beast::error::timeout ||
-        ec == net::error::connection_reset || ec == net::error::operation_aborted)
-      break;
-    if (ec) {
-      // The request could not be read whole: say why (too large, or not HTTP), then close.
-      c.keep_alive = false;
-      bool too_large = ec == http::error::body_limit || ec == http::error::header_limit;
-      ApiError error = too_large
-          ? ApiError::with_status(413, "Request exceeds the maximum allowed size of " +
-                                           std::to_string(context.settings.max_body_bytes) + " bytes")
-          : ApiError::with_status(400, "Malformed HTTP request: " + ec.message());
-      co_await write_error(c, error, random_id("req_"));
-      co_await discard_input(c);
-      break;
-    }
-    c.stream.expires_never();  // endpoints bound their own waits (streams can run for minutes)
-    HttpRequest request = parser.release();
     // The room is not kept while the turn streams (for minutes, a thousand of them at once).
     c.buffer.shrink_to_fit();
-    c.keep_alive = request.keep_alive() && !context.stopping;
-    c.head_request = request.method() == http::verb::head;
+    c.keep_alive = request->keep_alive() && !context.stopping;
+    c.head_request = request->method() == http::verb::head;
     auto started = std::chrono::steady_clock::now();
-    co_await route(c, request);
+    co_await route(c, *request);
+    c.request_lease.release();
     auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
-    log_info(request.method_string(), " ", request.target(), " ", elapsed.count(), "ms");
+    log_info(request->method_string(), " ", loggable(request->target()), " ", elapsed.count(), "ms");
     ++context.requests_served;
+    c.answered_before = true;
     if (!c.keep_alive) break;
   }
-  beast::error_code ignored;
   c.stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+// Room for the upstream connection of every client connection, and for the ledger, traces,
+// log, listener, resolver and curl's own descriptors.
+std::size_t connection_cap(const Settings& settings) {
+  constexpr rlim_t kReservedFiles = 64;
+  // Each stream holds two sockets (the client's, the upstream's): Debian's default soft limit
+  // of 1,024 open files would stop the proxy near 500 streams, far below the hard limit.
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) != 0) files.rlim_cur = 1024;
+  if (files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &files) != 0) getrlimit(RLIMIT_NOFILE, &files);
+  }
+  const rlim_t usable = files.rlim_cur == RLIM_INFINITY ? rlim_t{1} << 20 : files.rlim_cur;
+  std::size_t cap = usable > 2 * kReservedFiles ? static_cast<std::size_t>((usable - kReservedFiles) / 2) : 16;
+  if (settings.max_connections) cap = std::min(cap, settings.max_connections);
+  return cap;
+}
+
+// A connection refused for want of room hears why, if it listens at once; it is not waited on.
+void refuse_for_room(tcp::socket& socket) {
+  static const std::string kAnswer = [] {
+    ApiError error = ApiError::with_status(503, "The proxy is at its connection limit; try again shortly");
+    error.type = "overloaded_error";
+    std::string body = boost::json::serialize(error.to_json({}));
+    return "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\n"
+           "connection: close\r\ncontent-length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  }();
+  beast::error_code ignored;
+  socket.non_blocking(true, ignored);
+  socket.write_some(net::buffer(kAnswer), ignored);
+  socket.close(ignored);
 }
 
 }  // namespace
@@ -210,6 +207,26 @@ net::awaitable<void> write_error(Connection& c, const ApiError& error, const std
   co_await write_response(c, response);
 }
 
+ServerContext::ServerContext(Settings s, std::size_t max_connections)
+    : settings(std::move(s)),
+      provider(settings),
+      counting_threads(std::clamp<unsigned>(std::thread::hardware_concurrency(), 2, 5) - 1),
+      counting(counting_threads),
+      connections(max_connections),
+      request_memory(settings.request_memory_bytes),
+      // Small: headers from anyone who can connect, before they show the token.
+      unauthenticated_headers(std::min<std::size_t>(settings.request_memory_bytes / 16, 16 * 1024 * 1024)),
+      recorder(std::make_unique<TurnRecorder>(settings)) {}
+
+Connection::Connection(beast::tcp_stream s, ServerContext& c)
+    : stream(std::move(s)), context(c), member(c.connections, [this] {
+        // Shed to make room: what it holds is given back now, its coroutine ends on its own.
+        beast::error_code ignored;
+        stream.socket().close(ignored);
+        request_lease.release();
+        header_lease.release();
+      }) {}
+
 struct HttpServer::Impl {
   // Declared first so it outlives the I/O context: destroying the context destroys the
   // suspended connection coroutines, whose guards still cancel their upstream transfers.
@@ -218,7 +235,7 @@ struct HttpServer::Impl {
   tcp::acceptor acceptor{io};
   net::signal_set signals{io};  // SIGINT/SIGTERM, added by run() only
 
-  explicit Impl(Settings settings) : context(std::move(settings)) { keep_freed_memory(); }
+  explicit Impl(Settings settings) : context(settings, connection_cap(settings)) { keep_freed_memory(); }
 
   // Every Claude Code turn counts what the tool filters saved, with the o200k vocabulary
   // (~40 ms and ~11 MB to build): built in the background before the first turn needs it, but
@@ -237,6 +254,7 @@ struct HttpServer::Impl {
   ~Impl() {
     context.upstream.shutdown();
     context.blocking.join();
+    context.counting.join();
   }
 
   // Stops accepting, ends every stream in flight with an error event (the client retries
@@ -279,17 +297,48 @@ struct HttpServer::Impl {
     }
   }
 
+  // One line when a shedding episode ends (the first connection shed logged its start).
+  net::awaitable<void> report_shedding() {
+    net::steady_timer tick(io);
+    for (;;) {
+      tick.expires_after(std::chrono::seconds(1));
+      beast::error_code ec;
+      co_await tick.async_wait(net::redirect_error(net::use_awaitable, ec));
+      if (ec || context.stopping) co_return;
+      ConnectionTable::Episode episode;
+      if (context.connections.end_quiet_episode(std::chrono::steady_clock::now(), kQuietAfterShedding, episode))
+        log_info("connection shedding over: ", episode.shed, " shed and ", episode.refused, " refused in ",
+                 std::chrono::duration_cast<std::chrono::seconds>(episode.length).count(), " s; ",
+                 context.connections.open(), " connections open");
+    }
+  }
+
   net::awaitable<void> accept_loop() {
+    std::string last_failure;
     for (;;) {
       beast::error_code ec;
       tcp::socket socket = co_await acceptor.async_accept(net::redirect_error(net::use_awaitable, ec));
       if (ec == net::error::operation_aborted) co_return;
       if (ec) {
-        // Out of file descriptors (or another passing failure): the pending connection stays
-        // queued, so wait a little rather than spin on it.
-        log_warn("accept failed: ", ec.message());
+        // Out of file descriptors all the same (something else holds them): the pending
+        // connection stays queued, so wait a little rather than spin on it, and say so once.
+        if (ec.message() != last_failure) log_warn("accept failed: ", ec.message());
+        last_failure = ec.message();
         net::steady_timer pause(io, std::chrono::milliseconds(50));
         co_await pause.async_wait(net::redirect_error(net::use_awaitable, ec));
+        continue;
+      }
+      last_failure.clear();
+      const auto now = std::chrono::steady_clock::now();
+      const bool was_shedding = context.connections.shedding();
+      const bool room = context.connections.make_room(now);
+      if (!room) context.connections.note_refused(now);
+      if (!was_shedding && context.connections.shedding())
+        log_warn("at the connection limit (", context.connections.cap(),
+                 "): closing idle and unauthenticated connections, oldest first",
+                 room ? "" : "; none left to close, so new connections are refused");
+      if (!room) {
+        refuse_for_room(socket);
         continue;
       }
       net::co_spawn(io, serve_connection(std::move(socket), context), [](std::exception_ptr e) {
@@ -310,15 +359,14 @@ HttpServer::HttpServer(Settings settings) : impl_(std::make_unique<Impl>(std::mo
 HttpServer::~HttpServer() = default;
 
 unsigned short HttpServer::listen(const std::string& host, unsigned short port) {
-  // Each stream holds two sockets (the client's, the upstream's): Debian's default soft limit
-  // of 1,024 open files would stop the proxy near 500 streams, far below the hard limit.
-  if (rlimit files{}; getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
-    files.rlim_cur = files.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &files);
-  }
   // A name ("localhost") resolves to its first address.
   tcp::resolver resolver(impl_->io);
   tcp::endpoint endpoint = resolver.resolve(host, std::to_string(port)).begin()->endpoint();
+  // Judged on the address itself: a name may resolve to 0.0.0.0.
+  if (!endpoint.address().is_loopback() && impl_->context.settings.access_token.empty())
+    throw std::runtime_error("serving on " + host + " (" + endpoint.address().to_string() +
+                             ") would let anyone who reaches it spend your quota; set CLAUDEGPT_PROXY_KEY "
+                             "(clients send it as x-api-key), or keep the default 127.0.0.1");
   impl_->acceptor.open(endpoint.protocol());
   impl_->acceptor.set_option(tcp::acceptor::reuse_address(true));
   impl_->acceptor.bind(endpoint);
@@ -340,9 +388,23 @@ void HttpServer::run() {
 void HttpServer::run_until_stopped() {
   net::co_spawn(impl_->io, impl_->accept_loop(), net::detached);
   net::co_spawn(impl_->io, impl_->release_memory_when_idle(), net::detached);
+  net::co_spawn(impl_->io, impl_->report_shedding(), net::detached);
   net::co_spawn(impl_->io, impl_->build_vocabulary_soon(), net::detached);
-  impl_->io.run();
+  // The last resort: an exception that escapes a handler (outside any connection's
+  // coroutine) ends that handler's work, never the process or the launcher's proxy thread.
+  for (;;) {
+    try {
+      impl_->io.run();
+      return;
+    } catch (const std::exception& error) {
+      log_warn("internal error, the server goes on: ", error.what());
+    } catch (...) {
+      log_warn("internal error (not a std::exception), the server goes on");
+    }
+  }
 }
+
+void HttpServer::post(std::function<void()> job) { net::post(impl_->io, std::move(job)); }
 
 void HttpServer::stop() {
   net::post(impl_->io, [this] { net::co_spawn(impl_->io, impl_->shut_down(), net::detached); });

@@ -9,9 +9,14 @@
 // unless the request carries the token as `x-api-key` or `Authorization: Bearer`.
 //
 // One coroutine per connection on a single I/O thread; upstream transfers run on the
-// upstream client's thread.
+// upstream client's thread, counting on a small pool of its own.
+//
+// Any local process may connect: what it can make the server hold is bounded
+// (server/request_reader.h, server/connection_table.h), and no exception raised while
+// serving one connection ends the server.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -24,7 +29,8 @@ class HttpServer {
   explicit HttpServer(Settings settings);
   ~HttpServer();
 
-  // Binds and listens; returns the bound port (useful with port 0).
+  // Binds and listens; returns the bound port (useful with port 0). Throws when the address
+  // is not a loopback one and no access token is set.
   unsigned short listen(const std::string& host, unsigned short port);
 
   // Serves until SIGINT/SIGTERM or stop().
@@ -36,6 +42,9 @@ class HttpServer {
 
   // Thread-safe.
   void stop();
+
+  // Runs `job` on the I/O thread (thread-safe). Tests use it to throw from a handler.
+  void post(std::function<void()> job);
 
  private:
   struct Impl;

@@ -108,6 +108,7 @@ net::awaitable<void> serve_messages(Connection& c, HttpRequest& request) {
   if (c.context.recorder->tracing() && !prepared.error)
     exchange.client_body = std::make_shared<const std::string>(std::move(request.body()));
   std::string().swap(request.body());  // its capacity too: a late-session body is megabytes
+  c.request_lease.release();  // the body is translated: it no longer counts as being read
   if (prepared.error) co_return co_await write_error(c, *prepared.error, exchange.request_id);
 
   TranslatedRequest& translated = prepared.translated;
