@@ -19,11 +19,9 @@
 #include <ctime>
 #include <exception>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <optional>
 #include <ostream>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +32,7 @@
 #include "config/config_sources.h"
 #include "config/settings.h"
 #include "launcher/claude_binary.h"
+#include "support/bounded_file.h"
 #include "upstream/codex_auth.h"
 #include "upstream/provider.h"
 
@@ -102,6 +101,9 @@ void check_private(Report& report, const std::string& what, const fs::path& path
                   "check the file and its directory");
     return;
   }
+  // A device or a FIFO is no credentials file (the configuration check has said why); telling
+  // the user to chmod /dev/zero would not help.
+  if (!S_ISREG(info.st_mode)) return;
   if ((info.st_mode & 077) == 0) {
     report.ok(what + " is private (" + octal_mode(info.st_mode) + ")");
     return;
@@ -119,16 +121,25 @@ struct CodexLogin {
 
 // auth.json as the Codex CLI writes it; the problem when it cannot be used.
 std::optional<CodexLogin> read_codex_login(const std::string& path, std::string& problem) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    problem = errno == ENOENT ? "no Codex login at " + path
-                              : "cannot read " + path + " (" + std::strerror(errno) + ")";
-    return std::nullopt;
+  // Bounded, as CodexAuth reads it: CLAUDEGPT_CODEX_AUTH=/dev/zero must not run the doctor out
+  // of memory.
+  BoundedFile file = read_bounded_file(path);
+  switch (file.status) {
+    case BoundedFile::Status::read:
+      break;
+    case BoundedFile::Status::missing:
+      problem = "no Codex login at " + path;
+      return std::nullopt;
+    case BoundedFile::Status::unreadable:
+      problem = "cannot read " + path + " (" + std::strerror(file.error) + ")";
+      return std::nullopt;
+    case BoundedFile::Status::too_large:
+      problem = path + " is larger than " + std::string(kBoundedFileLimitText) +
+                ": not a Codex login file";
+      return std::nullopt;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
   json::error_code ec;
-  json::value parsed = json::parse(text.str(), ec);
+  json::value parsed = json::parse(file.text, ec);
   if (ec || !parsed.is_object()) {
     problem = path + " is not a JSON object";
     return std::nullopt;

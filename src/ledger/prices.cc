@@ -4,10 +4,13 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "support/bounded_file.h"
 
 namespace claudegpt {
 
@@ -170,6 +173,22 @@ PriceFileError::PriceFileError(std::string file, int line, const std::string& pr
                                   : file + ": " + problem),
       file_(std::move(file)),
       line_(line) {}
+
+std::optional<PriceFile> read_price_file(const std::string& path) {
+  BoundedFile file = read_bounded_file(path);
+  switch (file.status) {
+    case BoundedFile::Status::read:
+      return parse_price_toml(file.text, path);
+    case BoundedFile::Status::missing:
+      return std::nullopt;
+    case BoundedFile::Status::too_large:
+      throw PriceFileError(path, 0, "larger than " + std::string(kBoundedFileLimitText) +
+                                        ": not a prices.toml");
+    case BoundedFile::Status::unreadable:
+      break;
+  }
+  throw PriceFileError(path, 0, std::string("cannot be read: ") + std::strerror(file.error));
+}
 
 PriceFile parse_price_toml(std::string_view text, std::string_view file_name) {
   const std::string file(file_name);

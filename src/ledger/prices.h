@@ -103,6 +103,12 @@ class PriceFileError : public std::runtime_error {
 // and the line.
 PriceFile parse_price_toml(std::string_view text, std::string_view file = "prices.toml");
 
+// Reads and parses the prices.toml at `path` (CLAUDEGPT_PRICES_FILE); nullopt when there is no
+// file there. A real one is a few lines: one larger than 1 MiB (a path pointed at /dev/zero)
+// or one that cannot be read throws PriceFileError "<path>: <problem>" at once, as does a
+// malformed one (with its line), rather than the costs going quietly wrong.
+std::optional<PriceFile> read_price_file(const std::string& path);
+
 // "CLAUDEGPT_PRICE_" + the model name upper-cased, non-alphanumerics as "_":
 // "gpt-5.4-mini" → "CLAUDEGPT_PRICE_GPT_5_4_MINI".
 std::string env_price_key(std::string_view model);

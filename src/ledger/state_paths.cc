@@ -1,12 +1,15 @@
 #include "ledger/state_paths.h"
 
+#include <grp.h>
 #include <pwd.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -39,6 +42,34 @@ fs::path default_state_dir(const std::function<const char*(const char*)>& getenv
     throw std::runtime_error("cannot find the state directory: neither XDG_STATE_HOME nor "
                              "HOME is set, and the user has no home directory");
   return fs::path(home) / ".local" / "state" / "claudegpt";
+}
+
+namespace {
+
+// `path` made absolute and lexically normal, without a trailing separator; empty when the
+// working directory cannot be had.
+fs::path normal_absolute(const fs::path& path) {
+  std::error_code ec;
+  fs::path absolute = fs::absolute(path.empty() ? fs::path(".") : path, ec);
+  if (ec) return {};
+  fs::path normal = absolute.lexically_normal();
+  if (!normal.has_filename() && normal != normal.root_path()) normal = normal.parent_path();
+  return normal;
+}
+
+}  // namespace
+
+bool in_state_dir(const fs::path& path, const std::function<const char*(const char*)>& getenv) {
+  fs::path state;
+  try {
+    state = normal_absolute(default_state_dir(getenv));
+  } catch (const std::exception&) {  // no state dir, so nothing is in it
+    return false;
+  }
+  fs::path normal = normal_absolute(path);
+  if (state.empty() || normal.empty()) return false;
+  fs::path relative = normal.lexically_relative(state);
+  return !relative.empty() && *relative.begin() != "..";
 }
 
 void create_private_directories(const fs::path& dir) {
@@ -136,6 +167,90 @@ UniqueFd open_private_directory(const fs::path& dir, const StateWarning& warn) {
   if (fd < 0) opening_failed(AT_FDCWD, target.c_str(), target, errno);
   UniqueFd opened(fd);
   make_ours(opened.get(), target, true, warn);
+  return opened;
+}
+
+namespace {
+
+// Whether `gid` is this user's private group (the Debian and Ubuntu scheme, which comes with a
+// umask of 002): the user's primary group, named as the user, listing no other member. (Other
+// users whose primary group it is cannot be seen without reading the whole user database; an
+// administrator who shares a group gives it a name of its own.)
+bool is_private_group(gid_t gid) {
+  std::vector<char> user_buffer(16384);
+  passwd user{};
+  passwd* found_user = nullptr;
+  if (::getpwuid_r(::geteuid(), &user, user_buffer.data(), user_buffer.size(), &found_user) != 0 ||
+      !found_user || user.pw_gid != gid)
+    return false;
+  std::vector<char> group_buffer(65536);
+  group entry{};
+  group* found_group = nullptr;
+  if (::getgrgid_r(gid, &entry, group_buffer.data(), group_buffer.size(), &found_group) != 0 ||
+      !found_group || std::strcmp(entry.gr_name, user.pw_name) != 0)
+    return false;
+  for (char** member = entry.gr_mem; member && *member; ++member)
+    if (std::strcmp(*member, user.pw_name) != 0) return false;
+  return true;
+}
+
+// Whether a user other than this one (or root) can create, rename or remove entries in the
+// open directory `fd`.
+bool others_can_write(int fd, const struct stat& st) {
+  if (st.st_mode & S_IWOTH) return true;
+  if (!(st.st_mode & S_IWGRP)) return false;
+  // With an ACL the group bits are its mask, which covers the named users and groups too.
+  if (::fgetxattr(fd, "system.posix_acl_access", nullptr, 0) > 0) return true;
+  return !is_private_group(st.st_gid);
+}
+
+bool trusted_owner(uid_t uid) { return uid == ::geteuid() || uid == 0; }
+
+}  // namespace
+
+UniqueFd open_user_directory(const fs::path& dir, const StateWarning& warn) {
+  const fs::path target = without_trailing_slash(dir);
+  int fd = ::open(target.c_str(), kDirectoryFlags);
+  if (fd < 0 && errno == ENOENT) {
+    // Missing: claudegpt creates it, private, and it is then ours.
+    fs::path parent = target.parent_path();
+    if (!parent.empty() && parent != target) create_private_directories(parent);
+    if (::mkdir(target.c_str(), 0700) != 0 && errno != EEXIST)
+      throw_error(errno, "cannot create directory", target);
+    fd = ::open(target.c_str(), kDirectoryFlags);
+  }
+  if (fd < 0) {
+    int error = errno;
+    struct stat link {};
+    if (::lstat(target.c_str(), &link) != 0 || !S_ISLNK(link.st_mode))
+      throw_error(error, "cannot open", target);
+    // The user's own layout (a link to a bigger disk) is followed; a link someone else planted
+    // is not.
+    if (!trusted_owner(link.st_uid))
+      throw UnsafeStatePath(target.string() + " is a symbolic link of uid " +
+                            std::to_string(link.st_uid) + ", not of this user (uid " +
+                            std::to_string(::geteuid()) + "): refusing to follow it");
+    fd = ::open(target.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) throw_error(errno, "cannot open", target);
+  }
+  UniqueFd opened(fd);
+  struct stat st {};
+  if (::fstat(opened.get(), &st) != 0) throw_error(errno, "cannot examine", target);
+  if (!S_ISDIR(st.st_mode)) throw UnsafeStatePath(target.string() + " is not a directory");
+  if (!trusted_owner(st.st_uid))
+    throw UnsafeStatePath(target.string() + " is owned by uid " + std::to_string(st.st_uid) +
+                          ", not by this user (uid " + std::to_string(::geteuid()) +
+                          "): they could replace the files claudegpt keeps there");
+  if (others_can_write(opened.get(), st))
+    throw UnsafeStatePath(target.string() + " is writable by other users (mode " +
+                          octal(st.st_mode) +
+                          "): they could plant a link or a file of theirs under a name "
+                          "claudegpt opens there");
+  if ((st.st_mode & 077) != 0 && warn)
+    warn(target.string() + " is open to other users (mode " + octal(st.st_mode) +
+         "): they can see which files claudegpt keeps there, though not read them (those are "
+         "0600); it is your folder, so claudegpt leaves its mode alone (`chmod go-rwx " +
+         target.string() + "` hides them)");
   return opened;
 }
 

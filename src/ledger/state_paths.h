@@ -22,6 +22,14 @@ std::filesystem::path default_state_dir(
       return std::getenv(k);
     });
 
+// Whether `path` is the state directory or inside it (compared as absolute, lexically
+// normal paths): only there are directories claudegpt's own, to be made private when lax. A
+// setting may point one of our files into a folder of the user's, which is left as it is.
+bool in_state_dir(const std::filesystem::path& path,
+                  const std::function<const char*(const char*)>& getenv = [](const char* k) {
+                    return std::getenv(k);
+                  });
+
 // Creates `dir` and any missing parents with mode 0700 (before the umask). Directories that
 // already exist keep their mode. Throws std::filesystem::filesystem_error.
 void create_private_directories(const std::filesystem::path& dir);
@@ -54,10 +62,12 @@ struct UnsafeStatePath : std::runtime_error {
 };
 
 // Told when an existing directory or file of ours was open to other users and has been
-// tightened (to 0700 or 0600). The message names the path and both modes.
+// tightened (to 0700 or 0600), or when a folder of the user's is open to others and left so.
+// The message names the path and the mode.
 using StateWarning = std::function<void(const std::string&)>;
 
-// Opens `dir` (O_DIRECTORY) to create private files in, trusting nothing already there.
+// Opens `dir` (O_DIRECTORY), a directory of claudegpt's own (the state dir or one in it, the
+// trace dir), to create private files in, trusting nothing already there.
 // Missing parents are created 0700, as by create_private_directories, and followed as they
 // are (the user's own layout: a symlinked ~/.local is fine); `dir` itself is created 0700 when
 // missing, and otherwise opened without following a symbolic link and must be a directory
@@ -65,6 +75,18 @@ using StateWarning = std::function<void(const std::string&)>;
 // told. Throws UnsafeStatePath when refused, std::system_error (naming the path) on other
 // failures.
 UniqueFd open_private_directory(const std::filesystem::path& dir, const StateWarning& warn);
+
+// Opens `dir`, a folder of the user's that a setting put one of our files in (not
+// claudegpt's own, so its mode is never changed), to create private files in by name. Created
+// 0700 with its missing parents when missing (then it is ours). Otherwise it may be a symbolic
+// link of the user's (or root's): their layout, followed. It must then be a directory owned by
+// this user or root that no other user can write in: whoever can write there can plant a link
+// or a file of theirs under a name we (or SQLite, which opens its -wal and -shm by name) open
+// later, so another user's directory, a link of another user's, and a directory writable by
+// others (a sticky /tmp included; group-writable is fine when the group is the user's private
+// one, as with a umask of 002) are refused: UnsafeStatePath. Open to others only for reading
+// (0755): `warn` is told, once, and the directory is left as it is.
+UniqueFd open_user_directory(const std::filesystem::path& dir, const StateWarning& warn);
 
 // The same for the directory `name` (one component) inside `parent`, an open directory:
 // created 0700 when missing, never followed through a symbolic link. `shown` names it in

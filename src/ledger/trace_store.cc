@@ -623,8 +623,13 @@ std::optional<json::object> read_trace(const fs::path& dir, std::string_view id)
   auto unreadable = [&] {
     return std::runtime_error("trace " + file->path.string() + ": cannot read it: " + errno_text());
   };
-  UniqueFd fd(::open(file->path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  // O_NONBLOCK: a FIFO swapped in since the scan must not hang the open (it is refused below).
+  UniqueFd fd(::open(file->path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
   if (!fd) throw unreadable();
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) throw unreadable();
+  if (!S_ISREG(st.st_mode))
+    throw std::runtime_error("trace " + file->path.string() + ": not a regular file");
   std::string text;
   char buffer[65536];
   for (;;) {

@@ -8,7 +8,9 @@
 // scanning open each level relative to the one above with O_NOFOLLOW (state_paths.h). A link
 // (or another user's directory) where the trace directory should be turns traces off for the
 // run; one where a cwd directory or a trace file should be refuses those traces. Each refusal
-// is reported once. A directory of ours open to other users is made 0700, and reported.
+// is reported once. A directory of ours open to other users is made 0700, and reported: the
+// trace directory (an explicit CLAUDEGPT_TRACE_DIR too: it is dedicated to traces) and its cwd
+// directories. The folders above it are taken as they are, never changed.
 //
 // The store writes what it is given; the caller leaves secrets out. As a last line of
 // defence it runs redact_secrets over every trace's tree before writing it.

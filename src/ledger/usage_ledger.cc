@@ -222,10 +222,23 @@ struct UsageLedger::Impl {
   void open(const std::filesystem::path& file, const StateWarning& warn) {
     try {
       std::filesystem::path dir = file.parent_path();
+      if (dir.empty()) dir = ".";
       std::string name = file.filename().string();
-      // Once the directory is ours alone (0700), nobody else can swap what is in it between
-      // these checks and SQLite's opening by name.
-      UniqueFd dir_fd = open_private_directory(dir.empty() ? "." : dir, warn);
+      // Once no other user can write in the directory, nobody else can swap what is in it
+      // between these checks and SQLite's opening by name. The state dir is ours, made 0700; a
+      // folder CLAUDEGPT_LEDGER_PATH points into is the user's, checked and left as it is.
+      UniqueFd dir_fd;
+      if (in_state_dir(dir)) {
+        dir_fd = open_private_directory(dir, warn);
+      } else {
+        try {
+          dir_fd = open_user_directory(dir, warn);
+        } catch (const UnsafeStatePath& e) {
+          throw UnsafeStatePath(std::string(e.what()) +
+                                "; set CLAUDEGPT_LEDGER_PATH to a file in a directory only you "
+                                "can write to, or unset it for the default");
+        }
+      }
       // SQLite creates the -wal and -shm files with the database file's mode, so making the
       // file 0600 before SQLite opens it keeps all three private whatever the umask.
       open_private_file(dir_fd.get(), name, file, true, warn);

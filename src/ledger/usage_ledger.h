@@ -44,10 +44,16 @@ struct SessionCost {
 class UsageLedger {
  public:
   // Opens the database at `file`, creating it (0600) and its missing directories (0700), and
-  // brings its schema up to date. Its directory is opened as state_paths.h's
-  // open_private_directory does: it must be this user's and not a symbolic link, nor may the
-  // database (or its -wal, -shm or -journal file) be a link or another user's, else LedgerError.
-  // A directory or file of ours open to other users is made private and `warn` is told.
+  // brings its schema up to date. Inside the state dir (state_paths.h's in_state_dir) its
+  // directory is claudegpt's own, opened by open_private_directory: it must be this user's and
+  // not a symbolic link, and is made 0700 when open to others (`warn` is told). Elsewhere (an
+  // explicit CLAUDEGPT_LEDGER_PATH, a relative one meaning the working directory) it is the
+  // user's folder, opened by open_user_directory: never chmodded, only warned about when
+  // others can look in, and refused when another user owns it or can write in it (a sticky
+  // /tmp too: SQLite opens the -wal and -shm files by name, which another user there could
+  // plant first). Either way the database, and its -wal, -shm or -journal file if there, must
+  // not be a link or another user's; a database open to others is made 0600 (`warn` is told).
+  // A refusal is a LedgerError saying what to do.
   explicit UsageLedger(const std::filesystem::path& file,
                        std::function<void(const std::string&)> warn = {});
   ~UsageLedger();

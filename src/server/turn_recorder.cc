@@ -3,10 +3,8 @@
 #include <unistd.h>
 
 #include <ctime>
-#include <fstream>
 #include <future>
 #include <map>
-#include <sstream>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -103,14 +101,8 @@ json::object trace_json(const TurnRecord& r, TurnTrace& t) {
 // The price table: built in, then prices.toml, then CLAUDEGPT_PRICE_* from the environment.
 PriceTable load_prices(const Settings& settings) {
   PriceTable prices = PriceTable::built_in();
-  if (!settings.prices_file.empty()) {
-    std::ifstream file(settings.prices_file);
-    if (file) {
-      std::stringstream text;
-      text << file.rdbuf();
-      prices.apply(parse_price_toml(text.str(), settings.prices_file));
-    }
-  }
+  if (!settings.prices_file.empty())
+    if (std::optional<PriceFile> file = read_price_file(settings.prices_file)) prices.apply(*file);
   std::map<std::string, std::string> keys;
   for (char** entry = environ; entry && *entry; ++entry) {
     std::string_view line(*entry);
@@ -143,7 +135,10 @@ struct TurnRecorder::Impl {
     record.cost_usd = prices.cost_usd(record);
     if (settings.ledger && !settings.ledger_path.empty() && !ledger_failed) {
       try {
-        if (!ledger) ledger = std::make_unique<UsageLedger>(settings.ledger_path);
+        if (!ledger)
+          ledger = std::make_unique<UsageLedger>(settings.ledger_path, [](const std::string& warning) {
+            log_warn("usage ledger: ", warning);
+          });
       } catch (const std::exception& error) {  // cannot be opened: it stays off
         log_warn("usage ledger: ", error.what(), "; turns are not recorded in it");
         ledger_failed = true;

@@ -2,7 +2,8 @@
 // (ledger/usage_ledger.h). The relay hands over the raw pieces and returns at once; a
 // background thread prices the turn, assembles the trace JSON and writes both, so the client
 // never waits on the disk. A ledger or trace directory that cannot be opened is logged once and
-// then that half is off: recording never fails a turn. Internal to src/server/.
+// then that half is off: recording never fails a turn. What the two warn of (a directory open
+// to other users) is logged too. Internal to src/server/.
 #pragma once
 
 #include <memory>
@@ -40,7 +41,8 @@ class TurnRecorder {
  public:
   // Prices come from the built-in table, settings.prices_file when it exists, and the
   // CLAUDEGPT_PRICE_* variables (ledger/prices.h). Throws PriceFileError (file and line) when
-  // one of those is malformed: wrong costs are worse than no start.
+  // one of those is malformed, or the file cannot be read or is over 1 MiB: wrong costs are
+  // worse than no start.
   explicit TurnRecorder(const Settings& settings);
   ~TurnRecorder();  // writes what is queued (bounded wait)
   TurnRecorder(const TurnRecorder&) = delete;

@@ -21,6 +21,7 @@
 #include <boost/json.hpp>
 #include <curl/curl.h>
 
+#include "support/bounded_file.h"
 #include "support/log.h"
 
 namespace claudegpt {
@@ -32,9 +33,8 @@ namespace fs = std::filesystem;
 constexpr long kConnectTimeoutSeconds = 15;
 constexpr long kTotalTimeoutSeconds = 30;
 constexpr std::size_t kMaxResponseBytes = 1 << 20;  // a token response is a few KiB
-// A real auth.json is a few KiB. Reading stops one byte past this, so a path pointed at
-// /dev/zero or a huge file fails at once instead of reading until memory runs out.
-constexpr std::size_t kMaxAuthFileBytes = 1 << 20;
+// A real auth.json is a few KiB; a path pointed at /dev/zero fails at once.
+constexpr std::size_t kMaxAuthFileBytes = kBoundedFileMaxBytes;
 constexpr const char* kLoginHint = "run `codex login` (sign in with ChatGPT)";
 
 // ---- JWT -------------------------------------------------------------------------------
@@ -139,41 +139,23 @@ void take_tokens(AuthFile& file) {
   file.account_id = account_id_of(file, tokens);
 }
 
-// At most kMaxAuthFileBytes. The size is not taken from stat: a device or a FIFO has none.
+// auth.json's text, read as support/bounded_file.h does (at most 1 MiB).
 std::string read_whole_file(const std::string& path) {
-  // O_NONBLOCK only so that opening a FIFO nobody writes to does not hang; reads block again.
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) {
-    int error = errno;
-    if (error == ENOENT)
+  BoundedFile file = read_bounded_file(path, kMaxAuthFileBytes);
+  switch (file.status) {
+    case BoundedFile::Status::read:
+      return std::move(file.text);
+    case BoundedFile::Status::missing:
       throw CodexAuthError("No Codex login found at " + path + ": " + kLoginHint + " first");
-    throw CodexAuthError("Cannot read the Codex login " + path + " (" + std::strerror(error) +
-                         "): " + kLoginHint);
+    case BoundedFile::Status::too_large:
+      throw CodexAuthError("The Codex login " + path + " is larger than " +
+                           std::string(kBoundedFileLimitText) + ": not a Codex login file; " +
+                           kLoginHint);
+    case BoundedFile::Status::unreadable:
+      break;
   }
-  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-  std::string text;
-  char buffer[8192];
-  for (;;) {
-    // One byte past the limit at most: enough to tell that the file is too large.
-    std::size_t want = std::min(sizeof buffer, kMaxAuthFileBytes + 1 - text.size());
-    ssize_t n = ::read(fd, buffer, want);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int error = errno;
-      ::close(fd);
-      throw CodexAuthError("Cannot read the Codex login " + path + " (" +
-                           std::strerror(error) + "): " + kLoginHint);
-    }
-    if (n == 0) break;
-    text.append(buffer, static_cast<std::size_t>(n));
-    if (text.size() > kMaxAuthFileBytes) {
-      ::close(fd);
-      throw CodexAuthError("The Codex login " + path +
-                           " is larger than 1 MiB: not a Codex login file; " + kLoginHint);
-    }
-  }
-  ::close(fd);
-  return text;
+  throw CodexAuthError("Cannot read the Codex login " + path + " (" + std::strerror(file.error) +
+                       "): " + kLoginHint);
 }
 
 AuthFile read_auth_file(const std::string& path) {

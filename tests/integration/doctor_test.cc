@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cctype>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -327,6 +328,34 @@ TEST_F(DoctorTest, ASettingThatDoesNotParseIsAFailedConfigurationCheck) {
                              "codex"))
       << out;
   EXPECT_THAT(out, HasSubstr("ok   claude")) << out;  // the other checks still run
+}
+
+// CLAUDEGPT_CODEX_AUTH pointed at a device that never ends: the doctor says so at once
+// instead of reading until it runs out of memory.
+TEST_F(DoctorTest, ACodexLoginAtDevZeroFailsQuicklyAsLargerThanOneMib) {
+  env_["CLAUDEGPT_PROVIDER"] = "codex";
+  env_["CLAUDEGPT_CODEX_AUTH"] = "/dev/zero";
+  auto started = std::chrono::steady_clock::now();
+  auto [code, out] = doctor();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_THAT(out, HasSubstr("FAIL configuration (codex): /dev/zero is larger than 1 MiB: not a "
+                             "Codex login file"))
+      << out;
+  EXPECT_THAT(out, ::testing::Not(HasSubstr("chmod 600 /dev/zero"))) << out;
+}
+
+TEST_F(DoctorTest, ACodexLoginOverOneMibFailsNamingTheFileAndTheLimit) {
+  fs::path auth = home_ / ".codex" / "auth.json";
+  fs::create_directories(auth.parent_path());
+  std::ofstream(auth) << std::string((1 << 20) + 1, ' ');
+  fs::permissions(auth, fs::perms::owner_read | fs::perms::owner_write);
+  env_["CLAUDEGPT_PROVIDER"] = "codex";
+  env_["CLAUDEGPT_CODEX_AUTH"] = auth.string();
+  auto [code, out] = doctor();
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_THAT(out, HasSubstr(auth.string() + " is larger than 1 MiB: not a Codex login file"))
+      << out;
 }
 
 }  // namespace

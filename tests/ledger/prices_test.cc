@@ -1,12 +1,22 @@
 #include "ledger/prices.h"
 
+#include <sys/stat.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <map>
+#include <optional>
 #include <string>
 
 #include <gtest/gtest.h>
 
+#include "temp_dir.h"
+
 namespace claudegpt {
 namespace {
+
+namespace fs = std::filesystem;
 
 constexpr double kCent = 1e-12;  // costs are compared to a trillionth of a dollar
 
@@ -246,6 +256,62 @@ TEST(PriceToml, ErrorsCarryTheFileAndLineApart) {
     EXPECT_EQ(e.file(), "prices.toml");
     EXPECT_EQ(e.line(), 3);
   }
+}
+
+// ---- reading prices.toml: CLAUDEGPT_PRICES_FILE may point anywhere --------------------------
+
+std::string read_error(const std::string& path) {
+  try {
+    read_price_file(path);
+  } catch (const PriceFileError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(PriceFile, ReadsAndParsesTheFileAndIsNothingWhenThereIsNone) {
+  test::TempDir dir("prices_test");
+  fs::path file = dir.path() / "prices.toml";
+  std::ofstream(file) << "[models.\"my-deployment\"]\ninput = 1\noutput = 2\n";
+  std::optional<PriceFile> prices = read_price_file(file.string());
+  ASSERT_TRUE(prices);
+  EXPECT_EQ(prices->models.at("my-deployment").output, 2);
+  EXPECT_FALSE(read_price_file((dir.path() / "missing.toml").string()));
+  EXPECT_FALSE(read_price_file((file / "under-a-file.toml").string()));
+}
+
+// Pointed at a device that never ends: fails at once instead of reading until bad_alloc.
+TEST(PriceFile, DevZeroIsRefusedQuicklyAsLargerThanOneMib) {
+  auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(read_error("/dev/zero"), "/dev/zero: larger than 1 MiB: not a prices.toml");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
+}
+
+TEST(PriceFile, AFileOverOneMibIsRefusedAndOneOfExactlyOneMibIsRead) {
+  test::TempDir dir("prices_test");
+  fs::path file = dir.path() / "prices.toml";
+  std::ofstream(file) << std::string((1 << 20) + 1, '\n');
+  EXPECT_EQ(read_error(file.string()), file.string() + ": larger than 1 MiB: not a prices.toml");
+  fs::resize_file(file, 1 << 20);
+  EXPECT_EQ(read_error(file.string()), "(no error)");
+}
+
+// Wrong costs are worse than no start: a file that is there but cannot be read is an error.
+TEST(PriceFile, OneThatCannotBeReadIsAnErrorNamingIt) {
+  test::TempDir dir("prices_test");
+  EXPECT_EQ(read_error(dir.path().string()),
+            dir.path().string() + ": cannot be read: Is a directory");
+}
+
+TEST(PriceFile, AFifoNobodyWritesToReadsAsEmptyInsteadOfHanging) {
+  test::TempDir dir("prices_test");
+  fs::path fifo = dir.path() / "prices.toml";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  auto started = std::chrono::steady_clock::now();
+  std::optional<PriceFile> prices = read_price_file(fifo.string());
+  ASSERT_TRUE(prices);
+  EXPECT_TRUE(prices->models.empty());
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
 }
 
 TEST(EnvPriceKey, IsTheModelUpperCasedWithUnderscores) {

@@ -600,6 +600,31 @@ TEST(TraceStore, ALaxTraceDirectoryOfOursIsMadePrivateWithAWarning) {
                                                              "0755): tightened to 0700")));
 }
 
+// CLAUDEGPT_TRACE_DIR names a directory dedicated to traces: it is ours to make private, but
+// the user's folders above it are not.
+TEST(TraceStore, AnExplicitTraceDirectoryIsMadePrivateAndTheFoldersAboveItAreLeftAlone) {
+  TempDir tmp;
+  fs::path home = tmp.path() / "home";
+  fs::path existing = home / "work" / "traces";
+  fs::create_directories(existing);
+  for (const fs::path& dir : {home, home / "work", existing}) fs::permissions(dir, fs::perms(0755));
+  fs::path created = home / "work" / "new" / "traces";  // its parent "new" is missing too
+  for (const fs::path& dir : {existing, created}) {
+    Reports reports;
+    {
+      TraceStore store(dir, 0, reports.options());
+      store.submit("tag", "s", small_trace("s"));
+      ASSERT_TRUE(store.flush());
+      EXPECT_EQ(store.stats().written, 1u) << dir;
+    }
+    EXPECT_EQ(mode_of(dir), 0700u) << dir;
+    EXPECT_EQ(mode_of(dir / "tag"), 0700u) << dir;
+  }
+  EXPECT_EQ(mode_of(home), 0755u);
+  EXPECT_EQ(mode_of(home / "work"), 0755u);
+  EXPECT_EQ(mode_of(home / "work" / "new"), 0700u);  // created by claudegpt
+}
+
 TEST(TraceStore, ATraceDirectoryOfAnotherUserIsRefusedAndLeftAsItIs) {
   if (::geteuid() != 0) GTEST_SKIP() << "giving a directory to another user takes root";
   TempDir tmp;

@@ -5,6 +5,8 @@
 
 #include "temp_dir.h"
 #include <sqlite3.h>
+#include <grp.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -24,6 +27,7 @@ namespace claudegpt {
 namespace {
 
 namespace fs = std::filesystem;
+using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -296,6 +300,27 @@ TEST(UsageLedger, ErrorsNameThePathAndTheCause) {
 
 // ---- links and other users: the ledger is never written outside its directory -------------
 
+// XDG_STATE_HOME set to `home` while it lives, so <home>/claudegpt is the state dir: the
+// ledger's directory is claudegpt's own there and a folder of the user's anywhere else.
+class StateHome {
+ public:
+  explicit StateHome(const fs::path& home) {
+    if (const char* old = std::getenv("XDG_STATE_HOME")) old_ = old;
+    ::setenv("XDG_STATE_HOME", home.c_str(), 1);
+  }
+  ~StateHome() {
+    if (old_)
+      ::setenv("XDG_STATE_HOME", old_->c_str(), 1);
+    else
+      ::unsetenv("XDG_STATE_HOME");
+  }
+  StateHome(const StateHome&) = delete;
+  StateHome& operator=(const StateHome&) = delete;
+
+ private:
+  std::optional<std::string> old_;
+};
+
 // Opens the ledger expecting a refusal; returns its message.
 std::string refusal_opening(const fs::path& file) {
   try {
@@ -309,6 +334,7 @@ std::string refusal_opening(const fs::path& file) {
 
 TEST(UsageLedger, ALinkAsTheStateDirectoryIsRefusedAndNothingLandsWhereItPoints) {
   TempDir dir;
+  StateHome home(dir.path());
   fs::path outside = dir.path() / "outside";
   fs::create_directory(outside);
   fs::create_directory_symlink(outside, dir.path() / "claudegpt");
@@ -337,6 +363,7 @@ TEST(UsageLedger, ALinkPlantedAsTheWriteAheadLogIsRefused) {
 
 TEST(UsageLedger, ALaxDirectoryAndFileOfOursAreMadePrivateWithAWarning) {
   TempDir dir;
+  StateHome home(dir.path());  // dir/claudegpt is the state dir
   fs::path state = dir.path() / "claudegpt";
   fs::create_directory(state);
   fs::permissions(state, fs::perms::all);  // 0777
@@ -369,6 +396,172 @@ TEST(UsageLedger, ADirectoryOfAnotherUserIsRefusedAndLeftAsItIs) {
               HasSubstr(shared.string() + " is owned by uid 65534"));
   EXPECT_TRUE(fs::is_empty(shared));
   EXPECT_EQ(mode_of(shared), 0777u);
+}
+
+// ---- a folder of the user's: CLAUDEGPT_LEDGER_PATH points the file into it ---------------
+
+TEST(UsageLedger, AnExplicitPathInAUsersFolderLeavesTheFoldersModeAndWarnsOnce) {
+  TempDir dir;
+  StateHome home(dir.path() / "state-home");  // the folder is not in the state dir
+  fs::path documents = dir.path() / "Documents";
+  fs::create_directory(documents);
+  fs::permissions(documents, fs::perms(0755));
+  fs::path file = documents / "usage.sqlite3";
+  std::vector<std::string> warnings;
+  {
+    UsageLedger ledger(file, [&](const std::string& warning) { warnings.push_back(warning); });
+    ledger.append(turn("req_a", 1));
+    EXPECT_EQ(mode_of(fs::path(file).concat("-wal")), 0600u);
+  }
+  EXPECT_EQ(mode_of(documents), 0755u);
+  EXPECT_EQ(mode_of(file), 0600u);
+  EXPECT_THAT(warnings,
+              ElementsAre(AllOf(HasSubstr(documents.string() +
+                                          " is open to other users (mode 0755)"),
+                                HasSubstr("leaves its mode alone"),
+                                HasSubstr("chmod go-rwx " + documents.string()))));
+}
+
+TEST(UsageLedger, ARelativePathMeansTheWorkingDirectoryWhichIsLeftAsItIs) {
+  TempDir dir;
+  StateHome home(dir.path() / "state-home");
+  fs::path work = dir.path() / "project";
+  fs::create_directory(work);
+  fs::permissions(work, fs::perms(0755));
+  fs::path was = fs::current_path();
+  fs::current_path(work);
+  std::vector<std::string> warnings;
+  {
+    UsageLedger ledger("usage.sqlite3",
+                       [&](const std::string& warning) { warnings.push_back(warning); });
+    ledger.append(turn("req_a", 1));
+  }
+  fs::current_path(was);
+  EXPECT_EQ(mode_of(work), 0755u);
+  EXPECT_EQ(mode_of(work / "usage.sqlite3"), 0600u);
+  EXPECT_THAT(warnings, ElementsAre(HasSubstr("is open to other users (mode 0755)")));
+}
+
+TEST(UsageLedger, AnExplicitPathInsideTheStateDirIsStillMadePrivate) {
+  TempDir dir;
+  StateHome home(dir.path());
+  fs::path sub = dir.path() / "claudegpt" / "ledgers";
+  fs::create_directories(sub);
+  fs::permissions(sub, fs::perms(0755));
+  UsageLedger ledger(sub / "usage.sqlite3");
+  EXPECT_EQ(mode_of(sub), 0700u);
+}
+
+// Another user who can write in the folder could plant the -wal or -shm file SQLite opens by
+// name (their own file, or a link), before it is opened or any time it is recreated.
+TEST(UsageLedger, AFolderOthersCanWriteInIsRefusedSayingWhatToDoAndLeftAsItIs) {
+  TempDir dir;
+  StateHome home(dir.path() / "state-home");
+  for (fs::perms mode : {fs::perms(0777), fs::perms(01777), fs::perms(0703)}) {
+    fs::path shared = dir.path() / "shared";
+    fs::create_directory(shared);
+    fs::permissions(shared, mode);
+    std::string error = refusal_opening(shared / "usage.sqlite3");
+    EXPECT_THAT(error, HasSubstr(shared.string() + " is writable by other users"));
+    EXPECT_THAT(error, HasSubstr("set CLAUDEGPT_LEDGER_PATH to a file in a directory only you "
+                                 "can write to"));
+    EXPECT_TRUE(fs::is_empty(shared));
+    EXPECT_EQ(mode_of(shared), static_cast<unsigned>(mode));
+    fs::remove(shared);
+  }
+}
+
+TEST(UsageLedger, TheSharedTmpIsRefused) {
+  struct stat st {};
+  if (::stat("/tmp", &st) != 0 || (st.st_mode & 07777) != 01777)
+    GTEST_SKIP() << "/tmp is not a sticky world-writable directory here";
+  fs::path file = "/tmp/usage_ledger_test-" + std::to_string(::getpid()) + ".sqlite3";
+  EXPECT_THAT(refusal_opening(file), HasSubstr("/tmp is writable by other users (mode 1777)"));
+  EXPECT_FALSE(fs::exists(file));
+}
+
+TEST(UsageLedger, AGroupWritableFolderOfASharedGroupIsRefused) {
+  if (::geteuid() != 0) GTEST_SKIP() << "giving a directory to another group takes root";
+  TempDir dir;
+  StateHome home(dir.path() / "state-home");
+  fs::path shared = dir.path() / "team";
+  fs::create_directory(shared);
+  ASSERT_EQ(::chown(shared.c_str(), ::geteuid(), 65534), 0);
+  fs::permissions(shared, fs::perms(0770));
+  EXPECT_THAT(refusal_opening(shared / "usage.sqlite3"),
+              HasSubstr(shared.string() + " is writable by other users (mode 0770)"));
+  EXPECT_EQ(mode_of(shared), 0770u);
+}
+
+// A umask of 002 with one group per user (Debian, Ubuntu) makes folders 0775: group-writable,
+// but the group is the user's alone.
+TEST(UsageLedger, AGroupWritableFolderOfTheUsersPrivateGroupIsTakenWithAWarning) {
+  const passwd* user = ::getpwuid(::geteuid());
+  const group* own = user ? ::getgrgid(user->pw_gid) : nullptr;
+  if (!own || std::string_view(own->gr_name) != user->pw_name ||
+      (own->gr_mem && own->gr_mem[0] && std::string_view(own->gr_mem[0]) != user->pw_name))
+    GTEST_SKIP() << "this user has no private group";
+  TempDir dir;
+  StateHome home(dir.path() / "state-home");
+  fs::path folder = dir.path() / "Documents";
+  fs::create_directory(folder);
+  ASSERT_EQ(::chown(folder.c_str(), ::geteuid(), user->pw_gid), 0);
+  fs::permissions(folder, fs::perms(0775));
+  std::vector<std::string> warnings;
+  {
+    UsageLedger ledger(folder / "usage.sqlite3",
+                       [&](const std::string& warning) { warnings.push_back(warning); });
+    ledger.append(turn("req_a", 1));
+  }
+  EXPECT_EQ(mode_of(folder), 0775u);
+  EXPECT_THAT(warnings, ElementsAre(HasSubstr("is open to other users (mode 0775)")));
+}
+
+// The user's own layout: a folder that is a link of theirs to another disk.
+TEST(UsageLedger, AUsersFolderThatIsTheirLinkIsFollowed) {
+  TempDir dir;
+  StateHome home(dir.path() / "state-home");
+  fs::path real = dir.path() / "big-disk";
+  fs::create_directory(real);
+  fs::permissions(real, fs::perms(0700));
+  fs::create_directory_symlink(real, dir.path() / "Documents");
+  std::vector<std::string> warnings;
+  {
+    UsageLedger ledger(dir.path() / "Documents" / "usage.sqlite3",
+                       [&](const std::string& warning) { warnings.push_back(warning); });
+    ledger.append(turn("req_a", 1));
+  }
+  EXPECT_EQ(mode_of(real / "usage.sqlite3"), 0600u);
+  EXPECT_TRUE(warnings.empty());
+}
+
+TEST(UsageLedger, AUsersFolderThatIsALinkOfAnotherUserIsRefused) {
+  if (::geteuid() != 0) GTEST_SKIP() << "giving a link to another user takes root";
+  TempDir dir;
+  StateHome home(dir.path() / "state-home");
+  fs::path real = dir.path() / "elsewhere";
+  fs::create_directory(real);
+  fs::path planted = dir.path() / "ledger";
+  fs::create_directory_symlink(real, planted);
+  ASSERT_EQ(::lchown(planted.c_str(), 65534, 65534), 0);
+  EXPECT_THAT(refusal_opening(planted / "usage.sqlite3"),
+              HasSubstr(planted.string() + " is a symbolic link of uid 65534"));
+  EXPECT_TRUE(fs::is_empty(real));
+}
+
+TEST(StatePaths, InStateDirIsTheStateDirAndWhatIsBelowIt) {
+  auto env = [](const char* name) -> const char* {
+    if (std::string_view(name) == "XDG_STATE_HOME") return "/xdg/state";
+    return nullptr;
+  };
+  EXPECT_TRUE(in_state_dir("/xdg/state/claudegpt", env));
+  EXPECT_TRUE(in_state_dir("/xdg/state/claudegpt/", env));
+  EXPECT_TRUE(in_state_dir("/xdg/state/claudegpt/ledgers", env));
+  EXPECT_TRUE(in_state_dir("/xdg/state/./claudegpt", env));
+  EXPECT_FALSE(in_state_dir("/xdg/state", env));
+  EXPECT_FALSE(in_state_dir("/xdg/state/claudegpt-old", env));
+  EXPECT_FALSE(in_state_dir("/xdg/state/claudegpt/../elsewhere", env));
+  EXPECT_FALSE(in_state_dir("/home/alice/Documents", env));
 }
 
 TEST(StatePaths, XdgStateHomeWinsWhenAbsolute) {
