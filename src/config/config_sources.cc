@@ -1,7 +1,5 @@
 #include "config/config_sources.h"
 
-#include <fstream>
-
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pwd.h>
@@ -123,13 +121,19 @@ std::string mask_secret(std::string_view value) {
 namespace {
 
 // Each line of a .env on its own: the ones that parse, warnings for the others; a malformed
-// line with one of our prefixes is still an error (the user meant it for us).
+// line with one of our prefixes is still an error (the user meant it for us). The file is read
+// whole and capped as read_dotenv_file reads it (and fails as it does), then split.
 std::vector<DotenvEntry> lenient_entries(const fs::path& path, const std::string& shown,
                                          std::vector<std::string>& warnings) {
-  std::ifstream in(path);
   std::vector<DotenvEntry> entries;
+  std::optional<std::string> text = read_dotenv_text(path, shown);
+  if (!text) return entries;
+  std::string_view rest = *text;
   int number = 0;
-  for (std::string line; std::getline(in, line);) {
+  while (!rest.empty()) {
+    std::size_t end = rest.find('\n');
+    std::string line(rest.substr(0, end));
+    rest.remove_prefix(end == std::string_view::npos ? rest.size() : end + 1);
     ++number;
     try {
       for (DotenvEntry& e : parse_dotenv(line, shown)) {

@@ -41,7 +41,8 @@ class ConfigSources {
   // Reads both .env files (a missing file is no error). `getenv` stands for the process
   // environment; `flag_names` maps an override's variable to the flag that set it, for
   // source_of() (default label: "command line"). Throws DotenvError for a malformed .env and
-  // std::runtime_error for one that exists but cannot be read.
+  // std::runtime_error for one that exists but cannot be read or is larger than 1 MiB
+  // (read_dotenv_text).
   static ConfigSources load(
       const std::map<std::string, std::string>& overrides = {},
       const Getenv& getenv = [](const char* name) -> const char* { return std::getenv(name); },

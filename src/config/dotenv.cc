@@ -5,11 +5,10 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <fstream>
-#include <sstream>
 #include <system_error>
 
 #include "ledger/state_paths.h"
+#include "support/bounded_file.h"
 
 namespace claudegpt {
 namespace {
@@ -195,17 +194,30 @@ std::vector<DotenvEntry> parse_dotenv(std::string_view text, std::string_view fi
   return Parser(text, file).parse();
 }
 
-std::optional<std::vector<DotenvEntry>> read_dotenv_file(const std::filesystem::path& path,
-                                                         std::string_view display_name) {
+std::optional<std::string> read_dotenv_text(const std::filesystem::path& path,
+                                            std::string_view display_name) {
   std::string name = display_name.empty() ? path.string() : std::string(display_name);
+  // What exists() cannot tell (a folder on the way we may not search) counts as no file, as
+  // it always has; a file that is there must then be readable.
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return std::nullopt;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(name + ": cannot be read");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw std::runtime_error(name + ": cannot be read");
-  return parse_dotenv(text.str(), name);
+  BoundedFile file = read_bounded_file(path.string());
+  switch (file.status) {
+    case BoundedFile::Status::read: return std::move(file.text);
+    case BoundedFile::Status::missing: return std::nullopt;  // gone since exists()
+    case BoundedFile::Status::unreadable: throw std::runtime_error(name + ": cannot be read");
+    case BoundedFile::Status::too_large:
+      throw std::runtime_error(name + ": larger than " + std::string(kBoundedFileLimitText) +
+                               ": not a .env file");
+  }
+  throw std::logic_error("read_dotenv_text: unknown status");
+}
+
+std::optional<std::vector<DotenvEntry>> read_dotenv_file(const std::filesystem::path& path,
+                                                         std::string_view display_name) {
+  std::optional<std::string> text = read_dotenv_text(path, display_name);
+  if (!text) return std::nullopt;
+  return parse_dotenv(*text, display_name.empty() ? path.string() : std::string(display_name));
 }
 
 std::string format_dotenv(const std::vector<DotenvEntry>& entries) {

@@ -44,9 +44,16 @@ class DotenvError : public std::runtime_error {
 // Parses `text`; `file` only names it in errors. Entries come in file order, duplicates kept.
 std::vector<DotenvEntry> parse_dotenv(std::string_view text, std::string_view file = "<.env>");
 
-// Reads and parses `path`; std::nullopt when it does not exist. `display_name` (e.g. with
-// $HOME shown as ~) names the file in errors; empty means the path itself. Throws
-// std::runtime_error when it exists but cannot be read, DotenvError when malformed.
+// The text of the .env at `path`, unparsed; std::nullopt when it does not exist. At most
+// kBoundedFileMaxBytes (1 MiB), read with read_bounded_file: /dev/zero, a huge file or a FIFO
+// is an error, never read until memory runs out. `display_name` (e.g. with $HOME shown as ~)
+// names the file in errors; empty means the path itself. Throws std::runtime_error when it
+// exists but cannot be read ("<file>: cannot be read") or is larger than the cap ("<file>:
+// larger than 1 MiB: not a .env file").
+std::optional<std::string> read_dotenv_text(const std::filesystem::path& path,
+                                            std::string_view display_name = {});
+
+// read_dotenv_text, parsed. Throws as it does, and DotenvError when malformed.
 std::optional<std::vector<DotenvEntry>> read_dotenv_file(const std::filesystem::path& path,
                                                          std::string_view display_name = {});
 

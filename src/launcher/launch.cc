@@ -7,8 +7,6 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <functional>
 #include <set>
 #include <stdexcept>
@@ -24,6 +22,7 @@
 
 #include "ledger/state_paths.h"
 #include "server/http_server.h"
+#include "support/bounded_file.h"
 #include "support/log.h"
 
 extern char** environ;
@@ -207,18 +206,21 @@ std::string shell_quoted(const std::string& text) {
   return out + "'";
 }
 
-// Claude Code's status line shows the upstream model and the session's cost (`claudegpt
-// statusline`), unless the config dir's settings.json names a status line of its own.
 void enable_status_line(const std::filesystem::path& dir) {
   namespace fs = std::filesystem;
   fs::path file = dir / "settings.json";
   boost::json::object settings;
   std::error_code ec;
   if (fs::exists(file, ec)) {
-    std::ifstream in(file);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    BoundedFile read = read_bounded_file(file.string());
+    if (read.status == BoundedFile::Status::too_large) {  // /dev/zero, a huge file: left alone
+      log_warn(file.string(), ": larger than ", kBoundedFileLimitText,
+               ": not a Claude Code settings.json; the claudegpt status line is not added");
+      return;
+    }
+    if (read.status != BoundedFile::Status::read) return;  // as a malformed one: left alone
     boost::system::error_code parse_error;
-    boost::json::value parsed = boost::json::parse(text, parse_error);
+    boost::json::value parsed = boost::json::parse(read.text, parse_error);
     if (parse_error || !parsed.is_object()) return;  // not ours to repair
     settings = std::move(parsed.get_object());
   }

@@ -3,13 +3,13 @@
 #include <chrono>
 #include <filesystem>
 #include <iostream>
-#include <iterator>
 
 #include <boost/json.hpp>
 
 #include "ledger/trace_store.h"
 #include "ledger/usage_ledger.h"
 #include "ledger/usage_report.h"
+#include "support/bounded_file.h"
 
 namespace claudegpt {
 
@@ -111,9 +111,15 @@ int print_trace(const Settings& settings, const std::string& id, std::ostream& o
 }
 
 int print_status_line(const Settings& settings, std::istream& in, std::ostream& out) {
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Claude Code sends a few KiB; whatever else stdin is (/dev/zero) is not read past the cap.
+  BoundedFile input_text = read_bounded_stream(in);
+  if (input_text.status == BoundedFile::Status::too_large) {
+    out << "claudegpt statusline: the input is larger than " << kBoundedFileLimitText
+        << ": not Claude Code's status line JSON\n";
+    return 1;
+  }
   boost::system::error_code ec;
-  json::value input = json::parse(text, ec);
+  json::value input = json::parse(input_text.text, ec);
   std::string session, model;
   if (!ec && input.is_object()) {
     const json::object& object = input.get_object();

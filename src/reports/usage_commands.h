@@ -28,7 +28,8 @@ int print_trace(const Settings& settings, const std::string& id, std::ostream& o
 
 // Claude Code's status line: reads its JSON on stdin (session_id, model.id), prints the
 // upstream model that answers it and what the session has cost so far, e.g.
-// "gpt-5.5 · $0.0123 this session".
+// "gpt-5.5 · $0.0123 this session". At most 1 MiB of `in` is read (read_bounded_stream):
+// more prints that it is too large, on `out` where Claude Code shows the line, and returns 1.
 int print_status_line(const Settings& settings, std::istream& in, std::ostream& out);
 
 }  // namespace claudegpt

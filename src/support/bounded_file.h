@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstddef>
+#include <istream>
 #include <string>
 #include <string_view>
 
@@ -63,6 +64,29 @@ inline BoundedFile read_bounded_file(const std::string& path,
     }
   }
   ::close(fd);
+  return result;
+}
+
+// The same cap for a stream another program writes (stdin): reads until its end or one byte
+// past `max_bytes`, so an endless stream is too_large at once. unreadable: the stream went bad
+// (error is then 0).
+inline BoundedFile read_bounded_stream(std::istream& in, std::size_t max_bytes = kBoundedFileMaxBytes) {
+  BoundedFile result;
+  char buffer[8192];
+  while (in) {
+    std::size_t want = std::min(sizeof buffer, max_bytes + 1 - result.text.size());
+    in.read(buffer, static_cast<std::streamsize>(want));
+    result.text.append(buffer, static_cast<std::size_t>(in.gcount()));
+    if (result.text.size() > max_bytes) {
+      result.status = BoundedFile::Status::too_large;
+      result.text.clear();
+      return result;
+    }
+  }
+  if (in.bad()) {
+    result.status = BoundedFile::Status::unreadable;
+    result.text.clear();
+  }
   return result;
 }
 

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -456,6 +458,55 @@ TEST_F(ConfigSourcesTest, ANulByteInAConfigFileIsAnErrorWithItsLine) {
   } catch (const DotenvError& e) {
     EXPECT_STREQ(e.what(), "~/.claude/.env:2: a NUL byte (a .env file is text)");
   }
+}
+
+// Each .env is read with read_bounded_file: one pointed at /dev/zero (or over 1 MiB) stops
+// claudegpt at once with the file and the limit, instead of being read until memory runs out.
+// Claude Code's file too, also when it is read line by line.
+std::string load_error(const std::function<ConfigSources()>& load) {
+  auto start = std::chrono::steady_clock::now();
+  std::string error = "<loaded>";
+  try {
+    load();
+  } catch (const std::runtime_error& e) {
+    error = e.what();
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  return error;
+}
+
+TEST_F(ConfigSourcesTest, AConfigFileAtDevZeroOrOverOneMebibyteIsAnErrorNamingIt) {
+  fs::create_directories(config_env().parent_path());
+  fs::create_symlink("/dev/zero", config_env());
+  EXPECT_EQ(load_error([this] { return load(); }),
+            "~/.config/claudegpt/.env: larger than 1 MiB: not a .env file");
+
+  fs::remove(config_env());
+  write(claude_env(), "CLAUDEGPT_EFFORT=high\n" + std::string(2 << 20, '#') + "\n");
+  EXPECT_EQ(load_error([this] { return load(); }), "~/.claude/.env: larger than 1 MiB: not a .env file");
+  fs::remove(claude_env());
+  fs::create_symlink("/dev/zero", claude_env());
+  EXPECT_EQ(load_error([this] { return load(); }), "~/.claude/.env: larger than 1 MiB: not a .env file");
+
+  // CLAUDEGPT_CONFIG_DIR may point anywhere.
+  fs::remove(claude_env());
+  fs::create_directories(root_ / "elsewhere");
+  fs::create_symlink("/dev/zero", root_ / "elsewhere" / ".env");
+  env_["CLAUDEGPT_CONFIG_DIR"] = (root_ / "elsewhere").string();
+  EXPECT_EQ(load_error([this] { return load(); }),
+            (root_ / "elsewhere" / ".env").string() + ": larger than 1 MiB: not a .env file");
+}
+
+TEST_F(ConfigSourcesTest, ClaudesFileReadLineByLineKeepsItsLinesAndTheLastOneWithoutANewline) {
+  using namespace std::string_literals;
+  write(claude_env(), "OTHER=a\0b\n\nCLAUDEGPT_CUTOFF_OPUS=c4\nbad line\nCLAUDEGPT_EFFORT=high"s);
+  ConfigSources s = load();
+  EXPECT_EQ(value(s, "CLAUDEGPT_CUTOFF_OPUS"), "c4");
+  EXPECT_EQ(s.source_of("CLAUDEGPT_CUTOFF_OPUS"), "~/.claude/.env:3");
+  EXPECT_EQ(value(s, "CLAUDEGPT_EFFORT"), "high");
+  EXPECT_EQ(s.source_of("CLAUDEGPT_EFFORT"), "~/.claude/.env:5");
+  EXPECT_EQ(s.warnings(), (std::vector<std::string>{"skipped unreadable line ~/.claude/.env:1",
+                                                    "skipped unreadable line ~/.claude/.env:4"}));
 }
 
 TEST_F(ConfigSourcesTest, TheWizardsFileIsReadBackAsTheConfigFile) {

@@ -4,8 +4,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <map>
+#include <stdexcept>
 #include <string>
 
 #include "config/dotenv.h"
@@ -268,6 +271,57 @@ TEST_F(DotenvFile, AMissingFileIsNoneAndAMalformedOneNamesItsDisplayName) {
   } catch (const DotenvError& e) {
     EXPECT_STREQ(e.what(), "~/x/.env:2: expected KEY=value");
   }
+}
+
+// A .env is read whole with read_bounded_file: whatever the path turns out to be, at most
+// 1 MiB is read, and more is an error naming the file and the limit.
+std::string read_error(const fs::path& path) {
+  auto start = std::chrono::steady_clock::now();
+  std::string error = "<no error>";
+  try {
+    read_dotenv_file(path, "~/x/.env");
+  } catch (const DotenvError& e) {
+    error = std::string("DotenvError: ") + e.what();
+  } catch (const std::runtime_error& e) {
+    error = e.what();
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5)) << path;
+  return error;
+}
+
+TEST_F(DotenvFile, DevZeroOrAFileOverOneMebibyteIsAnErrorNamingTheFileAndTheLimit) {
+  EXPECT_EQ(read_error("/dev/zero"), "~/x/.env: larger than 1 MiB: not a .env file");
+  fs::path link = root_ / "link.env";  // as a .env pointed there would be
+  fs::create_symlink("/dev/zero", link);
+  EXPECT_EQ(read_error(link), "~/x/.env: larger than 1 MiB: not a .env file");
+  EXPECT_THROW(read_dotenv_text(link, "~/x/.env"), std::runtime_error);
+
+  fs::path big = root_ / "big.env";
+  std::ofstream(big) << "A=1\n" << std::string(2 << 20, '#') << "\n";
+  EXPECT_EQ(read_error(big), "~/x/.env: larger than 1 MiB: not a .env file");
+}
+
+TEST_F(DotenvFile, AFileJustUnderTheLimitStillReads) {
+  fs::path file = root_ / ".env";
+  std::string comment = "# " + std::string(1000, 'x') + "\n";
+  {
+    std::ofstream out(file);
+    for (std::size_t size = 0; size + comment.size() + 8 < (1u << 20); size += comment.size()) out << comment;
+    out << "A=1\n";
+  }
+  ASSERT_LE(fs::file_size(file), 1u << 20);
+  auto entries = read_dotenv_file(file);
+  ASSERT_TRUE(entries);
+  ASSERT_EQ(entries->size(), 1u);
+  EXPECT_EQ((*entries)[0].value, "1");
+}
+
+TEST_F(DotenvFile, AFifoWithoutAWriterReadsAsEmptyInsteadOfHanging) {
+  fs::path fifo = root_ / ".env";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  auto entries = read_dotenv_file(fifo);
+  ASSERT_TRUE(entries);
+  EXPECT_TRUE(entries->empty());
 }
 
 }  // namespace

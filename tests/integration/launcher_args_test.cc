@@ -2,10 +2,20 @@
 #include "launcher/claude_binary.h"
 #include "launcher/launch.h"
 #include "launcher/launcher_args.h"
+#include "ledger/usage_report.h"
+#include "reports/usage_commands.h"
+#include "support/log.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
+#include <sstream>
 #include <stdexcept>
 
 #include <gtest/gtest.h>
@@ -125,6 +135,104 @@ TEST(SessionEnvironment, TheUsersOwnChoicesStay) {
   EXPECT_EQ(env.count("CLAUDE_CONFIG_DIR"), 0u);
   s.isolate_claude_config = false;  // CLAUDEGPT_GLOBAL_ISOLATE=0
   EXPECT_EQ(session_env(s).count("CLAUDE_CONFIG_DIR"), 0u);
+}
+
+// The status line the launcher puts in Claude Code's config dir. CLAUDEGPT_CLEAN_CONFIG_DIR
+// may point anywhere: a settings.json there is read with read_bounded_file (1 MiB at most).
+class StatusLineSetting : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("claudegpt-status-line-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // enable_status_line(dir_), quickly, and what it logged.
+  std::string enable() {
+    std::FILE* log = std::tmpfile();
+    set_log_file(log);
+    auto start = std::chrono::steady_clock::now();
+    enable_status_line(dir_);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+    set_log_file(stderr);
+    std::string text(4096, '\0');
+    std::rewind(log);
+    text.resize(std::fread(text.data(), 1, text.size(), log));
+    std::fclose(log);
+    return text;
+  }
+  std::string settings_text() const {
+    std::ifstream in(dir_ / "settings.json");
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(StatusLineSetting, IsAddedToASettingsFileKeepingTheRest) {
+  std::ofstream(dir_ / "settings.json") << R"({"theme":"dark"})";
+  EXPECT_EQ(enable(), "");
+  std::string text = settings_text();
+  EXPECT_NE(text.find(R"("theme":"dark")"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("statusLine":{"type":"command","command":)"), std::string::npos) << text;
+  EXPECT_NE(text.find(" statusline\""), std::string::npos) << text;
+}
+
+TEST_F(StatusLineSetting, ASettingsFileAtDevZeroOrOverOneMebibyteIsLeftAloneWithAWarning) {
+  std::filesystem::path file = dir_ / "settings.json";
+  std::filesystem::create_symlink("/dev/zero", file);
+  std::string log = enable();
+  EXPECT_NE(log.find(" warn " + file.string() +
+                     ": larger than 1 MiB: not a Claude Code settings.json; the claudegpt status "
+                     "line is not added\n"),
+            std::string::npos)
+      << log;
+  EXPECT_TRUE(std::filesystem::is_symlink(file));
+
+  std::filesystem::remove(file);
+  std::string big = R"({"theme":")" + std::string(2 << 20, 'x') + R"("})";
+  std::ofstream(file) << big;
+  EXPECT_NE(enable().find("larger than 1 MiB"), std::string::npos);
+  EXPECT_EQ(settings_text(), big);  // not rewritten
+}
+
+TEST_F(StatusLineSetting, AFifoWithoutAWriterIsLeftAloneInsteadOfHanging) {
+  std::filesystem::path file = dir_ / "settings.json";
+  ASSERT_EQ(::mkfifo(file.c_str(), 0600), 0);
+  EXPECT_EQ(enable(), "");
+  EXPECT_EQ(std::filesystem::status(file).type(), std::filesystem::file_type::fifo);
+}
+
+// `claudegpt statusline`, which that setting runs: Claude Code's JSON on stdin, at most 1 MiB
+// of it read.
+TEST(StatusLineCommand, ShowsTheUpstreamModelAndTheSessionsCost) {
+  Settings s;
+  s.ledger_path = "";  // no ledger: nothing spent yet
+  std::istringstream in(R"({"session_id":"s1","model":{"id":"claude-sonnet-4-5"}})");
+  std::ostringstream out;
+  EXPECT_EQ(print_status_line(s, in, out), 0);
+  EXPECT_EQ(out.str(), s.upstream_model("claude-sonnet-4-5") + " \u00b7 " + format_usd(0) + " this session\n");
+}
+
+TEST(StatusLineCommand, InputOverOneMebibyteOrEndlessIsNotReadPastTheLimit) {
+  Settings s;
+  s.ledger_path = "";
+  const std::string refused =
+      "claudegpt statusline: the input is larger than 1 MiB: not Claude Code's status line JSON\n";
+  std::ifstream zero("/dev/zero", std::ios::binary);
+  ASSERT_TRUE(zero);
+  std::ostringstream out;
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(print_status_line(s, zero, out), 1);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  EXPECT_EQ(out.str(), refused);
+
+  std::istringstream big(R"({"session_id":")" + std::string(2 << 20, 'x') + R"("})");
+  std::ostringstream big_out;
+  EXPECT_EQ(print_status_line(s, big, big_out), 1);
+  EXPECT_EQ(big_out.str(), refused);
 }
 
 }  // namespace
