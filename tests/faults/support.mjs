@@ -4,7 +4,10 @@
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 
 import { proxyBinary } from '../lib/paths.mjs';
 import { collectSse } from '../lib/sse.mjs';
@@ -227,4 +230,171 @@ export class RawClient {
     this.socket.destroy();
     return at;
   }
+}
+
+// ---------------------------------------------------------------------------------------
+// Raw HTTP exchanges: requests no HTTP client would send (oversized headers, half a request
+// line, a body that stops), and the answers as they come off the wire
+
+// The HTTP/1.1 responses in `text` (what a RawClient received, latin1), interim ones (100
+// Continue) included, in order: [{status, reason, headers (names lower-case), body (UTF-8
+// text), complete}]. A body without a content-length runs to the end of what was received.
+export function parseResponses(text) {
+  const responses = [];
+  let rest = text;
+  while (rest.startsWith('HTTP/')) {
+    const end = rest.indexOf('\r\n\r\n');
+    if (end < 0) break;
+    const [statusLine, ...lines] = rest.slice(0, end).split('\r\n');
+    const [, status, reason] = /^HTTP\/1\.[01] (\d{3}) ?(.*)$/.exec(statusLine) ?? [];
+    const headers = {};
+    for (const line of lines) {
+      const colon = line.indexOf(':');
+      headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+    }
+    const interim = Number(status) < 200;
+    const length = interim ? 0 : Number(headers['content-length'] ?? rest.length - end - 4);
+    const body = rest.slice(end + 4, end + 4 + length);
+    responses.push({ status: Number(status), reason, headers, complete: body.length === length,
+                     body: Buffer.from(body, 'latin1').toString('utf8') });
+    rest = rest.slice(end + 4 + length);
+  }
+  return responses;
+}
+
+// A RawClient that also notes when it connected and when the proxy closed the connection
+// (on the fakes' clock), and reads what it received as HTTP responses.
+export class RawExchange extends RawClient {
+  constructor(proxy, options) {
+    super(proxy, options);
+    this.connectedAt = null;
+    this.closedAt = null;
+    this.left = false;   // closed by us, not by the proxy
+    this.socket.once('connect', () => { this.connectedAt = now(); });
+    this.ended = new Promise((resolve) => this.socket.once('close', () => {
+      this.closedAt = now();
+      resolve(this.closedAt);
+    }));
+  }
+
+  get responses() { return parseResponses(this.received); }
+
+  // Resolves with the time the proxy closed the connection; rejects after `timeoutMs`.
+  closedWithin(timeoutMs, what = 'the proxy closed the connection') {
+    let timer;
+    const late = new Promise((resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: not within ${timeoutMs} ms; ` +
+                                                `received ${JSON.stringify(this.received.slice(0, 300))}`)),
+                         timeoutMs);
+    });
+    return Promise.race([this.ended, late]).finally(() => clearTimeout(timer));
+  }
+
+  // Resolves once the received bytes hold `text`; rejects after `timeoutMs`.
+  waitForWithin(text, timeoutMs) {
+    let timer;
+    const late = new Promise((resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`${JSON.stringify(text)} not received within ` +
+                                                `${timeoutMs} ms; received ` +
+                                                `${JSON.stringify(this.received.slice(0, 300))}`)),
+                         timeoutMs);
+    });
+    return Promise.race([this.waitFor(text), late]).finally(() => clearTimeout(timer));
+  }
+
+  leave() {
+    this.left = true;
+    return super.leave();
+  }
+}
+
+// Sends `bytes` on a connection of its own and waits for the proxy to close it (at most
+// `timeoutMs`). Returns the RawExchange: its `responses`, `closedAt - connectedAt`.
+export async function rawExchange(proxy, bytes, { timeoutMs = 5000 } = {}) {
+  const exchange = new RawExchange(proxy);
+  await exchange.connected;
+  exchange.write(bytes);
+  try {
+    await exchange.closedWithin(timeoutMs);
+  } finally {
+    if (!exchange.closed) exchange.leave();
+  }
+  return exchange;
+}
+
+// Checks that a parsed raw response is an Anthropic error of this status and type (the JSON
+// body, nothing else in it). Returns the error object.
+export function expectRawError(response, status, type) {
+  assert.ok(response, 'no response');
+  assert.equal(response.status, status, `status ${response.status}: ${response.body.slice(0, 300)}`);
+  assert.ok(response.complete, 'the whole body arrived');
+  assert.match(response.headers['content-type'] ?? '', /^application\/json/);
+  const json = JSON.parse(response.body);
+  checkErrorObject(json, `HTTP ${status}`);
+  for (const key of Object.keys(json)) {
+    assert.ok(['type', 'error', 'request_id'].includes(key), `unexpected key ${key}`);
+  }
+  assert.equal(json.error.type, type, json.error.message);
+  return json.error;
+}
+
+// ---------------------------------------------------------------------------------------
+// The proxy process under load
+
+// CPU time it has used (user + system), in clock ticks (1/100 s).
+export function cpuTicks(pid) {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);   // utime, stime (fields 14 and 15)
+}
+
+// Waits until the process has used no CPU for `quietMs`: it has read and handled what it was
+// sent. Fails after `timeoutMs`.
+export async function settled(pid, { quietMs = 300, timeoutMs = 20_000 } = {}) {
+  let last = cpuTicks(pid);
+  let since = Date.now();
+  await until(() => {
+    const ticks = cpuTicks(pid);
+    if (ticks !== last) {
+      last = ticks;
+      since = Date.now();
+    }
+    return Date.now() - since >= quietMs;
+  }, { timeoutMs, everyMs: 50, what: `process ${pid} quiet for ${quietMs} ms` });
+}
+
+// A wrapper that starts the proxy with both open-file limits at `files` (the proxy raises
+// its soft limit to the hard one, so both are set). `remove()` deletes it.
+export function withOpenFileLimit(bin, files) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'claudegpt-nofile-'));
+  const wrapper = path.join(dir, 'claudegpt');
+  fs.writeFileSync(wrapper, `#!/bin/sh\nulimit -n ${files}\nexec '${path.resolve(bin)}' "$@"\n`, { mode: 0o755 });
+  return { bin: wrapper, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+// One request on a connection of its own (no pooled keep-alive connection, which a proxy
+// shedding idle connections may close under it): {status, headers, body, ms}, the time until
+// the whole answer arrived. Rejects after `timeoutMs`.
+export function freshRequest(proxy, { method = 'GET', path: target = '/', headers = {}, body,
+                                      timeoutMs = 10_000 } = {}) {
+  const { port, hostname } = new URL(proxy.url);
+  const started = now();
+  let timer;
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: hostname, port: Number(port), method, path: target,
+                               headers: { connection: 'close', ...headers }, agent: false },
+                             (res) => {
+      const chunks = [];
+      res.on('data', (chunk) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers,
+                                    body: Buffer.concat(chunks).toString('utf8'),
+                                    ms: now() - started }));
+      res.on('error', reject);
+    });
+    // From the start, connecting included (a full listen queue drops the SYN).
+    timer = setTimeout(() => req.destroy(new Error(`${method} ${target}: no answer within ` +
+                                                   `${timeoutMs} ms`)), timeoutMs);
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body));
+  }).finally(() => clearTimeout(timer));
 }
