@@ -1,6 +1,8 @@
 #include "core/token_counter.h"
 
+#include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -134,6 +136,198 @@ TEST(TokenCounter, CountsHugeSinglePiecesInReasonableTime) {
   EXPECT_EQ(count(std::string(size, ' ')), 512u);
   EXPECT_EQ(count(std::string(size, '\n')), 4096u);
   EXPECT_EQ(count(repeat("{}", size / 2)), 32768u);
+}
+
+// --- Pathological text: bounded work, close counts ---------------------------------------
+
+// A deterministic stream of pseudo-random numbers (xorshift64*).
+struct Random {
+  std::uint64_t state = 0x9e3779b97f4a7c15ull;
+  std::uint32_t next() {
+    state ^= state >> 12;
+    state ^= state << 25;
+    state ^= state >> 27;
+    return static_cast<std::uint32_t>((state * 0x2545f4914f6cdd1dull) >> 32);
+  }
+  std::string letters(std::size_t n) {
+    std::string out;
+    for (std::size_t i = 0; i < n; ++i) out += static_cast<char>('a' + next() % 26);
+    return out;
+  }
+};
+
+std::size_t count(std::string_view text, TokenCounter::Work& work) {
+  return TokenCounter::o200k().count(text, work);
+}
+
+TEST(TokenCounter, PreTokenisesLikeTheRegexOnRandomMixesOfEveryCharacterClass) {
+  // Characters of each class the pattern tells apart, and those its branches single out: Lu,
+  // Lt, Ll, Lm, Lo, Mn, Mc, Nd, No, Nl; white space (NEL, NBSP, ideographic, line separator),
+  // CR, LF; the apostrophe and the letters of contractions (ſ folds to s); '/', symbols, a
+  // control character; and characters outside the BMP, which the regex decides.
+  const std::vector<std::string> alphabet = {
+      "a", "b", "Z", "Q", "\u01C5", "\u02B0", "\u4E2D", "\u00DF", "\u0301", "\u0903",
+      "\u0663", "\u00B2", "\u216B", "0", "9", " ", " ", " ", "\t", "\n", "\r", "\u0085",
+      "\u00A0", "\u3000", "\u2028", "'", "'", "s", "S", "\u017F", "t", "r", "e", "E", "v",
+      "l", "L", "m", "d", "D", "/", "!", ".", "-", "\uFFFD", "\x01", "\U0001F600",
+      "\U0001D400", "\U00020000", "\U0001D7CE"};
+  Random random;
+  for (int i = 0; i < 20000; ++i) {
+    std::string text;
+    for (std::uint32_t n = 1 + random.next() % 24; n > 0; --n) {
+      text += alphabet[random.next() % alphabet.size()];
+    }
+    TokenCounter::Work fast, regex;
+    regex.regex_only = true;
+    const std::size_t by_fast = count(text, fast);
+    ASSERT_EQ(by_fast, count(text, regex)) << '"' << text << '"';
+    ASSERT_EQ(fast.pieces, regex.pieces) << '"' << text << '"';
+  }
+}
+
+TEST(TokenCounter, PreTokenisesLikeTheRegexAroundEveryBmpCharacter) {
+  // Each character in the contexts where the branches differ: after and before letters of
+  // either case, digits, marks, symbols, spaces, newlines and an apostrophe.
+  const char* const contexts[][2] = {
+      {"x", "y"},  {"X", "Y"},   {"Ab", "C"},  {" ", "a"},  {"'", "e"},   {"a'", "e"},
+      {"a'r", ""}, {"1", "2"},   {"!", "!"},   {" ", " "},  {"\n", " \n"}, {"", "\u0301"},
+      {"\u02B0", "A"}, {"\u0301", "B"}, {" ", "!"}, {"  ", "\r\n"},
+  };
+  for (std::uint32_t block = 0; block < 0x10000; block += 0x400) {
+    std::string text;
+    for (std::uint32_t cp = block; cp < block + 0x400; ++cp) {
+      if (cp >= 0xD800 && cp < 0xE000) continue;
+      std::string c;
+      if (cp < 0x80) {
+        c = static_cast<char>(cp);
+      } else if (cp < 0x800) {
+        c = {static_cast<char>(0xC0 | cp >> 6), static_cast<char>(0x80 | (cp & 0x3F))};
+      } else {
+        c = {static_cast<char>(0xE0 | cp >> 12), static_cast<char>(0x80 | (cp >> 6 & 0x3F)),
+             static_cast<char>(0x80 | (cp & 0x3F))};
+      }
+      for (const auto& context : contexts) text += context[0] + c + context[1];
+    }
+    TokenCounter::Work fast, regex;
+    regex.regex_only = true;
+    const std::size_t by_fast = count(text, fast);
+    EXPECT_EQ(by_fast, count(text, regex)) << "U+" << std::hex << block;
+    EXPECT_EQ(fast.pieces, regex.pieces) << "U+" << std::hex << block;
+  }
+}
+
+TEST(TokenCounter, MergesAPieceLongerThanTheBoundInChunksThatAddUp) {
+  // One pre-token of 32 KiB of letters: merged in kMaxMerge-byte chunks (ASCII, so cut exactly
+  // there), each counted as it would be alone.
+  const std::size_t chunk = TokenCounter::kMaxMerge;
+  const std::string word = Random().letters(8 * chunk);
+  TokenCounter::Work work;
+  const std::size_t whole = count(word, work);
+  EXPECT_EQ(work.pieces, 1u);
+  EXPECT_EQ(work.longest_merge, chunk);
+  std::size_t chunks = 0;
+  for (std::size_t at = 0; at < word.size(); at += chunk) chunks += count(word.substr(at, chunk));
+  EXPECT_EQ(whole, chunks);
+}
+
+TEST(TokenCounter, CountsALongPieceCloseToTiktoken) {
+  // 34 KB, one pre-token. tiktoken counts 10 tokens a repetition (500 for 50, above).
+  const std::size_t tokens = count(repeat("supercalifragilisticexpialidocious", 1000));
+  EXPECT_NEAR(static_cast<double>(tokens), 10000.0, 50.0);
+  // A multi-byte script is cut at character boundaries, never inside one: 48 KB of 3-byte
+  // letters count as 16 times a sixteenth of them does (3 KB, merged whole), give or take a
+  // token a cut.
+  const std::string_view kanji = "\u4E2D\u6587\u6F22\u5B57";
+  TokenCounter::Work work;
+  const std::size_t cut = count(repeat(kanji, 4000), work);
+  EXPECT_LE(work.longest_merge, TokenCounter::kMaxMerge);
+  EXPECT_NEAR(static_cast<double>(cut), 16.0 * count(repeat(kanji, 250)), 16.0);
+}
+
+TEST(TokenCounter, BoundsTheWorkOnAnyRunHoweverLong) {
+  // 1 MiB that are one pre-token to tiktoken: the regex never sees more than a window at once
+  // and the merge never more than a chunk.
+  const std::size_t size = 1 << 20;
+  struct Case {
+    const char* name;
+    std::string text;
+  };
+  const Case cases[] = {
+      {"spaces", std::string(size, ' ')},
+      {"newlines", std::string(size, '\n')},
+      {"one letter", std::string(size, 'a')},
+      {"letters", Random().letters(size)},
+      {"punctuation", repeat("{}", size / 2)},
+      {"cjk", repeat("\u4E2D", size / 3)},
+  };
+  for (const Case& c : cases) {
+    TokenCounter::Work work;
+    count(c.text, work);
+    EXPECT_LE(work.longest_piece, TokenCounter::kWindow) << c.name;
+    EXPECT_LE(work.longest_merge, TokenCounter::kMaxMerge) << c.name;
+    EXPECT_GE(work.pieces, size / TokenCounter::kWindow) << c.name;
+  }
+  // Exactly as tiktoken counts 64 KiB of each (above): the cuts fall between tokens.
+  EXPECT_EQ(count(std::string(size, ' ')), size / 128);
+  EXPECT_EQ(count(std::string(size, '\n')), size / 16);
+  EXPECT_EQ(count(std::string(size, 'z')), size / 2);
+}
+
+TEST(TokenCounter, SamplesMergesPastTheExactAllowanceAndStaysClose) {
+  // 4 MiB of lines of random letters, every piece needing a merge: past kExactMergeBytes only
+  // one piece in kSampleEvery is merged, the rest estimated. Counted a line-aligned megabyte at
+  // a time, each part stays within the allowance and is exact.
+  Random random;
+  std::string text;
+  while (text.size() < (4u << 20)) text += random.letters(3 + random.next() % 60) + '\n';
+  std::size_t exact = 0, shared_count = 0;
+  TokenCounter::Work shared;  // as count_request_tokens counts a request's texts
+  for (std::size_t at = 0; at < text.size();) {
+    const std::size_t newline = text.find('\n', std::min(text.size(), at + (1 << 20)));
+    const std::size_t end = newline == std::string::npos ? text.size() : newline + 1;
+    const std::string_view part = std::string_view(text).substr(at, end - at);
+    TokenCounter::Work alone;
+    exact += count(part, alone);
+    EXPECT_EQ(alone.estimated_bytes, 0u);
+    shared_count += count(part, shared);
+    at = end;
+  }
+  TokenCounter::Work work;
+  const std::size_t estimated = count(text, work);
+  EXPECT_GT(work.estimated_bytes, 0u);
+  EXPECT_LE(work.merged_bytes,
+            TokenCounter::kExactMergeBytes + text.size() / TokenCounter::kSampleEvery + 4096);
+  EXPECT_NEAR(static_cast<double>(estimated), static_cast<double>(exact), exact * 0.005);
+  // Texts counted against one Work share its allowance.
+  EXPECT_GT(shared.estimated_bytes, 0u);
+  EXPECT_NEAR(static_cast<double>(shared_count), static_cast<double>(exact), exact * 0.005);
+}
+
+TEST(TokenCounter, RepairsInvalidUtf8ABufferAtATime) {
+  // 2 MiB of text with a stray byte in every line: counted as if each were U+FFFD, without
+  // a copy of the whole text.
+  const std::string line = "The quick brown fox \xFF jumps over the lazy dog.\n";
+  const std::string repaired = "The quick brown fox \uFFFD jumps over the lazy dog.\n";
+  const int lines = (2 << 20) / static_cast<int>(line.size());
+  TokenCounter::Work work;
+  EXPECT_EQ(count(repeat(line, lines), work), count(repeat(repaired, lines)));
+  EXPECT_LE(work.largest_buffer, 4 * TokenCounter::kWindow);
+  // A sequence cut by the buffer's end is the same sequence.
+  const std::string text = repeat("\u4E2D\xE4\xB8", 100000);
+  EXPECT_EQ(count(text), count(repeat("\u4E2D\uFFFD", 100000)));
+}
+
+TEST(TokenCounter, CountsSerialisedJsonWithoutSerialisingItWhole) {
+  json::object properties;
+  for (int i = 0; i < 20000; ++i) {
+    properties["field_" + std::to_string(i)] =
+        json::object{{"type", "string"}, {"description", "Field number " + std::to_string(i)}};
+  }
+  const json::value schema = json::object{{"type", "object"}, {"properties", properties},
+                                          {"odd", "\xFF bytes \xE4\xB8 too"}};
+  TokenCounter::Work work;
+  EXPECT_EQ(TokenCounter::o200k().count_json(schema, work), count(json::serialize(schema)));
+  EXPECT_LE(work.largest_buffer, 4 * TokenCounter::kWindow);
 }
 
 TEST(TokenCounter, CountsFromManyThreadsAtOnce) {
