@@ -219,7 +219,11 @@ ServerContext::ServerContext(Settings s, std::size_t max_connections)
       recorder(std::make_unique<TurnRecorder>(settings)) {}
 
 Connection::Connection(beast::tcp_stream s, ServerContext& c)
-    : stream(std::move(s)), context(c), member(c.connections, [this] {
+    : stream(std::move(s)),
+      context(c),
+      request_lease(c.request_memory),
+      header_lease(c.unauthenticated_headers),
+      member(c.connections, [this] {
         // Shed to make room: what it holds is given back now, its coroutine ends on its own.
         beast::error_code ignored;
         stream.socket().close(ignored);

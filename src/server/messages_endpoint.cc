@@ -73,7 +73,10 @@ PreparedRequest prepare(std::string_view text, const Settings& settings, std::st
   boost::system::error_code ec;
   boost::json::value body = boost::json::parse(text, ec, &arena, deep_json());
   if (ec) {
-    prepared.error = ApiError::with_status(400, "Malformed JSON in request body: " + ec.message());
+    prepared.error = ApiError::with_status(
+        400, ec == boost::json::error::too_deep
+                 ? "The request body nests deeper than " + std::to_string(kMaxJsonDepth) + " levels"
+                 : "Malformed JSON in request body: " + ec.message());
     return prepared;
   }
   if (!body.is_object()) {

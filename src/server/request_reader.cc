@@ -4,7 +4,10 @@
 #include <chrono>
 #include <string_view>
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -72,6 +75,23 @@ bool expects_continue(const http::request_header<>& request) {
   return expect != request.end() && beast::iequals(expect->value(), "100-continue");
 }
 
+// One read that gives up at `deadline` with beast::error::timeout. Unlike the stream's own
+// expiry, which closes the socket, this leaves it open: the client can still be told why.
+net::awaitable<std::size_t> read_some_until(Connection& c, net::mutable_buffer into, Clock::time_point deadline,
+                                            beast::error_code& ec) {
+  using namespace net::experimental::awaitable_operators;
+  net::steady_timer timer(c.stream.get_executor(), deadline);
+  auto first = co_await (c.stream.socket().async_read_some(into, net::as_tuple(net::use_awaitable)) ||
+                         timer.async_wait(net::as_tuple(net::use_awaitable)));
+  if (first.index() == 1) {
+    ec = beast::error::timeout;
+    co_return 0;
+  }
+  auto [read_ec, read] = std::get<0>(first);
+  ec = read_ec;
+  co_return read;
+}
+
 // Only the probes stay open (Claude Code's connectivity check does not send the key).
 bool open_without_token(const http::request_header<>& request) {
   std::string_view path = path_of(request.target());
@@ -128,12 +148,14 @@ net::awaitable<ReadResult> read_request(Connection& c, RequestParser& parser) {
   parser.body_limit(settings.max_body_bytes);
   c.member.set_sheddable(true);  // until its headers show the token
 
-  // Until a first byte: a fresh connection gets the header timeout, an idle keep-alive one
-  // the idle timeout. From the first byte the headers have header_timeout to arrive whole.
+  // A fresh connection's headers must be whole header_timeout after it was accepted. An idle
+  // keep-alive connection may wait for its next request up to the idle timeout; from that
+  // request's first byte its headers have header_timeout.
   const auto start = Clock::now();
   bool got_bytes = c.buffer.size() > 0;  // a pipelined request already read
-  Clock::time_point deadline = start + (c.answered_before && !got_bytes ? std::chrono::milliseconds(kIdleConnectionTimeout)
-                                                                        : settings.header_timeout);
+  const bool idle_wait = c.answered_before && !got_bytes;
+  Clock::time_point deadline = start + (idle_wait ? std::chrono::milliseconds(kIdleConnectionTimeout)
+                                                  : settings.header_timeout);
   bool authenticated = false;
   Clock::time_point body_start{};
   std::uint64_t body_bytes = 0;
@@ -182,8 +204,9 @@ net::awaitable<ReadResult> read_request(Connection& c, RequestParser& parser) {
     if (authenticated) {
       n = std::max<std::size_t>(512, std::min(kBodyReadSize, c.buffer.capacity() - c.buffer.size()));
       // A chunked body's size is learned as it comes: it must keep within the budget too.
-      const std::size_t body_capacity = parser.get().body().capacity();
-      if (!hold(c, capacity_after_prepare(c.buffer, n) + body_capacity, true))
+      const std::size_t body_held = std::max<std::size_t>(parser.content_length().value_or(0),
+                                                          parser.get().body().size());
+      if (!hold(c, capacity_after_prepare(c.buffer, n) + body_held, true))
         co_return refused(overloaded(budget_full(settings)));
       const auto expected = parser.content_length().value_or(body_bytes);
       deadline = body_start + settings.header_timeout +
@@ -195,10 +218,8 @@ net::awaitable<ReadResult> read_request(Connection& c, RequestParser& parser) {
       if (!hold(c, capacity_after_prepare(c.buffer, n), false))
         co_return refused(overloaded("The proxy is holding as many request headers as it may; try again shortly"));
     }
-    c.stream.expires_at(deadline);
     beast::error_code ec;
-    const std::size_t read = co_await c.stream.async_read_some(c.buffer.prepare(n),
-                                                               net::redirect_error(net::use_awaitable, ec));
+    const std::size_t read = co_await read_some_until(c, c.buffer.prepare(n), deadline, ec);
     c.buffer.commit(read);
     if (c.member.shed()) co_return closed();
     if (ec == beast::error::timeout) {
@@ -209,7 +230,7 @@ net::awaitable<ReadResult> read_request(Connection& c, RequestParser& parser) {
     if (ec) co_return closed();  // the client left (mid-request too: it cannot be answered)
     if (!got_bytes && read > 0) {
       got_bytes = true;
-      deadline = Clock::now() + settings.header_timeout;
+      if (idle_wait) deadline = Clock::now() + settings.header_timeout;
     }
   }
 }
