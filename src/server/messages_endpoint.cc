@@ -1,5 +1,9 @@
 // POST /v1/messages and /v1/messages/count_tokens: parse, translate, then relay or count.
 #include <cmath>
+#include <variant>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
@@ -67,11 +71,15 @@ struct PreparedRequest {
 };
 
 // The parsed body lives in an arena local to this call: only the translation outlives it.
-PreparedRequest prepare(std::string_view text, const Settings& settings, std::string session_id) {
+// `spent`, when given, holds `text` and is let go once parsed, so that a body near the size
+// limit is held twice at most after that (parsed, and translated).
+PreparedRequest prepare(std::string_view text, const Settings& settings, std::string session_id,
+                        std::string* spent = nullptr) {
   PreparedRequest prepared;
   boost::json::monotonic_resource arena;
   boost::system::error_code ec;
   boost::json::value body = boost::json::parse(text, ec, &arena, deep_json());
+  if (spent) std::string().swap(*spent);
   if (ec) {
     prepared.error = ApiError::with_status(
         400, ec == boost::json::error::too_deep
@@ -154,13 +162,35 @@ net::awaitable<void> serve_messages(Connection& c, HttpRequest& request) {
 
 net::awaitable<void> serve_count_tokens(Connection& c, HttpRequest& request) {
   const std::string request_id = random_id("req_");
-  const Settings& settings = c.context.settings;
-  PreparedRequest prepared = prepare(request.body(), settings, {});
-  if (prepared.error) co_return co_await write_error(c, *prepared.error, request_id);
-  // Scaled like every input figure Claude Code sees (see Settings::client_context).
-  double tokens = static_cast<double>(count_request_tokens(prepared.translated.body));
+  ServerContext& context = c.context;
+  // Counting a body near the size limit takes a second or more: it runs on the counting
+  // pool, and a few at most wait for it (each holds its body, drawn from the request budget).
+  const std::size_t max_jobs = 4 * context.counting_threads;
+  if (context.counting_jobs >= max_jobs) {
+    ApiError busy = ApiError::with_status(503, "Too many token counts at once; try again shortly");
+    busy.type = "overloaded_error";
+    busy.retry_after_seconds = 1;
+    co_return co_await write_error(c, busy, request_id);
+  }
+  ++context.counting_jobs;
+  struct Done {
+    std::size_t& jobs;
+    ~Done() { --jobs; }
+  } done{context.counting_jobs};
+  auto body = std::make_shared<std::string>(std::move(request.body()));
+  auto count = [body, &settings = context.settings]() -> net::awaitable<std::variant<ApiError, std::int64_t>> {
+    PreparedRequest prepared = prepare(*body, settings, {}, body.get());
+    if (prepared.error) co_return *prepared.error;
+    // Scaled like every input figure Claude Code sees (see Settings::client_context).
+    double tokens = static_cast<double>(count_request_tokens(prepared.translated.body));
+    co_return static_cast<std::int64_t>(std::llround(tokens * settings.token_scale_for(prepared.model)));
+  };
+  std::variant<ApiError, std::int64_t> counted =
+      co_await net::co_spawn(context.counting, std::move(count), net::use_awaitable);
+  c.request_lease.release();
+  if (const ApiError* error = std::get_if<ApiError>(&counted)) co_return co_await write_error(c, *error, request_id);
   boost::json::object answer;
-  answer["input_tokens"] = static_cast<std::int64_t>(std::llround(tokens * settings.token_scale_for(prepared.model)));
+  answer["input_tokens"] = std::get<std::int64_t>(counted);
   co_await write_json(c, http::status::ok, answer);
 }
 
