@@ -152,10 +152,10 @@ fs::path without_trailing_slash(const fs::path& dir) {
   return text;
 }
 
-}  // namespace
-
-UniqueFd open_private_directory(const fs::path& dir, const StateWarning& warn) {
-  const fs::path target = without_trailing_slash(dir);
+// Opens the directory `target` (no trailing slash) without following a final symbolic link.
+// Missing, it is created 0700, with any missing parents made private too, and then opened.
+// Returns the descriptor, or -1 with errno set when it still cannot be opened.
+int open_or_create_directory(const fs::path& target) {
   int fd = ::open(target.c_str(), kDirectoryFlags);
   if (fd < 0 && errno == ENOENT) {
     fs::path parent = target.parent_path();
@@ -164,6 +164,14 @@ UniqueFd open_private_directory(const fs::path& dir, const StateWarning& warn) {
       throw_error(errno, "cannot create directory", target);
     fd = ::open(target.c_str(), kDirectoryFlags);
   }
+  return fd;
+}
+
+}  // namespace
+
+UniqueFd open_private_directory(const fs::path& dir, const StateWarning& warn) {
+  const fs::path target = without_trailing_slash(dir);
+  int fd = open_or_create_directory(target);
   if (fd < 0) opening_failed(AT_FDCWD, target.c_str(), target, errno);
   UniqueFd opened(fd);
   make_ours(opened.get(), target, true, warn);
@@ -210,15 +218,7 @@ bool trusted_owner(uid_t uid) { return uid == ::geteuid() || uid == 0; }
 
 UniqueFd open_user_directory(const fs::path& dir, const StateWarning& warn) {
   const fs::path target = without_trailing_slash(dir);
-  int fd = ::open(target.c_str(), kDirectoryFlags);
-  if (fd < 0 && errno == ENOENT) {
-    // Missing: claudegpt creates it, private, and it is then ours.
-    fs::path parent = target.parent_path();
-    if (!parent.empty() && parent != target) create_private_directories(parent);
-    if (::mkdir(target.c_str(), 0700) != 0 && errno != EEXIST)
-      throw_error(errno, "cannot create directory", target);
-    fd = ::open(target.c_str(), kDirectoryFlags);
-  }
+  int fd = open_or_create_directory(target);  // missing: claudegpt creates it, and it is ours
   if (fd < 0) {
     int error = errno;
     struct stat link {};

@@ -73,20 +73,34 @@ const std::string_view kGzipPage(
     "\x13\x11\x03\x00\x00",
     125);
 
+// A listening socket on 127.0.0.1 at a port the kernel picks; that port goes to `port`.
+int listen_on_loopback(int backlog, int& port) {
+  int listener = socket(AF_INET, SOCK_STREAM, 0);
+  int yes = 1;
+  setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || listen(listener, backlog) != 0)
+    throw std::runtime_error("cannot listen on loopback");
+  socklen_t length = sizeof address;
+  getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
+  port = ntohs(address.sin_port);
+  return listener;
+}
+
+// The next connection on `listener`, or -1 when none comes within 20 ms (so that an accept
+// loop can look at its stop flag again).
+int accept_next(int listener) {
+  pollfd p{listener, POLLIN, 0};
+  if (poll(&p, 1, 20) <= 0) return -1;
+  return accept(listener, nullptr, nullptr);
+}
+
 class TestServer {
  public:
   TestServer() {
-    listener_ = socket(AF_INET, SOCK_STREAM, 0);
-    int yes = 1;
-    setsockopt(listener_, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || listen(listener_, 64) != 0)
-      throw std::runtime_error("cannot listen on loopback");
-    socklen_t length = sizeof address;
-    getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
-    port_ = ntohs(address.sin_port);
+    listener_ = listen_on_loopback(64, port_);
     acceptor_ = std::thread([this] { accept_loop(); });
   }
 
@@ -127,9 +141,7 @@ class TestServer {
  private:
   void accept_loop() {
     while (!stop_) {
-      pollfd p{listener_, POLLIN, 0};
-      if (poll(&p, 1, 20) <= 0) continue;
-      int fd = accept(listener_, nullptr, nullptr);
+      int fd = accept_next(listener_);
       if (fd < 0) continue;
       ++accepted_;
       std::lock_guard lock(mutex_);
@@ -373,15 +385,7 @@ class TestProxy {
     tls_ = SSL_CTX_new(TLS_server_method());
     SSL_CTX_use_certificate(tls_, certificate.cert());
     SSL_CTX_use_PrivateKey(tls_, certificate.key());
-    listener_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || listen(listener_, 16) != 0)
-      throw std::runtime_error("cannot listen on loopback");
-    socklen_t length = sizeof address;
-    getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
-    port_ = ntohs(address.sin_port);
+    listener_ = listen_on_loopback(16, port_);
     acceptor_ = std::thread([this] { accept_loop(); });
   }
 
@@ -404,9 +408,7 @@ class TestProxy {
  private:
   void accept_loop() {
     while (!stop_) {
-      pollfd p{listener_, POLLIN, 0};
-      if (poll(&p, 1, 20) <= 0) continue;
-      int fd = accept(listener_, nullptr, nullptr);
+      int fd = accept_next(listener_);
       if (fd < 0) continue;
       ++accepted_;
       timeval limit{5, 0};  // a client that says nothing does not hold the test up

@@ -332,6 +332,16 @@ std::string refusal_opening(const fs::path& file) {
   return "";
 }
 
+// Opens the ledger at `file`, appends a turn and closes it again; returns what it warned of.
+std::vector<std::string> warnings_appending_a_turn(const fs::path& file) {
+  std::vector<std::string> warnings;
+  {
+    UsageLedger ledger(file, [&](const std::string& warning) { warnings.push_back(warning); });
+    ledger.append(turn("req_a", 1));
+  }
+  return warnings;
+}
+
 TEST(UsageLedger, ALinkAsTheStateDirectoryIsRefusedAndNothingLandsWhereItPoints) {
   TempDir dir;
   StateHome home(dir.path());
@@ -371,11 +381,7 @@ TEST(UsageLedger, ALaxDirectoryAndFileOfOursAreMadePrivateWithAWarning) {
   { UsageLedger first(file); }
   fs::permissions(file, fs::perms(0644));
   fs::permissions(state, fs::perms::all);
-  std::vector<std::string> warnings;
-  {
-    UsageLedger ledger(file, [&](const std::string& warning) { warnings.push_back(warning); });
-    ledger.append(turn("req_a", 1));
-  }
+  std::vector<std::string> warnings = warnings_appending_a_turn(file);
   EXPECT_EQ(mode_of(state), 0700u);
   EXPECT_EQ(mode_of(file), 0600u);
   EXPECT_THAT(warnings,
@@ -430,12 +436,7 @@ TEST(UsageLedger, ARelativePathMeansTheWorkingDirectoryWhichIsLeftAsItIs) {
   fs::permissions(work, fs::perms(0755));
   fs::path was = fs::current_path();
   fs::current_path(work);
-  std::vector<std::string> warnings;
-  {
-    UsageLedger ledger("usage.sqlite3",
-                       [&](const std::string& warning) { warnings.push_back(warning); });
-    ledger.append(turn("req_a", 1));
-  }
+  std::vector<std::string> warnings = warnings_appending_a_turn("usage.sqlite3");
   fs::current_path(was);
   EXPECT_EQ(mode_of(work), 0755u);
   EXPECT_EQ(mode_of(work / "usage.sqlite3"), 0600u);
@@ -507,12 +508,7 @@ TEST(UsageLedger, AGroupWritableFolderOfTheUsersPrivateGroupIsTakenWithAWarning)
   fs::create_directory(folder);
   ASSERT_EQ(::chown(folder.c_str(), ::geteuid(), user->pw_gid), 0);
   fs::permissions(folder, fs::perms(0775));
-  std::vector<std::string> warnings;
-  {
-    UsageLedger ledger(folder / "usage.sqlite3",
-                       [&](const std::string& warning) { warnings.push_back(warning); });
-    ledger.append(turn("req_a", 1));
-  }
+  std::vector<std::string> warnings = warnings_appending_a_turn(folder / "usage.sqlite3");
   EXPECT_EQ(mode_of(folder), 0775u);
   EXPECT_THAT(warnings, ElementsAre(HasSubstr("is open to other users (mode 0775)")));
 }
@@ -525,12 +521,8 @@ TEST(UsageLedger, AUsersFolderThatIsTheirLinkIsFollowed) {
   fs::create_directory(real);
   fs::permissions(real, fs::perms(0700));
   fs::create_directory_symlink(real, dir.path() / "Documents");
-  std::vector<std::string> warnings;
-  {
-    UsageLedger ledger(dir.path() / "Documents" / "usage.sqlite3",
-                       [&](const std::string& warning) { warnings.push_back(warning); });
-    ledger.append(turn("req_a", 1));
-  }
+  std::vector<std::string> warnings =
+      warnings_appending_a_turn(dir.path() / "Documents" / "usage.sqlite3");
   EXPECT_EQ(mode_of(real / "usage.sqlite3"), 0600u);
   EXPECT_TRUE(warnings.empty());
 }
