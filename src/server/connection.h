@@ -76,6 +76,13 @@ struct Connection {
   BudgetLease request_lease;
   BudgetLease header_lease;     // of unauthenticated_headers, until the token is seen
   ConnectionTable::Member member;
+  // The deadline of the request being read (server/request_reader.cc).
+  struct ReadDeadline {
+    net::steady_timer timer;
+    std::uint64_t generation = 0;  // an expiry from an earlier arming does nothing
+    bool expired = false;
+  } read_deadline;
+  std::shared_ptr<void> alive = std::make_shared<char>();  // for handlers that may outlive it
 
   Connection(boost::beast::tcp_stream s, ServerContext& c);
 };

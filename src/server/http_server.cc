@@ -229,7 +229,8 @@ Connection::Connection(beast::tcp_stream s, ServerContext& c)
         stream.socket().close(ignored);
         request_lease.release();
         header_lease.release();
-      }) {}
+      }),
+      read_deadline{net::steady_timer(stream.get_executor())} {}
 
 struct HttpServer::Impl {
   // Declared first so it outlives the I/O context: destroying the context destroys the
