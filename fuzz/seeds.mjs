@@ -1,6 +1,6 @@
 // Writes the seed corpora of the fuzz targets, one directory per target, from the recorded
 // traffic in ../shared/fixtures (read, never copied into the repo) and tests/data/pages, plus
-// small hand-made samples where nothing is recorded (.env files, auth.json).
+// small hand-made samples where nothing is recorded (.env files, auth.json, HTTP framing).
 //
 //   node fuzz/seeds.mjs <fixtures dir> <repo dir> <output dir>
 //
@@ -157,6 +157,125 @@ seed('page_text_fuzz', Buffer.from([0x3c, 0x70, 0x3e, 0x63, 0x61, 0x66, 0xe9, 0x
 seed('page_text_fuzz', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('<p>utf-16</p>', 'utf16le')]));
 seed('page_text_fuzz', Buffer.from('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n', 'latin1'));
 seed('page_text_fuzz', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]));
+
+// ---- http_request_fuzz: whole HTTP requests, as Claude Code sends them and otherwise -------
+// The first byte picks the server: '0' the open one, '1' the one that needs the access token.
+const proxyKey = 'fuzz-proxy-key-7f3a';  // http_request_fuzz.cc's kAccessToken
+const http = (bytes, servers = '01') => {
+  for (const server of servers) seed('http_request_fuzz', Buffer.concat([Buffer.from(server), Buffer.from(bytes)]));
+};
+// Claude Code's own headers (2.1.330), less the framing and the key, which each seed sets.
+const ccHeaders = JSON.parse(readFileSync(join(fixtures, 'claude-code-requests/cc2.1.330-first-turn.headers.json'), 'utf8'))
+  .headers.filter(([name]) => !/^(content-length|x-api-key|host|connection)$/i.test(name));
+// A body in uneven chunks (tiny ones, a large one), with an extension on one: the framing
+// is what is under test.
+function chunked(body) {
+  const data = Buffer.from(body);
+  const parts = [];
+  const sizes = [1, 7, 300, 4096, 2];
+  for (let at = 0, i = 0; at < data.length; i++) {
+    const part = data.subarray(at, at + sizes[i % sizes.length]);
+    parts.push(Buffer.from(`${part.length.toString(16)}${i === 1 ? ';ext=1' : ''}\r\n`), part, Buffer.from('\r\n'));
+    at += part.length;
+  }
+  parts.push(Buffer.from('0\r\n\r\n'));
+  return Buffer.concat(parts);
+}
+function request({ method = 'POST', path = '/v1/messages?beta=true', headers = ccHeaders, body = null,
+                   key = proxyKey, framing = 'length', version = '1.1', extra = [] } = {}) {
+  const lines = [`${method} ${path} HTTP/${version}`, 'Host: 127.0.0.1:3210'];
+  for (const [name, value] of headers) lines.push(`${name}: ${value}`);
+  if (key) lines.push(`x-api-key: ${key}`);
+  lines.push(...extra);
+  let payload = Buffer.alloc(0);
+  if (body !== null && framing === 'length') {
+    payload = Buffer.from(body);
+    lines.push(`Content-Length: ${payload.length}`);
+  } else if (body !== null) {
+    payload = chunked(body);
+    lines.push('Transfer-Encoding: chunked');
+  }
+  return Buffer.concat([Buffer.from(lines.join('\r\n') + '\r\n\r\n'), payload]);
+}
+const probe = (method, path, extra = []) => request({ method, path, headers: [], key: null, extra });
+
+// The recorded requests: one whole (49 KB, as sent), the others shrunk, by Content-Length to
+// one server and chunked to the other.
+const firstTurn = readFileSync(join(fixtures, 'claude-code-requests/cc2.1.330-first-turn.json'));
+http(request({ body: firstTurn }));
+let odd = false;
+for (const path of files(join(fixtures, 'claude-code-requests'), '.json')) {
+  if (path.endsWith('.headers.json')) continue;
+  const body = JSON.stringify(shrunk(JSON.parse(readFileSync(path, 'utf8')), 60, 2));
+  const target = path.includes('count-tokens') ? '/v1/messages/count_tokens?beta=true' : '/v1/messages?beta=true';
+  http(request({ path: target, body }), odd ? '0' : '1');
+  http(request({ path: target, body, framing: 'chunked' }), odd ? '1' : '0');
+  odd = !odd;
+}
+// Claude Code 1.0.6's headers (a Bearer token instead of x-api-key), the first turns of a session.
+const session = readFileSync(join(fixtures, 'claude-code-requests/cc1.0.6-session-traffic.jsonl'), 'utf8')
+  .split('\n').filter((line) => line.trim()).slice(0, 6).map((line) => JSON.parse(line).request);
+for (const recorded of session) {
+  const headers = Object.entries(recorded.headers)
+    .filter(([name]) => !/^(content-length|host|authorization)$/i.test(name));
+  headers.push(['authorization', `Bearer ${proxyKey}`]);
+  const url = new URL(recorded.url);
+  http(request({ path: url.pathname + url.search, headers, key: null, body: JSON.stringify(shrunk(recorded.body, 60, 2)) }));
+}
+
+const small = JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 64, stream: true,
+                               messages: [{ role: 'user', content: 'say hi' }] });
+const count = JSON.stringify({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'hi' }] });
+// Pipelined: two or three requests on one connection, written at once.
+http(Buffer.concat([request({ path: '/v1/messages/count_tokens?beta=true', body: count }),
+                    request({ body: small })]));
+http(Buffer.concat([probe('GET', '/health', [`x-api-key: ${proxyKey}`]), request({ body: small, framing: 'chunked' })]));
+http(Buffer.concat([probe('HEAD', '/'), probe('GET', '/health', [`x-api-key: ${proxyKey}`]), probe('HEAD', '/api/hello')]));
+http(Buffer.concat([probe('HEAD', '/health', [`x-api-key: ${proxyKey}`]), probe('GET', '/nowhere', [`x-api-key: ${proxyKey}`])]));
+http(Buffer.concat([request({ path: '/v1/messages/count_tokens', body: count, framing: 'chunked' }),
+                    request({ path: '/v1/messages/count_tokens', body: '{"model":' })]));
+// Probes and other routes.
+for (const [method, path] of [['GET', '/health'], ['GET', '/healthz?x=1'], ['HEAD', '/'], ['GET', '/'],
+                              ['HEAD', '/api/hello'], ['OPTIONS', '/v1/messages'], ['OPTIONS', '*'],
+                              ['GET', '/v1/models'], ['DELETE', '/v1/messages'], ['GET', 'http://127.0.0.1:3210/health']])
+  http(probe(method, path, [`x-api-key: ${proxyKey}`]));
+// The access token: missing, wrong, as a Bearer token (any case).
+for (const extra of [[], ['x-api-key: wrong'], [`Authorization: Bearer ${proxyKey}`], [`authorization: bearer ${proxyKey}`],
+                     [`x-api-key: ${proxyKey}x`], ['Authorization: Bearer ']])
+  http(request({ path: '/v1/messages/count_tokens', body: count, key: null, headers: [], extra }), '1');
+// Expect: 100-continue, with the body right behind the head (as curl sends it after a pause).
+http(request({ body: small, extra: ['Expect: 100-continue'] }));
+http(request({ path: '/v1/messages/count_tokens', body: count, extra: ['Expect: 100-continue'], framing: 'chunked' }));
+http(request({ path: '/v1/messages/count_tokens', body: null, extra: ['Expect: 100-continue', 'Content-Length: 50'] }));
+// Limits: a body over max_body_bytes (64 KiB) announced, and sent chunked; a huge chunk size.
+http(request({ body: null, extra: ['Content-Length: 1000000'] }) + '{}');
+http(request({ body: JSON.stringify({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'x'.repeat(70_000) }] }),
+               framing: 'chunked' }), '0');
+http(request({ body: null, extra: ['Transfer-Encoding: chunked'] }) + 'ffffffffffffffff\r\nab\r\n0\r\n\r\n');
+// Header blocks past the server's 64 KiB (431): one long field (Beast keeps field offsets in 16
+// bits and threw past them), and many short ones.
+http(probe('GET', '/health', [`x-api-key: ${proxyKey}`, `X-Pad: ${'a'.repeat(66_000)}`]), '1');
+http(probe('GET', '/', Array(9_000).fill('X-P: a')), '0');
+// HTTP/1.0, Connection: close (the server must not answer what follows), keep-alive.
+http(request({ path: '/v1/messages/count_tokens', body: count, version: '1.0' }) + 'GET /health HTTP/1.1\r\n\r\n');
+http(request({ path: '/v1/messages/count_tokens', body: count, extra: ['Connection: close'] }) + 'GET / HTTP/1.1\r\n\r\n');
+http(request({ path: '/v1/messages/count_tokens', body: count, version: '1.0', extra: ['Connection: keep-alive'] }) +
+     'HEAD / HTTP/1.0\r\n\r\n');
+// Chunked with trailers; both framings at once; two lengths; a cut head; a cut body.
+http(request({ body: null, extra: ['Transfer-Encoding: chunked', 'Trailer: X-T'] }) + '2\r\n{}\r\n0\r\nX-T: 1\r\n\r\n');
+http(request({ body: null, extra: ['Transfer-Encoding: chunked', 'Content-Length: 2'] }) + '2\r\n{}\r\n0\r\n\r\n');
+http(request({ body: null, extra: ['Content-Length: 2', 'Content-Length: 3'] }) + '{}');
+http(request({ path: '/v1/messages/count_tokens', body: count }).subarray(0, 200));
+const whole = request({ path: '/v1/messages/count_tokens', body: count });
+http(whole.subarray(0, whole.length - 5));
+http(request({ path: '/v1/messages/count_tokens', body: count, framing: 'chunked' }).subarray(0, whole.length - 3));
+// Not quite HTTP: bare LF line ends, a header line without a colon, a bad chunk size, a
+// TLS ClientHello (an https client on the plain port), nothing at all.
+http(probe('GET', '/health', [`x-api-key: ${proxyKey}`]).toString().replaceAll('\r\n', '\n'));
+http('GET / HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n');
+http(request({ body: null, extra: ['Transfer-Encoding: chunked'] }) + 'zz\r\n{}\r\n0\r\n\r\n');
+http(Buffer.from('16030100a5010000a10303' + '00'.repeat(32) + '000813021303130100ff01', 'hex'));
+http('');
 
 for (const [target, count] of Object.entries(counts)) {
   const written = readdirSync(join(out, target)).length;
