@@ -1,10 +1,7 @@
 // Times TokenCounter::count on one text shape, pathological or ordinary, and reports the
-// counter's peak memory on top of its input. Not wired into CMake; from the repository root:
+// counter's peak memory on top of its input. bench/run builds it (build/bench/bench/bench_count_tokens):
 //
-//   c++ -O2 -std=c++20 -Isrc bench/count_tokens_shapes.cc src/core/token_counter.cc
-//       src/core/o200k_vocabulary.cc -lpcre2-8 -lboost_json -o /tmp/count_tokens_shapes
-//       -DCLAUDEGPT_VOCAB_JSON='"'$PWD/tools/vocab/node_modules/tiktoken/encoders/o200k_base.json'"'
-//   /tmp/count_tokens_shapes spaces 32     # shape, MiB
+//   build/bench/bench/bench_count_tokens spaces 32     # shape, MiB
 //
 // Shapes: spaces, newlines, aaaa (one letter), word (random a-z), digits, punct, cjk, emoji,
 // english, base64, words (random a-z words), w127 (random 127-letter words), a127 (127 a's and
