@@ -68,7 +68,6 @@ struct RunningServer {
   std::thread thread;
 };
 RunningServer* servers[2];  // [0] open, [1] keyed; stopped at exit (stop_servers)
-std::size_t known_unclosed = 0;  // connections the server kept open (lost_end_after_turn)
 
 // A port nothing listens on: bound, then closed (the upstream connection is refused at once).
 unsigned short closed_port() {
@@ -106,9 +105,6 @@ RunningServer* start_server(std::string access_token, unsigned short upstream_po
 // everything they hold is freed (a server still running would hold memory LSan might call
 // leaked, and race with the static destructors).
 void stop_servers() {
-  if (known_unclosed > 0)
-    std::fprintf(stderr, "==fuzz== known finding: %zu connections kept open after a turn (lost_end_after_turn)\n",
-                 known_unclosed);
   for (RunningServer*& running : servers) {
     if (!running) continue;
     running->server->stop();
@@ -156,17 +152,10 @@ struct Reply {
   bool closed = false;  // the server closed (or reset) the connection
 };
 
-// Time given to close a connection that the server is known not to close (see
-// lost_end_after_turn); a healthy server closes within a millisecond.
-constexpr auto kKnownFindingGrace = std::chrono::milliseconds(100);
-
 // What the server sent back for `chunks`, written in turn (then the client shuts its side),
-// read until the server closes or kAnswerDeadline passes (kKnownFindingGrace, once
-// `known_unclosed` says what came back is a known finding's). Reading goes on while writing,
+// read until the server closes or kAnswerDeadline passes. Reading goes on while writing,
 // so that neither side can block the other with a full socket buffer.
-template <typename KnownUnclosed>
-Reply round_trip(unsigned short port, const std::vector<std::string_view>& chunks,
-                 const KnownUnclosed& known_unclosed) {
+Reply round_trip(unsigned short port, const std::vector<std::string_view>& chunks) {
   Socket socket(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   FUZZ_CHECK(socket.fd() >= 0, "no socket for the client (out of file descriptors?)");
   const int one = 1;
@@ -194,17 +183,12 @@ Reply round_trip(unsigned short port, const std::vector<std::string_view>& chunk
   Reply reply;
   std::size_t chunk = 0, offset = 0;  // the next byte to write
   bool writing = true;
-  bool known = false;
   auto deadline = Clock::now() + kAnswerDeadline;  // for taking the request, then for answering
   for (;;) {
     if (writing && chunk == chunks.size()) {
       shutdown(socket.fd(), SHUT_WR);
       writing = false;
       deadline = Clock::now() + kAnswerDeadline;
-    }
-    if (!writing && !known && known_unclosed(reply.bytes)) {
-      known = true;
-      deadline = std::min(deadline, Clock::now() + kKnownFindingGrace);
     }
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) {
@@ -372,33 +356,13 @@ bool is_error_body(std::string_view body) {
          message->is_string();
 }
 
-// Known finding (open): the relay's close watcher (server/relay.cc, watch_for_close) may read
-// the client's end of input (and what it pipelined) just as a turn ends; the relay wins the
-// race, the end is forgotten, and no later read sees it again (Asio's epoll is edge-triggered):
-// the connection stays open until a timeout (idle: 10 minutes; a request cut short: the header
-// or body deadline). Skipped when the server went silent after whole answers, one of them to a
-// turn.
-bool lost_end_after_turn(const std::vector<SentRequest>& requests, const Answers& answers,
-                         std::string_view received) {
-  if (answers.whole_bytes != received.size()) return false;
-  for (std::size_t i = 0; i < answers.finals && i < requests.size(); ++i) {
-    std::string_view path = std::string_view(requests[i].target).substr(0, requests[i].target.find('?'));
-    while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
-    if (requests[i].method == http::verb::post && path == "/v1/messages") return true;
-  }
-  return false;
-}
-
 // What came back is empty (a close) or a sequence of whole HTTP/1.1 responses, each as the
 // client may expect it, nothing after one that closes the connection, then a close.
 void check_answers(const std::vector<SentRequest>& requests, std::string_view sent, const Reply& reply,
                    bool keyed) {
   const std::string_view received = reply.bytes;
   const Answers answers = parse_answers(requests, received);
-  if (!reply.closed) {
-    ANSWER_CHECK(lost_end_after_turn(requests, answers, received), kNoAnswer, received);
-    ++known_unclosed;
-  }
+  ANSWER_CHECK(reply.closed, kNoAnswer, received);
   ANSWER_CHECK(answers.whole_bytes == received.size() || answers.after_close,
                answers.head_expected ? "the answer to a HEAD request is not a whole HTTP response without a body"
                                      : "the server sent bytes that are not a whole HTTP response",
@@ -433,7 +397,7 @@ void check_health(const RunningServer& running, bool keyed) {
   std::string request = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n";
   if (keyed) request.append("x-api-key: ").append(kAccessToken).append("\r\n");
   request += "Connection: close\r\n\r\n";
-  const Reply reply = round_trip(running.port, {request}, [](std::string_view) { return false; });
+  const Reply reply = round_trip(running.port, {request});
   const std::optional<Answer> answer = parse_answer(reply.bytes, false);
   ANSWER_CHECK(reply.closed && answer && answer->size == reply.bytes.size() && answer->status == 200 &&
                    is_json(*answer),
@@ -451,16 +415,14 @@ std::size_t open_files() {
 
 // Neither side keeps sockets across inputs. Some slack: the server closes its side just after
 // the client has read its close, and its upstream thread may still hold a refused connection.
-// (Each connection of the known finding holds one until the idle timeout.)
 void check_open_files() {
   static std::size_t inputs = 0;
   static std::size_t baseline = 0;
   if (++inputs % 256 != 0) return;
   const std::size_t now = open_files();
-  if (baseline == 0) baseline = now - known_unclosed;  // once curl and the rest have started
-  if (now > baseline + known_unclosed + 32) {
-    std::fprintf(stderr, "\n==fuzz== %zu open files, %zu after the first 256 inputs, %zu kept open (known)\n",
-                 now, baseline, known_unclosed);
+  if (baseline == 0) baseline = now;  // once curl and the rest have started
+  if (now > baseline + 32) {
+    std::fprintf(stderr, "\n==fuzz== %zu open files, %zu after the first 256 inputs\n", now, baseline);
     FUZZ_CHECK(false, "file descriptors pile up across inputs");
   }
 }
@@ -489,9 +451,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const RunningServer& running = *servers[keyed];
 
   const std::vector<SentRequest> requests = requests_in(sent);
-  const Reply reply = round_trip(running.port, fuzz::random_chunks(sent, choices), [&](std::string_view received) {
-    return lost_end_after_turn(requests, parse_answers(requests, received), received);
-  });
+  const Reply reply = round_trip(running.port, fuzz::random_chunks(sent, choices));
   check_answers(requests, sent, reply, keyed);
   check_health(running, keyed);
   check_open_files();

@@ -102,6 +102,7 @@ net::awaitable<void> discard_input(Connection& c) {
 net::awaitable<void> serve_connection(tcp::socket socket, ServerContext& context) {
   beast::error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
+  socket.non_blocking(true, ignored);  // read_request tries each read before waiting for it
   Connection c(beast::tcp_stream(std::move(socket)), context);
   for (;;) {
     // Declared in the loop: a refused request's parsed headers go before its input is drained.

@@ -227,8 +227,16 @@ net::awaitable<ReadResult> read_request_within_deadlines(Connection& c, RequestP
     }
     if (deadline != armed) arm_deadline(c, armed = deadline);
     beast::error_code ec;
-    const std::size_t read = co_await c.stream.socket().async_read_some(c.buffer.prepare(n),
-                                                                        net::redirect_error(net::use_awaitable, ec));
+    // First without waiting: after a read that did not fill its buffer, Asio waits for the next
+    // readiness edge, and an end of input that came with the bytes before (a client that sent
+    // its request and shut its side at once; one the relay's close watcher saw as the turn
+    // ended) would give none: the connection would sit until its deadline. (The socket is in
+    // non-blocking mode: serve_connection sets it.)
+    std::size_t read = c.stream.socket().read_some(c.buffer.prepare(n), ec);
+    if (ec == net::error::would_block) {
+      ec = {};
+      read = co_await c.stream.socket().async_read_some(c.buffer.prepare(n), net::redirect_error(net::use_awaitable, ec));
+    }
     c.buffer.commit(read);
     if (c.member.shed()) co_return closed();
     if (c.read_deadline.expired) {
