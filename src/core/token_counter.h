@@ -40,7 +40,6 @@ class TokenCounter {
     std::size_t merged_tokens = 0;    // ...into this many tokens
     std::size_t estimated_bytes = 0;  // bytes of pieces past the allowance, not merged
     std::size_t unsampled = 0;        // pieces past the allowance, sampled or not
-    bool regex_only = false;  // set by tests: pre-tokenise all by the regex, to compare
   };
   std::size_t count(std::string_view text, Work& work) const;
 
