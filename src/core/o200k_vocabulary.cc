@@ -1,4 +1,4 @@
-// The embedded o200k_base vocabulary (parsed in token_counter.cc).
+// The embedded o200k_base vocabulary (parsed in o200k_ranks.cc).
 #include "core/o200k_vocabulary.h"
 
 #ifndef CLAUDEGPT_VOCAB_JSON
