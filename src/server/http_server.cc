@@ -91,8 +91,8 @@ net::awaitable<void> discard_input(Connection& c) {
   beast::error_code ec;
   c.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
   c.stream.expires_after(std::chrono::seconds(10));
-  // One buffer for every connection draining on this thread: what lands in it is thrown away anyway, and
-  // a coroutine frame holding 64 KB each would let refused clients pin memory.
+  // One buffer for every connection draining on this thread: what lands in it is thrown away,
+  // and a coroutine frame holding 64 KB each would let refused clients pin memory.
   thread_local std::array<char, 64 * 1024> scratch;
   std::size_t drained = 0;
   while (!ec && drained < 2 * c.context.settings.max_body_bytes + 1024 * 1024)
