@@ -17,14 +17,13 @@
 namespace claudegpt {
 namespace {
 
-using fuzz::is_well_formed_utf8;
 
 // Outside code blocks (whose text is kept as it was): no line ends in a space, and no two
 // blank lines follow each other. Where code blocks are cannot be told for sure from the
 // Markdown alone (text that holds ``` is not escaped, and looks like a fence), so the lines are
 // checked up to the first one holding ```, before which there is no code block.
 void check_markdown(std::string_view markdown) {
-  FUZZ_CHECK(is_well_formed_utf8(markdown), "Markdown that is not UTF-8");
+  FUZZ_CHECK(fuzz::is_well_formed_utf8(markdown), "Markdown that is not UTF-8");
   bool blank_before = false;
   while (!markdown.empty()) {
     const std::size_t end = markdown.find('\n');
@@ -42,8 +41,8 @@ void check_page(const PageText& page, std::size_t max_chars) {
     FUZZ_CHECK(!page.reason.empty(), "unreadable without a reason");
     return;
   }
-  FUZZ_CHECK(is_well_formed_utf8(page.text), "page text that is not UTF-8");
-  FUZZ_CHECK(is_well_formed_utf8(page.title), "a title that is not UTF-8");
+  FUZZ_CHECK(fuzz::is_well_formed_utf8(page.text), "page text that is not UTF-8");
+  FUZZ_CHECK(fuzz::is_well_formed_utf8(page.title), "a title that is not UTF-8");
   const std::size_t chars = count_code_points(page.text);
   FUZZ_CHECK(chars <= max_chars, "more than max_chars code points");
   FUZZ_CHECK(page.truncated == (page.full_chars > max_chars), "truncated says otherwise");
@@ -75,10 +74,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   check_page(page_text(body, choices.pick(kHtmlTypes), url, cap), cap);
   check_page(page_text(body, choices.pick(kOtherTypes), url, cap), cap);
-  if (choices.below(4) == 0 && is_well_formed_utf8(body)) {  // html_to_markdown takes UTF-8
+  if (choices.below(4) == 0 && fuzz::is_well_formed_utf8(body)) {  // html_to_markdown takes UTF-8
     const MarkdownPage page = html_to_markdown(body, url);
     check_markdown(page.markdown);
-    FUZZ_CHECK(is_well_formed_utf8(page.title), "a title that is not UTF-8");
+    FUZZ_CHECK(fuzz::is_well_formed_utf8(page.title), "a title that is not UTF-8");
   }
   return 0;
 }
