@@ -42,6 +42,13 @@ ApiError ApiError::with_status(int status, std::string message) {
   return error;
 }
 
+ApiError ApiError::overloaded(std::string message, int retry_after_seconds) {
+  ApiError error = with_status(503, std::move(message));
+  error.type = "overloaded_error";
+  error.retry_after_seconds = retry_after_seconds;
+  return error;
+}
+
 boost::json::object ApiError::to_json(std::string_view request_id) const {
   boost::json::object body;
   body["type"] = "error";

@@ -20,6 +20,9 @@ struct ApiError {
   // The error with the type Anthropic uses for `status` (400 invalid_request_error,
   // 401 authentication_error, ..., 529 overloaded_error; other 5xx api_error).
   static ApiError with_status(int status, std::string message);
+  // 503 overloaded_error with retry-after: the proxy itself is at a limit (connections,
+  // request memory, token counts), which a client may retry shortly.
+  static ApiError overloaded(std::string message, int retry_after_seconds);
 
   // {"type":"error","error":{"type":…,"message":…},"request_id":…}. An empty `request_id`
   // is left out, which gives exactly the object of a mid-stream `event: error`.

@@ -168,10 +168,10 @@ std::size_t connection_cap(const Settings& settings) {
 // A connection refused for want of room hears why, if it listens at once; it is not waited on.
 void refuse_for_room(tcp::socket& socket) {
   static const std::string kAnswer = [] {
-    ApiError error = ApiError::with_status(503, "The proxy is at its connection limit; try again shortly");
-    error.type = "overloaded_error";
+    const ApiError error = ApiError::overloaded("The proxy is at its connection limit; try again shortly", 1);
     std::string body = boost::json::serialize(error.to_json({}));
-    return "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\n"
+    return "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: " +
+           std::to_string(*error.retry_after_seconds) + "\r\n"
            "connection: close\r\ncontent-length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
   }();
   beast::error_code ignored;

@@ -167,10 +167,8 @@ net::awaitable<void> serve_count_tokens(Connection& c, HttpRequest& request) {
   // pool, and a few at most wait for it (each holds its body, drawn from the request budget).
   const std::size_t max_jobs = 4 * context.counting_threads;
   if (context.counting_jobs >= max_jobs) {
-    ApiError busy = ApiError::with_status(503, "Too many token counts at once; try again shortly");
-    busy.type = "overloaded_error";
-    busy.retry_after_seconds = 1;
-    co_return co_await write_error(c, busy, request_id);
+    co_return co_await write_error(c, ApiError::overloaded("Too many token counts at once; try again shortly", 1),
+                                   request_id);
   }
   ++context.counting_jobs;
   struct Done {

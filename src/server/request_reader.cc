@@ -33,12 +33,7 @@ constexpr int kRetryAfterSeconds = 5;
 ReadResult closed() { return {ReadResult::Outcome::closed, std::nullopt}; }
 ReadResult refused(ApiError error) { return {ReadResult::Outcome::refused, std::move(error)}; }
 
-ApiError overloaded(std::string message) {
-  ApiError error = ApiError::with_status(503, std::move(message));
-  error.type = "overloaded_error";
-  error.retry_after_seconds = kRetryAfterSeconds;
-  return error;
-}
+ApiError overloaded(std::string message) { return ApiError::overloaded(std::move(message), kRetryAfterSeconds); }
 
 std::string budget_full(const Settings& settings) {
   return "The proxy is holding as many request bytes as it may (" +
