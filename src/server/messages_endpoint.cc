@@ -2,6 +2,9 @@
 #include <cmath>
 #include <variant>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -103,6 +106,10 @@ PreparedRequest prepare(std::string_view text, const Settings& settings, std::st
   return prepared;
 }
 
+// Counting gives way to the I/O thread: on a machine with few cores the two share one, and
+// every client would otherwise wait on a count's time slices (Linux's nice is per thread).
+void give_way_to_io_thread() { setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10); }
+
 }  // namespace
 
 net::awaitable<void> serve_messages(Connection& c, HttpRequest& request) {
@@ -177,6 +184,7 @@ net::awaitable<void> serve_count_tokens(Connection& c, HttpRequest& request) {
   } done{context.counting_jobs};
   auto body = std::make_shared<std::string>(std::move(request.body()));
   auto count = [body, &settings = context.settings]() -> net::awaitable<std::variant<ApiError, std::int64_t>> {
+    give_way_to_io_thread();
     PreparedRequest prepared = prepare(*body, settings, {}, body.get());
     if (prepared.error) co_return *prepared.error;
     // Scaled like every input figure Claude Code sees (see Settings::client_context).
