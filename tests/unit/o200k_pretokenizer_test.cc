@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "core/token_counter.h"
+#include "unit/random_text.h"
 
 namespace claudegpt {
 namespace {
@@ -56,16 +57,7 @@ std::string difference_from_regex(std::string_view text) {
          std::string(text.substr(start, 40)) + "\"";
 }
 
-// A deterministic stream of pseudo-random numbers (xorshift64*).
-struct Random {
-  std::uint64_t state = 0x9e3779b97f4a7c15ull;
-  std::uint32_t next() {
-    state ^= state >> 12;
-    state ^= state << 25;
-    state ^= state >> 27;
-    return static_cast<std::uint32_t>((state * 0x2545f4914f6cdd1dull) >> 32);
-  }
-};
+using test::Random;
 
 TEST(O200kPretokenizer, SplitsLikeTheRegexOnRandomMixesOfEveryCharacterClass) {
   // Characters of each class the pattern tells apart, and those its branches single out: Lu,

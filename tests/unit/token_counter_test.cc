@@ -13,6 +13,7 @@
 
 #include "core/o200k_vocabulary.h"
 #include "unit/fixtures.h"
+#include "unit/random_text.h"
 
 namespace claudegpt {
 namespace {
@@ -140,21 +141,7 @@ TEST(TokenCounter, CountsHugeSinglePiecesInReasonableTime) {
 
 // --- Pathological text: bounded work, close counts ---------------------------------------
 
-// A deterministic stream of pseudo-random numbers (xorshift64*).
-struct Random {
-  std::uint64_t state = 0x9e3779b97f4a7c15ull;
-  std::uint32_t next() {
-    state ^= state >> 12;
-    state ^= state << 25;
-    state ^= state >> 27;
-    return static_cast<std::uint32_t>((state * 0x2545f4914f6cdd1dull) >> 32);
-  }
-  std::string letters(std::size_t n) {
-    std::string out;
-    for (std::size_t i = 0; i < n; ++i) out += static_cast<char>('a' + next() % 26);
-    return out;
-  }
-};
+using test::Random;
 
 std::size_t count(std::string_view text, TokenCounter::Work& work) {
   return TokenCounter::o200k().count(text, work);
