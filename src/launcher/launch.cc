@@ -14,15 +14,12 @@
 
 #include <openssl/rand.h>
 #include <spawn.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <boost/json.hpp>
-
-#include "ledger/state_paths.h"
+#include "launcher/claude_config_dir.h"
+#include "launcher/launcher_log.h"
 #include "server/http_server.h"
-#include "support/bounded_file.h"
 #include "support/log.h"
 
 extern char** environ;
@@ -83,24 +80,6 @@ class SignalScope {
   sigset_t set_;
   sigset_t old_mask_{};
   struct sigaction old_chld_ {};
-};
-
-// Redirects the proxy's log for the run: Claude Code owns the terminal.
-class LogScope {
- public:
-  explicit LogScope(const std::string& path) {
-    if (!path.empty()) file_ = std::fopen(path.c_str(), "a");
-    set_log_file(file_);
-  }
-  ~LogScope() {
-    set_log_file(stderr);
-    if (file_) std::fclose(file_);
-  }
-  LogScope(const LogScope&) = delete;
-  LogScope& operator=(const LogScope&) = delete;
-
- private:
-  std::FILE* file_ = nullptr;
 };
 
 // The current environment with `overrides` replacing (or adding) variables, and `removed`
@@ -170,6 +149,17 @@ int wait_for(pid_t pid, const sigset_t& signals) {
   }
 }
 
+// Claude Code's exit hint, `claude --resume <id>`, looks in ~/.claude and fails for a session
+// kept in the isolated config dir: say the command that works. Only after an interactive
+// session on a terminal (print mode's output may be a script's).
+void print_resume_hint(const LaunchOptions& options, const std::string& config_dir, std::time_t started) {
+  for (const std::string& arg : options.claude_args)
+    if (arg == "-p" || arg == "--print") return;
+  if (!::isatty(STDERR_FILENO)) return;
+  if (auto session = last_session_since(config_dir, started))
+    std::fprintf(stderr, "claudegpt: to resume this session: claudegpt --resume %s\n", session->c_str());
+}
+
 }  // namespace
 
 std::vector<std::pair<std::string, std::string>> claude_environment(const std::string& base_url,
@@ -199,57 +189,6 @@ std::vector<std::pair<std::string, std::string>> session_environment(
   return env;
 }
 
-// `text` as one word for the shell Claude Code runs the status line command with.
-std::string shell_quoted(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-void enable_status_line(const std::filesystem::path& dir) {
-  namespace fs = std::filesystem;
-  fs::path file = dir / "settings.json";
-  boost::json::object settings;
-  std::error_code ec;
-  if (fs::exists(file, ec)) {
-    BoundedFile read = read_bounded_file(file.string());
-    if (read.status == BoundedFile::Status::too_large) {  // /dev/zero, a huge file: left alone
-      log_warn(file.string(), ": larger than ", kBoundedFileLimitText,
-               ": not a Claude Code settings.json; the claudegpt status line is not added");
-      return;
-    }
-    if (read.status != BoundedFile::Status::read) return;  // as a malformed one: left alone
-    boost::system::error_code parse_error;
-    boost::json::value parsed = boost::json::parse(read.text, parse_error);
-    if (parse_error || !parsed.is_object()) return;  // not ours to repair
-    settings = std::move(parsed.get_object());
-  }
-  if (settings.contains("statusLine")) return;
-  std::string self = fs::read_symlink("/proc/self/exe", ec).string();
-  if (ec || self.empty()) return;
-  settings["statusLine"] = {{"type", "command"}, {"command", shell_quoted(self) + " statusline"}};
-  write_private_file(file, boost::json::serialize(settings) + "\n");
-}
-
-// The isolated config dir still carries the user's global CLAUDE.md (their instructions), as
-// a copy refreshed at every start.
-void prepare_config_dir(const std::string& dir, const std::function<const char*(const char*)>& getenv,
-                        bool status_line) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  // Every directory made here is private (0700), also the parents (~/.config/claudegpt).
-  fs::path made;
-  for (const fs::path& part : fs::path(dir)) {
-    made /= part;
-    if (!fs::exists(made, ec)) ::mkdir(made.c_str(), 0700);
-  }
-  if (status_line) enable_status_line(dir);
-  const char* home = getenv("HOME");
-  if (!home || !*home) return;
-  fs::path global = fs::path(home) / ".claude" / "CLAUDE.md";
-  if (fs::exists(global, ec)) fs::copy_file(global, fs::path(dir) / "CLAUDE.md", fs::copy_options::overwrite_existing, ec);
-}
-
 // The in-process proxy's thread. However run_claude ends, the proxy stops and the thread is
 // joined (destroying a joinable thread would terminate the process).
 class ProxyThread {
@@ -271,17 +210,22 @@ int run_claude(const LaunchOptions& options) {
   Settings settings = options.settings;
   auto getenv = [](const char* name) -> const char* { return std::getenv(name); };
   auto session = session_environment(settings, getenv);
+  std::string isolated_config_dir;
   for (const auto& [name, value] : session) {
     if (name == "CLAUDE_CODE_AUTO_COMPACT_WINDOW") settings.client_context = 0;  // Claude Code knows
-    if (name == "CLAUDE_CONFIG_DIR") prepare_config_dir(value, getenv, settings.status_line);
+    if (name == "CLAUDE_CONFIG_DIR") {
+      prepare_config_dir(value, getenv, settings.status_line);
+      isolated_config_dir = value;
+    }
   }
+  const std::time_t started = std::time(nullptr);
   settings.host = "127.0.0.1";
   settings.port = 0;
   settings.access_token = random_token();
   if (!options.effort.empty()) settings.forced_effort = options.effort;
 
   SignalScope signals;  // before the proxy's threads exist, so they inherit the blocked set
-  LogScope log(options.log_file);
+  LauncherLog log(options.log_file, getenv);
   HttpServer server(settings);
   unsigned short port = server.listen(settings.host, 0);
   ProxyThread proxy(server);
@@ -311,6 +255,7 @@ int run_claude(const LaunchOptions& options) {
   if (pid > 0) status = wait_for(pid, signals.set());
 
   proxy.stop();
+  if (pid > 0 && !isolated_config_dir.empty()) print_resume_hint(options, isolated_config_dir, started);
   if (pid <= 0) return -pid == ENOENT ? 127 : 126;  // as a shell would say it
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);

@@ -23,7 +23,8 @@ struct LaunchOptions {
   // More variables for Claude Code (tests, future settings); they beat the current
   // environment and session_environment() but not the proxy address and token.
   std::vector<std::pair<std::string, std::string>> extra_env;
-  std::string log_file;                  // the proxy's log, appended; "" → discarded
+  std::string log_file;                  // the proxy's log, appended; "" → the state dir's
+                                         // rotating claudegpt.log (launcher_log.h)
 };
 
 // MAX_THINKING_TOKENS=0 changes nothing 2.1.330 sends (measured: thinking stays adaptive), so
@@ -41,14 +42,6 @@ std::vector<std::pair<std::string, std::string>> claude_environment(const std::s
 // and an isolated CLAUDE_CONFIG_DIR (CLAUDEGPT_GLOBAL_ISOLATE) unless the user set one.
 std::vector<std::pair<std::string, std::string>> session_environment(
     const Settings& settings, const std::function<const char*(const char*)>& getenv);
-
-// Puts `claudegpt statusline` in `dir`/settings.json (Claude Code's status line: the upstream
-// model and the session's cost), keeping the rest of the file; run_claude does it for the
-// isolated config dir. A settings.json with a status line of its own, one that is not a JSON
-// object or cannot be read is left alone; so is one larger than 1 MiB (read_bounded_file:
-// CLAUDEGPT_CLEAN_CONFIG_DIR may point anywhere, its settings.json at /dev/zero), with a
-// warning naming it and the limit.
-void enable_status_line(const std::filesystem::path& dir);
 
 // Starts the proxy, runs `claude` with the terminal inherited, and returns its exit code
 // (128 + signal when a signal ended it; 127 when it could not be started). While claude

@@ -1,0 +1,109 @@
+#include "launcher/claude_config_dir.h"
+
+#include <string_view>
+#include <system_error>
+
+#include <sys/stat.h>
+
+#include <boost/json.hpp>
+
+#include "ledger/state_paths.h"
+#include "support/bounded_file.h"
+#include "support/log.h"
+
+namespace claudegpt {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::string_view kStatusLineArgument = " statusline";
+
+// `text` as one word for the shell Claude Code runs the status line command with.
+std::string shell_quoted(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// Whether `command` is the form enable_status_line writes: '<a claudegpt binary>' statusline.
+bool is_claudegpt_status_line(std::string_view command) {
+  if (!command.ends_with(kStatusLineArgument)) return false;
+  command.remove_suffix(kStatusLineArgument.size());
+  if (command.size() < 2 || command.front() != '\'' || command.back() != '\'') return false;
+  command = command.substr(1, command.size() - 2);
+  std::size_t slash = command.rfind('/');
+  std::string_view name = slash == std::string_view::npos ? command : command.substr(slash + 1);
+  return name.starts_with("claudegpt");
+}
+
+}  // namespace
+
+void enable_status_line(const fs::path& dir) {
+  fs::path file = dir / "settings.json";
+  boost::json::object settings;
+  std::error_code ec;
+  if (fs::exists(file, ec)) {
+    BoundedFile read = read_bounded_file(file.string());
+    if (read.status == BoundedFile::Status::too_large) {  // /dev/zero, a huge file: left alone
+      log_warn(file.string(), ": larger than ", kBoundedFileLimitText,
+               ": not a Claude Code settings.json; the claudegpt status line is not added");
+      return;
+    }
+    if (read.status != BoundedFile::Status::read) return;  // as a malformed one: left alone
+    boost::system::error_code parse_error;
+    boost::json::value parsed = boost::json::parse(read.text, parse_error);
+    if (parse_error || !parsed.is_object()) return;  // not ours to repair
+    settings = std::move(parsed.get_object());
+  }
+  std::string self = fs::read_symlink("/proc/self/exe", ec).string();
+  if (ec || self.empty()) return;
+  const std::string command = shell_quoted(self) + std::string(kStatusLineArgument);
+  if (const boost::json::value* existing = settings.if_contains("statusLine")) {
+    const boost::json::object* line = existing->if_object();
+    const boost::json::value* old = line ? line->if_contains("command") : nullptr;
+    // The user's own status line stays; ours is refreshed only when it names another binary.
+    if (!old || !old->is_string() || !is_claudegpt_status_line(old->get_string())) return;
+    if (old->get_string() == command) return;
+  }
+  settings["statusLine"] = {{"type", "command"}, {"command", command}};
+  write_private_file(file, boost::json::serialize(settings) + "\n");
+}
+
+void prepare_config_dir(const fs::path& dir, const std::function<const char*(const char*)>& getenv,
+                        bool status_line) {
+  std::error_code ec;
+  // Every directory made here is private (0700), also the parents (~/.config/claudegpt).
+  fs::path made;
+  for (const fs::path& part : dir) {
+    made /= part;
+    if (!fs::exists(made, ec)) ::mkdir(made.c_str(), 0700);
+  }
+  if (status_line) enable_status_line(dir);
+  const char* home = getenv("HOME");
+  if (!home || !*home) return;
+  fs::path global = fs::path(home) / ".claude" / "CLAUDE.md";
+  if (fs::exists(global, ec)) fs::copy_file(global, dir / "CLAUDE.md", fs::copy_options::overwrite_existing, ec);
+}
+
+std::optional<std::string> last_session_since(const fs::path& dir, std::time_t since) {
+  std::optional<std::string> newest;
+  fs::file_time_type newest_time;
+  const auto cutoff = fs::file_time_type::clock::now() -
+                      std::chrono::seconds(std::time(nullptr) - since);
+  std::error_code ec;
+  for (fs::directory_iterator folders(dir / "projects", ec), end; !ec && folders != end; folders.increment(ec)) {
+    if (!folders->is_directory(ec)) continue;
+    for (fs::directory_iterator files(folders->path(), ec); !ec && files != end; files.increment(ec)) {
+      const fs::path& path = files->path();
+      if (path.extension() != ".jsonl" || !files->is_regular_file(ec)) continue;
+      fs::file_time_type written = files->last_write_time(ec);
+      if (ec || written < cutoff || (newest && written <= newest_time)) continue;
+      newest = path.stem().string();
+      newest_time = written;
+    }
+    ec.clear();
+  }
+  return newest;
+}
+
+}  // namespace claudegpt
