@@ -16,6 +16,11 @@ struct ApiError {
   std::string type = "api_error";  // invalid_request_error, rate_limit_error, ...
   std::string message;
   std::optional<int> retry_after_seconds;  // sent as `retry-after` on 429/529
+  // Retrying cannot help (a refused key, an unreachable host, a spent plan): sent with
+  // `x-should-retry: false`, which makes Claude Code 2.1.330 show the message at once instead
+  // of retrying 10 times over about 3 minutes (measured; it ignores the header only for the
+  // type overloaded_error, so that type must not carry it).
+  bool no_retry = false;
 
   // The error with the type Anthropic uses for `status` (400 invalid_request_error,
   // 401 authentication_error, ..., 529 overloaded_error; other 5xx api_error).

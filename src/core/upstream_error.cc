@@ -118,6 +118,28 @@ ApiError make(int status, std::string message) {
   return ApiError::with_status(status, std::move(message));
 }
 
+ApiError without_retry(ApiError error) {
+  error.no_retry = true;
+  return error;
+}
+
+// The longest retry-after Claude Code 2.1.330 waits out; it stops at once past it (measured:
+// 61, 120 and 3600 s gave up after one request, 2 and 30 s were honoured).
+constexpr int kLongestClientWait = 60;
+
+// "3 h 20 min", "45 min", "30 s": a wait as a person reads it.
+std::string duration_text(int seconds) {
+  if (seconds < 60) return std::to_string(seconds) + " s";
+  int minutes = (seconds + 59) / 60;
+  if (minutes < 60) return std::to_string(minutes) + " min";
+  std::string text = std::to_string(minutes / 60) + " h";
+  if (minutes % 60) text += " " + std::to_string(minutes % 60) + " min";
+  return text;
+}
+
+// " — <fix>" after the upstream's own words, or nothing.
+std::string with_fix(const std::string& fix) { return fix.empty() ? std::string() : " — " + fix; }
+
 ApiError classify(UpstreamFailure failure, const ErrorContext& context) {
   const std::string lower_message = lower(failure.message);
   if (failure.message.empty()) {
@@ -132,13 +154,21 @@ ApiError classify(UpstreamFailure failure, const ErrorContext& context) {
     return make(400, prompt_too_long_message(failure.message, context));
 
   if (any_is(failure, {"insufficient_quota", "billing_hard_limit_reached", "billing_not_active"}))
-    return make(402, failure.message);
+    return without_retry(make(402, failure.message));
 
-  if (failure.status == 429 ||
-      any_is(failure, {"rate_limit_exceeded", "rate_limit_error", "usage_limit_reached"})) {
+  if (any_is(failure, {"usage_limit_reached"})) {  // the plan's allowance: gone until it resets
+    ApiError error = make(429, failure.message);
+    error.retry_after_seconds = failure.retry_after;
+    if (failure.retry_after) error.message += " (the limit resets in " + duration_text(*failure.retry_after) + ")";
+    return without_retry(std::move(error));
+  }
+
+  if (failure.status == 429 || any_is(failure, {"rate_limit_exceeded", "rate_limit_error"})) {
     ApiError error = make(429, failure.message);
     error.retry_after_seconds =
         failure.retry_after ? failure.retry_after : parse_retry_after_message(failure.message);
+    // Claude Code gives up on a retry-after over 60 s anyway; say so plainly.
+    error.no_retry = error.retry_after_seconds && *error.retry_after_seconds > kLongestClientWait;
     return error;
   }
 
@@ -162,7 +192,15 @@ ApiError classify(UpstreamFailure failure, const ErrorContext& context) {
     case 409:
     case 415:
     case 422:
-      return make(502, "The upstream rejected the translated request: " + failure.message);
+      return without_retry(make(502, "The upstream rejected the translated request: " + failure.message));
+    case 404:
+      return without_retry(make(502, "The upstream has no such model or deployment: " + failure.message));
+    case 401:
+    case 403:
+      return without_retry(make(failure.status, failure.message + with_fix(context.credentials_fix)));
+    case 402:
+    case 413:
+      return without_retry(make(failure.status, failure.message));
     case 408:
     case 504:
     case 522:

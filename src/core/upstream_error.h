@@ -1,18 +1,26 @@
 // Upstream failures → the Anthropic error Claude Code knows how to handle.
 //
-// Claude Code retries 429 (honouring retry-after), 529 and cut streams itself, compacts on
-// "prompt is too long: N tokens > M maximum", and degrades the session on any other 400.
-// So each failure must carry its true status and type:
+// Claude Code 2.1.330 retries 401, 408, 409, 429 and every 5xx ten times over about three
+// minutes unless the answer says `x-should-retry: false` (ApiError::no_retry), compacts on
+// "prompt is too long: N tokens > M maximum", and degrades the session on any other 400
+// (measured against a scripted server, 2026-12-07). So each failure carries its true status
+// and type, and says so when retrying cannot help:
 //
 //   context overflow (code context_length_exceeded, or a message about the context window /
 //     maximum context length)            → 400 invalid_request_error "prompt is too long: N
 //                                           tokens > M maximum (upstream: …)"
-//   insufficient_quota                   → 402 billing_error (retrying cannot help; a 429
-//                                           would make Claude Code retry for minutes)
-//   HTTP 429, rate_limit_exceeded,
-//     usage_limit_reached                → 429 rate_limit_error + retry-after
+//   insufficient_quota, billing_*        → 402 billing_error, no retry
+//   usage_limit_reached (a spent plan)   → 429 rate_limit_error with when it resets, no retry
+//   HTTP 429, rate_limit_exceeded        → 429 rate_limit_error + retry-after; no retry when
+//                                           the wait is over 60 s (Claude Code gives up then)
 //   overloaded (code or message), HTTP 503 → 529 overloaded_error (Claude Code backs off)
-//   HTTP 400/422 → 400, 401, 402, 403, 404, 413 → the same status and its type
+//   HTTP 401, 403                        → the same status and type, no retry, with
+//                                           ErrorContext::credentials_fix
+//   HTTP 400/409/415/422, 404            → 502 api_error, no retry: the upstream refused the
+//                                           translation or has no such model; the same
+//                                           request would meet the same answer (a 404 would
+//                                           have Claude Code replace the text with its own)
+//   HTTP 402, 413 → the same status and its type, no retry
 //   HTTP 408, 504, 522, 524 (timeouts)   → 504 timeout_error
 //   HTTP 500, server_error               → 500 api_error; 502 and other 5xx → api_error
 //   in a stream: invalid_prompt          → 400 (the prompt itself was refused: retrying the
@@ -46,6 +54,9 @@ struct ErrorContext {
   // input figures it sees (usage, "prompt is too long") are multiplied by client/backend so
   // that its compaction fires at the backend's real window. 1: report true figures.
   double input_token_scale = 1.0;
+  // What to do when the upstream refuses the credentials (401, 403): which setting to fix
+  // and how ("check OPENAI_API_KEY: `claudegpt setup` …"). Appended to the upstream's words.
+  std::string credentials_fix;
 };
 
 // An upstream HTTP error response. `body` is OpenAI's {"error":{message,type,code}} or the

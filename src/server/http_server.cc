@@ -204,6 +204,7 @@ net::awaitable<void> write_error(Connection& c, const ApiError& error, const std
   response.set(http::field::content_type, "application/json");
   response.set("request-id", request_id);
   if (error.retry_after_seconds) response.set(http::field::retry_after, std::to_string(*error.retry_after_seconds));
+  if (error.no_retry) response.set("x-should-retry", "false");
   response.body() = boost::json::serialize(error.to_json(request_id));
   co_await write_response(c, response);
 }

@@ -236,6 +236,7 @@ class Relay {
     ErrorContext context;
     context.context_window = settings_.context_window_for(exchange_.client_model);
     context.input_token_scale = settings_.token_scale_for(exchange_.client_model);
+    context.credentials_fix = c_.context.provider.credentials_fix();
     context.count_input_tokens = [body = exchange_.upstream_body] {
       boost::system::error_code ec;
       boost::json::value parsed = boost::json::parse(*body, ec, {}, deep_json());
@@ -255,7 +256,9 @@ class Relay {
         get(provider);
         return std::nullopt;
       } catch (const CodexAuthError& error) {  // a 401 only when logging in again would help
-        return ApiError::with_status(error.login_needed ? 401 : 503, error.what());
+        ApiError failure = ApiError::with_status(error.login_needed ? 401 : 503, error.what());
+        failure.no_retry = error.login_needed;  // no retry brings a login back
+        return failure;
       } catch (const std::exception& error) {
         return ApiError::with_status(500, error.what());
       }
@@ -549,8 +552,11 @@ class Relay {
       translator_.fail(ApiError::with_status(504, "Connecting to the upstream timed out: " + delivery.error),
                        events_);
     } else if (!delivery.error.empty()) {
-      translator_.fail(ApiError::with_status(502, "Connection to the upstream failed: " + delivery.error),
-                       events_);
+      // Refused, unresolvable, a certificate that does not verify: this proxy has retried
+      // (upstream_retries); Claude Code retrying for minutes would only hide the reason.
+      ApiError failure = ApiError::with_status(502, "Connection to the upstream failed: " + delivery.error);
+      failure.no_retry = true;
+      translator_.fail(std::move(failure), events_);
     } else {
       translator_.on_upstream_end(events_);
     }

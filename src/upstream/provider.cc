@@ -117,4 +117,13 @@ UpstreamCall Provider::make_call(std::shared_ptr<const std::string> body, HttpHe
   return call;
 }
 
+std::string Provider::credentials_fix() const {
+  if (name_ == "codex")
+    return "the Codex login was refused: run `codex login`, then start claudegpt again "
+           "(Claude Code's /login does not apply)";
+  const char* key = name_ == "azure" ? "AZURE_OPENAI_API_KEY (or AZURE_OPENAI_AD_TOKEN)" : "OPENAI_API_KEY";
+  return std::string("check ") + key + " with `claudegpt doctor`, set it with `claudegpt setup` " +
+         "(Claude Code's /login does not apply)";
+}
+
 }  // namespace claudegpt

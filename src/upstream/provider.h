@@ -45,6 +45,10 @@ class Provider {
   // or nullopt when there are none (the 401 stands). May block like credentials().
   std::optional<HttpHeaders> credentials_after_unauthorized(const HttpHeaders& used);
 
+  // What to do when the upstream refuses this backend's credentials (401, 403), named for the
+  // setting that holds them. Claude Code's own advice for a 401 ("run /login") does not apply.
+  std::string credentials_fix() const;
+
   // A call of `body` with `credentials`; `session_id` is the client's session (may be empty).
   UpstreamCall make_call(std::shared_ptr<const std::string> body, HttpHeaders credentials,
                          std::string_view session_id) const;

@@ -83,7 +83,6 @@ TEST(UpstreamHttpError, StatusesMapToTheirAnthropicCounterparts) {
       {401, 401, "authentication_error"},
       {402, 402, "billing_error"},
       {403, 403, "permission_error"},
-      {404, 404, "not_found_error"},
       {408, 504, "timeout_error"},
       {413, 413, "request_too_large"},
       {429, 429, "rate_limit_error"},
@@ -99,6 +98,41 @@ TEST(UpstreamHttpError, StatusesMapToTheirAnthropicCounterparts) {
     EXPECT_EQ(error.type, c.type) << c.upstream;
     EXPECT_EQ(error.message, "upstream says no") << c.upstream;
   }
+}
+
+// Claude Code retries 401, 429 and 5xx ten times over about 3 minutes unless told not to
+// (x-should-retry: false); where the same request would meet the same answer, it is told.
+TEST(UpstreamHttpError, FailuresThatRetryingCannotFixSayNotToRetry) {
+  for (int upstream : {400, 401, 402, 403, 404, 409, 413, 422})
+    EXPECT_TRUE(http(upstream, openai_body("some_code", "no")).no_retry) << upstream;
+  for (int upstream : {408, 429, 500, 502, 503, 504, 520})
+    EXPECT_FALSE(http(upstream, openai_body("some_code", "no")).no_retry) << upstream;
+}
+
+TEST(UpstreamHttpError, ARefusedKeyNamesTheSettingToFixAndNotClaudeCodesLogin) {
+  ErrorContext c = context(1000, 272000);
+  c.credentials_fix = "check OPENAI_API_KEY with `claudegpt doctor`";
+  const ApiError error = map_upstream_http_error(
+      401, openai_body("invalid_api_key", "Incorrect API key provided: sk-abc***xyz."), "", c);
+  EXPECT_EQ(error.status, 401);
+  EXPECT_EQ(error.type, "authentication_error");
+  EXPECT_EQ(error.message, "Incorrect API key provided: sk-abc***xyz. — check OPENAI_API_KEY with `claudegpt doctor`");
+}
+
+// A 404 would have Claude Code print its own "issue with the selected model" instead.
+TEST(UpstreamHttpError, AMissingModelOrDeploymentIsAGatewayFailureWithTheUpstreamsWords) {
+  const ApiError error = http(404, openai_body("model_not_found", "The model `gpt-9` does not exist"));
+  EXPECT_EQ(error.status, 502);
+  EXPECT_EQ(error.message, "The upstream has no such model or deployment: The model `gpt-9` does not exist");
+}
+
+// Claude Code stops after one request when retry-after is over 60 s (measured); a shorter
+// wait it honours.
+TEST(UpstreamHttpError, ARateLimitIsRetriedOnlyWhenTheWaitIsAMinuteOrLess) {
+  const std::string body = openai_body("rate_limit_exceeded", "Rate limit reached.", "requests");
+  EXPECT_FALSE(http(429, body, "60").no_retry);
+  EXPECT_TRUE(http(429, body, "61").no_retry);
+  EXPECT_FALSE(http(429, body, "").no_retry);
 }
 
 // The client's request was valid (it translated); the upstream refusing our translation is
@@ -146,6 +180,7 @@ TEST(UpstreamHttpError, InsufficientQuotaIsABillingErrorNotARateLimit) {
   EXPECT_EQ(error.type, "billing_error");
   EXPECT_TRUE(error.message.starts_with("You exceeded your current quota"));
   EXPECT_FALSE(error.retry_after_seconds.has_value());
+  EXPECT_TRUE(error.no_retry);
 }
 
 TEST(UpstreamHttpError, CodexDetailBodiesAreRead) {
@@ -200,12 +235,15 @@ TEST(UpstreamHttpError, RetryAfterIsReadFromTheMessagesUpstreamsWrite) {
   EXPECT_EQ(parse_retry_after_header(""), std::nullopt);
 }
 
-TEST(UpstreamHttpError, CodexUsageLimitsRetryWhenTheLimitResets) {
+// A spent plan stays spent until it resets: said at once, with when.
+TEST(UpstreamHttpError, ACodexUsageLimitSaysWhenItResetsAndNotToRetry) {
   const ApiError error = http(429, R"({"error":{"type":"usage_limit_reached",
-      "message":"The usage limit has been reached","plan_type":"plus","resets_in_seconds":1800}})");
+      "message":"The usage limit has been reached","plan_type":"plus","resets_in_seconds":12000}})");
   EXPECT_EQ(error.status, 429);
   EXPECT_EQ(error.type, "rate_limit_error");
-  EXPECT_EQ(error.retry_after_seconds, 1800);
+  EXPECT_EQ(error.retry_after_seconds, 12000);
+  EXPECT_TRUE(error.no_retry);
+  EXPECT_EQ(error.message, "The usage limit has been reached (the limit resets in 3 h 20 min)");
 }
 
 TEST(UpstreamHttpError, OverloadedUpstreamsGive529) {
