@@ -495,7 +495,7 @@ std::string describe(const ConfigSources& sources, const Settings& settings) {
   d.row("CLAUDEGPT_HEADER_TIMEOUT", seconds(settings.header_timeout));
 
   d.heading("Launcher and `claudegpt serve`");
-  d.raw("CLAUDEGPT_DEFAULT_MODEL", "sonnet");
+  d.raw("CLAUDEGPT_DEFAULT_MODEL", "(Claude Code's own: opus)");
   d.raw("CLAUDEGPT_GLOBAL_ISOLATE", "1");
   d.raw("CLAUDEGPT_STATUSLINE", "1");
   d.raw("CLAUDEGPT_CLEAN_CONFIG_DIR", "(default)");

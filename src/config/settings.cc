@@ -1,5 +1,6 @@
 #include "config/settings.h"
 
+#include <cctype>
 #include <charconv>
 #include <limits>
 #include <stdexcept>
@@ -232,6 +233,10 @@ Settings Settings::from_environment(const std::function<const char*(const char*)
   env.list("CLAUDEGPT_DROP_TOOLS", s.drop_tools);
 
   env.text("CLAUDEGPT_DEFAULT_MODEL", s.default_model);
+  for (char& c : s.default_model) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (!s.default_model.empty() && tier_of(s.default_model) == ModelTier::other)
+    throw std::invalid_argument("CLAUDEGPT_DEFAULT_MODEL=" + s.default_model +
+                                ": expected opus, sonnet or haiku (or empty: Claude Code's own default)");
   env.flag("CLAUDEGPT_GLOBAL_ISOLATE", s.isolate_claude_config);
   env.flag("CLAUDEGPT_STATUSLINE", s.status_line);
   // The XDG spec ignores relative values.

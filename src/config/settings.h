@@ -87,7 +87,9 @@ struct Settings {
                                               // (0: no scaling)
 
   // The launcher (`claudegpt [claude args…]`).
-  std::string default_model = "sonnet";       // CLAUDEGPT_DEFAULT_MODEL: Claude Code's model tier
+  std::string default_model;                  // CLAUDEGPT_DEFAULT_MODEL: the tier new sessions start
+                                              // on (opus|sonnet|haiku); "": Claude Code's own
+                                              // default (opus). A /model choice beats either.
   bool isolate_claude_config = true;          // CLAUDEGPT_GLOBAL_ISOLATE: a config dir of its own
   bool status_line = true;                    // CLAUDEGPT_STATUSLINE: `claudegpt statusline` in
                                               // the isolated config's settings.json

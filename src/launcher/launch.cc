@@ -19,6 +19,7 @@
 
 #include "launcher/claude_config_dir.h"
 #include "launcher/launcher_log.h"
+#include "launcher/model_pins.h"
 #include "server/http_server.h"
 #include "support/log.h"
 
@@ -149,15 +150,25 @@ int wait_for(pid_t pid, const sigset_t& signals) {
   }
 }
 
-// Claude Code's exit hint, `claude --resume <id>`, looks in ~/.claude and fails for a session
-// kept in the isolated config dir: say the command that works. Only after an interactive
-// session on a terminal (print mode's output may be a script's).
-void print_resume_hint(const LaunchOptions& options, const std::string& config_dir, std::time_t started) {
-  for (const std::string& arg : options.claude_args)
-    if (arg == "-p" || arg == "--print") return;
-  if (!::isatty(STDERR_FILENO)) return;
-  if (auto session = last_session_since(config_dir, started))
-    std::fprintf(stderr, "claudegpt: to resume this session: claudegpt --resume %s\n", session->c_str());
+// How this binary is started from a shell: `claudegpt` when that finds it on PATH, else its
+// path. Claude Code's exit hint says `claude --resume <id>`, which looks in ~/.claude and cannot
+// find a session kept in the isolated config dir; CLAUDE_CODE_RESUME_HINT_COMMAND makes it
+// name this command instead (measured with 2.1.330: "claudegpt --resume <id>").
+std::string resume_command(const std::function<const char*(const char*)>& getenv) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return "claudegpt";
+  std::string_view path = getenv("PATH") ? getenv("PATH") : "";
+  while (!path.empty()) {
+    std::string_view dir = path.substr(0, path.find(':'));
+    path.remove_prefix(std::min(path.size(), dir.size() + 1));
+    if (!dir.empty() && fs::equivalent(fs::path(dir) / "claudegpt", self, ec)) return "claudegpt";
+  }
+  const std::string text = self.string();
+  bool plain = text.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+") ==
+               std::string::npos;
+  return plain ? text : "'" + text + "'";  // a path with a quote in it is not offered
 }
 
 }  // namespace
@@ -176,12 +187,20 @@ std::vector<std::pair<std::string, std::string>> session_environment(
     const Settings& settings, const std::function<const char*(const char*)>& getenv) {
   std::vector<std::pair<std::string, std::string>> env;
   // Claude Code compacts at this window (clamped to its model's): the backend's real one,
-  // so the proxy reports true token figures instead of scaling them (see Settings).
-  if (std::int64_t window = settings.context_window_for("claude-" + settings.default_model); window > 0)
+  // so the proxy reports true token figures instead of scaling them (see Settings). For the
+  // ids it does not know it takes CLAUDE_CODE_MAX_CONTEXT_TOKENS as the window (and stops
+  // printing "unrecognized_model" on stderr). One value for all tiers: the smallest.
+  std::int64_t window = 0;
+  for (const char* tier : {"opus", "sonnet", "haiku"})
+    if (std::int64_t w = settings.context_window_for(tier); w > 0 && (window == 0 || w < window)) window = w;
+  if (window > 0) {
     env.emplace_back("CLAUDE_CODE_AUTO_COMPACT_WINDOW", std::to_string(window));
-  // The user's own choice (ANTHROPIC_MODEL, or --model on the command line) wins.
-  if (!getenv("ANTHROPIC_MODEL") && !settings.default_model.empty())
-    env.emplace_back("ANTHROPIC_MODEL", settings.default_model);
+    env.emplace_back("CLAUDE_CODE_MAX_CONTEXT_TOKENS", std::to_string(window));
+  }
+  // The upstream model's name in the header and /model; a pin the user set stays theirs, and
+  // so does their ANTHROPIC_MODEL (which is never set here: it would override /model choices).
+  for (auto& [name, value] : model_pin_environment(settings))
+    if (!getenv(name.c_str())) env.emplace_back(name, std::move(value));
   // A config dir of its own, so the global ~/.claude (MCP servers, skills, agents) does not
   // bloat every request; an explicit CLAUDE_CONFIG_DIR is the user's choice and stays.
   if (settings.isolate_claude_config && !getenv("CLAUDE_CONFIG_DIR") && !settings.claude_config_dir.empty())
@@ -209,20 +228,18 @@ class ProxyThread {
 int run_claude(const LaunchOptions& options) {
   Settings settings = options.settings;
   auto getenv = [](const char* name) -> const char* { return std::getenv(name); };
+  if (!options.effort.empty()) settings.forced_effort = options.effort;
   auto session = session_environment(settings, getenv);
-  std::string isolated_config_dir;
   for (const auto& [name, value] : session) {
     if (name == "CLAUDE_CODE_AUTO_COMPACT_WINDOW") settings.client_context = 0;  // Claude Code knows
     if (name == "CLAUDE_CONFIG_DIR") {
-      prepare_config_dir(value, getenv, settings.status_line);
-      isolated_config_dir = value;
+      prepare_config_dir(value, getenv, settings.status_line, tier_models(settings));
+      session.emplace_back("CLAUDE_CODE_RESUME_HINT_COMMAND", resume_command(getenv));
     }
   }
-  const std::time_t started = std::time(nullptr);
   settings.host = "127.0.0.1";
   settings.port = 0;
   settings.access_token = random_token();
-  if (!options.effort.empty()) settings.forced_effort = options.effort;
 
   SignalScope signals;  // before the proxy's threads exist, so they inherit the blocked set
   LauncherLog log(options.log_file, getenv);
@@ -255,7 +272,6 @@ int run_claude(const LaunchOptions& options) {
   if (pid > 0) status = wait_for(pid, signals.set());
 
   proxy.stop();
-  if (pid > 0 && !isolated_config_dir.empty()) print_resume_hint(options, isolated_config_dir, started);
   if (pid <= 0) return -pid == ENOENT ? 127 : 126;  // as a shell would say it
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);

@@ -30,16 +30,18 @@ struct LaunchOptions {
 // MAX_THINKING_TOKENS=0 changes nothing 2.1.330 sends (measured: thinking stays adaptive), so
 // it is not set. Claude Code 2.1.330 reads these names (found in its binary): MAX_THINKING_TOKENS,
 // CLAUDE_CODE_AUTO_COMPACT_WINDOW, CLAUDE_AUTOCOMPACT_PCT_OVERRIDE,
-// CLAUDE_CODE_MAX_CONTEXT_TOKENS, ANTHROPIC_DEFAULT_{OPUS,SONNET,HAIKU}_MODEL,
-// ANTHROPIC_MODEL, CLAUDE_CONFIG_DIR, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC.
+// CLAUDE_CODE_MAX_CONTEXT_TOKENS, ANTHROPIC_DEFAULT_{OPUS,SONNET,HAIKU,FABLE}_MODEL (+ _NAME,
+// _DESCRIPTION), ANTHROPIC_DEFAULT_MODEL, ANTHROPIC_MODEL, CLAUDE_CONFIG_DIR,
+// CLAUDE_CODE_RESUME_HINT_COMMAND, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC.
 // DISABLE_NON_ESSENTIAL_MODEL_CALLS no longer appears in it (set anyway, for older versions).
 // The variables for Claude Code besides `extra_env`, for `base_url` and `token`.
 std::vector<std::pair<std::string, std::string>> claude_environment(const std::string& base_url,
                                                                      const std::string& token);
 
-// What the launcher decides for Claude Code beyond the proxy address: the auto-compact window
-// (the backend's), the default model tier (CLAUDEGPT_DEFAULT_MODEL) unless the user set one,
-// and an isolated CLAUDE_CONFIG_DIR (CLAUDEGPT_GLOBAL_ISOLATE) unless the user set one.
+// What the launcher decides for Claude Code beyond the proxy address: the context window
+// (the backend's), the model pins (model_pins.h: the upstream model's name per tier, and the
+// default tier, CLAUDEGPT_DEFAULT_MODEL) except those the user set, and an isolated
+// CLAUDE_CONFIG_DIR (CLAUDEGPT_GLOBAL_ISOLATE) unless the user set one.
 std::vector<std::pair<std::string, std::string>> session_environment(
     const Settings& settings, const std::function<const char*(const char*)>& getenv);
 

@@ -146,6 +146,7 @@ import fs from 'node:fs';
 const dir = process.env.CLAUDE_CONFIG_DIR;
 console.log(JSON.stringify({ dir, mode: (fs.statSync(dir).mode & 0o777).toString(8),
   claudeMd: fs.readFileSync(dir + '/CLAUDE.md', 'utf8'), model: process.env.ANTHROPIC_MODEL,
+  defaultModel: process.env.ANTHROPIC_DEFAULT_MODEL, resume: process.env.CLAUDE_CODE_RESUME_HINT_COMMAND,
   window: process.env.CLAUDE_CODE_AUTO_COMPACT_WINDOW }));
 `, { mode: 0o755 });
     const run = await runClaude({
@@ -158,7 +159,11 @@ console.log(JSON.stringify({ dir, mode: (fs.statSync(dir).mode & 0o777).toString
     assert.equal(seen.mode, '700');
     assert.equal(fs.statSync(path.join(dirs.home, '.config', 'claudegpt')).mode & 0o777, 0o700);
     assert.equal(seen.claudeMd, 'Always answer in haiku.');
-    assert.equal(seen.model, 'sonnet');
+    // A default, not ANTHROPIC_MODEL (which would override every /model choice).
+    assert.equal(seen.model, undefined);
+    assert.equal(seen.defaultModel, 'claude-opus-gpt-5.5');
+    // Claude Code's exit hint names the command that finds the isolated session.
+    assert.equal(seen.resume, BIN);
     assert.equal(seen.window, '400000');
   });
 });

@@ -1,7 +1,8 @@
-// What the launcher keeps in the config dir it gives Claude Code: the status line setting, the
-// sessions it reads back for the resume hint; and the launcher's own log.
+// What the launcher keeps in the config dir it gives Claude Code (the status line, the /model
+// picker), and the launcher's own log.
 #include "launcher/claude_config_dir.h"
 #include "launcher/launcher_log.h"
+#include "launcher/model_pins.h"
 #include "support/log.h"
 
 #include <sys/stat.h>
@@ -16,6 +17,7 @@
 #include <map>
 #include <string>
 
+#include <boost/json.hpp>
 #include <gtest/gtest.h>
 
 namespace claudegpt {
@@ -39,12 +41,12 @@ class TempDir : public ::testing::Test {
 
 class StatusLineSetting : public TempDir {
  protected:
-  // enable_status_line(dir_), quickly, and what it logged.
-  std::string enable() {
+  // update_claude_settings(dir_) with the status line, quickly, and what it logged.
+  std::string enable(const std::vector<TierModel>& models = {}) {
     std::FILE* log = std::tmpfile();
     set_log_file(log);
     auto start = std::chrono::steady_clock::now();
-    enable_status_line(dir_);
+    update_claude_settings(dir_, /*status_line=*/true, models);
     EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
     set_log_file(stderr);
     std::string text(4096, '\0');
@@ -73,8 +75,8 @@ TEST_F(StatusLineSetting, ASettingsFileAtDevZeroOrOverOneMebibyteIsLeftAloneWith
   std::filesystem::create_symlink("/dev/zero", file);
   std::string log = enable();
   EXPECT_NE(log.find(" warn " + file.string() +
-                     ": larger than 1 MiB: not a Claude Code settings.json; the claudegpt status "
-                     "line is not added\n"),
+                     ": larger than 1 MiB: not a Claude Code settings.json; claudegpt's entries "
+                     "are not added\n"),
             std::string::npos)
       << log;
   EXPECT_TRUE(std::filesystem::is_symlink(file));
@@ -110,30 +112,30 @@ TEST_F(StatusLineSetting, TheUsersOwnStatusLineStays) {
   EXPECT_EQ(settings_text(), own);
 }
 
-// Claude Code keeps each session as projects/<folder>/<session id>.jsonl in its config dir.
-class LastSession : public TempDir {
- protected:
-  void write_session(const std::string& folder, const std::string& id, std::time_t modified) {
-    std::filesystem::path file = dir_ / "projects" / folder / (id + ".jsonl");
-    std::filesystem::create_directories(file.parent_path());
-    std::ofstream(file) << "{}\n";
-    auto age = std::chrono::seconds(std::time(nullptr) - modified);
-    std::filesystem::last_write_time(file, std::filesystem::file_time_type::clock::now() - age);
-  }
-};
-
-TEST_F(LastSession, IsTheNewestSessionWrittenSinceTheLaunch) {
-  std::time_t now = std::time(nullptr);
-  write_session("-home-u-old", "11111111-aaaa", now - 3600);
-  write_session("-home-u-work", "22222222-bbbb", now - 5);
-  write_session("-home-u-work", "33333333-cccc", now);
-  EXPECT_EQ(last_session_since(dir_, now - 60), "33333333-cccc");
+// The /model picker names the upstream models; the header takes its label from it.
+TEST_F(StatusLineSetting, ThePickerOffersTheTiersByTheirUpstreamNames) {
+  std::ofstream(dir_ / "settings.json") << R"({"theme":"dark"})";
+  Settings settings;
+  enable(tier_models(settings));
+  boost::json::object file = boost::json::parse(settings_text()).as_object();
+  EXPECT_EQ(file["theme"], "dark");
+  const boost::json::object& picker = file["modelPicker"].as_object();
+  EXPECT_EQ(picker.at("replaceBuiltInOptions"), true);  // no Claude rows with Anthropic prices
+  const boost::json::array& options = picker.at("options").as_array();
+  ASSERT_EQ(options.size(), 3u);
+  EXPECT_EQ(options[0].at("model"), "claude-opus-gpt-5.5");
+  EXPECT_EQ(options[0].at("label"), "GPT-5.5 (opus tier)");
+  EXPECT_EQ(options[1].at("label"), "GPT-5.4-mini (sonnet tier)");
 }
 
-TEST_F(LastSession, NoneWrittenSinceTheLaunchOrNoProjectsIsNone) {
-  EXPECT_EQ(last_session_since(dir_, std::time(nullptr)), std::nullopt);
-  write_session("-home-u-old", "11111111-aaaa", std::time(nullptr) - 3600);
-  EXPECT_EQ(last_session_since(dir_, std::time(nullptr) - 60), std::nullopt);
+TEST_F(StatusLineSetting, ASavedChoiceOfAnEarlierModelMovesToItsTiersIdAndAnAliasStays) {
+  Settings settings;
+  std::ofstream(dir_ / "settings.json") << R"({"model":"claude-opus-gpt-5.4"})";
+  enable(tier_models(settings));
+  EXPECT_EQ(boost::json::parse(settings_text()).at("model"), "claude-opus-gpt-5.5");
+  std::ofstream(dir_ / "settings.json") << R"({"model":"haiku"})";
+  enable(tier_models(settings));
+  EXPECT_EQ(boost::json::parse(settings_text()).at("model"), "haiku");
 }
 
 // The launcher's log: in the state dir unless CLAUDEGPT_LOG_FILE says otherwise, private, and

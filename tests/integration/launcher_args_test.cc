@@ -122,16 +122,44 @@ TEST(SessionEnvironment, ClaudeCodeCompactsAtTheBackendWindowOnItsOwnConfigDir) 
   s.claude_config_dir = "/home/u/.config/claudegpt/claude";
   s.backend_context.sonnet = 272000;
   auto env = session_env(s);
-  EXPECT_EQ(env["CLAUDE_CODE_AUTO_COMPACT_WINDOW"], "272000");  // the default tier: sonnet
-  EXPECT_EQ(env["ANTHROPIC_MODEL"], "sonnet");
+  EXPECT_EQ(env["CLAUDE_CODE_AUTO_COMPACT_WINDOW"], "272000");  // the smallest tier's
+  EXPECT_EQ(env["CLAUDE_CODE_MAX_CONTEXT_TOKENS"], "272000");   // the window of ids it does not know
   EXPECT_EQ(env["CLAUDE_CONFIG_DIR"], "/home/u/.config/claudegpt/claude");
+}
+
+// The header, /model and /status name the upstream model, and /model choices are kept:
+// ANTHROPIC_MODEL would override them in every new session, so it is never set.
+TEST(SessionEnvironment, EachTierIsPinnedToAnIdAndANameOfItsUpstreamModel) {
+  Settings s;
+  auto env = session_env(s);
+  EXPECT_EQ(env["ANTHROPIC_DEFAULT_OPUS_MODEL"], "claude-opus-gpt-5.5");
+  EXPECT_EQ(env["ANTHROPIC_DEFAULT_OPUS_MODEL_NAME"], "GPT-5.5 (opus tier)");
+  EXPECT_EQ(env["ANTHROPIC_DEFAULT_SONNET_MODEL"], "claude-sonnet-gpt-5.4-mini");
+  EXPECT_EQ(env["ANTHROPIC_DEFAULT_HAIKU_MODEL_DESCRIPTION"],
+            "gpt-5.4-mini on OpenAI, effort medium, through claudegpt");
+  EXPECT_EQ(env["ANTHROPIC_DEFAULT_FABLE_MODEL"], "claude-opus-gpt-5.5");  // no fable upstream
+  EXPECT_EQ(env["ANTHROPIC_DEFAULT_MODEL"], "claude-opus-gpt-5.5");  // Claude Code's own default tier
+  EXPECT_EQ(env.count("ANTHROPIC_MODEL"), 0u);
+  s.default_model = "haiku";  // CLAUDEGPT_DEFAULT_MODEL
+  EXPECT_EQ(session_env(s)["ANTHROPIC_DEFAULT_MODEL"], "claude-haiku-gpt-5.4-mini");
+}
+
+TEST(SessionEnvironment, AnUpstreamNameWithAnotherTiersWordKeepsTheIdOnItsTier) {
+  Settings s;
+  s.provider = "azure";
+  s.models.sonnet = "Opus-Like Deployment";
+  auto env = session_env(s);
+  EXPECT_EQ(env["ANTHROPIC_DEFAULT_SONNET_MODEL"], "claude-sonnet-claudegpt");
+  EXPECT_EQ(env["ANTHROPIC_DEFAULT_SONNET_MODEL_NAME"], "Opus-Like Deployment (sonnet tier)");
+  EXPECT_EQ(env["ANTHROPIC_DEFAULT_SONNET_MODEL_DESCRIPTION"],
+            "Opus-Like Deployment on Azure OpenAI, effort medium, through claudegpt");
 }
 
 TEST(SessionEnvironment, TheUsersOwnChoicesStay) {
   Settings s;
   s.claude_config_dir = "/isolated";
-  auto env = session_env(s, {{"ANTHROPIC_MODEL", "opus"}, {"CLAUDE_CONFIG_DIR", "/mine"}});
-  EXPECT_EQ(env.count("ANTHROPIC_MODEL"), 0u);
+  auto env = session_env(s, {{"ANTHROPIC_DEFAULT_OPUS_MODEL", "mine"}, {"CLAUDE_CONFIG_DIR", "/mine"}});
+  EXPECT_EQ(env.count("ANTHROPIC_DEFAULT_OPUS_MODEL"), 0u);
   EXPECT_EQ(env.count("CLAUDE_CONFIG_DIR"), 0u);
   s.isolate_claude_config = false;  // CLAUDEGPT_GLOBAL_ISOLATE=0
   EXPECT_EQ(session_env(s).count("CLAUDE_CONFIG_DIR"), 0u);

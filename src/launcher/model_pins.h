@@ -1,0 +1,37 @@
+// The model names Claude Code shows and sends, pinned per tier to the upstream model.
+//
+// Claude Code 2.1.330 (read in its binary and measured in tmux, 2026-12-07) resolves each
+// tier alias through ANTHROPIC_DEFAULT_{OPUS,SONNET,HAIKU,FABLE}_MODEL and sends that id
+// verbatim; `_NAME` and `_DESCRIPTION` label the tier's /model row; the welcome header takes
+// its label from settings.json's modelPicker row whose `model` equals the id. /status prints
+// ids only. So each tier gets an id that carries both the tier word (the proxy routes by it)
+// and the upstream model ("claude-opus-gpt-5.5"), and a label ("GPT-5.5 (opus tier)").
+// ANTHROPIC_DEFAULT_MODEL is a default that a /model choice (saved in settings.json) beats,
+// unlike ANTHROPIC_MODEL, which overrides the choice in every new session.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/settings.h"
+
+namespace claudegpt {
+
+struct TierModel {
+  std::string tier;         // opus | sonnet | haiku
+  std::string id;           // what Claude Code sends: "claude-opus-gpt-5.5"
+  std::string label;        // "GPT-5.5 (opus tier)"
+  std::string description;  // "gpt-5.5 on OpenAI, effort medium, through claudegpt"
+};
+
+// One per tier, opus first, for `settings`' provider and models.
+std::vector<TierModel> tier_models(const Settings& settings);
+
+// The variables that pin them: ANTHROPIC_DEFAULT_<TIER>_MODEL (+ _NAME, _DESCRIPTION) for each
+// tier, FABLE (a fourth tier above opus, which the proxy has no model for) pinned to opus,
+// and ANTHROPIC_DEFAULT_MODEL: the configured default tier's id, else opus's (Claude Code's
+// own default for API users, named so that the header can label it).
+std::vector<std::pair<std::string, std::string>> model_pin_environment(const Settings& settings);
+
+}  // namespace claudegpt
