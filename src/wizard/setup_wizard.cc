@@ -56,16 +56,46 @@ bool has_space(std::string_view s) {
   return false;
 }
 
-std::string check_url(const std::string& url) {
-  const char* expected = "not a URL: expected https://RESOURCE.openai.azure.com";
+bool all_digits(std::string_view s) {
+  for (char c : s)
+    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+  return !s.empty();
+}
+
+// Where a key may be sent: https://, or http:// to this machine only (a local gateway, a test
+// server), so that a key never crosses a network unencrypted. `example` is the form expected.
+std::string check_endpoint(const std::string& url, std::string_view example) {
+  const std::string expected = "not a URL: expected " + std::string(example);
+  if (has_space(url)) return expected;
   std::string_view rest = url;
-  if (rest.starts_with("https://")) rest.remove_prefix(8);
+  const bool https = rest.starts_with("https://");
+  if (https) rest.remove_prefix(8);
   else if (rest.starts_with("http://")) rest.remove_prefix(7);
   else return expected;
-  if (rest.empty() || rest.front() == '/' || rest.front() == '?' || rest.front() == '#' ||
-      has_space(url))
+  std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  if (auto at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
+  std::string_view host = authority, port;
+  if (authority.starts_with('[')) {
+    auto close = authority.find(']');
+    if (close == std::string_view::npos) return expected;
+    host = authority.substr(0, close + 1);
+    port = authority.substr(close + 1);
+  } else if (auto colon = authority.find(':'); colon != std::string_view::npos) {
+    host = authority.substr(0, colon);
+    port = authority.substr(colon);
+  }
+  if (host.empty() || host == "[]") return expected;
+  if (!port.empty() && (port.front() != ':' || port.size() > 6 || !all_digits(port.substr(1))))
     return expected;
+  if (!https && !is_loopback_host(host))
+    return "http:// would send the key unencrypted: use https://, or http:// only to this "
+           "machine (localhost, 127.0.0.1, [::1])";
   return "";
+}
+
+std::string without_trailing_slashes(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
 }
 
 std::string check_name(const std::string& name) {
@@ -144,16 +174,21 @@ class Prompter {
     }
   }
 
-  // A secret: echo off, never printed back. Enter keeps `current` when there is one.
+  // A secret: echo off, never printed back. Enter keeps `current` when there is one, named
+  // by its tail as `claudegpt config` shows it, so the user can tell which key that is.
   std::string ask_secret(const std::string& question, const std::string& current) {
+    std::string hint = " (typing is hidden)";
+    if (!current.empty()) {
+      std::string masked = mask_secret(current);  // "(set)" when too short to show a tail
+      hint = " (typing is hidden; Enter keeps the current key" +
+             (masked.starts_with("(") ? std::string() : " " + masked) + ")";
+    }
     for (;;) {
       std::string answer;
       {
         // Echo goes off before the prompt shows, so nothing typed after it can be echoed.
         EchoOff quiet(interactive_);
-        out_ << question << (current.empty() ? " (typing is hidden)" :
-                             " (typing is hidden; Enter keeps the current one)")
-             << ": " << std::flush;
+        out_ << question << hint << ": " << std::flush;
         answer = trim(read_line());
         if (quiet.active()) out_ << "\n";  // the Enter the terminal did not echo
       }
@@ -215,24 +250,31 @@ int run_program(const std::string& program, std::vector<std::string> args) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-// One small streamed request with the answers given: whether the upstream takes the
-// credentials and the model. Empty when it does, else what went wrong (with `secret` masked).
-std::string test_request(const ConfigSources& sources,
-                         const std::vector<std::pair<std::string, std::string>>& answers,
-                         const std::string& secret) {
+// The answers of one pass through the questions, in the order they are saved.
+using Answers = std::vector<std::pair<std::string, std::string>>;
+
+// The settings `answers` would give, laid over what the sources already set.
+Settings settings_with(const ConfigSources& sources, const Answers& answers) {
   std::map<std::string, std::string> overlay(answers.begin(), answers.end());
-  auto getenv = [&](const char* name) -> const char* {
+  return Settings::from_environment([&](const char* name) -> const char* {
     auto it = overlay.find(name);
     return it != overlay.end() ? it->second.c_str() : sources.get(name);
-  };
+  });
+}
+
+// One small streamed request with the answers given: whether the upstream takes the
+// credentials and the model. Empty when it does, else what went wrong (secrets masked).
+std::string test_request(const ConfigSources& sources, const Answers& answers) {
   auto hide = [&](std::string text) {
-    if (secret.empty()) return text;
-    for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret))
-      text.replace(at, secret.size(), "…");
+    for (const auto& [name, secret] : answers) {
+      if (secret.empty() || !is_secret_setting(name)) continue;
+      for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret))
+        text.replace(at, secret.size(), "…");
+    }
     return text;
   };
   try {
-    Settings settings = Settings::from_environment(getenv);
+    Settings settings = settings_with(sources, answers);
     Provider provider(settings);
     boost::json::object body{
         {"model", settings.upstream_model("claude-haiku")},
@@ -283,8 +325,7 @@ std::string test_request(const ConfigSources& sources,
 }
 
 // The .env at `path` with `answers` set: entries for other keys stay as they are, in order.
-void save(const ConfigSources& sources,
-          const std::vector<std::pair<std::string, std::string>>& answers) {
+void save(const ConfigSources& sources, const Answers& answers) {
   fs::path path = sources.dotenv_path();
   auto existing = read_dotenv_file(path, sources.display_path(path))
                       .value_or(std::vector<DotenvEntry>{});
@@ -299,6 +340,182 @@ void save(const ConfigSources& sources,
   for (const auto& [key, value] : answers)
     if (written.insert(key).second) entries.push_back({key, value});
   write_dotenv_file(path, entries);
+}
+
+// The questions, one pass at a time. Every question offers the previous answer on Enter: the
+// one given earlier in this run (after a failed test request), else the configured value, so
+// a rerun, or a second pass to fix one answer, is Enter for everything else.
+class Questions {
+ public:
+  Questions(Prompter& ask, std::ostream& out, const ConfigSources& sources)
+      : ask_(ask), out_(out), sources_(sources) {}
+
+  // One pass; nullopt when the chosen backend cannot be used (no Codex login, said why).
+  std::optional<Answers> ask_all() {
+    Answers answers;
+    std::string backend = ask_backend();
+    answers.emplace_back("CLAUDEGPT_PROVIDER", backend);
+    if (backend == "azure") ask_azure(answers);
+    else if (backend == "openai") ask_openai(answers);
+    else if (!codex_login_found()) return std::nullopt;
+    ask_default_tier(answers);
+    for (const auto& [name, value] : answers) given_[name] = value;
+    return answers;
+  }
+
+ private:
+  // The default for `name`: this run's earlier answer, else its configured value, else
+  // `fallback`.
+  std::string previous(const std::string& name, const std::string& fallback = "") const {
+    if (auto it = given_.find(name); it != given_.end()) return it->second;
+    const char* value = sources_.get(name.c_str());
+    return value && *value ? std::string(value) : fallback;
+  }
+
+  std::string ask_backend() {
+    static const std::vector<std::pair<std::string, std::string>> kBackends{
+        {"1", "azure"}, {"2", "openai"}, {"3", "codex"}};
+    out_ << "  1) Azure OpenAI\n"
+         << "  2) OpenAI\n"
+         << "  3) Codex (your ChatGPT subscription, through the Codex CLI's login)\n";
+    // An OPENAI_API_KEY alone runs on openai (provider_configured), so that is the current one.
+    std::string configured = previous("CLAUDEGPT_PROVIDER", previous("OPENAI_API_KEY").empty()
+                                                                ? "" : "openai");
+    std::string fallback;
+    for (const auto& [number, name] : kBackends)
+      if (name == configured) fallback = number;
+    std::string choice = ask_.ask("Backend (1, 2 or 3)", fallback, [](const std::string& a) {
+      for (const auto& [number, name] : kBackends)
+        if (a == number || a == name) return std::string();
+      return std::string("answer 1, 2 or 3");
+    });
+    for (const auto& [number, name] : kBackends)
+      if (choice == number) return name;
+    return choice;
+  }
+
+  void ask_azure(Answers& answers) {
+    answers.emplace_back(
+        "AZURE_OPENAI_ENDPOINT",
+        ask_.ask("Azure endpoint (https://RESOURCE.openai.azure.com)",
+                 previous("AZURE_OPENAI_ENDPOINT"), [](const std::string& url) {
+                   return check_endpoint(url, "https://RESOURCE.openai.azure.com");
+                 }));
+    answers.emplace_back("AZURE_OPENAI_API_KEY",
+                         ask_.ask_secret("Azure API key", previous("AZURE_OPENAI_API_KEY")));
+    out_ << "The deployment each Claude tier uses (Enter takes the one in brackets):\n";
+    for (auto [tier, name, fallback] :
+         {std::tuple{"opus", "AZURE_OPENAI_CHAT_DEPLOYMENT_FULL", "gpt-5-5"},
+          std::tuple{"sonnet", "AZURE_OPENAI_CHAT_DEPLOYMENT", "gpt-54-mini"},
+          std::tuple{"haiku", "AZURE_OPENAI_CHAT_DEPLOYMENT_NANO", "gpt-54-nano"}})
+      answers.emplace_back(name, ask_.ask(std::string("  Deployment for ") + tier,
+                                          previous(name, fallback), check_name));
+  }
+
+  void ask_openai(Answers& answers) {
+    const Settings defaults;
+    std::string url = without_trailing_slashes(
+        ask_.ask("OpenAI API base URL", previous("OPENAI_BASE_URL", defaults.openai_base_url),
+                 [](const std::string& url) {
+                   return check_endpoint(url, "https://HOST/v1, e.g. https://api.openai.com/v1");
+                 }));
+    // The default goes unwritten unless some source sets the variable: one from the
+    // environment must be kept when the environment is gone, one in a file overwritten.
+    if (url != defaults.openai_base_url || sources_.get("OPENAI_BASE_URL"))
+      answers.emplace_back("OPENAI_BASE_URL", url);
+    answers.emplace_back("OPENAI_API_KEY",
+                         ask_.ask_secret("OpenAI API key", previous("OPENAI_API_KEY")));
+    out_ << "The model each Claude tier uses (Enter takes the one in brackets):\n";
+    for (auto [tier, name, fallback] :
+         {std::tuple{"opus", "CLAUDEGPT_OPENAI_OPUS", defaults.models.opus},
+          std::tuple{"sonnet", "CLAUDEGPT_OPENAI_SONNET", defaults.models.sonnet},
+          std::tuple{"haiku", "CLAUDEGPT_OPENAI_HAIKU", defaults.models.haiku}})
+      answers.emplace_back(name, ask_.ask(std::string("  Model for ") + tier,
+                                          previous(name, fallback), check_name));
+  }
+
+  // Whether there is a Codex login, after running `codex login` when there is none.
+  bool codex_login_found() {
+    std::string auth = default_codex_auth_file(sources_.getenv());
+    if (!fs::exists(auth)) {
+      std::string codex = find_on_path("codex");
+      if (codex.empty()) {
+        out_ << "There is no Codex login at " << sources_.display_path(auth)
+             << " and the Codex CLI is not installed. Install it and log in:\n"
+             << "  npm install -g @openai/codex\n  codex login\n"
+             << "then run `claudegpt setup` again.\n";
+        return false;
+      }
+      out_ << "There is no Codex login at " << sources_.display_path(auth)
+           << ": running `codex login`.\n" << std::flush;
+      run_program(codex, {"login"});
+      if (!fs::exists(auth)) {
+        out_ << "Still no Codex login at " << sources_.display_path(auth)
+             << ". Run `codex login`, then `claudegpt setup` again.\n";
+        return false;
+      }
+    }
+    out_ << "Codex login found at " << sources_.display_path(auth) << ".\n";
+    return true;
+  }
+
+  // The tier Claude Code starts new sessions on. None (the launcher then leaves ANTHROPIC_MODEL
+  // unset) lets Claude Code choose and keeps what the user picks with /model, as on
+  // Anthropic's API; a tier pins every new session to it.
+  void ask_default_tier(Answers& answers) {
+    const std::string name = "CLAUDEGPT_DEFAULT_MODEL";
+    std::optional<Settings> settings;
+    try {
+      settings = settings_with(sources_, answers);
+    } catch (const std::exception&) {  // another setting is wrong: the test request says which
+    }
+    if (settings) {
+      out_ << "Each Claude tier runs on:\n";
+      for (std::string tier : {"opus", "sonnet", "haiku"})
+        out_ << "  " << tier << std::string(8 - tier.size(), ' ')
+             << settings->upstream_model(tier) << "\n";
+    }
+    const std::string now = previous(name);
+    std::string tier = ask_.ask(
+        "Default model tier for new sessions: opus, sonnet, haiku, or " +
+            std::string(now.empty() ? "Enter" : "none") +
+            " to keep Claude Code's own choice (your /model choice is remembered)",
+        now, [&](const std::string& a) {
+          static const std::set<std::string> valid{"", "none", "opus", "sonnet", "haiku"};
+          if (valid.count(lowercase(a)) || a == now) return std::string();
+          return std::string("answer opus, sonnet, haiku or none");
+        });
+    if (tier != now) tier = lowercase(tier);
+    if (tier == "none") tier.clear();
+    // "None" is written, as an empty value, only over a tier some source sets: the file's own
+    // must be overwritten, and an empty one there hides one in ~/.claude/.env.
+    const char* configured = sources_.get(name.c_str());
+    if (!tier.empty() || (configured && *configured)) answers.emplace_back(name, tier);
+    else given_[name] = "";
+  }
+
+  static std::string lowercase(std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  }
+
+  Prompter& ask_;
+  std::ostream& out_;
+  const ConfigSources& sources_;
+  std::map<std::string, std::string> given_;  // the answers of earlier passes
+};
+
+// After a failed test request: 't' (try again), 'c' (change the answers), 's' (save anyway) or
+// 'q' (quit).
+char ask_after_failure(Prompter& ask) {
+  std::string answer =
+      ask.ask("Try again (t), change the answers (c), save anyway (s) or quit (q)?", "c",
+              [](const std::string& a) {
+                static const std::set<std::string> valid{"t",   "c",      "s",    "q",
+                                                         "try", "change", "save", "quit"};
+                return valid.count(a) ? std::string() : std::string("answer t, c, s or q");
+              });
+  return answer[0];
 }
 
 }  // namespace
@@ -322,86 +539,37 @@ std::string missing_settings_message(const ConfigSources& sources) {
 int run_setup_wizard(std::istream& in, std::ostream& out, const ConfigSources& sources,
                      bool interactive) {
   Prompter ask(in, out, interactive);
-  auto current = [&](const char* name, const std::string& fallback = "") {
-    const char* value = sources.get(name);
-    return value && *value ? std::string(value) : fallback;
-  };
-  std::vector<std::pair<std::string, std::string>> answers;
-  std::string secret;
-  std::string backend;
+  Questions questions(ask, out, sources);
+  Answers answers;
   try {
     out << "claudegpt setup: which backend should Claude Code run on? The answers are saved in "
-        << sources.display_path(sources.dotenv_path()) << ".\n"
-        << "  1) Azure OpenAI\n"
-        << "  2) OpenAI\n"
-        << "  3) Codex (your ChatGPT subscription, through the Codex CLI's login)\n";
-    static const std::map<std::string, std::string> choices{
-        {"1", "azure"}, {"2", "openai"}, {"3", "codex"},
-        {"azure", "azure"}, {"openai", "openai"}, {"codex", "codex"}};
-    std::string choice = ask.ask("Backend (1, 2 or 3)", "", [](const std::string& a) {
-      return choices.count(a) ? std::string() : std::string("answer 1, 2 or 3");
-    });
-    backend = choices.at(choice);
-    answers.emplace_back("CLAUDEGPT_PROVIDER", backend);
-
-    if (backend == "azure") {
-      answers.emplace_back("AZURE_OPENAI_ENDPOINT",
-                           ask.ask("Azure endpoint (https://RESOURCE.openai.azure.com)",
-                                   current("AZURE_OPENAI_ENDPOINT"), check_url));
-      secret = ask.ask_secret("Azure API key", current("AZURE_OPENAI_API_KEY"));
-      answers.emplace_back("AZURE_OPENAI_API_KEY", secret);
-      out << "The deployment each Claude tier uses (Enter takes the one in brackets):\n";
-      for (auto [tier, name, fallback] :
-           {std::tuple{"opus", "AZURE_OPENAI_CHAT_DEPLOYMENT_FULL", "gpt-5-5"},
-            std::tuple{"sonnet", "AZURE_OPENAI_CHAT_DEPLOYMENT", "gpt-54-mini"},
-            std::tuple{"haiku", "AZURE_OPENAI_CHAT_DEPLOYMENT_NANO", "gpt-54-nano"}})
-        answers.emplace_back(name, ask.ask(std::string("  Deployment for ") + tier,
-                                           current(name, fallback), check_name));
-    } else if (backend == "openai") {
-      secret = ask.ask_secret("OpenAI API key", current("OPENAI_API_KEY"));
-      answers.emplace_back("OPENAI_API_KEY", secret);
-      out << "The model each Claude tier uses (Enter takes the one in brackets):\n";
-      Settings defaults;
-      for (auto [tier, name, fallback] :
-           {std::tuple{"opus", "CLAUDEGPT_OPENAI_OPUS", defaults.models.opus},
-            std::tuple{"sonnet", "CLAUDEGPT_OPENAI_SONNET", defaults.models.sonnet},
-            std::tuple{"haiku", "CLAUDEGPT_OPENAI_HAIKU", defaults.models.haiku}})
-        answers.emplace_back(name, ask.ask(std::string("  Model for ") + tier,
-                                           current(name, fallback), check_name));
-    } else {
-      std::string auth = default_codex_auth_file(sources.getenv());
-      if (!fs::exists(auth)) {
-        std::string codex = find_on_path("codex");
-        if (codex.empty()) {
-          out << "There is no Codex login at " << sources.display_path(auth)
-              << " and the Codex CLI is not installed. Install it and log in:\n"
-              << "  npm install -g @openai/codex\n  codex login\n"
-              << "then run `claudegpt setup` again.\n";
-          return 1;
+        << sources.display_path(sources.dotenv_path()) << ".\n";
+    for (bool settled = false; !settled;) {
+      std::optional<Answers> pass = questions.ask_all();
+      if (!pass) return 1;
+      answers = std::move(*pass);
+      settled = true;
+      if (!ask.ask_yes_no("Send a test request now?", true)) break;
+      for (;;) {
+        out << "Testing…\n" << std::flush;
+        std::string problem = test_request(sources, answers);
+        if (problem.empty()) {
+          out << "The test request went through.\n";
+          break;
         }
-        out << "There is no Codex login at " << sources.display_path(auth)
-            << ": running `codex login`.\n" << std::flush;
-        run_program(codex, {"login"});
-        if (!fs::exists(auth)) {
-          out << "Still no Codex login at " << sources.display_path(auth)
-              << ". Run `codex login`, then `claudegpt setup` again.\n";
-          return 1;
-        }
-      }
-      out << "Codex login found at " << sources.display_path(auth) << ".\n";
-    }
-
-    if (ask.ask_yes_no("Send a test request now?", true)) {
-      out << "Testing…\n" << std::flush;
-      std::string problem = test_request(sources, answers, secret);
-      if (problem.empty()) {
-        out << "The test request went through.\n";
-      } else {
         out << "The test request failed: " << problem << "\n";
-        if (!ask.ask_yes_no("Save these settings anyway?", false)) {
+        char next = ask_after_failure(ask);
+        if (next == 't') continue;
+        if (next == 'q') {
           out << "Nothing saved.\n";
           return 1;
         }
+        if (next == 'c') {
+          out << "Your answers are now the defaults: Enter keeps each one.\n"
+              << "Which backend should Claude Code run on?\n";
+          settled = false;
+        }
+        break;
       }
     }
   } catch (const Cancelled&) {
@@ -416,7 +584,8 @@ int run_setup_wizard(std::istream& in, std::ostream& out, const ConfigSources& s
         env && value != env && sources.source_of(key) == "environment")
       out << "Note: " << key << " is also set in the environment, which takes precedence over "
           << "the file.\n";
-  out << "Backend: " << backend << ". Run `claudegpt` to start Claude Code on it.\n";
+  out << "Backend: " << answers.front().second
+      << ". Run `claudegpt` to start Claude Code on it.\n";
   return 0;
 }
 

@@ -100,8 +100,27 @@ function readDotenv(file) {
 
 const secret = (prefix) => `${prefix}-${crypto.randomBytes(12).toString('hex')}`;
 
+const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+// The question `question` (plain text) with `fallback` offered on Enter: "question [fallback]:".
+const offering = (question, fallback) =>
+  new RegExp(`${escapeRegExp(question)} \\[${escapeRegExp(fallback)}\\]:$`);
+
 const BACKEND = /Backend \(1, 2 or 3\):$/;
+const BASE_URL = /OpenAI API base URL \[[^\]]+\]:$/;
+const OPENAI_KEY = /OpenAI API key \(typing is hidden\):$/;
+// The default tier, with or without one configured (offered in brackets).
+const TIER = new RegExp('Default model tier for new sessions: opus, sonnet, haiku, or ' +
+                        "(Enter|none) to keep Claude Code's own choice " +
+                        '\\(your /model choice is remembered\\)( \\[\\w+\\])?:$');
 const TEST_NOW = /Send a test request now\? \[Y\/n\]:$/;
+const AFTER_FAILURE =
+  /Try again \(t\), change the answers \(c\), save anyway \(s\) or quit \(q\)\? \[c\]:$/;
+// The key question when a key is set: Enter keeps it, named by its last four characters.
+const keepingKey = (backend, key) =>
+  new RegExp(`${backend} API key \\(typing is hidden; Enter keeps the current key ` +
+             `…${escapeRegExp(key.slice(-4))}\\):$`);
+// The key the fake upstream's OpenAI route takes.
+const RIGHT_KEY = 'sk-the-right-key-0123456789';
 
 let fake;
 let dirs;
@@ -119,7 +138,7 @@ const dotenvPath = () => path.join(dirs.config, 'claudegpt', '.env');
 
 before(async () => {
   if (SKIP) return;
-  fake = await startFakeUpstream({ apiKey: 'sk-the-right-key-0123456789' });
+  fake = await startFakeUpstream({ apiKey: RIGHT_KEY });
 });
 after(async () => {
   await fake?.close();
@@ -150,7 +169,7 @@ describe('claudegpt setup in a terminal', { skip: SKIP }, () => {
                      '# mine\nCLAUDEGPT_PROVIDER=openai\nCLAUDEGPT_REWRITE_IDENTITY=0\n');
     const key = secret('azurekey');
     const term = wizard();
-    await term.answer(BACKEND, '1');
+    await term.answer(offering('Backend (1, 2 or 3)', '2'), '1');  // the file's openai
     await term.answer(/Azure endpoint .*:$/, 'not a url');
     await term.waitFor((s) => /not a URL: expected https:\/\//.test(s), 'the refusal');
     await term.answer(/Azure endpoint .*:$/, fake.azureEndpoint);
@@ -158,6 +177,9 @@ describe('claudegpt setup in a terminal', { skip: SKIP }, () => {
     await term.answer(/Deployment for opus \[gpt-5-5\]:$/, '');
     await term.answer(/Deployment for sonnet \[gpt-54-mini\]:$/, 'my-sonnet');
     await term.answer(/Deployment for haiku \[gpt-54-nano\]:$/, '');
+    const tiers = await term.waitFor(() => TIER.test(term.lastLine()), 'the tier question');
+    assert.match(tiers, /^  opus    gpt-5-5\n  sonnet  my-sonnet\n  haiku   gpt-54-nano$/m);
+    await term.answer(TIER, '');
     await term.answer(TEST_NOW, '');
     assert.equal(await term.exitCode(), 0, term.screen());
     const screen = term.screen();
@@ -181,35 +203,39 @@ describe('claudegpt setup in a terminal', { skip: SKIP }, () => {
   });
 
   test('OpenAI: a wrong backend number and an empty key are refused; a key the upstream ' +
-       'rejects fails the test request and nothing is saved; the right one is saved at 0600 in ' +
-       'a 0700 directory', async () => {
+       'rejects fails the test request and quitting then saves nothing; the right one is saved ' +
+       'at 0600 in a 0700 directory, with the base URL the environment gave', async () => {
     const env = { OPENAI_BASE_URL: fake.baseURL };
     const wrongKey = secret('sk-wrong');
     let term = wizard(env);
     await term.answer(BACKEND, '4');
     await term.waitFor((s) => /answer 1, 2 or 3/.test(s), 'the refusal');
     await term.answer(BACKEND, '2');
-    await term.answer(/OpenAI API key \(typing is hidden\):$/, '');
+    await term.answer(offering('OpenAI API base URL', fake.baseURL), '');
+    await term.answer(OPENAI_KEY, '');
     await term.waitFor((s) => /the key is empty/.test(s), 'the refusal');
-    await term.answer(/OpenAI API key \(typing is hidden\):$/, wrongKey);
+    await term.answer(OPENAI_KEY, wrongKey);
     await term.answer(/Model for opus \[gpt-5\.5\]:$/, '');
     await term.answer(/Model for sonnet \[gpt-5\.4-mini\]:$/, '');
     await term.answer(/Model for haiku \[gpt-5\.4-mini\]:$/, 'gpt-test-haiku');
+    await term.answer(TIER, '');
     await term.answer(TEST_NOW, 'y');
-    await term.answer(/Save these settings anyway\? \[y\/N\]:$/, '');
+    await term.answer(AFTER_FAILURE, 'q');
     assert.equal(await term.exitCode(), 1, term.screen());
     assert.match(term.screen(), /The test request failed: HTTP 401/);
     assert.match(term.screen(), /Nothing saved/);
     assert.ok(!term.screen().includes(wrongKey), term.screen());
     assert.ok(!fs.existsSync(dotenvPath()), 'a .env was written');
 
-    const key = 'sk-the-right-key-0123456789';
+    const key = RIGHT_KEY;
     term = wizard(env);
     await term.answer(BACKEND, '2');
-    await term.answer(/OpenAI API key \(typing is hidden\):$/, key);
+    await term.answer(offering('OpenAI API base URL', fake.baseURL), '');
+    await term.answer(OPENAI_KEY, key);
     await term.answer(/Model for opus \[gpt-5\.5\]:$/, 'gpt-test-opus');
     await term.answer(/Model for sonnet \[gpt-5\.4-mini\]:$/, '');
     await term.answer(/Model for haiku \[gpt-5\.4-mini\]:$/, '');
+    await term.answer(TIER, '');
     await term.answer(TEST_NOW, 'Y');
     assert.equal(await term.exitCode(), 0, term.screen());
     assert.match(term.screen(), /The test request went through/);
@@ -218,6 +244,7 @@ describe('claudegpt setup in a terminal', { skip: SKIP }, () => {
 
     assert.deepEqual(readDotenv(dotenvPath()), {
       CLAUDEGPT_PROVIDER: 'openai',
+      OPENAI_BASE_URL: fake.baseURL,
       OPENAI_API_KEY: key,
       CLAUDEGPT_OPENAI_OPUS: 'gpt-test-opus',
       CLAUDEGPT_OPENAI_SONNET: 'gpt-5.4-mini',
@@ -225,6 +252,182 @@ describe('claudegpt setup in a terminal', { skip: SKIP }, () => {
     });
     assert.equal(fileMode(dotenvPath()), 0o600);
     assert.equal(fileMode(path.dirname(dotenvPath())), 0o700);
+  });
+
+  test('OpenAI base URL: the official one is offered and, taken as it is, not written; a bare ' +
+       'host and an http:// URL to another machine are refused with the reason; one given is ' +
+       'used and saved', async () => {
+    let term = wizard();
+    await term.answer(BACKEND, '2');
+    await term.answer(offering('OpenAI API base URL', 'https://api.openai.com/v1'), '');
+    await term.answer(OPENAI_KEY, RIGHT_KEY);
+    for (let i = 0; i < 3; i++) await term.answer(/Model for \w+ \[[^\]]+\]:$/, '');
+    await term.answer(TIER, '');
+    await term.answer(TEST_NOW, 'n');
+    assert.equal(await term.exitCode(), 0, term.screen());
+    assert.equal(readDotenv(dotenvPath()).OPENAI_BASE_URL, undefined);
+
+    term = wizard();
+    await term.answer(offering('Backend (1, 2 or 3)', '2'), '');
+    await term.answer(BASE_URL, 'api.example.com/v1');
+    await term.waitFor((s) => /not a URL: expected https:\/\/HOST\/v1/.test(s), 'the refusal');
+    await term.answer(BASE_URL, 'http://gateway.example.com/v1');
+    await term.waitFor((s) => /http:\/\/ would send the key unencrypted/.test(s),
+                       'the refusal of http:// to another machine');
+    await term.answer(BASE_URL, `${fake.baseURL}/`);  // the slash is dropped, as Settings does
+    await term.answer(keepingKey('OpenAI', RIGHT_KEY), '');
+    for (let i = 0; i < 3; i++) await term.answer(/Model for \w+ \[[^\]]+\]:$/, '');
+    await term.answer(TIER, '');
+    await term.answer(TEST_NOW, '');
+    assert.equal(await term.exitCode(), 0, term.screen());
+    assert.match(term.screen(), /The test request went through/);
+    assert.equal((await fake.lastRequest()).route, 'openai');
+    assert.equal(readDotenv(dotenvPath()).OPENAI_BASE_URL, fake.baseURL);
+  });
+
+  test('a rerun offers every previous answer, the key by its last four characters: Enter ' +
+       'through all of them leaves the .env as it was', async () => {
+    let term = wizard();
+    await term.answer(BACKEND, '2');
+    await term.answer(BASE_URL, fake.baseURL);
+    await term.answer(OPENAI_KEY, RIGHT_KEY);
+    await term.answer(/Model for opus \[gpt-5\.5\]:$/, 'gpt-test-opus');
+    await term.answer(/Model for sonnet \[gpt-5\.4-mini\]:$/, '');
+    await term.answer(/Model for haiku \[gpt-5\.4-mini\]:$/, 'gpt-test-haiku');
+    await term.answer(TIER, 'opus');
+    await term.answer(TEST_NOW, 'n');
+    assert.equal(await term.exitCode(), 0, term.screen());
+    const saved = fs.readFileSync(dotenvPath(), 'utf8');
+
+    term = wizard();
+    await term.answer(offering('Backend (1, 2 or 3)', '2'), '');
+    await term.answer(offering('OpenAI API base URL', fake.baseURL), '');
+    await term.answer(keepingKey('OpenAI', RIGHT_KEY), '');
+    await term.answer(offering('  Model for opus', 'gpt-test-opus'), '');
+    await term.answer(offering('  Model for sonnet', 'gpt-5.4-mini'), '');
+    await term.answer(offering('  Model for haiku', 'gpt-test-haiku'), '');
+    await term.answer(/or none to keep Claude Code's own choice .* \[opus\]:$/, '');
+    await term.answer(TEST_NOW, '');
+    assert.equal(await term.exitCode(), 0, term.screen());
+    assert.match(term.screen(), /The test request went through/);  // with the kept key
+    assert.equal((await fake.lastRequest()).headers.authorization, `Bearer ${RIGHT_KEY}`);
+    assert.ok(!term.screen().includes(RIGHT_KEY), term.screen());
+    assert.equal(fs.readFileSync(dotenvPath(), 'utf8'), saved);
+  });
+
+  test('an Azure rerun offers the endpoint, the key and the deployments it has: Enter through ' +
+       'them leaves the .env as it was', async () => {
+    const key = secret('azurekey');
+    const saved = ['CLAUDEGPT_PROVIDER=azure', 'CLAUDEGPT_REWRITE_IDENTITY=0',
+                   `AZURE_OPENAI_ENDPOINT=${fake.azureEndpoint}`, `AZURE_OPENAI_API_KEY=${key}`,
+                   'AZURE_OPENAI_CHAT_DEPLOYMENT_FULL=big', 'AZURE_OPENAI_CHAT_DEPLOYMENT=middle',
+                   'AZURE_OPENAI_CHAT_DEPLOYMENT_NANO=small', 'CLAUDEGPT_DEFAULT_MODEL=haiku',
+                   ''].join('\n');
+    fs.mkdirSync(path.join(dirs.config, 'claudegpt'), { mode: 0o700 });
+    fs.writeFileSync(dotenvPath(), saved, { mode: 0o600 });
+    const term = wizard();
+    await term.answer(offering('Backend (1, 2 or 3)', '1'), '');
+    await term.answer(offering('Azure endpoint (https://RESOURCE.openai.azure.com)',
+                               fake.azureEndpoint), '');
+    await term.answer(keepingKey('Azure', key), '');
+    await term.answer(offering('  Deployment for opus', 'big'), '');
+    await term.answer(offering('  Deployment for sonnet', 'middle'), '');
+    await term.answer(offering('  Deployment for haiku', 'small'), '');
+    await term.answer(/ \[haiku\]:$/, '');
+    await term.answer(TEST_NOW, '');
+    assert.equal(await term.exitCode(), 0, term.screen());
+    assert.equal((await fake.lastRequest()).headers['api-key'], key);
+    assert.equal(fs.readFileSync(dotenvPath(), 'utf8'), saved);
+  });
+
+  test('after a failed test request the answers given are the new defaults: changing the ' +
+       'answers retypes only the key', async () => {
+    const wrongKey = secret('sk-wrong');
+    const term = wizard({ OPENAI_BASE_URL: fake.baseURL });
+    await term.answer(BACKEND, '2');
+    await term.answer(BASE_URL, '');
+    await term.answer(OPENAI_KEY, wrongKey);
+    await term.answer(/Model for opus \[gpt-5\.5\]:$/, 'gpt-test-opus');
+    await term.answer(/Model for sonnet \[gpt-5\.4-mini\]:$/, '');
+    await term.answer(/Model for haiku \[gpt-5\.4-mini\]:$/, 'gpt-test-haiku');
+    await term.answer(TIER, 'haiku');
+    await term.answer(TEST_NOW, '');
+    await term.waitFor((s) => /The test request failed: HTTP 401/.test(s), 'the failure');
+    await term.answer(AFTER_FAILURE, '');  // Enter: change the answers
+
+    await term.answer(offering('Backend (1, 2 or 3)', '2'), '');
+    await term.answer(offering('OpenAI API base URL', fake.baseURL), '');
+    await term.answer(keepingKey('OpenAI', wrongKey), RIGHT_KEY);
+    await term.answer(offering('  Model for opus', 'gpt-test-opus'), '');
+    await term.answer(offering('  Model for sonnet', 'gpt-5.4-mini'), '');
+    await term.answer(offering('  Model for haiku', 'gpt-test-haiku'), '');
+    await term.answer(/ \[haiku\]:$/, '');
+    await term.answer(TEST_NOW, '');
+    assert.equal(await term.exitCode(), 0, term.screen());
+    assert.match(term.screen(), /The test request went through/);
+    assert.ok(!term.screen().includes(wrongKey), term.screen());
+    assert.deepEqual(readDotenv(dotenvPath()), {
+      CLAUDEGPT_PROVIDER: 'openai',
+      OPENAI_BASE_URL: fake.baseURL,
+      OPENAI_API_KEY: RIGHT_KEY,
+      CLAUDEGPT_OPENAI_OPUS: 'gpt-test-opus',
+      CLAUDEGPT_OPENAI_SONNET: 'gpt-5.4-mini',
+      CLAUDEGPT_OPENAI_HAIKU: 'gpt-test-haiku',
+      CLAUDEGPT_DEFAULT_MODEL: 'haiku',
+    });
+  });
+
+  test('after a failed test request, trying again sends it again, and saving anyway saves the ' +
+       'answers as they are', async () => {
+    await fake.script('http_error status=503 message=Back-in-a-moment',
+                      'http_error status=503 message=Still-busy');
+    const term = wizard({ OPENAI_BASE_URL: fake.baseURL });
+    await term.answer(BACKEND, '2');
+    await term.answer(BASE_URL, '');
+    await term.answer(OPENAI_KEY, RIGHT_KEY);
+    for (let i = 0; i < 3; i++) await term.answer(/Model for \w+ \[[^\]]+\]:$/, '');
+    await term.answer(TIER, '');
+    await term.answer(TEST_NOW, '');
+    await term.waitFor((s) => /The test request failed: HTTP 503 .*Back-in-a-moment/.test(s),
+                       'the first failure');
+    await term.answer(AFTER_FAILURE, 't');
+    await term.waitFor((s) => /The test request failed: HTTP 503 .*Still-busy/.test(s),
+                       'the second failure');
+    await term.answer(AFTER_FAILURE, 's');
+    assert.equal(await term.exitCode(), 0, term.screen());
+    assert.equal((await fake.requests()).length, 2);
+    assert.equal(readDotenv(dotenvPath()).OPENAI_API_KEY, RIGHT_KEY);
+  });
+
+  test('the default tier question names the model each tier runs on; a tier is written as ' +
+       'CLAUDEGPT_DEFAULT_MODEL, and none on a rerun empties it', async () => {
+    let term = wizard();
+    await term.answer(BACKEND, '2');
+    await term.answer(BASE_URL, '');
+    await term.answer(OPENAI_KEY, RIGHT_KEY);
+    await term.answer(/Model for opus \[gpt-5\.5\]:$/, 'gpt-test-opus');
+    await term.answer(/Model for sonnet \[gpt-5\.4-mini\]:$/, 'gpt-test-sonnet');
+    await term.answer(/Model for haiku \[gpt-5\.4-mini\]:$/, '');
+    const screen = await term.waitFor(() => TIER.test(term.lastLine()), 'the tier question');
+    assert.match(screen,
+                 /^  opus    gpt-test-opus\n  sonnet  gpt-test-sonnet\n  haiku   gpt-5\.4-mini\n/m);
+    assert.match(term.lastLine(), /or Enter to keep Claude Code's own choice/);
+    await term.answer(TIER, 'gpt-5.5');
+    await term.waitFor((s) => /answer opus, sonnet, haiku or none/.test(s), 'the refusal');
+    await term.answer(TIER, 'Sonnet');
+    await term.answer(TEST_NOW, 'n');
+    assert.equal(await term.exitCode(), 0, term.screen());
+    assert.equal(readDotenv(dotenvPath()).CLAUDEGPT_DEFAULT_MODEL, 'sonnet');
+
+    term = wizard();
+    await term.answer(offering('Backend (1, 2 or 3)', '2'), '');
+    await term.answer(BASE_URL, '');
+    await term.answer(keepingKey('OpenAI', RIGHT_KEY), '');
+    for (let i = 0; i < 3; i++) await term.answer(/Model for \w+ \[[^\]]+\]:$/, '');
+    await term.answer(/or none to keep Claude Code's own choice .* \[sonnet\]:$/, 'none');
+    await term.answer(TEST_NOW, 'n');
+    assert.equal(await term.exitCode(), 0, term.screen());
+    assert.equal(readDotenv(dotenvPath()).CLAUDEGPT_DEFAULT_MODEL, '');
   });
 
   test('Codex: an existing login is found, a wrong yes/no answer asked again, the test request ' +
@@ -237,6 +440,7 @@ describe('claudegpt setup in a terminal', { skip: SKIP }, () => {
                           CLAUDEGPT_CODEX_TOKEN_URL: fake.tokenURL });
     await term.answer(BACKEND, '3');
     await term.waitFor((s) => /Codex login found at .*auth\.json/.test(s), 'the login');
+    await term.answer(TIER, '');
     await term.answer(TEST_NOW, 'maybe');
     await term.waitFor((s) => /answer y or n/.test(s), 'the refusal');
     await term.answer(TEST_NOW, 'yes');
@@ -253,8 +457,8 @@ describe('claudegpt setup in a terminal', { skip: SKIP }, () => {
   test('Ctrl-C while a key is typed ends the wizard with the terminal echoing again', async () => {
     const term = wizard();
     await term.answer(BACKEND, '2');
-    const keyQuestion = /OpenAI API key \(typing is hidden\):$/;
-    await term.waitFor(() => keyQuestion.test(term.lastLine().trimEnd()), 'the key question');
+    await term.answer(BASE_URL, '');
+    await term.waitFor(() => OPENAI_KEY.test(term.lastLine().trimEnd()), 'the key question');
     term.key('C-c');
     assert.equal(await term.exitCode(), 130, term.screen());
     await term.waitFor((s) => /\[echo (on|off)\]/.test(s), 'the echo setting');
@@ -275,8 +479,10 @@ describe('claudegpt setup in a terminal', { skip: SKIP }, () => {
     // /bin/echo stands in for claude: it shows the arguments it got and exits 0.
     const term = wizard({ CLAUDEGPT_CLAUDE_BIN: '/bin/echo' }, ['-p', 'hello there']);
     await term.answer(BACKEND, '2');
-    await term.answer(/OpenAI API key \(typing is hidden\):$/, 'sk-launcher-key-1234');
+    await term.answer(BASE_URL, '');
+    await term.answer(OPENAI_KEY, 'sk-launcher-key-1234');
     for (let i = 0; i < 3; i++) await term.answer(/Model for \w+ \[[^\]]+\]:$/, '');
+    await term.answer(TIER, '');
     await term.answer(TEST_NOW, 'n');
     assert.equal(await term.exitCode(), 0, term.screen());
     assert.match(term.screen(), /-p hello there/);
