@@ -5,7 +5,11 @@
 //   claudegpt config           the effective configuration and where each value comes from
 //   claudegpt doctor           checks, one line each, with a fix for each failure
 //   claudegpt setup            the questions that configure a backend (also run on first use)
-//   claudegpt --version | --help
+//   claudegpt usage | traces | statusline   what the turns cost, the recent turns, the status line
+//   claudegpt --version | --help | help
+//
+// One bare word that looks like a command of ours is not sent to the model as a prompt
+// (launcher/command_guess.h); `claudegpt -- WORD` sends it.
 //
 // Every command reads the same configuration: flags, the environment, the config dir's .env,
 // ~/.claude/.env (config/config_sources.h).
@@ -13,7 +17,9 @@
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
+#include <iomanip>
 #include <map>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,8 +35,10 @@
 #include "doctor/doctor.h"
 #include "reports/usage_commands.h"
 #include "launcher/claude_binary.h"
+#include "launcher/command_guess.h"
 #include "launcher/launch.h"
 #include "launcher/launcher_args.h"
+#include "launcher/launcher_log.h"
 #include "server/http_server.h"
 #include "support/log.h"
 #include "wizard/setup_wizard.h"
@@ -61,9 +69,57 @@ int serve(claudegpt::Settings settings, const std::vector<std::string>& widened)
   return 0;
 }
 
+// `claudegpt --help`: a newcomer's first page. The commands are `app`'s; the files are this
+// user's, where the commands put them. A configuration that does not load still gets its page,
+// with the error in place of what it hides.
+std::string help_page(CLI::App& app) {
+  std::ostringstream out;
+  out << "claudegpt " CLAUDEGPT_VERSION ": Claude Code on OpenAI GPT-5 models (Responses API).\n\n"
+         "Usage: claudegpt [--effort LEVEL] [claude args…]   Claude Code on a private proxy\n"
+         "       claudegpt COMMAND [options]                  one of the commands below\n\n"
+         "Claude Code's arguments pass through (`claude --help` lists them):\n"
+         "  claudegpt -p \"fix the tests\"   print mode; `claudegpt` alone opens a session\n"
+         "  claudegpt -- WORD              a one-word prompt (a bare word that looks like a\n"
+         "                                 command is refused, not sent to the model)\n"
+         "  --effort LEVEL                 reasoning effort for every tier, this run:\n"
+         "                                 none|minimal|low|medium|high|xhigh|max\n\n"
+         "Commands (`claudegpt COMMAND --help` for their options):\n"
+      << std::left;
+  for (const CLI::App* command : app.get_subcommands([](CLI::App*) { return true; }))
+    out << "  " << std::setw(12) << command->get_name() << command->get_description() << "\n";
+  out << "  " << std::setw(12) << "help" << "This page; `claudegpt --version` prints the version\n\n"
+      << "Files:\n";
+  auto row = [&out](const char* what, const std::string& path) {
+    out << "  " << std::setw(14) << what << path << "\n";
+  };
+  try {
+    auto sources = claudegpt::ConfigSources::load({}, std::getenv, {});
+    row("settings", sources.dotenv_path().string());
+    try {
+      auto settings = sources.settings();
+      row("usage ledger", settings.ledger_path);
+      row("traces", settings.trace_dir + "/");
+    } catch (const std::exception& error) {
+      out << "  (the ledger and traces: " << error.what() << ")\n";
+    }
+    const char* log = sources.get("CLAUDEGPT_LOG_FILE");  // as run_launcher reads it
+    row("proxy log", log && *log ? std::string(log) : claudegpt::default_log_file(std::getenv).string());
+  } catch (const std::exception& error) {
+    out << "  (cannot be shown: " << error.what() << ")\n";
+  }
+  out << "\nEnvironment (or the settings file; `claudegpt config` shows each value and its source):\n"
+         "  CLAUDEGPT_PROVIDER      openai, azure or codex (a ChatGPT plan, via `codex login`)\n"
+         "  OPENAI_API_KEY, AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY: the backend's access\n"
+         "  CLAUDEGPT_CLAUDE_BIN    the claude to run (default: claude on PATH)\n"
+         "  CLAUDEGPT_EFFORT        one reasoning effort for every turn, serve included\n"
+         "  CLAUDEGPT_LOG_FILE      the launcher's proxy log (/dev/null: none; serve logs to stderr)\n"
+         "  CLAUDEGPT_CONFIG_DIR, XDG_CONFIG_HOME, XDG_STATE_HOME: move the files above\n\n"
+         "More: `man claudegpt`, or README.md in the claudegpt checkout (every setting).\n";
+  return out.str();
+}
+
 int run_command(int argc, char** argv) {
-  CLI::App app{"claudegpt: Claude Code on OpenAI GPT-5 models through the Responses API.\n"
-               "Usage: claudegpt [claude args…]  (Claude Code on a private proxy), or a command below"};
+  CLI::App app{"Claude Code on OpenAI GPT-5 models through the Responses API", "claudegpt"};
   app.set_version_flag("--version", std::string("claudegpt ") + CLAUDEGPT_VERSION);
   std::string host;
   int port = -1;
@@ -88,6 +144,10 @@ int run_command(int argc, char** argv) {
   show_cmd->add_option("id", trace_id, "The turn's id (req_…)")->required();
   auto* statusline_cmd =
       app.add_subcommand("statusline", "Claude Code status line: upstream model and session cost");
+  if (argc > 1 && (std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h")) {
+    std::fputs(help_page(app).c_str(), stdout);  // a command's own --help is CLI11's
+    return 0;
+  }
   CLI11_PARSE(app, argc, argv);
   std::map<std::string, std::string> overrides, flag_names;
   if (!host.empty()) overrides["CLAUDEGPT_HOST"] = host, flag_names["CLAUDEGPT_HOST"] = "--host";
@@ -118,7 +178,7 @@ int run_command(int argc, char** argv) {
     return claudegpt::run_setup_wizard(std::cin, std::cout, sources, /*interactive=*/true);
   }
   if (!serve_cmd->parsed()) {
-    std::fputs(app.help().c_str(), stdout);
+    std::fputs(help_page(app).c_str(), stdout);
     return 0;
   }
   auto settings = sources.settings();
@@ -127,6 +187,12 @@ int run_command(int argc, char** argv) {
 
 int run_launcher(int argc, char** argv) {
   auto split = claudegpt::split_launcher_args(std::vector<std::string>(argv + 1, argv + argc));
+  // A typo is a billed prompt: a bare word that looks like a command stops here, before any
+  // configuration, proxy or Claude Code.
+  if (auto guess = claudegpt::guess_command(split.claude_args)) {
+    std::fputs(guess->message.c_str(), stderr);
+    return 2;
+  }
   auto sources = claudegpt::ConfigSources::load({}, std::getenv, {});
   auto binary = claudegpt::find_claude_binary(sources.getenv());  // CLAUDEGPT_CLAUDE_BIN may be in a .env
   if (!binary) {
@@ -161,9 +227,20 @@ int run_launcher(int argc, char** argv) {
 int main(int argc, char** argv) {
   // Our own commands come first; anything else is Claude Code's command line.
   std::string_view first = argc > 1 ? argv[1] : "";
-  bool ours = first == "serve" || first == "config" || first == "setup" || first == "doctor" ||
-              first == "usage" || first == "traces" || first == "statusline" || first == "--version" ||
-              first == "--help";
+  bool ours = claudegpt::is_claudegpt_command(first) || first == "--version" || first == "--help" ||
+              first == "-h";
+  // `claudegpt help` is --help, `claudegpt help usage` is `claudegpt usage --help`; `help`
+  // with anything else is Claude Code's command line, as before.
+  std::string help_flag = "--help";
+  std::vector<char*> help_argv = {argv[0]};
+  if (first == "help" && (argc == 2 || (argc == 3 && claudegpt::is_claudegpt_command(argv[2])))) {
+    if (argc == 3) help_argv.push_back(argv[2]);
+    help_argv.push_back(help_flag.data());
+    help_argv.push_back(nullptr);
+    argc = static_cast<int>(help_argv.size()) - 1;
+    argv = help_argv.data();
+    ours = true;
+  }
   try {
     return ours ? run_command(argc, argv) : run_launcher(argc, argv);
   } catch (const std::exception& error) {

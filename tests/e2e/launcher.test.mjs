@@ -8,6 +8,7 @@
 
 import { test, describe, before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -165,5 +166,166 @@ console.log(JSON.stringify({ dir, mode: (fs.statSync(dir).mode & 0o777).toString
     // Claude Code's exit hint names the command that finds the isolated session.
     assert.equal(seen.resume, BIN);
     assert.equal(seen.window, '400000');
+  });
+});
+
+// `claudegpt ARGS…` exactly as given (no -p added), in the session's home and folder, with a
+// configured backend (the fake), so that only the launcher itself can stop it. Resolves with
+// {code, stdout, stderr}.
+function runLauncher(args, env = {}) {
+  const child = spawn(BIN, args, {
+    cwd: dirs.work,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: Object.fromEntries(Object.entries({
+      PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+      LANG: 'C.UTF-8',
+      HOME: dirs.home,
+      TMPDIR: dirs.tmp,
+      IS_SANDBOX: '1',
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+      CLAUDEGPT_PROVIDER: 'openai',
+      OPENAI_BASE_URL: fake?.baseURL ?? 'http://127.0.0.1:9/v1',
+      OPENAI_API_KEY: 'test-key',
+      CLAUDEGPT_CLIENT_CONTEXT: '0',
+      ...env,
+    }).filter(([, v]) => v !== undefined)),
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk) => { stdout += chunk; });
+  child.stderr.setEncoding('utf8').on('data', (chunk) => { stderr += chunk; });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+  });
+}
+
+// A stand-in for claude that records the arguments it was started with.
+function argvProbe() {
+  const probe = path.join(dirs.root, 'claude-probe.mjs');
+  const record = path.join(dirs.root, 'claude-ran.json');
+  fs.writeFileSync(probe, `#!${process.execPath}
+import fs from 'node:fs';
+fs.writeFileSync(${JSON.stringify(record)}, JSON.stringify(process.argv.slice(2)));
+`, { mode: 0o755 });
+  return { probe, ran: () => (fs.existsSync(record) ? JSON.parse(fs.readFileSync(record, 'utf8')) : null) };
+}
+
+// Issue 14: `claudegpt usgae` was a prompt, answered (and billed) by GPT.
+describe('a bare word that looks like a command', { skip: SKIP }, () => {
+  test('is refused with what was meant: exit 2, no Claude Code, no upstream request', async () => {
+    const { probe, ran } = argvProbe();
+    const run = await runLauncher(['usgae'], { CLAUDEGPT_CLAUDE_BIN: probe });
+    assert.equal(run.code, 2, run.stderr);
+    assert.equal(run.stderr,
+                 'claudegpt: `usgae` is not a command; did you mean `claudegpt usage`?\n' +
+                 'To send it to the model as a prompt: claudegpt -- usgae\n');
+    assert.equal(run.stdout, '');
+    assert.equal(ran(), null, 'Claude Code was not started');
+    assert.equal((await fake.requests()).length, 0);
+  });
+
+  test('names what to do for the commands claudegpt does not have', async () => {
+    const { probe, ran } = argvProbe();
+    const expected = {
+      completion: /no shell completion; `claudegpt --help` lists its commands/,
+      uninstall: /scripts\/install --uninstall/,
+      install: /To install claudegpt: scripts\/install in its checkout/,
+      login: /`codex login`, then `claudegpt setup`/,
+      version: /did you mean `claudegpt --version`\?/,
+    };
+    for (const [word, advice] of Object.entries(expected)) {
+      const run = await runLauncher([word], { CLAUDEGPT_CLAUDE_BIN: probe });
+      assert.equal(run.code, 2, `${word}: ${run.stderr}`);
+      assert.match(run.stderr, new RegExp(`^claudegpt: \`${word}\` is not a command`));
+      assert.match(run.stderr, advice);
+      assert.match(run.stderr, /To send it to the model as a prompt: claudegpt (--|-p) /);
+    }
+    assert.equal(ran(), null, 'Claude Code was not started');
+    assert.equal((await fake.requests()).length, 0);
+  });
+
+  test('goes to Claude Code after `--`, and so do prompts with a space and its own subcommands',
+       async () => {
+    for (const args of [['--', 'usgae'], ['usage report'], ['mcp'], ['-p', 'usgae']]) {
+      const { probe, ran } = argvProbe();
+      const run = await runLauncher(args, { CLAUDEGPT_CLAUDE_BIN: probe });
+      assert.equal(run.code, 0, `${JSON.stringify(args)}: ${run.stderr}`);
+      assert.deepEqual(ran(), args);
+    }
+  });
+
+  test('after `--` is the prompt the real Claude Code sends upstream', async () => {
+    await fake.script({ name: 'text', args: { text: 'a typo of usage' } });
+    const run = await runLauncher(
+      ['-p', '--output-format', 'json', '--dangerously-skip-permissions', '--', 'usgae'],
+      { CLAUDEGPT_CLAUDE_BIN: CLAUDE_BIN, CLAUDE_CONFIG_DIR: dirs.config });
+    const requests = await fake.requests();
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(JSON.parse(run.stdout).result, 'a typo of usage');
+    assert.equal(requests.length, 1);
+    const userTexts = requests[0].body.input.filter((item) => item.role === 'user')
+      .flatMap((item) => (Array.isArray(item.content) ? item.content : [{ text: item.content }]))
+      .map((part) => part.text);
+    assert.equal(userTexts.at(-1), 'usgae');
+  });
+});
+
+describe('claudegpt --help', { skip: !BIN && 'no claudegpt binary (set CLAUDEGPT_BIN)' }, () => {
+  let own;
+  beforeEach(() => { own = dirs ?? makeSessionDirs('claudegpt-help-'); });
+  afterEach(() => { if (own !== dirs) removeSessionDirs(own); });
+
+  const help = (args, env = {}) => new Promise((resolve, reject) => {
+    const child = spawn(BIN, args, {
+      cwd: own.work, stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: own.home, ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk) => { stdout += chunk; });
+    child.stderr.setEncoding('utf8').on('data', (chunk) => { stderr += chunk; });
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+
+  test('is one short page: one usage line, the launcher\'s flag, the commands, the files, the variables',
+       async () => {
+    const run = await help(['--help']);
+    assert.equal(run.code, 0, run.stderr);
+    const page = run.stdout;
+    assert.equal(page.match(/Usage/g).length, 1, page);
+    assert.ok(!page.includes(BIN) && !page.includes('build/'), `no build path:\n${page}`);
+    assert.ok(page.split('\n').length <= 40, `${page.split('\n').length} lines:\n${page}`);
+    assert.match(page, /^Usage: claudegpt \[--effort LEVEL\] \[claude args…\]/m);
+    assert.match(page, /--effort LEVEL .*\n.*none\|minimal\|low\|medium\|high\|xhigh\|max/);
+    for (const command of ['setup', 'config', 'doctor', 'serve', 'usage', 'traces', 'statusline', 'help'])
+      assert.match(page, new RegExp(`^  ${command} +\\S`, 'm'), command);
+    assert.match(page, new RegExp(`settings +${own.home}/\\.config/claudegpt/\\.env\n`));
+    assert.match(page, new RegExp(`usage ledger +${own.home}/\\.local/state/claudegpt/usage\\.sqlite3\n`));
+    assert.match(page, new RegExp(`traces +${own.home}/\\.local/state/claudegpt/traces/\n`));
+    assert.match(page, new RegExp(`proxy log +${own.home}/\\.local/state/claudegpt/claudegpt\\.log\n`));
+    for (const variable of ['CLAUDEGPT_LOG_FILE', 'CLAUDEGPT_PROVIDER', 'OPENAI_API_KEY', 'CLAUDEGPT_CLAUDE_BIN'])
+      assert.ok(page.includes(variable), variable);
+    assert.match(page, /man claudegpt/);
+    assert.match(page, /README/);
+  });
+
+  test('shows the paths this user\'s settings give, and `help` and -h are the same page', async () => {
+    const env = { XDG_STATE_HOME: path.join(own.root, 'state'), CLAUDEGPT_LOG_FILE: path.join(own.root, 'my.log'),
+                  CLAUDEGPT_CONFIG_DIR: path.join(own.root, 'conf') };
+    const run = await help(['--help'], env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, new RegExp(`settings +${own.root}/conf/\\.env\n`));
+    assert.match(run.stdout, new RegExp(`usage ledger +${own.root}/state/claudegpt/usage\\.sqlite3\n`));
+    assert.match(run.stdout, new RegExp(`traces +${own.root}/state/claudegpt/traces/\n`));
+    assert.match(run.stdout, new RegExp(`proxy log +${own.root}/my\\.log\n`));
+    assert.equal((await help(['help'], env)).stdout, run.stdout);
+    assert.equal((await help(['-h'], env)).stdout, run.stdout);
+    const usage = await help(['help', 'usage']);
+    assert.equal(usage.code, 0, usage.stderr);
+    assert.match(usage.stdout, /^Usage: claudegpt usage \[OPTIONS\]/m);
+    assert.equal(usage.stdout.match(/Usage:/g).length, 1, usage.stdout);
   });
 });
