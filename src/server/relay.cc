@@ -554,7 +554,8 @@ class Relay {
     } else if (!delivery.error.empty()) {
       // Refused, unresolvable, a certificate that does not verify: this proxy has retried
       // (upstream_retries); Claude Code retrying for minutes would only hide the reason.
-      ApiError failure = ApiError::with_status(502, "Connection to the upstream failed: " + delivery.error);
+      ApiError failure = ApiError::with_status(502, "Connection to the upstream failed: " + delivery.error +
+                                                        " — " + c_.context.provider.connection_fix());
       failure.no_retry = true;
       translator_.fail(std::move(failure), events_);
     } else {

@@ -261,6 +261,22 @@ std::string oauth_error_code(const std::string& body) {
   return safe;
 }
 
+// The token endpoint's own words ("Invalid refresh token."): error_description, or a nested
+// error's message; printable ASCII, at most 200 characters, "" when there are none.
+std::string oauth_error_description(const std::string& body) {
+  json::error_code ec;
+  json::value parsed = json::parse(body, ec);
+  if (ec || !parsed.is_object()) return "";
+  const json::object& object = parsed.as_object();
+  std::string text = string_at(object, "error_description");
+  if (const json::value* error = object.if_contains("error"); text.empty() && error && error->is_object())
+    text = string_at(error->get_object(), "message");
+  std::string safe;
+  for (char c : text.substr(0, 200))
+    if (c >= ' ' && c <= '~') safe.push_back(c);
+  return safe;
+}
+
 RefreshOutcome refresh_over_http(const CodexAuthOptions& options,
                                  const std::string& refresh_token) {
   RefreshOutcome outcome;
@@ -303,9 +319,11 @@ RefreshOutcome refresh_over_http(const CodexAuthOptions& options,
   curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
   if (status == 400 || status == 401) {
     std::string reason = oauth_error_code(body);
+    std::string description = oauth_error_description(body);
     outcome.dead = true;
     outcome.message = "The Codex login can no longer be refreshed (HTTP " +
-                      std::to_string(status) + (reason.empty() ? "" : " " + reason) + ")";
+                      std::to_string(status) + (reason.empty() ? "" : " " + reason) +
+                      (description.empty() ? "" : ": " + description) + ")";
     return outcome;
   }
   if (status != 200) {

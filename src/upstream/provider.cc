@@ -126,4 +126,12 @@ std::string Provider::credentials_fix() const {
          "(Claude Code's /login does not apply)";
 }
 
+std::string Provider::connection_fix() const {
+  const char* setting = name_ == "azure"   ? "AZURE_OPENAI_ENDPOINT"
+                        : name_ == "codex" ? "CLAUDEGPT_CODEX_BASE_URL"
+                                           : "OPENAI_BASE_URL";
+  return "the upstream is " + url_ + ": check the network and " + setting +
+         " (`claudegpt doctor` tests it)";
+}
+
 }  // namespace claudegpt

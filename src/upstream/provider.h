@@ -49,6 +49,10 @@ class Provider {
   // setting that holds them. Claude Code's own advice for a 401 ("run /login") does not apply.
   std::string credentials_fix() const;
 
+  // What to check when the upstream cannot be reached (refused, unresolvable, a certificate
+  // that does not verify): where it is, and the setting that says so.
+  std::string connection_fix() const;
+
   // A call of `body` with `credentials`; `session_id` is the client's session (may be empty).
   UpstreamCall make_call(std::shared_ptr<const std::string> body, HttpHeaders credentials,
                          std::string_view session_id) const;
