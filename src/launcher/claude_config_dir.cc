@@ -54,7 +54,10 @@ void put_status_line(boost::json::object& settings) {
 void put_model_picker(boost::json::object& settings, const std::vector<TierModel>& models) {
   boost::json::array options;
   for (const TierModel& model : models)
-    options.push_back({{"model", model.id}, {"label", model.label}, {"description", model.description}});
+    options.push_back({{"model", model.id},
+                       {"label", model.label},
+                       {"description", model.description},
+                       {"behavesAs", model.behaves_as}});
   settings["modelPicker"] = {{"replaceBuiltInOptions", true}, {"options", std::move(options)}};
   // A saved choice of a full id ("claude-opus-gpt-5.4") from an earlier configuration: the
   // same tier's id now, so that it keeps its label. Aliases ("opus") resolve by themselves.
@@ -107,6 +110,27 @@ void prepare_config_dir(const fs::path& dir, const std::function<const char*(con
   if (!home || !*home) return;
   fs::path global = fs::path(home) / ".claude" / "CLAUDE.md";
   if (fs::exists(global, ec)) fs::copy_file(global, dir / "CLAUDE.md", fs::copy_options::overwrite_existing, ec);
+}
+
+std::optional<std::string> last_session_since(const fs::path& dir, std::time_t since) {
+  std::optional<std::string> newest;
+  fs::file_time_type newest_time;
+  const auto cutoff = fs::file_time_type::clock::now() -
+                      std::chrono::seconds(std::time(nullptr) - since);
+  std::error_code ec;
+  for (fs::directory_iterator folders(dir / "projects", ec), end; !ec && folders != end; folders.increment(ec)) {
+    if (!folders->is_directory(ec)) continue;
+    for (fs::directory_iterator files(folders->path(), ec); !ec && files != end; files.increment(ec)) {
+      const fs::path& path = files->path();
+      if (path.extension() != ".jsonl" || !files->is_regular_file(ec)) continue;
+      fs::file_time_type written = files->last_write_time(ec);
+      if (ec || written < cutoff || (newest && written <= newest_time)) continue;
+      newest = path.stem().string();
+      newest_time = written;
+    }
+    ec.clear();
+  }
+  return newest;
 }
 
 }  // namespace claudegpt

@@ -2,8 +2,10 @@
 // the user's global ~/.claude: what claudegpt puts there, and what it reads back.
 #pragma once
 
+#include <ctime>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,5 +34,9 @@ void prepare_config_dir(const std::filesystem::path& dir,
 // settings.json at /dev/zero), with a warning naming it and the limit.
 void update_claude_settings(const std::filesystem::path& dir, bool status_line,
                             const std::vector<TierModel>& models);
+
+// The session Claude Code last wrote under `dir` since `since`: the id of the newest
+// projects/<folder>/<id>.jsonl modified at or after it, or nullopt.
+std::optional<std::string> last_session_since(const std::filesystem::path& dir, std::time_t since);
 
 }  // namespace claudegpt

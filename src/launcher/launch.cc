@@ -150,25 +150,35 @@ int wait_for(pid_t pid, const sigset_t& signals) {
   }
 }
 
-// How this binary is started from a shell: `claudegpt` when that finds it on PATH, else its
-// path. Claude Code's exit hint says `claude --resume <id>`, which looks in ~/.claude and cannot
-// find a session kept in the isolated config dir; CLAUDE_CODE_RESUME_HINT_COMMAND makes it
-// name this command instead (measured with 2.1.330: "claudegpt --resume <id>").
-std::string resume_command(const std::function<const char*(const char*)>& getenv) {
+// Claude Code's exit hint says `claude --resume <id>`, which looks in ~/.claude and cannot find
+// a session kept in the isolated config dir. CLAUDE_CODE_RESUME_HINT_COMMAND makes it name
+// another command, but only a bare name (2.1.330 checks /^\w[\w-]*$/; a path is ignored): so
+// "claudegpt" when that finds this binary on PATH, else nothing, and the launcher says the path
+// itself after Claude Code exits (print_resume_hint).
+bool on_path_as_claudegpt(const std::function<const char*(const char*)>& getenv) {
   namespace fs = std::filesystem;
   std::error_code ec;
   const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) return "claudegpt";
+  if (ec) return false;
   std::string_view path = getenv("PATH") ? getenv("PATH") : "";
   while (!path.empty()) {
     std::string_view dir = path.substr(0, path.find(':'));
     path.remove_prefix(std::min(path.size(), dir.size() + 1));
-    if (!dir.empty() && fs::equivalent(fs::path(dir) / "claudegpt", self, ec)) return "claudegpt";
+    if (!dir.empty() && fs::equivalent(fs::path(dir) / "claudegpt", self, ec)) return true;
   }
-  const std::string text = self.string();
-  bool plain = text.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+") ==
-               std::string::npos;
-  return plain ? text : "'" + text + "'";  // a path with a quote in it is not offered
+  return false;
+}
+
+// After an interactive session on a terminal (print mode's output may be a script's).
+void print_resume_hint(const LaunchOptions& options, const std::string& config_dir, std::time_t started) {
+  for (const std::string& arg : options.claude_args)
+    if (arg == "-p" || arg == "--print") return;
+  if (!::isatty(STDERR_FILENO)) return;
+  std::error_code ec;
+  const std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+  if (auto session = last_session_since(config_dir, started); session && !ec)
+    std::fprintf(stderr, "claudegpt: that session is kept in claudegpt's own config; resume it with:\n  %s --resume %s\n",
+                 self.c_str(), session->c_str());
 }
 
 }  // namespace
@@ -230,13 +240,18 @@ int run_claude(const LaunchOptions& options) {
   auto getenv = [](const char* name) -> const char* { return std::getenv(name); };
   if (!options.effort.empty()) settings.forced_effort = options.effort;
   auto session = session_environment(settings, getenv);
+  std::string isolated_config_dir;
   for (const auto& [name, value] : session) {
     if (name == "CLAUDE_CODE_AUTO_COMPACT_WINDOW") settings.client_context = 0;  // Claude Code knows
-    if (name == "CLAUDE_CONFIG_DIR") {
-      prepare_config_dir(value, getenv, settings.status_line, tier_models(settings));
-      session.emplace_back("CLAUDE_CODE_RESUME_HINT_COMMAND", resume_command(getenv));
-    }
+    if (name == "CLAUDE_CONFIG_DIR") isolated_config_dir = value;
   }
+  bool hint_names_us = false;
+  if (!isolated_config_dir.empty()) {
+    prepare_config_dir(isolated_config_dir, getenv, settings.status_line, tier_models(settings));
+    hint_names_us = on_path_as_claudegpt(getenv);
+    if (hint_names_us) session.emplace_back("CLAUDE_CODE_RESUME_HINT_COMMAND", "claudegpt");
+  }
+  const std::time_t started = std::time(nullptr);
   settings.host = "127.0.0.1";
   settings.port = 0;
   settings.access_token = random_token();
@@ -272,6 +287,8 @@ int run_claude(const LaunchOptions& options) {
   if (pid > 0) status = wait_for(pid, signals.set());
 
   proxy.stop();
+  if (pid > 0 && !isolated_config_dir.empty() && !hint_names_us)
+    print_resume_hint(options, isolated_config_dir, started);
   if (pid <= 0) return -pid == ENOENT ? 127 : 126;  // as a shell would say it
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);

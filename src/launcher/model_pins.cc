@@ -29,6 +29,9 @@ std::string provider_name(const Settings& settings) {
   return "OpenAI";
 }
 
+// The id Claude Code 2.1.330 sends for each tier alias when nothing is pinned (measured).
+std::string claude_id(const std::string& tier) { return "claude-" + tier + "-5-5"; }
+
 std::string upper(std::string text) {
   for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return text;
@@ -47,9 +50,10 @@ std::vector<TierModel> tier_models(const Settings& settings) {
     bool routes_right = tier_of("claude-" + model.tier + "-" + part) == tier_of(model.tier);
     model.id = "claude-" + model.tier + "-" + (routes_right && !part.empty() ? part : "claudegpt");
     model.label = display_name(upstream) + " (" + model.tier + " tier)";
-    model.description = upstream + " on " + provider_name(settings) + ", effort " +
-                        (settings.forced_effort.empty() ? settings.effort_for(tier) : settings.forced_effort) +
-                        ", through claudegpt";
+    // No effort here: Claude Code asks one per request, which the proxy follows.
+    model.description = upstream + " on " + provider_name(settings) + ", through claudegpt" +
+                        (settings.forced_effort.empty() ? "" : " (effort " + settings.forced_effort + ")");
+    model.behaves_as = claude_id(model.tier);
     models.push_back(std::move(model));
   }
   return models;

@@ -22,7 +22,13 @@ struct TierModel {
   std::string tier;         // opus | sonnet | haiku
   std::string id;           // what Claude Code sends: "claude-opus-gpt-5.5"
   std::string label;        // "GPT-5.5 (opus tier)"
-  std::string description;  // "gpt-5.5 on OpenAI, effort medium, through claudegpt"
+  std::string description;  // "gpt-5.5 on OpenAI, through claudegpt"
+  // The Claude model whose client handling the id borrows (modelPicker's behavesAs): for an id
+  // it does not know, Claude Code 2.1.330 asks effort "high" and max_tokens 32000 and prints
+  // "[claude-code:unrecognized_model]" on stderr in print mode; with behavesAs set to the
+  // tier's own Claude id it asks what it asks that model for (effort "medium", max_tokens
+  // 128000), as before the pins (measured in print mode, 2026-12-07).
+  std::string behaves_as;   // "claude-opus-5-5"
 };
 
 // One per tier, opus first, for `settings`' provider and models.

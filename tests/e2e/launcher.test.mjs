@@ -163,9 +163,21 @@ console.log(JSON.stringify({ dir, mode: (fs.statSync(dir).mode & 0o777).toString
     // A default, not ANTHROPIC_MODEL (which would override every /model choice).
     assert.equal(seen.model, undefined);
     assert.equal(seen.defaultModel, 'claude-opus-gpt-5.5');
-    // Claude Code's exit hint names the command that finds the isolated session.
-    assert.equal(seen.resume, BIN);
+    // Claude Code's exit hint can name only a command on PATH (the launcher says the path
+    // itself after the session when claudegpt is not there).
+    assert.equal(seen.resume, undefined);
     assert.equal(seen.window, '400000');
+
+    // With claudegpt on PATH, Claude Code's own exit hint names it.
+    const bin = path.join(dirs.root, 'bin');
+    fs.mkdirSync(bin, { recursive: true });
+    fs.symlinkSync(BIN, path.join(bin, 'claudegpt'));
+    const onPath = await runClaude({
+      bin: BIN, proxyURL: 'http://127.0.0.1:9', prompt: 'unused', dirs,
+      env: { CLAUDEGPT_CLAUDE_BIN: probe, OPENAI_API_KEY: 'test-key', CLAUDE_CONFIG_DIR: undefined,
+             PATH: `${bin}:${process.env.PATH}` },
+    });
+    assert.equal(JSON.parse(onPath.stdout.trim().split('\n').at(-1)).resume, 'claudegpt', onPath.stderr);
   });
 });
 

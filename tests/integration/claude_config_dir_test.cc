@@ -1,5 +1,5 @@
 // What the launcher keeps in the config dir it gives Claude Code (the status line, the /model
-// picker), and the launcher's own log.
+// picker) and reads back (the last session), and the launcher's own log.
 #include "launcher/claude_config_dir.h"
 #include "launcher/launcher_log.h"
 #include "launcher/model_pins.h"
@@ -126,6 +126,8 @@ TEST_F(StatusLineSetting, ThePickerOffersTheTiersByTheirUpstreamNames) {
   EXPECT_EQ(options[0].at("model"), "claude-opus-gpt-5.5");
   EXPECT_EQ(options[0].at("label"), "GPT-5.5 (opus tier)");
   EXPECT_EQ(options[1].at("label"), "GPT-5.4-mini (sonnet tier)");
+  // Claude Code asks for the id what it asks for the tier's own Claude model (effort, max_tokens).
+  EXPECT_EQ(options[1].at("behavesAs"), "claude-sonnet-5-5");
 }
 
 TEST_F(StatusLineSetting, ASavedChoiceOfAnEarlierModelMovesToItsTiersIdAndAnAliasStays) {
@@ -136,6 +138,33 @@ TEST_F(StatusLineSetting, ASavedChoiceOfAnEarlierModelMovesToItsTiersIdAndAnAlia
   std::ofstream(dir_ / "settings.json") << R"({"model":"haiku"})";
   enable(tier_models(settings));
   EXPECT_EQ(boost::json::parse(settings_text()).at("model"), "haiku");
+}
+
+// Claude Code keeps each session as projects/<folder>/<session id>.jsonl in its config dir; the
+// launcher names the newest when Claude Code's own exit hint cannot.
+class LastSession : public TempDir {
+ protected:
+  void write_session(const std::string& folder, const std::string& id, std::time_t modified) {
+    std::filesystem::path file = dir_ / "projects" / folder / (id + ".jsonl");
+    std::filesystem::create_directories(file.parent_path());
+    std::ofstream(file) << "{}\n";
+    auto age = std::chrono::seconds(std::time(nullptr) - modified);
+    std::filesystem::last_write_time(file, std::filesystem::file_time_type::clock::now() - age);
+  }
+};
+
+TEST_F(LastSession, IsTheNewestSessionWrittenSinceTheLaunch) {
+  std::time_t now = std::time(nullptr);
+  write_session("-home-u-old", "11111111-aaaa", now - 3600);
+  write_session("-home-u-work", "22222222-bbbb", now - 5);
+  write_session("-home-u-work", "33333333-cccc", now);
+  EXPECT_EQ(last_session_since(dir_, now - 60), "33333333-cccc");
+}
+
+TEST_F(LastSession, NoneWrittenSinceTheLaunchOrNoProjectsIsNone) {
+  EXPECT_EQ(last_session_since(dir_, std::time(nullptr)), std::nullopt);
+  write_session("-home-u-old", "11111111-aaaa", std::time(nullptr) - 3600);
+  EXPECT_EQ(last_session_since(dir_, std::time(nullptr) - 60), std::nullopt);
 }
 
 // The launcher's log: in the state dir unless CLAUDEGPT_LOG_FILE says otherwise, private, and

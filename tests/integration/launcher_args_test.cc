@@ -136,7 +136,7 @@ TEST(SessionEnvironment, EachTierIsPinnedToAnIdAndANameOfItsUpstreamModel) {
   EXPECT_EQ(env["ANTHROPIC_DEFAULT_OPUS_MODEL_NAME"], "GPT-5.5 (opus tier)");
   EXPECT_EQ(env["ANTHROPIC_DEFAULT_SONNET_MODEL"], "claude-sonnet-gpt-5.4-mini");
   EXPECT_EQ(env["ANTHROPIC_DEFAULT_HAIKU_MODEL_DESCRIPTION"],
-            "gpt-5.4-mini on OpenAI, effort medium, through claudegpt");
+            "gpt-5.4-mini on OpenAI, through claudegpt");
   EXPECT_EQ(env["ANTHROPIC_DEFAULT_FABLE_MODEL"], "claude-opus-gpt-5.5");  // no fable upstream
   EXPECT_EQ(env["ANTHROPIC_DEFAULT_MODEL"], "claude-opus-gpt-5.5");  // Claude Code's own default tier
   EXPECT_EQ(env.count("ANTHROPIC_MODEL"), 0u);
@@ -152,7 +152,7 @@ TEST(SessionEnvironment, AnUpstreamNameWithAnotherTiersWordKeepsTheIdOnItsTier) 
   EXPECT_EQ(env["ANTHROPIC_DEFAULT_SONNET_MODEL"], "claude-sonnet-claudegpt");
   EXPECT_EQ(env["ANTHROPIC_DEFAULT_SONNET_MODEL_NAME"], "Opus-Like Deployment (sonnet tier)");
   EXPECT_EQ(env["ANTHROPIC_DEFAULT_SONNET_MODEL_DESCRIPTION"],
-            "Opus-Like Deployment on Azure OpenAI, effort medium, through claudegpt");
+            "Opus-Like Deployment on Azure OpenAI, through claudegpt");
 }
 
 TEST(SessionEnvironment, TheUsersOwnChoicesStay) {
