@@ -140,8 +140,10 @@ int run_command(int argc, char** argv) {
   std::string trace_id;
   auto* traces_cmd = app.add_subcommand("traces", "The recent turns (time, model, tokens, cost, latency)");
   traces_cmd->add_option("--last", last, "How many (default 20)");
-  auto* show_cmd = traces_cmd->add_subcommand("show", "Print one turn's trace");
+  auto* show_cmd = traces_cmd->add_subcommand("show", "One turn: a summary, or its whole trace with --json");
   show_cmd->add_option("id", trace_id, "The turn's id (req_…)")->required();
+  bool whole_trace = false;
+  show_cmd->add_flag("--json", whole_trace, "The whole trace, as JSON");
   auto* statusline_cmd =
       app.add_subcommand("statusline", "Claude Code status line: upstream model and session cost");
   if (argc > 1 && (std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h")) {
@@ -162,7 +164,7 @@ int run_command(int argc, char** argv) {
   if (usage_cmd->parsed() || traces_cmd->parsed() || statusline_cmd->parsed()) {
     auto settings = sources.settings();
     if (usage_cmd->parsed()) return claudegpt::print_usage(settings, usage, std::cout, std::cerr);
-    if (show_cmd->parsed()) return claudegpt::print_trace(settings, trace_id, std::cout, std::cerr);
+    if (show_cmd->parsed()) return claudegpt::print_trace(settings, trace_id, whole_trace, std::cout, std::cerr);
     if (traces_cmd->parsed()) return claudegpt::print_traces(settings, last, std::cout, std::cerr);
     return claudegpt::print_status_line(settings, std::cin, std::cout);
   }

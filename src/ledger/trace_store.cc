@@ -619,6 +619,11 @@ std::optional<TraceFileInfo> find_trace(const fs::path& dir, std::string_view id
 std::optional<json::object> read_trace(const fs::path& dir, std::string_view id) {
   std::optional<TraceFileInfo> file = find_trace(dir, id);
   if (!file) return std::nullopt;
+  return read_trace_file(*file);
+}
+
+json::object read_trace_file(const TraceFileInfo& found) {
+  const TraceFileInfo* file = &found;
   // Not through a link planted since the scan saw a file there.
   auto unreadable = [&] {
     return std::runtime_error("trace " + file->path.string() + ": cannot read it: " + errno_text());
@@ -640,7 +645,10 @@ std::optional<json::object> read_trace(const fs::path& dir, std::string_view id)
     text.append(buffer, static_cast<std::size_t>(n));
   }
   json::error_code ec;
-  json::value value = json::parse(text, ec);
+  // A trace holds request bodies as deep as the proxy accepts (512 levels), below its own.
+  json::parse_options options;
+  options.max_depth = 1024;
+  json::value value = json::parse(text, ec, {}, options);
   if (ec || !value.is_object())
     throw std::runtime_error("trace " + file->path.string() + ": not a JSON object" +
                              (ec ? ": " + ec.message() : std::string()));

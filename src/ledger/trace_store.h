@@ -154,4 +154,8 @@ std::optional<TraceFileInfo> find_trace(const std::filesystem::path& dir, std::s
 std::optional<boost::json::object> read_trace(const std::filesystem::path& dir,
                                               std::string_view id);
 
+// The parsed trace in `file` (as find_trace or list_traces found it), read without following
+// a link planted there since. Throws std::runtime_error as read_trace does.
+boost::json::object read_trace_file(const TraceFileInfo& file);
+
 }  // namespace claudegpt

@@ -1,5 +1,6 @@
 // What one turn (one /v1/messages exchange) cost and how it went: a row of the usage ledger,
 // and the summary part of its trace. Plain data, filled by the relay at the end of a turn.
+// Also what a session's rows tell of it (SessionOpening).
 #pragma once
 
 #include <cstdint>
@@ -37,6 +38,31 @@ struct TurnRecord {
   std::string stop_reason;     // end_turn, tool_use, max_tokens, … ("" when it failed)
   std::string error_type;      // Anthropic error type when it failed ("" otherwise)
   int chain_rounds = 0;        // upstream responses beyond the first (server-side tool rounds)
+
+  // What the session is about, for `claudegpt usage --by session`: on one row per session and
+  // proxy process, the first whose request names a working directory and has a prompt; "" on
+  // the others (TurnRecorder::session_opening_wanted). Traces on or off.
+  std::string cwd;             // Claude Code's working directory, as its request names it
+  std::string first_prompt;    // the opening of the user's first prompt (first_user_prompt)
+};
+
+// Whether the upstream answered this request, making it a turn: it has no error, or the client
+// went away while the answer was arriving (the user interrupted it). A request the upstream
+// rejected or never answered is not a turn: Claude Code retries a failed request up to 10
+// times, and each try is a row of its own, so counting them would count one question ten times.
+inline bool answered(const TurnRecord& turn) {
+  return turn.error_type.empty() ||
+         (turn.error_type == "client_disconnected" && turn.upstream_first_byte_ms >= 0);
+}
+
+// What tells one Claude Code session from another in a report: when it started, in which
+// folder, and what the user asked first (session ids are UUIDs nobody remembers). Read from
+// the session's rows (UsageLedger::session_openings).
+struct SessionOpening {
+  std::int64_t started_ms = 0;  // the session's first turn, Unix epoch ms
+  std::string cwd_tag;          // that turn's cwd tag (rows before the cwd column have only it)
+  std::string cwd;              // Claude Code's working directory, "" when not recorded
+  std::string first_prompt;     // the opening of the user's first prompt, "" when not recorded
 };
 
 }  // namespace claudegpt

@@ -57,6 +57,11 @@ constexpr const char* kMigrations[] = {
       CREATE INDEX IF NOT EXISTS turns_by_session ON turns(session_id, time_ms);
       CREATE INDEX IF NOT EXISTS turns_by_id ON turns(id);
     )sql",
+    // 2: what a session is about (TurnRecord::cwd, first_prompt), for `usage --by session`.
+    R"sql(
+      ALTER TABLE turns ADD COLUMN cwd TEXT NOT NULL DEFAULT '';
+      ALTER TABLE turns ADD COLUMN first_prompt TEXT NOT NULL DEFAULT '';
+    )sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
@@ -65,8 +70,8 @@ constexpr const char* kColumns =
     "id, time_ms, session_id, cwd_tag, provider, tier, client_model, upstream_model, effort, "
     "effort_reason, input_tokens, cached_tokens, output_tokens, reasoning_tokens, web_searches, "
     "web_fetches, cost_usd, upstream_first_byte_ms, client_first_byte_ms, done_ms, stop_reason, "
-    "error_type, chain_rounds";
-constexpr int kColumnCount = 23;
+    "error_type, chain_rounds, cwd, first_prompt";
+constexpr int kColumnCount = 25;
 
 // A transient failure: another connection holds the lock. Retried, never surfaced as such.
 class Busy : public LedgerError {
@@ -119,6 +124,8 @@ void bind_turn(sqlite3_stmt* stmt, const TurnRecord& t) {
   bind_text(stmt, ++i, t.stop_reason);
   bind_text(stmt, ++i, t.error_type);
   sqlite3_bind_int64(stmt, ++i, t.chain_rounds);
+  bind_text(stmt, ++i, t.cwd);
+  bind_text(stmt, ++i, t.first_prompt);
 }
 
 std::string column_text(sqlite3_stmt* stmt, int column) {
@@ -155,6 +162,8 @@ TurnRecord read_turn(sqlite3_stmt* stmt) {
   t.stop_reason = column_text(stmt, i++);
   t.error_type = column_text(stmt, i++);
   t.chain_rounds = sqlite3_column_int(stmt, i++);
+  t.cwd = column_text(stmt, i++);
+  t.first_prompt = column_text(stmt, i++);
   return t;
 }
 
@@ -354,6 +363,59 @@ std::optional<TurnRecord> UsageLedger::find(std::string_view id) const {
       });
   if (turns.empty()) return std::nullopt;
   return std::move(turns.front());
+}
+
+std::vector<TurnRecord> UsageLedger::latest_turn_per_model(std::string_view session_id) const {
+  std::lock_guard lock(impl_->mutex);
+  // One pass over the session's rows: with a single MAX() aggregate, SQLite takes the other
+  // (bare) columns from the row that holds the maximum. The status line runs this at every
+  // refresh, so no per-row subquery.
+  return impl_->query(
+      std::string("SELECT ") + kColumns + ", MAX(time_ms) FROM turns WHERE session_id = ? " +
+          "GROUP BY client_model ORDER BY time_ms DESC",
+      [&](sqlite3_stmt* s) {
+        sqlite3_bind_text(s, 1, session_id.data(), static_cast<int>(session_id.size()),
+                          SQLITE_TRANSIENT);
+      });
+}
+
+std::map<std::string, SessionOpening> UsageLedger::session_openings(
+    const std::vector<std::string>& session_ids) const {
+  std::lock_guard lock(impl_->mutex);
+  Impl& d = *impl_;
+  return d.retrying([&] {
+    // Two lookups per session on the (session_id, time_ms) index: a report has a few hundred
+    // sessions at most, and a single grouped query would scan the whole table instead.
+    Statement first, described;
+    d.prepare(first,
+              "SELECT time_ms, cwd_tag FROM turns WHERE session_id = ? "
+              "ORDER BY time_ms, seq LIMIT 1");
+    d.prepare(described,
+              "SELECT cwd, first_prompt FROM turns WHERE session_id = ? AND first_prompt != '' "
+              "ORDER BY time_ms, seq LIMIT 1");
+    std::map<std::string, SessionOpening> openings;
+    for (const std::string& id : session_ids) {
+      if (openings.contains(id)) continue;
+      sqlite3_reset(first.stmt);
+      bind_text(first.stmt, 1, id);
+      int rc = sqlite3_step(first.stmt);
+      if (rc == SQLITE_DONE) continue;
+      if (rc != SQLITE_ROW) d.fail(rc, "reading a session's first turn");
+      SessionOpening& opening = openings[id];
+      opening.started_ms = sqlite3_column_int64(first.stmt, 0);
+      opening.cwd_tag = column_text(first.stmt, 1);
+      sqlite3_reset(described.stmt);
+      bind_text(described.stmt, 1, id);
+      rc = sqlite3_step(described.stmt);
+      if (rc == SQLITE_ROW) {
+        opening.cwd = column_text(described.stmt, 0);
+        opening.first_prompt = column_text(described.stmt, 1);
+      } else if (rc != SQLITE_DONE) {
+        d.fail(rc, "reading a session's first prompt");
+      }
+    }
+    return openings;
+  });
 }
 
 SessionCost UsageLedger::session_cost(std::string_view session_id) const {

@@ -6,8 +6,10 @@
 //
 // Schema: table `turns`, one column per TurnRecord field plus `seq` (the row id, insertion
 // order), indexed on time, session and id. `cost_usd` is NULL when the model's price is
-// unknown, never 0. The schema's version is PRAGMA user_version (now 1). A later version only
-// adds columns with defaults, so an older claudegpt keeps appending to a newer ledger.
+// unknown, never 0. The schema's version is PRAGMA user_version (now 2: version 2 added `cwd`
+// and `first_prompt`). A later version only adds columns with defaults, so an older claudegpt
+// keeps appending to a newer ledger, and a newer one reads an older ledger's rows (the added
+// columns hold their defaults there) after upgrading it on opening.
 //
 // Every method throws LedgerError (the path and SQLite's message); the proxy logs it and goes
 // on: a failing ledger never fails a turn. An object is thread-safe (one connection behind a
@@ -18,6 +20,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -72,6 +75,17 @@ class UsageLedger {
   std::vector<TurnRecord> last_turns(std::size_t n) const;
 
   SessionCost session_cost(std::string_view session_id) const;
+
+  // The session's latest turn on each client model it used (one row per model Claude Code
+  // asked for, the side calls' models included), newest first; empty for a session without
+  // turns. What the status line needs to name the model that answers the session.
+  std::vector<TurnRecord> latest_turn_per_model(std::string_view session_id) const;
+
+  // For each of `session_ids` that has turns, over the whole ledger (not only a report's
+  // window): its first turn's time and cwd tag, and the working directory and first prompt of
+  // its earliest row that recorded them. Sessions without turns are left out.
+  std::map<std::string, SessionOpening> session_openings(
+      const std::vector<std::string>& session_ids) const;
 
   // The turn with this request id (the latest row if there are several), or nullopt.
   std::optional<TurnRecord> find(std::string_view id) const;

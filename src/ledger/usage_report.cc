@@ -5,12 +5,15 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <map>
 #include <set>
 #include <stdexcept>
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
+
+#include "ledger/conversation_text.h"
 
 namespace claudegpt {
 
@@ -73,32 +76,93 @@ std::string render_table(const std::vector<Column>& columns,
   return out;
 }
 
-// What a group of turns adds up to.
+std::string or_none(const std::string& s) { return s.empty() ? "(none)" : s; }
+
+// What a row cost, when that is known: its stored cost, or nothing at all for a failed
+// request that used no tokens (turned away before any work), whether its model has a price
+// or not: ten rejected retries on an Azure deployment must not make a total "unknown".
+std::optional<double> known_cost(const TurnRecord& t) {
+  if (t.cost_usd) return t.cost_usd;
+  if (!answered(t) && t.input_tokens == 0 && t.output_tokens == 0 && t.web_searches == 0)
+    return 0.0;
+  return std::nullopt;
+}
+
+// What a group of rows adds up to: the turns (requests the upstream answered) and the
+// failed requests apart, every row's tokens and cost together.
 struct Sums {
   std::int64_t turns = 0;
+  std::int64_t failed = 0;
+  std::map<std::string, std::int64_t> failed_by_type;
   std::int64_t input = 0, cached = 0, output = 0, reasoning = 0;
   std::int64_t searches = 0, fetches = 0;
   double known_cost = 0;
+  std::int64_t priced_rows = 0;
   std::int64_t unknown_cost_turns = 0;
 
   void add(const TurnRecord& t) {
-    ++turns;
+    if (answered(t)) {
+      ++turns;
+    } else {
+      ++failed;
+      ++failed_by_type[or_none(t.error_type)];
+    }
     input += t.input_tokens;
     cached += t.cached_tokens;
     output += t.output_tokens;
     reasoning += t.reasoning_tokens;
     searches += t.web_searches;
     fetches += t.web_fetches;
-    if (t.cost_usd) {
-      known_cost += *t.cost_usd;
+    if (std::optional<double> cost = claudegpt::known_cost(t)) {
+      known_cost += *cost;
+      ++priced_rows;
     } else {
       ++unknown_cost_turns;
     }
   }
-  bool no_known_cost() const { return unknown_cost_turns == turns; }
+  bool no_known_cost() const { return priced_rows == 0; }
 };
 
-std::string or_none(const std::string& s) { return s.empty() ? "(none)" : s; }
+// By session: how much of the folder and of the first prompt a row shows.
+constexpr std::size_t kFolderWidth = 24;
+constexpr std::size_t kPromptWidth = 36;
+
+bool is_continuation_byte(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+
+// The last `n` code points of `s`, after "…" when some are left out.
+std::string keep_end(const std::string& s, std::size_t n) {
+  if (display_width(s) <= n) return s;
+  std::size_t at = s.size(), kept = 0;
+  while (at > 0 && kept < n - 1) {
+    --at;
+    if (!is_continuation_byte(s[at])) ++kept;
+  }
+  return "…" + s.substr(at);
+}
+
+// A session's folder as a row shows it: the directory with "~" for the home directory, or
+// the cwd tag when the ledger has no directory for it, its end kept when long.
+std::string shown_folder(const SessionOpening& opening, std::string home) {
+  if (opening.cwd.empty())
+    return opening.cwd_tag.empty() ? "-" : keep_end(opening.cwd_tag, kFolderWidth);
+  std::string folder = opening.cwd;
+  while (home.size() > 1 && home.back() == '/') home.pop_back();
+  if (home.size() > 1 && (folder == home || folder.starts_with(home + "/")))
+    folder = "~" + folder.substr(home.size());
+  return keep_end(text_opening(folder, folder.size() + 1), kFolderWidth);
+}
+
+// "rate_limit_error ×8, overloaded_error": the most frequent first.
+std::string failure_types(const Sums& sums) {
+  std::vector<std::pair<std::string, std::int64_t>> types(sums.failed_by_type.begin(),
+                                                          sums.failed_by_type.end());
+  std::stable_sort(types.begin(), types.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  std::string out;
+  for (const auto& [type, n] : types)
+    out += (out.empty() ? "" : ", ") + type + (n > 1 ? " ×" + format_count(n) : "");
+  return out;
+}
 
 std::string group_key(const TurnRecord& turn, UsageGrouping grouping) {
   switch (grouping) {
@@ -150,10 +214,20 @@ std::string json_string(std::string_view s) {
   return boost::json::serialize(boost::json::string(s));
 }
 
-std::string json_sums(const Sums& sums, const std::string* key) {
+// `extra`: members that go after the key (a session's opening).
+std::string json_sums(const Sums& sums, const std::string* key, const std::string& extra = {}) {
   std::string out = "{";
   if (key) out += "\"key\":" + json_string(*key) + ",";
+  out += extra;
   out += "\"turns\":" + std::to_string(sums.turns);
+  out += ",\"failed_requests\":" + std::to_string(sums.failed);
+  out += ",\"failed_by_type\":{";
+  bool first = true;
+  for (const auto& [type, n] : sums.failed_by_type) {
+    out += (first ? "" : ",") + json_string(type) + ":" + std::to_string(n);
+    first = false;
+  }
+  out += "}";
   out += ",\"input_tokens\":" + std::to_string(sums.input);
   out += ",\"cached_tokens\":" + std::to_string(sums.cached);
   out += ",\"output_tokens\":" + std::to_string(sums.output);
@@ -231,17 +305,51 @@ std::string format_utc_time(std::int64_t time_ms) {
 
 std::string render_usage_report(const std::vector<TurnRecord>& turns,
                                 const UsageReportOptions& options) {
+  // Oldest first, so that a session's first turn is met first.
+  std::vector<const TurnRecord*> in_time;
+  for (const TurnRecord& turn : turns)
+    if (!options.since_ms || turn.time_ms >= *options.since_ms) in_time.push_back(&turn);
+  std::stable_sort(in_time.begin(), in_time.end(), [](const TurnRecord* a, const TurnRecord* b) {
+    return a->time_ms < b->time_ms;
+  });
+
+  const bool by_session = options.group_by == UsageGrouping::session;
   std::map<std::string, Sums> groups;  // ordered by key: days come out oldest first
+  std::map<std::string, SessionOpening> openings;  // by session: what the turns show
   Sums total;
   std::set<std::string> unpriced_models;
   bool any_codex = false;
-  for (const TurnRecord& turn : turns) {
-    if (options.since_ms && turn.time_ms < *options.since_ms) continue;
-    groups[group_key(turn, options.group_by)].add(turn);
-    total.add(turn);
-    if (!turn.cost_usd) unpriced_models.insert(or_none(turn.upstream_model));
-    if (turn.provider == "codex") any_codex = true;
+  for (const TurnRecord* turn : in_time) {
+    const std::string key = group_key(*turn, options.group_by);
+    groups[key].add(*turn);
+    total.add(*turn);
+    if (!known_cost(*turn)) unpriced_models.insert(or_none(turn->upstream_model));
+    if (turn->provider == "codex") any_codex = true;
+    if (by_session) {
+      auto [opening, first] = openings.try_emplace(key);
+      if (first) {
+        opening->second.started_ms = turn->time_ms;
+        opening->second.cwd_tag = turn->cwd_tag;
+      }
+      if (opening->second.first_prompt.empty() && !turn->first_prompt.empty()) {
+        opening->second.cwd = turn->cwd;
+        opening->second.first_prompt = turn->first_prompt;
+      }
+    }
   }
+  // The ledger's view of a session covers its turns before the window too.
+  if (by_session)
+    for (auto& [key, opening] : openings)
+      if (auto known = options.sessions.find(key); known != options.sessions.end())
+        opening = known->second;
+
+  // The order of the rows: by key, or sessions by when they started.
+  std::vector<std::string> keys;
+  for (const auto& entry : groups) keys.push_back(entry.first);
+  if (by_session)
+    std::stable_sort(keys.begin(), keys.end(), [&](const std::string& a, const std::string& b) {
+      return openings.at(a).started_ms < openings.at(b).started_ms;
+    });
 
   if (options.json) {
     std::string out = "{\"since\":";
@@ -249,10 +357,18 @@ std::string render_usage_report(const std::vector<TurnRecord>& turns,
     out += ",\"group_by\":" + json_string(to_string(options.group_by));
     out += ",\"groups\":[";
     bool first = true;
-    for (const auto& [key, sums] : groups) {
+    for (const std::string& key : keys) {
       if (!first) out += ",";
       first = false;
-      out += json_sums(sums, &key);
+      std::string extra;
+      if (by_session) {
+        const SessionOpening& opening = openings.at(key);
+        extra = "\"started\":" + json_string(iso_utc(opening.started_ms)) +
+                ",\"cwd\":" + json_string(opening.cwd) +
+                ",\"cwd_tag\":" + json_string(opening.cwd_tag) +
+                ",\"first_prompt\":" + json_string(opening.first_prompt) + ",";
+      }
+      out += json_sums(groups.at(key), &key, extra);
     }
     out += "],\"totals\":" + json_sums(total, nullptr) + "}\n";
     return out;
@@ -264,30 +380,65 @@ std::string render_usage_report(const std::vector<TurnRecord>& turns,
   out += ", by " + std::string(to_string(options.group_by)) + "\n\n";
   if (groups.empty()) return out + "No turns.\n";
 
+  const bool show_failed = total.failed > 0;
   const bool show_searches = total.searches > 0;
   const bool show_fetches = total.fetches > 0;
-  std::vector<Column> columns = {{std::string(to_string(options.group_by)), false},
-                                 {"turns", true},
-                                 {"input tokens", true},
-                                 {"cached", true},
-                                 {"output tokens", true}};
+  std::vector<Column> columns;
+  if (by_session)
+    columns = {{"started (local)", false}, {"folder", false}, {"first prompt", false}};
+  else
+    columns = {{std::string(to_string(options.group_by)), false}};
+  columns.push_back({"turns", true});
+  if (show_failed) columns.push_back({"failed", true});
+  columns.insert(columns.end(),
+                 {{"input tokens", true}, {"cached", true}, {"output tokens", true}});
   if (show_searches) columns.push_back({"searches", true});
   if (show_fetches) columns.push_back({"fetches", true});
   columns.push_back({"cost (USD)", true});
+  if (by_session) columns.push_back({"session", false});
 
-  auto row = [&](const std::string& label, const Sums& sums) {
-    std::vector<std::string> cells = {label, format_count(sums.turns), format_count(sums.input),
-                                      cached_share(sums), format_count(sums.output)};
+  auto row = [&](std::vector<std::string> cells, const Sums& sums) {
+    cells.push_back(format_count(sums.turns));
+    if (show_failed) cells.push_back(format_count(sums.failed));
+    cells.insert(cells.end(),
+                 {format_count(sums.input), cached_share(sums), format_count(sums.output)});
     if (show_searches) cells.push_back(format_count(sums.searches));
     if (show_fetches) cells.push_back(format_count(sums.fetches));
     cells.push_back(cost_cell(sums));
     return cells;
   };
   std::vector<std::vector<std::string>> rows;
-  for (const auto& [key, sums] : groups) rows.push_back(row(key, sums));
-  rows.push_back(row("total", total));
+  for (const std::string& key : keys) {
+    if (!by_session) {
+      rows.push_back(row({key}, groups.at(key)));
+      continue;
+    }
+    const SessionOpening& opening = openings.at(key);
+    std::string prompt = text_opening(opening.first_prompt, kPromptWidth);
+    std::vector<std::string> cells = row({format_local_minute(opening.started_ms),
+                                          shown_folder(opening, options.home),
+                                          prompt.empty() ? "-" : prompt},
+                                         groups.at(key));
+    cells.push_back(key);
+    rows.push_back(std::move(cells));
+  }
+  if (by_session) {
+    std::vector<std::string> cells = row({"total", "", ""}, total);
+    cells.push_back("");
+    rows.push_back(std::move(cells));
+  } else {
+    rows.push_back(row({"total"}, total));
+  }
   out += render_table(columns, rows, rows.size() - 1);
 
+  if (show_failed) {
+    const bool one = total.failed == 1;
+    out += "\n" + format_count(total.failed) +
+           (one ? " failed request is not counted as a turn ("
+                : " failed requests are not counted as turns (") +
+           failure_types(total) + ").\n" + "The upstream did not answer " + (one ? "it" : "them") +
+           "; Claude Code retries a failed request up to 10 times.\n";
+  }
   if (total.unknown_cost_turns > 0) {
     std::string models;
     for (const std::string& model : unpriced_models) {
@@ -394,6 +545,18 @@ std::string render_trace_list(const std::vector<TurnRecord>& turns, std::size_t 
                     turn->id});
   }
   return render_table(columns, rows);
+}
+
+std::string format_local_minute(std::int64_t time_ms) {
+  std::time_t seconds = static_cast<std::time_t>(
+      floor<std::chrono::seconds>(std::chrono::sys_time<milliseconds>(milliseconds(time_ms)))
+          .time_since_epoch()
+          .count());
+  std::tm local{};
+  localtime_r(&seconds, &local);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &local);
+  return buf;
 }
 
 }  // namespace claudegpt

@@ -1,12 +1,18 @@
 #include "reports/usage_commands.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
 #include <boost/json.hpp>
 
+#include "core/claude_code_context.h"
+#include "core/model_tier.h"
+#include "ledger/session_model.h"
 #include "ledger/trace_store.h"
+#include "ledger/trace_summary.h"
 #include "ledger/usage_ledger.h"
 #include "ledger/usage_report.h"
 #include "support/bounded_file.h"
@@ -87,7 +93,18 @@ int print_usage(const Settings& settings, const UsageCommand& command, std::ostr
     return 2;
   }
   std::vector<TurnRecord> turns;
-  if (auto ledger = existing_ledger(settings)) turns = ledger->turns_since(options.since_ms.value_or(0));
+  if (auto ledger = existing_ledger(settings)) {
+    turns = ledger->turns_since(options.since_ms.value_or(0));
+    if (options.group_by == UsageGrouping::session) {
+      std::vector<std::string> sessions;
+      for (const TurnRecord& turn : turns)
+        if (!turn.session_id.empty()) sessions.push_back(turn.session_id);
+      std::sort(sessions.begin(), sessions.end());
+      sessions.erase(std::unique(sessions.begin(), sessions.end()), sessions.end());
+      options.sessions = ledger->session_openings(sessions);
+    }
+  }
+  if (const char* home = std::getenv("HOME")) options.home = home;
   out << render_usage_report(turns, options);
   return 0;
 }
@@ -99,14 +116,23 @@ int print_traces(const Settings& settings, std::size_t last, std::ostream& out, 
   return 0;
 }
 
-int print_trace(const Settings& settings, const std::string& id, std::ostream& out, std::ostream& err) {
-  std::optional<json::object> trace = read_trace(settings.trace_dir, id);
-  if (!trace) {
+int print_trace(const Settings& settings, const std::string& id, bool whole, std::ostream& out,
+                std::ostream& err) {
+  std::optional<TraceFileInfo> file = find_trace(settings.trace_dir, id);
+  if (!file) {
     err << "claudegpt traces show: no trace " << id << " in " << settings.trace_dir << "\n";
     return 1;
   }
-  pretty(*trace, out, 0);
-  out << '\n';
+  json::object trace = read_trace_file(*file);
+  if (whole) {
+    pretty(trace, out, 0);
+    out << '\n';
+    return 0;
+  }
+  std::string directory;
+  if (const auto* request = trace.if_contains("request_anthropic"); request && request->is_object())
+    directory = working_directory(request->get_object());
+  out << render_trace_summary(trace, directory, file->path.string(), file->bytes);
   return 0;
 }
 
@@ -127,12 +153,18 @@ int print_status_line(const Settings& settings, std::istream& in, std::ostream& 
     if (const auto* m = object.if_contains("model"); m && m->is_object())
       if (const auto* id = m->get_object().if_contains("id"); id && id->is_string()) model = id->get_string();
   }
-  std::string upstream = settings.upstream_model(model.empty() ? settings.default_model : model);
+  const std::string client_model = model.empty() ? settings.default_model : model;
+  std::optional<std::string> answering;
   SessionCost cost;
   try {
-    if (auto ledger = existing_ledger(settings); ledger && !session.empty()) cost = ledger->session_cost(session);
+    if (auto ledger = existing_ledger(settings); ledger && !session.empty()) {
+      cost = ledger->session_cost(session);
+      answering = session_model(ledger->latest_turn_per_model(session), client_model,
+                                to_string(tier_of(client_model)), settings.provider);
+    }
   } catch (const std::exception&) {  // a status line never fails: show what is known
   }
+  std::string upstream = answering ? *answering : settings.upstream_model(client_model);
   out << upstream << " \u00b7 " << (cost.any_unknown ? "\u2265 " : "") << format_usd(cost.known_usd)
       << " this session\n";
   return 0;

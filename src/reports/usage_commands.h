@@ -23,13 +23,19 @@ int print_usage(const Settings& settings, const UsageCommand& command, std::ostr
 // The last `last` turns, one line each (newest last).
 int print_traces(const Settings& settings, std::size_t last, std::ostream& out, std::ostream& err);
 
-// One trace, pretty-printed JSON.
-int print_trace(const Settings& settings, const std::string& id, std::ostream& out, std::ostream& err);
+// One trace: a summary for a person (render_trace_summary), or with `json` the whole trace,
+// pretty-printed JSON.
+int print_trace(const Settings& settings, const std::string& id, bool json, std::ostream& out,
+                std::ostream& err);
 
 // Claude Code's status line: reads its JSON on stdin (session_id, model.id), prints the
 // upstream model that answers it and what the session has cost so far, e.g.
-// "gpt-5.5 · $0.0123 this session". At most 1 MiB of `in` is read (read_bounded_stream):
-// more prints that it is too large, on `out` where Claude Code shows the line, and returns 1.
+// "gpt-5.5 · $0.0123 this session". The model is the one that answered the session's latest
+// turn, read from the ledger (session_model): the configuration may have changed since the
+// session's proxy started (`setup` in another terminal). Only for a session without turns
+// (or on a model it has not used yet) is it the model the configuration maps model.id to.
+// At most 1 MiB of `in` is read (read_bounded_stream): more prints that it is too large, on
+// `out` where Claude Code shows the line, and returns 1.
 int print_status_line(const Settings& settings, std::istream& in, std::ostream& out);
 
 }  // namespace claudegpt

@@ -1,4 +1,5 @@
 // POST /v1/messages and /v1/messages/count_tokens: parse, translate, then relay or count.
+#include <algorithm>
 #include <cmath>
 #include <variant>
 
@@ -16,6 +17,7 @@
 #include "core/json_depth.h"
 #include "core/json_text.h"
 #include "core/request_translator.h"
+#include "ledger/conversation_text.h"
 #include "ledger/trace_store.h"
 #include "core/token_counter.h"
 #include "server/connection.h"
@@ -69,15 +71,38 @@ struct PreparedRequest {
   std::optional<ApiError> error;
   std::string model;  // as the client asked for it
   std::string working_directory;  // Claude Code's, when the request names it
+  std::string first_prompt;  // when this request tells the ledger what its session is about
   RequestOptions options;
   TranslatedRequest translated;
 };
 
+// How much of the first prompt goes to the recorder, which masks secrets in it and keeps its
+// opening (turn_recorder.h): enough for any key to be found whole, not a pasted log.
+constexpr std::size_t kFirstPromptBytes = 64 * 1024;
+
+// The user's first prompt, while the ledger waits to be told what this request's session is
+// about (TurnRecorder::session_opening_wanted): read from the body already parsed, once per
+// session; "" otherwise. The session is the one serve_messages records: the header's, else
+// the one in metadata.user_id, as the translation's prompt_cache_key has it.
+std::string first_prompt_for_ledger(const boost::json::object& body,
+                                    const boost::json::object& translated, TurnRecorder& recorder) {
+  const auto* key = translated.if_contains("prompt_cache_key");
+  const std::string_view session =
+      key && key->is_string() ? std::string_view(key->get_string()) : std::string_view();
+  if (!recorder.session_opening_wanted(session)) return {};
+  std::string prompt = first_user_prompt(body);
+  if (text_opening(prompt, 1).empty()) return {};  // nothing of the user's yet: a later request
+  prompt.resize(std::min(prompt.size(), kFirstPromptBytes));
+  recorder.session_opening_found(session);
+  return prompt;
+}
+
 // The parsed body lives in an arena local to this call: only the translation outlives it.
 // `spent`, when given, holds `text` and is let go once parsed, so that a body near the size
-// limit is held twice at most after that (parsed, and translated).
+// limit is held twice at most after that (parsed, and translated). `recorder`, when given, may
+// want the session's first prompt (first_prompt_for_ledger).
 PreparedRequest prepare(std::string_view text, const Settings& settings, std::string session_id,
-                        std::string* spent = nullptr) {
+                        TurnRecorder* recorder, std::string* spent = nullptr) {
   PreparedRequest prepared;
   boost::json::monotonic_resource arena;
   boost::system::error_code ec;
@@ -100,6 +125,8 @@ PreparedRequest prepare(std::string_view text, const Settings& settings, std::st
   try {
     prepared.options = options_for(settings, body.get_object(), prepared.model, std::move(session_id));
     prepared.translated = translate_request(body.get_object(), prepared.options);
+    if (recorder && !prepared.working_directory.empty())  // Claude Code's main loop or a sub-agent
+      prepared.first_prompt = first_prompt_for_ledger(body.get_object(), prepared.translated.body, *recorder);
   } catch (const InvalidRequest& invalid) {
     prepared.error = ApiError::with_status(400, invalid.what());
   }
@@ -120,7 +147,7 @@ net::awaitable<void> serve_messages(Connection& c, HttpRequest& request) {
                              std::chrono::system_clock::now().time_since_epoch()).count();
   exchange.request_id = random_id("req_");
   exchange.session_id = std::string(request["X-Claude-Code-Session-Id"]);
-  PreparedRequest prepared = prepare(request.body(), settings, exchange.session_id);
+  PreparedRequest prepared = prepare(request.body(), settings, exchange.session_id, c.context.recorder.get());
   const std::size_t request_size = request.body().size();
   // Streams can last minutes: keep only what the relay needs (the body itself for the trace).
   if (c.context.recorder->tracing() && !prepared.error)
@@ -155,6 +182,10 @@ net::awaitable<void> serve_messages(Connection& c, HttpRequest& request) {
   exchange.effort = effort;
   exchange.effort_reason = effort_reason;
   exchange.cwd_tag = prepared.working_directory.empty() ? "unknown" : cwd_tag(prepared.working_directory);
+  if (!prepared.first_prompt.empty()) {
+    exchange.cwd = std::move(prepared.working_directory);
+    exchange.first_prompt = std::move(prepared.first_prompt);
+  }
   translated = TranslatedRequest();  // frees the translated body's arena
 
   std::string result = co_await relay(c, exchange);
@@ -185,7 +216,7 @@ net::awaitable<void> serve_count_tokens(Connection& c, HttpRequest& request) {
   auto body = std::make_shared<std::string>(std::move(request.body()));
   auto count = [body, &settings = context.settings]() -> net::awaitable<std::variant<ApiError, std::int64_t>> {
     give_way_to_io_thread();
-    PreparedRequest prepared = prepare(*body, settings, {}, body.get());
+    PreparedRequest prepared = prepare(*body, settings, {}, nullptr, body.get());
     if (prepared.error) co_return *prepared.error;
     // Scaled like every input figure Claude Code sees (see Settings::client_context).
     double tokens = static_cast<double>(count_request_tokens(prepared.translated.body));

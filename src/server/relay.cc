@@ -131,6 +131,8 @@ class Relay {
     r.time_ms = exchange_.received_ms;
     r.session_id = exchange_.session_id;
     r.cwd_tag = exchange_.cwd_tag;
+    r.cwd = exchange_.cwd;
+    r.first_prompt = exchange_.first_prompt;
     r.provider = settings_.provider;
     r.tier = std::string(to_string(tier_of(exchange_.client_model)));
     r.client_model = exchange_.client_model;
@@ -156,6 +158,12 @@ class Relay {
       r.error_type = failure->type;
       trace.error_message = failure->message;
     }
+    if (tracing_ || !r.first_prompt.empty()) {  // masked in the trace and in that prompt
+      trace.secrets = {settings_.access_token, settings_.openai_api_key, settings_.azure_api_key,
+                       settings_.azure_ad_token};
+      for (const auto& [name, value] : credentials_)  // the Codex token as it is now
+        trace.secrets.push_back(value.starts_with("Bearer ") ? value.substr(7) : value);
+    }
     if (tracing_) {
       trace.request_anthropic = exchange_.client_body;
       trace.request_openai = std::move(trace_.request_openai);
@@ -166,10 +174,6 @@ class Relay {
       if (settings_.provider == "azure") trace.deployment = exchange_.upstream_model;
       trace.not_forwarded = exchange_.not_forwarded;
       trace.filtered_tool_tokens = exchange_.filtered_tool_tokens;
-      trace.secrets = {settings_.access_token, settings_.openai_api_key, settings_.azure_api_key,
-                       settings_.azure_ad_token};
-      for (const auto& [name, value] : credentials_)  // the Codex token as it is now
-        trace.secrets.push_back(value.starts_with("Bearer ") ? value.substr(7) : value);
     }
     // Each page extraction is a paid upstream call of its own: a row of its own.
     int n = 0;

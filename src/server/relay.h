@@ -33,6 +33,10 @@ struct Exchange {
 
   // For the ledger row and the trace (turn_recorder.h).
   std::string cwd_tag;
+  // What the session is about (TurnRecord::cwd, first_prompt), on the one request per session
+  // and process that tells it (TurnRecorder::session_opening_wanted); "" on the others. The
+  // prompt whole (bounded): the recorder masks secrets in it, then keeps its opening.
+  std::string cwd, first_prompt;
   std::string effort, effort_reason;
   std::shared_ptr<const std::string> client_body;  // only when traces are written
   std::vector<std::string> not_forwarded;          // request fields the upstream did not get

@@ -2,14 +2,19 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <ctime>
+#include <functional>
 #include <future>
 #include <map>
+#include <mutex>
+#include <unordered_set>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/json.hpp>
 
+#include "ledger/conversation_text.h"
 #include "ledger/prices.h"
 #include "ledger/trace_store.h"
 #include "ledger/usage_ledger.h"
@@ -20,6 +25,10 @@ namespace claudegpt {
 namespace json = boost::json;
 
 namespace {
+
+// How much of a session's first prompt its ledger row keeps: what a report shows, with room
+// to spare; not the conversation (the traces hold that).
+constexpr std::size_t kFirstPromptChars = 100;
 
 std::string iso_utc(std::int64_t time_ms) {
   std::time_t seconds = static_cast<std::time_t>(time_ms / 1000);
@@ -119,7 +128,7 @@ struct TurnRecorder::Impl {
   PriceTable prices;
   std::unique_ptr<TraceStore> traces;
   std::unique_ptr<UsageLedger> ledger;  // opened on the worker, at the first turn
-  bool ledger_failed = false;
+  std::atomic<bool> ledger_failed = false;  // read by session_opening_wanted too
   boost::asio::thread_pool worker{1};
 
   explicit Impl(const Settings& s) : settings(s), prices(load_prices(s)) {
@@ -131,8 +140,29 @@ struct TurnRecorder::Impl {
     }
   }
 
+  // Sessions whose opening a request of this process has found (session_opening_found),
+  // shared by the I/O thread that asks and the one that tells. Cleared when it grows large (a
+  // long-running `serve`): a session then gets one more such row, which costs nothing.
+  struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  mutable std::mutex sessions_mutex;
+  std::unordered_set<std::string, StringHash, std::equal_to<>> described_sessions;
+  static constexpr std::size_t kMaxDescribedSessions = 10'000;
+
+  // The session's opening as its row keeps it: a key the user pasted into the prompt stays out
+  // of the ledger, as out of the traces, masked in the whole text before it is cut.
+  static void keep_opening(TurnRecord& record, const std::vector<std::string>& secrets) {
+    if (record.first_prompt.empty()) return;
+    redact_values(record.first_prompt, secrets);
+    record.first_prompt = text_opening(record.first_prompt, kFirstPromptChars);
+    if (record.first_prompt.empty()) record.cwd.clear();
+  }
+
   void write(TurnRecord record, TurnTrace trace) {
     record.cost_usd = prices.cost_usd(record);
+    keep_opening(record, trace.secrets);
     if (settings.ledger && !settings.ledger_path.empty() && !ledger_failed) {
       try {
         if (!ledger)
@@ -167,6 +197,20 @@ TurnRecorder::~TurnRecorder() {
 }
 
 bool TurnRecorder::tracing() const { return impl_->traces != nullptr; }
+
+bool TurnRecorder::session_opening_wanted(std::string_view session_id) const {
+  const Impl& d = *impl_;
+  if (!d.settings.ledger || d.settings.ledger_path.empty() || d.ledger_failed) return false;
+  std::lock_guard lock(d.sessions_mutex);
+  return !d.described_sessions.contains(session_id);
+}
+
+void TurnRecorder::session_opening_found(std::string_view session_id) {
+  Impl& d = *impl_;
+  std::lock_guard lock(d.sessions_mutex);
+  if (d.described_sessions.size() >= Impl::kMaxDescribedSessions) d.described_sessions.clear();
+  d.described_sessions.emplace(session_id);
+}
 
 void TurnRecorder::record(TurnRecord record, TurnTrace trace) {
   if (!impl_->traces && !impl_->settings.ledger) return;

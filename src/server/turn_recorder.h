@@ -3,12 +3,20 @@
 // background thread prices the turn, assembles the trace JSON and writes both, so the client
 // never waits on the disk. A ledger or trace directory that cannot be opened is logged once and
 // then that half is off: recording never fails a turn. What the two warn of (a directory open
-// to other users) is logged too. Internal to src/server/.
+// to other users) is logged too.
+//
+// One ledger row per session and process also tells what the session is about: its working
+// directory and the opening of its first prompt (TurnRecord::cwd, first_prompt), traces on or
+// off. The endpoint finds them in the request it parses for the translation, while the ledger
+// still waits for them (session_opening_wanted), so once per session rather than at every turn;
+// the recorder masks the secret values in that prompt and keeps its opening. Internal to
+// src/server/.
 #pragma once
 
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/json/array.hpp>
@@ -33,7 +41,8 @@ struct TurnTrace {
   std::vector<std::string> not_forwarded;  // request fields the upstream did not get
   std::int64_t filtered_tool_tokens = 0;   // what the tool filters saved (o200k tokens)
   // Secret values in use (keys, tokens): replaced wherever they appear in the trace, even
-  // inside the conversation (a tool that printed the environment).
+  // inside the conversation (a tool that printed the environment), and in the first prompt a
+  // ledger row keeps (TurnRecord::first_prompt). Given with the trace, or with such a row.
   std::vector<std::string> secrets;
 };
 
@@ -49,6 +58,14 @@ class TurnRecorder {
   TurnRecorder& operator=(const TurnRecorder&) = delete;
 
   bool tracing() const;  // traces are wanted: the relay keeps the raw pieces
+
+  // Whether the ledger still waits to be told what this session is about: true until
+  // session_opening_found for it (in this process), false when the ledger is off. A request
+  // that tells it carries the working directory and the whole first prompt (bounded) in its
+  // TurnRecord, with TurnTrace::secrets; the recorder masks them and keeps the prompt's
+  // opening. Thread-safe, and cheap enough for every request (a set lookup).
+  bool session_opening_wanted(std::string_view session_id) const;
+  void session_opening_found(std::string_view session_id);
 
   void record(TurnRecord record, TurnTrace trace);
 

@@ -447,6 +447,10 @@ describe('a Claude Code session is recorded turn by turn', { skip: SKIP }, () =>
         assertRowMatchesTrace(row, traces[i].trace, `ledger row ${i + 1}`);
         assertCost(row.cost_usd, COSTS[i], `ledger row ${i + 1}`);
       }
+      // What the session is about, found in Claude Code's own request (past the
+      // <system-reminder> it puts before the prompt) and told once, on its first row.
+      assert.deepEqual(rows.map((r) => [r.cwd, r.first_prompt]),
+                       [[dirs.work, prompt], ['', ''], ['', '']]);
       const sum = (key) => USAGE.reduce((n, u) => n + u[key], 0);
       const [totals] = JSON.parse(execFileSync(SQLITE_BIN, [...SQLITE_READ, proxy.ledgerPath,
         'SELECT COUNT(*) AS turns, SUM(input_tokens) AS input_tokens, ' +
@@ -753,9 +757,9 @@ describe('claudegpt usage, traces and statusline report the recorded turns', { s
     assert.equal(report.since, null);
     assert.equal(report.group_by, 'model');
     const group = (key, turns, input, cached, output, reasoning, searches, cost, unknown) =>
-      ({ key, turns, input_tokens: input, cached_tokens: cached, output_tokens: output,
-         reasoning_tokens: reasoning, web_searches: searches, web_fetches: 0, cost_usd: cost,
-         unknown_cost_turns: unknown });
+      ({ key, turns, failed_requests: 0, failed_by_type: {}, input_tokens: input,
+         cached_tokens: cached, output_tokens: output, reasoning_tokens: reasoning,
+         web_searches: searches, web_fetches: 0, cost_usd: cost, unknown_cost_turns: unknown });
     assert.deepEqual(report.groups, [
       group('gpt-5.4-mini', 1, 40_000, 0, 1_000, 0, 0, 0.0345, 0),
       group('gpt-5.5', 3, 230_000, 180_000, 5_500, 500, 1, 0.515, 0),
@@ -768,6 +772,18 @@ describe('claudegpt usage, traces and statusline report the recorded turns', { s
     assert.deepEqual(bySession.groups.map((g) => [g.key, g.turns, g.cost_usd,
                                                   g.unknown_cost_turns]),
                      [[ALPHA, 3, 0.4745, 0], [BETA, 2, 0.075, 1]]);
+    // Each session with what it is about: where Claude Code ran, and what it was asked first.
+    const rows = ledgerRows(proxy);
+    for (const [i, group] of bySession.groups.entries()) {
+      const first = rows.find((r) => r.session_id === group.key);
+      assert.equal(group.started, new Date(first.time_ms).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+      assert.equal(group.cwd, '/home/alice/src/My Project', `session ${i + 1}: cwd`);
+      assert.equal(group.cwd_tag, 'alice-src-my-project-dbb6cb63', `session ${i + 1}: cwd_tag`);
+      assert.equal(group.first_prompt, 'Tell me something.', `session ${i + 1}: first prompt`);
+    }
+    // Told once per session: on its first row only, the others stay lean.
+    assert.deepEqual(rows.map((r) => r.first_prompt),
+                     ['Tell me something.', '', '', 'Tell me something.', '']);
   });
 
   test('`claudegpt traces --last 2` lists the two newest turns; `traces show ID` prints one',
@@ -784,13 +800,33 @@ describe('claudegpt usage, traces and statusline report the recorded turns', { s
     assert.match(lines[2], turn(ids[4], 'gpt-5.9-lab', '8,000', '200', 'unknown'));
     for (const id of ids.slice(0, 3)) assert.ok(!list.includes(id), `older turn ${id} left out`);
 
-    // `traces show` prints that turn's trace file.
+    // `traces show --json` prints that turn's trace file.
     const [file] = readTraces(proxy).filter((t) => t.trace.id === ids[3]);
     assert.ok(file, `a trace file for ${ids[3]}`);
-    const shown = cli(['traces', 'show', ids[3]], proxy.stateDir);
+    const shown = cli(['traces', 'show', ids[3], '--json'], proxy.stateDir);
     assert.deepEqual(JSON.parse(shown), file.trace);
     assert.equal(file.trace.usage.web_search_requests, 1);
     assert.ok(shown.split('\n').length > 20, 'pretty-printed, not one line');
+
+    // Without --json, a summary a person reads at a glance.
+    const summary = cli(['traces', 'show', ids[3]], proxy.stateDir);
+    const stamp = file.trace.time.replace('T', ' ').replace(/\.\d{3}Z$/, ' UTC');
+    for (const line of [
+      `turn         ${ids[3]}  ${stamp}`,
+      `session      ${BETA}`,
+      'folder       /home/alice/src/My Project',
+      'model        claude-opus-5-5 → gpt-5.5 (openai, opus tier)',
+      'tokens       in 10,000 (cached 0, 0.0%) · out 500',
+      'web tools    1 web search',
+      'cost         $0.0750',
+      'outcome      end_turn',
+      'last prompt  "Tell me something."',
+    ]) assert.ok(summary.split('\n').includes(line), `"${line}" in:\n${summary}`);
+    assert.match(summary, /^latency      upstream's first byte \d+\.\d\d s · client's first byte \d+\.\d\d s · done \d+\.\d\d s$/m);
+    assert.match(summary, /^request      1 message · 1 tool\b/m);
+    assert.ok(summary.includes(`claudegpt traces show ${ids[3]} --json\nFile: ${file.file}\n`),
+              summary);
+    assert.ok(summary.length < shown.length / 2, 'a summary, not the trace');
 
     const missing = runCli(['traces', 'show', 'req_doesnotexist'], proxy.stateDir);
     assert.notEqual(missing.status, 0, 'an unknown id is an error');
@@ -807,15 +843,218 @@ describe('claudegpt usage, traces and statusline report the recorded turns', { s
     const alpha = cli(['statusline'], proxy.stateDir, {
       input: statusInput(ALPHA, { id: 'claude-opus-5-5', display_name: 'Opus' }) });
     assert.equal(alpha, 'gpt-5.5 · $0.4745 this session\n');
-    // Session beta has a turn without a price: its cost is a lower bound. The status line
-    // names the model its settings map Claude Code's model to.
+    // Session beta has a turn without a price: its cost is a lower bound. Its sonnet turn
+    // went to gpt-5.9-lab, which the status line reads from the ledger: the configuration it
+    // runs with (no CLAUDEGPT_OPENAI_SONNET) would say otherwise.
     const beta = cli(['statusline'], proxy.stateDir, {
-      input: statusInput(BETA, { id: 'claude-sonnet-4-5', display_name: 'Sonnet' }),
-      env: { CLAUDEGPT_OPENAI_SONNET: 'gpt-5.9-lab' } });
+      input: statusInput(BETA, { id: 'claude-sonnet-4-5', display_name: 'Sonnet' }) });
     assert.equal(beta, 'gpt-5.9-lab · ≥ $0.0750 this session\n');
-    // A session with no turns yet costs nothing so far.
+    // `setup` in another terminal maps opus elsewhere now: session alpha's proxy still sends
+    // opus to gpt-5.5, and the status line says so.
+    const remapped = { CLAUDEGPT_OPENAI_OPUS: 'gpt-5.4' };
+    assert.equal(cli(['statusline'], proxy.stateDir, {
+      input: statusInput(ALPHA, { id: 'claude-opus-5-5', display_name: 'Opus' }), env: remapped }),
+    'gpt-5.5 · $0.4745 this session\n');
+    // A session with no turns yet costs nothing so far, and its model is the configuration's.
     const fresh = cli(['statusline'], proxy.stateDir, {
       input: statusInput('sess-new', { id: 'claude-opus-5-5', display_name: 'Opus' }) });
     assert.equal(fresh, 'gpt-5.5 · $0.0000 this session\n');
+    assert.equal(cli(['statusline'], proxy.stateDir, {
+      input: statusInput('sess-new', { id: 'claude-opus-5-5', display_name: 'Opus' }), env: remapped }),
+    'gpt-5.4 · $0.0000 this session\n');
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// 5. A rejected request that Claude Code retries is a failed request, not a turn; a session
+//    is told by its start, its folder and its first prompt.
+
+describe('claudegpt usage counts the turns the upstream answered and shows failures apart',
+         { skip: SKIP }, () => {
+  let fake;
+  let proxy;
+  const SESSION = 'sess-retry-0003';
+  const HOME = process.env.HOME ?? '';
+  const FOLDER = path.join(HOME, 'src', 'retry-demo');
+  const PROMPT = 'Why does the build fail on CI but not locally? It started on Monday.';
+  const USAGE = { input_tokens: 10_000, cached_tokens: 0, output_tokens: 500,
+                  reasoning_tokens: 0 };
+  // gpt-5.5: 10,000 × $5 + 500 × $30 = $0.065
+  let rows = [];
+  let statuses = [];
+
+  before(async () => {
+    if (SKIP) return;
+    fake = await startFakeUpstream();
+    proxy = await startProxy({ upstream: fake, env: { CLAUDEGPT_PROXY_KEY: PROXY_KEY,
+                                                      ...PRICE_ISOLATION } });
+    // Two rate limits, then an answer: what Claude Code's retries of one question look like.
+    await fake.script({ name: 'rate_limit', args: {} }, { name: 'rate_limit', args: {} },
+                      { name: 'text', args: usageArgs(USAGE) });
+    for (let i = 0; i < 3; ++i) {
+      const res = await fetch(`${proxy.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01',
+                   'x-api-key': PROXY_KEY, 'x-claude-code-session-id': SESSION },
+        body: JSON.stringify({
+          model: 'claude-opus-5-5', max_tokens: 1024, stream: true,
+          system: `You are a helper.\n - Primary working directory: ${FOLDER}`,
+          messages: [{ role: 'user', content: [
+            { type: 'text', text: '<system-reminder>\nSome context.\n</system-reminder>' },
+            { type: 'text', text: PROMPT }] }] }),
+      });
+      await res.text();
+      statuses.push(res.status);
+    }
+    rows = (await waitForRecords(proxy, 3)).rows;
+  });
+  after(async () => {
+    await proxy?.stop();
+    await fake?.close();
+  });
+
+  test('the ledger has a row for each try: two rejected, one answered', () => {
+    assert.deepEqual(statuses, [429, 429, 200]);
+    assert.deepEqual(rows.map((r) => r.error_type === ''), [false, false, true]);
+    assert.equal(rows[0].error_type, rows[1].error_type);
+  });
+
+  test('`claudegpt usage` counts one turn and two failed requests, and says why', () => {
+    const type = rows[0].error_type;
+    assert.equal(cli(['usage', '--by', 'model'], proxy.stateDir), [
+      'Usage, all time, by model',
+      '',
+      'model    turns  failed  input tokens  cached  output tokens  cost (USD)',
+      'gpt-5.5      1       2        10,000    0.0%            500     $0.0650',
+      '-----------------------------------------------------------------------',
+      'total        1       2        10,000    0.0%            500     $0.0650',
+      '',
+      `2 failed requests are not counted as turns (${type} ×2).`,
+      'The upstream did not answer them; Claude Code retries a failed request up to 10 times.',
+      '',
+    ].join('\n'));
+    const report = JSON.parse(cli(['usage', '--json'], proxy.stateDir));
+    assert.equal(report.totals.turns, 1);
+    assert.equal(report.totals.failed_requests, 2);
+    assert.deepEqual(report.totals.failed_by_type, { [type]: 2 });
+  });
+
+  test('`claudegpt usage --by session` tells the session by its start, folder and first prompt',
+       () => {
+    const out = cli(['usage', '--by', 'session'], proxy.stateDir);
+    const lines = out.split('\n');
+    assert.match(lines[2], /^started \(local\)\s+folder\s+first prompt\s+turns\s+failed\s+.*\s+session$/);
+    const started = new Date(rows[0].time_ms);
+    const pad = (n) => String(n).padStart(2, '0');
+    const local = `${started.getFullYear()}-${pad(started.getMonth() + 1)}-` +
+                  `${pad(started.getDate())} ${pad(started.getHours())}:${pad(started.getMinutes())}`;
+    const folder = HOME ? '~/src/retry-demo' : FOLDER;       // the home directory as "~"
+    const opening = `${[...PROMPT].slice(0, 35).join('')}…`;  // 36 characters at most
+    const literal = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    assert.match(lines[3], new RegExp(`^${literal(local)}  ${literal(folder)}\\s+${literal(opening)}` +
+                                      `\\s+1\\s+2\\s+.*  ${literal(SESSION)}$`), out);
+    const [group] = JSON.parse(cli(['usage', '--by', 'session', '--json'], proxy.stateDir)).groups;
+    assert.equal(group.cwd, FOLDER);
+    assert.equal(group.first_prompt, PROMPT);
+  });
+
+  test('`claudegpt traces show` of a rejected request shows its error', () => {
+    const summary = cli(['traces', 'show', rows[0].id], proxy.stateDir);
+    assert.match(summary, new RegExp(`^outcome      error: ${rows[0].error_type}: .+$`, 'm'));
+    assert.match(summary, /^last prompt  "Why does the build fail on CI but not locally\? It started on Monday\."$/m);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// 6. Traces off: the ledger still tells each session by its folder and first prompt, found in
+//    the request the proxy parses anyway (not in a trace's copy of it).
+
+describe('with traces off, a session\'s row still has its folder and first prompt',
+         { skip: SKIP }, () => {
+  let fake;
+  let proxy;
+  const SESSION = 'sess-untraced-0006';
+  const FOLDER = '/opt/projects/untraced';  // not under any test runner's home
+  // A key pasted into the prompt: masked before the ledger keeps the prompt's opening.
+  const PROMPT = `Why is ${OPENAI_KEY} refused? The proxy key ${PROXY_KEY} works.`;
+  const SHOWN = 'Why is [redacted] refused? The proxy key [redacted] works.';
+  const USAGE = { input_tokens: 1_000, cached_tokens: 0, output_tokens: 50, reasoning_tokens: 0 };
+  let rows = [];
+
+  // Until `count` ledger rows are there (no trace will come).
+  async function waitForRows(count, timeoutMs = 10_000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = ledgerRows(proxy);
+      if (found.length >= count) return found;
+      if (Date.now() > deadline) {
+        assert.fail(`expected ${count} ledger rows, found ${found.length}\n--- proxy log:\n` +
+                    proxy.stderr.slice(-6000));
+      }
+      await sleep(25);
+    }
+  }
+
+  before(async () => {
+    if (SKIP) return;
+    fake = await startFakeUpstream();
+    proxy = await startProxy({ upstream: fake, env: {
+      CLAUDEGPT_TRACE: '0', OPENAI_API_KEY: OPENAI_KEY, CLAUDEGPT_PROXY_KEY: PROXY_KEY,
+      ...PRICE_ISOLATION } });
+    await fake.script(...Array.from({ length: 3 }, () => ({ name: 'text', args: usageArgs(USAGE) })));
+    const messages = [{ role: 'user', content: [
+      { type: 'text', text: '<system-reminder>\nSome context.\n</system-reminder>' },
+      { type: 'text', text: PROMPT }] }];
+    // A side request first (Claude Code's title or quota check names no working directory),
+    // then two main-loop turns of the same session.
+    const bodies = [
+      { model: 'claude-haiku-4-5', max_tokens: 64, messages },
+      { model: 'claude-opus-5-5', max_tokens: 1024,
+        system: `You are a helper.\n - Primary working directory: ${FOLDER}`, messages },
+      { model: 'claude-opus-5-5', max_tokens: 1024,
+        system: `You are a helper.\n - Primary working directory: ${FOLDER}`,
+        messages: [...messages, { role: 'assistant', content: 'Ok.' },
+                   { role: 'user', content: 'And now?' }] },
+    ];
+    for (const body of bodies) {
+      const res = await fetch(`${proxy.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01',
+                   'x-api-key': PROXY_KEY, 'x-claude-code-session-id': SESSION },
+        body: JSON.stringify(body),
+      });
+      await res.arrayBuffer();
+      assert.equal(res.status, 200, `${body.model}: ${res.status}`);
+    }
+    rows = await waitForRows(3);
+  });
+  after(async () => {
+    await proxy?.stop();
+    await fake?.close();
+  });
+
+  test('no trace is written; the first main-loop row tells the session, masked and once', () => {
+    assert.ok(!fs.existsSync(proxy.tracesDir) ||
+              fs.readdirSync(proxy.tracesDir, { recursive: true }).length === 0,
+              'CLAUDEGPT_TRACE=0 writes no trace');
+    assert.deepEqual(rows.map((r) => [r.client_model, r.cwd, r.first_prompt]), [
+      ['claude-haiku-4-5', '', ''],          // no working directory: not this session's opening
+      ['claude-opus-5-5', FOLDER, SHOWN],
+      ['claude-opus-5-5', '', ''],           // told once per session
+    ]);
+    assertNoSecretUnder(proxy.stateDir, { OPENAI_API_KEY: OPENAI_KEY,
+                                          CLAUDEGPT_PROXY_KEY: PROXY_KEY },
+                        { 'the prompt in the ledger': ['refused? The proxy key', /^usage\.sqlite3/] });
+  });
+
+  test('`claudegpt usage --by session` shows them', () => {
+    const [group] = JSON.parse(cli(['usage', '--by', 'session', '--json'], proxy.stateDir)).groups;
+    assert.equal(group.key, SESSION);
+    assert.equal(group.turns, 3);
+    assert.equal(group.cwd, FOLDER);
+    assert.equal(group.first_prompt, SHOWN);
+    const out = cli(['usage', '--by', 'session'], proxy.stateDir);
+    const opening = `${[...SHOWN].slice(0, 35).join('')}…`;  // 36 characters at most
+    assert.ok(out.split('\n')[3].includes(`  ${FOLDER}  ${opening}  `), out);
   });
 });

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -62,6 +63,8 @@ TurnRecord full_turn() {
   t.stop_reason = "tool_use";
   t.error_type = "overloaded_error";
   t.chain_rounds = 2;
+  t.cwd = "/home/alice/src/claudegpt";
+  t.first_prompt = "fix the failing ledger test, then run the whole suite";
   return t;
 }
 
@@ -105,6 +108,8 @@ void expect_same(const TurnRecord& got, const TurnRecord& want) {
   EXPECT_EQ(got.stop_reason, want.stop_reason);
   EXPECT_EQ(got.error_type, want.error_type);
   EXPECT_EQ(got.chain_rounds, want.chain_rounds);
+  EXPECT_EQ(got.cwd, want.cwd);
+  EXPECT_EQ(got.first_prompt, want.first_prompt);
 }
 
 // Reads one value straight from the file, as another tool would.
@@ -253,7 +258,7 @@ TEST(UsageLedger, CreatesPrivateDirectoriesAndAPrivateFileInWalMode) {
   EXPECT_EQ(mode_of(dir.path() / "state"), 0700u);
   EXPECT_EQ(mode_of(dir.path() / "state" / "claudegpt"), 0700u);
   EXPECT_EQ(sql_text(file, "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(sql_text(file, "PRAGMA user_version"), "1");
+  EXPECT_EQ(sql_text(file, "PRAGMA user_version"), "2");
 }
 
 TEST(UsageLedger, ALedgerFromANewerVersionWithExtraColumnsStillTakesAppends) {
@@ -274,6 +279,122 @@ TEST(UsageLedger, ALedgerFromANewerVersionWithExtraColumnsStillTakesAppends) {
   ledger.append(full_turn());
   expect_same(*ledger.find(full_turn().id), full_turn());
   EXPECT_EQ(sql_text(file, "PRAGMA user_version"), "7");
+}
+
+// The schema as claudegpt wrote it before the cwd and first_prompt columns (version 1).
+constexpr const char* kVersion1Schema = R"sql(
+  CREATE TABLE turns (
+    seq INTEGER PRIMARY KEY, id TEXT NOT NULL, time_ms INTEGER NOT NULL,
+    session_id TEXT NOT NULL DEFAULT '', cwd_tag TEXT NOT NULL DEFAULT '',
+    provider TEXT NOT NULL DEFAULT '', tier TEXT NOT NULL DEFAULT '',
+    client_model TEXT NOT NULL DEFAULT '', upstream_model TEXT NOT NULL DEFAULT '',
+    effort TEXT NOT NULL DEFAULT '', effort_reason TEXT NOT NULL DEFAULT '',
+    input_tokens INTEGER NOT NULL DEFAULT 0, cached_tokens INTEGER NOT NULL DEFAULT 0,
+    output_tokens INTEGER NOT NULL DEFAULT 0, reasoning_tokens INTEGER NOT NULL DEFAULT 0,
+    web_searches INTEGER NOT NULL DEFAULT 0, web_fetches INTEGER NOT NULL DEFAULT 0,
+    cost_usd REAL, upstream_first_byte_ms INTEGER NOT NULL DEFAULT -1,
+    client_first_byte_ms INTEGER NOT NULL DEFAULT -1, done_ms INTEGER NOT NULL DEFAULT -1,
+    stop_reason TEXT NOT NULL DEFAULT '', error_type TEXT NOT NULL DEFAULT '',
+    chain_rounds INTEGER NOT NULL DEFAULT 0);
+  CREATE INDEX turns_by_time ON turns(time_ms);
+  CREATE INDEX turns_by_session ON turns(session_id, time_ms);
+  CREATE INDEX turns_by_id ON turns(id);
+  PRAGMA user_version=1;
+)sql";
+
+// An older claudegpt's append: the version 1 columns only.
+constexpr const char* kVersion1Insert =
+    "INSERT INTO turns (id, time_ms, session_id, cwd_tag, provider, upstream_model, "
+    "input_tokens, cost_usd, stop_reason) VALUES ('req_old', 1000, 'sess-old', "
+    "'alice-src-old-1a2b3c4d', 'openai', 'gpt-5.5', 5000, 0.025, 'end_turn');";
+
+void run_sql(const fs::path& file, const char* sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  char* error = nullptr;
+  EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, &error), SQLITE_OK) << (error ? error : "");
+  sqlite3_free(error);
+  sqlite3_close(db);
+}
+
+TEST(UsageLedger, ALedgerFromBeforeTheSessionColumnsIsUpgradedAndItsRowsReadAsBefore) {
+  TempDir dir;
+  fs::path file = dir.path() / "usage.sqlite3";
+  run_sql(file, kVersion1Schema);
+  run_sql(file, kVersion1Insert);
+
+  UsageLedger ledger(file);
+  EXPECT_EQ(sql_text(file, "PRAGMA user_version"), "2");
+  std::optional<TurnRecord> old = ledger.find("req_old");
+  ASSERT_TRUE(old);
+  EXPECT_EQ(old->session_id, "sess-old");
+  EXPECT_EQ(old->cwd_tag, "alice-src-old-1a2b3c4d");
+  EXPECT_EQ(old->input_tokens, 5000);
+  EXPECT_EQ(old->cost_usd, 0.025);
+  EXPECT_EQ(old->cwd, "");           // not recorded then
+  EXPECT_EQ(old->first_prompt, "");
+  // New rows carry the new fields...
+  ledger.append(full_turn());
+  expect_same(*ledger.find(full_turn().id), full_turn());
+  // ...and an older claudegpt still appends to the upgraded ledger, as it knows it.
+  run_sql(file, "DELETE FROM turns WHERE id = 'req_old';");
+  run_sql(file, kVersion1Insert);
+  EXPECT_EQ(ledger.find("req_old")->first_prompt, "");
+  EXPECT_EQ(ledger.turns_since(0).size(), 2u);
+}
+
+TEST(UsageLedger, LatestTurnPerModelGivesEachClientModelsNewestRowOfTheSession) {
+  TempDir dir;
+  UsageLedger ledger(dir.path() / "usage.sqlite3");
+  auto on = [](std::string id, std::int64_t time_ms, std::string session, std::string client,
+               std::string upstream) {
+    TurnRecord t = turn(std::move(id), time_ms, std::move(session));
+    t.client_model = std::move(client);
+    t.upstream_model = std::move(upstream);
+    return t;
+  };
+  ledger.append(on("req_1", 10, "s", "claude-opus-5-5", "my-azure-deploy"));
+  ledger.append(on("req_2", 20, "s", "claude-haiku-4-5", "gpt-5.4-mini"));
+  ledger.append(on("req_3", 30, "s", "claude-opus-5-5", "gpt-5.5"));
+  ledger.append(on("req_4", 40, "other", "claude-opus-5-5", "gpt-5.4"));
+  ledger.append(on("req_0", 5, "s", "claude-opus-5-5", "older"));  // arrived late, older
+
+  EXPECT_THAT(ids(ledger.latest_turn_per_model("s")), ElementsAre("req_3", "req_2"));
+  EXPECT_EQ(ledger.latest_turn_per_model("s").front().upstream_model, "gpt-5.5");
+  EXPECT_TRUE(ledger.latest_turn_per_model("no-such-session").empty());
+}
+
+TEST(UsageLedger, SessionOpeningsTellWhenWhereAndWhatEachSessionStarted) {
+  TempDir dir;
+  UsageLedger ledger(dir.path() / "usage.sqlite3");
+  auto row = [](std::string id, std::int64_t time_ms, std::string session, std::string tag,
+                std::string cwd = "", std::string prompt = "") {
+    TurnRecord t = turn(std::move(id), time_ms, std::move(session));
+    t.cwd_tag = std::move(tag);
+    t.cwd = std::move(cwd);
+    t.first_prompt = std::move(prompt);
+    return t;
+  };
+  // Session a: a side request came first, then the main loop's turn that tells the opening;
+  // a later process told it again, later.
+  ledger.append(row("a1", 100, "a", "alice-proj-11111111"));
+  ledger.append(row("a2", 110, "a", "alice-proj-11111111", "/home/alice/proj", "add a test"));
+  ledger.append(row("a3", 900, "a", "alice-proj-11111111", "/home/alice/proj", "add a test"));
+  // Session b: recorded before the ledger had the columns.
+  ledger.append(row("b1", 200, "b", "bob-old-22222222"));
+
+  std::map<std::string, SessionOpening> openings =
+      ledger.session_openings({"a", "b", "missing", "a"});
+  ASSERT_EQ(openings.size(), 2u);
+  EXPECT_EQ(openings["a"].started_ms, 100);
+  EXPECT_EQ(openings["a"].cwd_tag, "alice-proj-11111111");
+  EXPECT_EQ(openings["a"].cwd, "/home/alice/proj");
+  EXPECT_EQ(openings["a"].first_prompt, "add a test");
+  EXPECT_EQ(openings["b"].started_ms, 200);
+  EXPECT_EQ(openings["b"].cwd_tag, "bob-old-22222222");
+  EXPECT_EQ(openings["b"].cwd, "");
+  EXPECT_EQ(openings["b"].first_prompt, "");
+  EXPECT_TRUE(ledger.session_openings({}).empty());
 }
 
 TEST(UsageLedger, ErrorsNameThePathAndTheCause) {
