@@ -11,11 +11,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { startFakeUpstream } from '../lib/fake_upstream.mjs';
 import { proxyBinary } from '../lib/paths.mjs';
+import { capture, killSession, startSession, tmux, type, until } from '../lib/tmux.mjs';
 import { claudeBinary, makeSessionDirs, removeSessionDirs } from './claude_cli.mjs';
 
 const BIN = proxyBinary();
@@ -23,37 +23,7 @@ const CLAUDE_BIN = claudeBinary();
 const SKIP = !BIN ? 'no claudegpt binary (set CLAUDEGPT_BIN)' : !CLAUDE_BIN ? 'no Claude Code CLI' : false;
 if (SKIP && process.env.CLAUDEGPT_REQUIRE_CLIENTS) throw new Error(SKIP);
 
-const tmux = (...args) => execFileSync('tmux', args, { encoding: 'utf8' });
-const quote = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-// Polls the screen until `done(screen)` holds, answering Claude Code's first-run screens on
-// the way (theme, security notes, folder trust), whose order and number vary by version.
-async function until(session, done, what, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  let screen = '';
-  while (Date.now() < deadline) {
-    screen = tmux('capture-pane', '-p', '-t', session);
-    if (done(screen)) return screen;
-    if (/Choose the text style/.test(screen) || /Press Enter to continue/.test(screen)) {
-      tmux('send-keys', '-t', session, 'Enter');
-    } else if (/Yes, I trust this folder/.test(screen) && /❯ No, exit/.test(screen)) {
-      tmux('send-keys', '-t', session, 'Down');
-      await sleep(800);  // an Enter sooner than this can still take "No, exit"
-      tmux('send-keys', '-t', session, 'Enter');
-    }
-    await sleep(300);
-  }
-  assert.fail(`timed out waiting for ${what}; the screen:\n${screen}`);
-}
-
-// Types `text` into the prompt box and presses Enter (for a slash command, on the completion
-// menu's first entry, which is that command).
-async function type(session, text) {
-  tmux('send-keys', '-t', session, '-l', text);
-  await sleep(500);
-  tmux('send-keys', '-t', session, 'Enter');
-}
 
 // The lines of `screen` from the one matching `first` to the one matching `last`.
 function region(screen, first, last) {
@@ -83,9 +53,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const session of sessions) {
-    try { tmux('kill-session', '-t', session); } catch { /* already gone */ }
-  }
+  for (const session of sessions) killSession(session);
   if (dirs) removeSessionDirs(dirs);
   await fake?.close();
 });
@@ -103,10 +71,7 @@ function launch(name, { onPath }) {
     CLAUDEGPT_CLAUDE_BIN: CLAUDE_BIN, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
     PATH: onPath ? `${pathBin}:${process.env.PATH}` : process.env.PATH, TERM: 'xterm-256color',
   };
-  const command = `cd ${quote(dirs.work)} && env -i ${Object.entries(env)
-    .map(([k, v]) => `${k}=${quote(v)}`).join(' ')} ${quote(BIN)}; echo "EXIT=$?"; sleep 120`;
-  tmux('new-session', '-d', '-x', '120', '-y', '40', '-s', session, command);
-  return session;
+  return startSession(session, { cwd: dirs.work, env, argv: [BIN] });
 }
 
 // /exit; the launcher's exit code must be 0. Returns the last screen.
@@ -171,7 +136,7 @@ test('a first session on the configured sonnet tier: the header, the reply, the 
   for (let i = 0; i < 6 && !/❯ \d\. GPT-5\.5 \(opus tier\)/.test(screen); i++) {
     tmux('send-keys', '-t', session, 'Down');
     await sleep(500);
-    screen = tmux('capture-pane', '-p', '-t', session);
+    screen = capture(session);
   }
   assert.match(screen, /❯ \d\. GPT-5\.5 \(opus tier\)/, screen);
   tmux('send-keys', '-t', session, 'Enter');
