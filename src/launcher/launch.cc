@@ -198,8 +198,8 @@ std::vector<std::pair<std::string, std::string>> session_environment(
   std::vector<std::pair<std::string, std::string>> env;
   // Claude Code compacts at this window (clamped to its model's): the backend's real one,
   // so the proxy reports true token figures instead of scaling them (see Settings). For the
-  // ids it does not know it takes CLAUDE_CODE_MAX_CONTEXT_TOKENS as the window (and stops
-  // printing "unrecognized_model" on stderr). One value for all tiers: the smallest.
+  // ids it does not know it takes CLAUDE_CODE_MAX_CONTEXT_TOKENS as the window. One value for
+  // all tiers: the smallest.
   std::int64_t window = 0;
   for (const char* tier : {"opus", "sonnet", "haiku"})
     if (std::int64_t w = settings.context_window_for(tier); w > 0 && (window == 0 || w < window)) window = w;
@@ -207,14 +207,20 @@ std::vector<std::pair<std::string, std::string>> session_environment(
     env.emplace_back("CLAUDE_CODE_AUTO_COMPACT_WINDOW", std::to_string(window));
     env.emplace_back("CLAUDE_CODE_MAX_CONTEXT_TOKENS", std::to_string(window));
   }
-  // The upstream model's name in the header and /model; a pin the user set stays theirs, and
-  // so does their ANTHROPIC_MODEL (which is never set here: it would override /model choices).
-  for (auto& [name, value] : model_pin_environment(settings))
-    if (!getenv(name.c_str())) env.emplace_back(name, std::move(value));
   // A config dir of its own, so the global ~/.claude (MCP servers, skills, agents) does not
   // bloat every request; an explicit CLAUDE_CONFIG_DIR is the user's choice and stays.
-  if (settings.isolate_claude_config && !getenv("CLAUDE_CONFIG_DIR") && !settings.claude_config_dir.empty())
-    env.emplace_back("CLAUDE_CONFIG_DIR", settings.claude_config_dir);
+  const bool isolated =
+      settings.isolate_claude_config && !getenv("CLAUDE_CONFIG_DIR") && !settings.claude_config_dir.empty();
+  // A pin or an ANTHROPIC_MODEL the user set stays theirs; ANTHROPIC_MODEL is never set here
+  // (it would override /model choices). The pins need the picker the launcher writes in its
+  // own config dir (their behavesAs); in the user's, only the default tier is set.
+  std::vector<std::pair<std::string, std::string>> models;
+  if (isolated) models = model_pin_environment(settings);
+  else if (!settings.default_model.empty())
+    models.emplace_back("ANTHROPIC_DEFAULT_MODEL", claude_model_id(settings.default_model));
+  for (auto& [name, value] : models)
+    if (!getenv(name.c_str())) env.emplace_back(name, std::move(value));
+  if (isolated) env.emplace_back("CLAUDE_CONFIG_DIR", settings.claude_config_dir);
   return env;
 }
 

@@ -39,9 +39,10 @@ std::vector<std::pair<std::string, std::string>> claude_environment(const std::s
                                                                      const std::string& token);
 
 // What the launcher decides for Claude Code beyond the proxy address: the context window
-// (the backend's), the model pins (model_pins.h: the upstream model's name per tier, and the
-// default tier, CLAUDEGPT_DEFAULT_MODEL) except those the user set, and an isolated
-// CLAUDE_CONFIG_DIR (CLAUDEGPT_GLOBAL_ISOLATE) unless the user set one.
+// (the backend's), an isolated CLAUDE_CONFIG_DIR (CLAUDEGPT_GLOBAL_ISOLATE) unless the user
+// set one, and with it the model pins (model_pins.h: the upstream model's name per tier, and
+// the default tier, CLAUDEGPT_DEFAULT_MODEL) except those the user set. In a config dir of the
+// user's, only the default tier is set (ANTHROPIC_DEFAULT_MODEL, as a Claude id).
 std::vector<std::pair<std::string, std::string>> session_environment(
     const Settings& settings, const std::function<const char*(const char*)>& getenv);
 

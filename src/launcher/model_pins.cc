@@ -29,9 +29,6 @@ std::string provider_name(const Settings& settings) {
   return "OpenAI";
 }
 
-// The id Claude Code 2.1.330 sends for each tier alias when nothing is pinned (measured).
-std::string claude_id(const std::string& tier) { return "claude-" + tier + "-5-5"; }
-
 std::string upper(std::string text) {
   for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return text;
@@ -53,11 +50,13 @@ std::vector<TierModel> tier_models(const Settings& settings) {
     // No effort here: Claude Code asks one per request, which the proxy follows.
     model.description = upstream + " on " + provider_name(settings) + ", through claudegpt" +
                         (settings.forced_effort.empty() ? "" : " (effort " + settings.forced_effort + ")");
-    model.behaves_as = claude_id(model.tier);
+    model.behaves_as = claude_model_id(model.tier);
     models.push_back(std::move(model));
   }
   return models;
 }
+
+std::string claude_model_id(std::string_view tier) { return "claude-" + std::string(tier) + "-5-5"; }
 
 std::vector<std::pair<std::string, std::string>> model_pin_environment(const Settings& settings) {
   std::vector<std::pair<std::string, std::string>> env;

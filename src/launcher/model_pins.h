@@ -11,6 +11,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -39,5 +40,9 @@ std::vector<TierModel> tier_models(const Settings& settings);
 // and ANTHROPIC_DEFAULT_MODEL: the configured default tier's id, else opus's (Claude Code's
 // own default for API users, named so that the header can label it).
 std::vector<std::pair<std::string, std::string>> model_pin_environment(const Settings& settings);
+
+// The id Claude Code 2.1.330 sends for `tier` ("opus", …) when nothing pins it:
+// "claude-opus-5-5" (measured).
+std::string claude_model_id(std::string_view tier);
 
 }  // namespace claudegpt

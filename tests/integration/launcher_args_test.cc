@@ -131,6 +131,7 @@ TEST(SessionEnvironment, ClaudeCodeCompactsAtTheBackendWindowOnItsOwnConfigDir) 
 // ANTHROPIC_MODEL would override them in every new session, so it is never set.
 TEST(SessionEnvironment, EachTierIsPinnedToAnIdAndANameOfItsUpstreamModel) {
   Settings s;
+  s.claude_config_dir = "/isolated";  // where the launcher writes the picker the pins need
   auto env = session_env(s);
   EXPECT_EQ(env["ANTHROPIC_DEFAULT_OPUS_MODEL"], "claude-opus-gpt-5.5");
   EXPECT_EQ(env["ANTHROPIC_DEFAULT_OPUS_MODEL_NAME"], "GPT-5.5 (opus tier)");
@@ -146,6 +147,7 @@ TEST(SessionEnvironment, EachTierIsPinnedToAnIdAndANameOfItsUpstreamModel) {
 
 TEST(SessionEnvironment, AnUpstreamNameWithAnotherTiersWordKeepsTheIdOnItsTier) {
   Settings s;
+  s.claude_config_dir = "/isolated";
   s.provider = "azure";
   s.models.sonnet = "Opus-Like Deployment";
   auto env = session_env(s);
@@ -163,6 +165,19 @@ TEST(SessionEnvironment, TheUsersOwnChoicesStay) {
   EXPECT_EQ(env.count("CLAUDE_CONFIG_DIR"), 0u);
   s.isolate_claude_config = false;  // CLAUDEGPT_GLOBAL_ISOLATE=0
   EXPECT_EQ(session_env(s).count("CLAUDE_CONFIG_DIR"), 0u);
+}
+
+// Without the launcher's picker (its behavesAs), a pinned id would make Claude Code ask for
+// what it asks an unknown model (effort "high", max_tokens 32000): in the user's own config
+// dir there are no pins, only the configured default tier.
+TEST(SessionEnvironment, InTheUsersOwnConfigDirOnlyTheDefaultTierIsSet) {
+  Settings s;
+  s.claude_config_dir = "/isolated";
+  auto env = session_env(s, {{"CLAUDE_CONFIG_DIR", "/mine"}});
+  EXPECT_EQ(env.count("ANTHROPIC_DEFAULT_OPUS_MODEL"), 0u);
+  EXPECT_EQ(env.count("ANTHROPIC_DEFAULT_MODEL"), 0u);
+  s.default_model = "haiku";
+  EXPECT_EQ(session_env(s, {{"CLAUDE_CONFIG_DIR", "/mine"}})["ANTHROPIC_DEFAULT_MODEL"], "claude-haiku-5-5");
 }
 
 // `claudegpt statusline`, which that setting runs: Claude Code's JSON on stdin, at most 1 MiB
