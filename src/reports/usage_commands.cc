@@ -153,7 +153,9 @@ int print_status_line(const Settings& settings, std::istream& in, std::ostream& 
     if (const auto* m = object.if_contains("model"); m && m->is_object())
       if (const auto* id = m->get_object().if_contains("id"); id && id->is_string()) model = id->get_string();
   }
-  const std::string client_model = model.empty() ? settings.default_model : model;
+  // Without model.id: the tier new sessions start on (Claude Code's own default is opus).
+  const std::string client_model =
+      !model.empty() ? model : !settings.default_model.empty() ? settings.default_model : "opus";
   std::optional<std::string> answering;
   SessionCost cost;
   try {

@@ -191,6 +191,15 @@ TEST(StatusLineCommand, ShowsTheUpstreamModelAndTheSessionsCost) {
   EXPECT_EQ(out.str(), s.upstream_model("claude-sonnet-4-5") + " \u00b7 " + format_usd(0) + " this session\n");
 }
 
+TEST(StatusLineCommand, WithoutAModelIdItNamesTheTierNewSessionsStartOn) {
+  Settings s;
+  s.ledger_path = "";
+  std::istringstream in(R"({"session_id":"s1"})");
+  std::ostringstream out;
+  EXPECT_EQ(print_status_line(s, in, out), 0);
+  EXPECT_EQ(out.str(), s.upstream_model("opus") + " \u00b7 " + format_usd(0) + " this session\n");
+}
+
 TEST(StatusLineCommand, InputOverOneMebibyteOrEndlessIsNotReadPastTheLimit) {
   Settings s;
   s.ledger_path = "";
