@@ -4,7 +4,8 @@
 //   node fake_responses_server.mjs [--port 0] [--host 127.0.0.1] [--api-key KEY]
 //        [--gap-ms N] [--ttfb-ms N] [--max-records N] [--no-record] [--fixtures DIR]
 //        [--azure-api-key KEY] [--azure-deployments A,B] [--codex-token-ttl S]
-//        [--tls-cert FILE --tls-key FILE]
+//        [--tls-cert FILE --tls-key FILE] [--unverified-org [openai,azure]]
+//        [--model-capabilities]
 // prints `listening on http://127.0.0.1:PORT` (https:// with --tls-*); point the proxy at
 // OPENAI_BASE_URL=<that>/v1, AZURE_OPENAI_ENDPOINT=<that>, or
 // CLAUDEGPT_CODEX_BASE_URL=<that>/backend-api/codex (with CLAUDEGPT_CODEX_TOKEN_URL=
@@ -44,6 +45,13 @@
 //   sets knobs; GET /_codex shows them and refresh_calls. POST /_reset restores the knobs
 //   but keeps the tokens valid (a proxy holding one keeps working); POST /_codex/forget
 //   forgets every token.
+// - Real-service switches (service_switches.mjs), off by default, each reproducing one refusal
+//   a real service gives today, from its cited source: unverified_org (no reasoning
+//   summaries for an unverified OpenAI organisation) and model_capabilities (per-model
+//   effort values, summaries, non-reasoning models). POST /_config {unverified_org: true,
+//   model_capabilities: true} turns them on (GET /_config shows them); POST /_reset restores
+//   the values given at start (options unverifiedOrg/modelCapabilities, or the CLI flags).
+//   A request a switch refuses is recorded with status 400 and `refused_by`: the switch.
 // - HTTPS with --tls-cert/--tls-key (or options.tls = {cert, key} PEM text), to test a
 //   client's CA bundle and proxy settings (tests/lib/tls.mjs makes throwaway certificates).
 //
@@ -65,6 +73,8 @@ import { ROUTES, BackendError, authenticate, checkBackendRules, bodyForRules, er
 import { CodexTokens } from './codex_tokens.mjs';
 import { ResponseStream } from './response_stream.mjs';
 import { SCENARIOS, chooseScenario, parseScenarioSpec } from './scenarios.mjs';
+import { defaultSwitches, configureSwitches, describeSwitches,
+         checkSwitches } from './service_switches.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const DEFAULT_FIXTURES = path.resolve(HERE, '../../../shared/fixtures/openai-responses');
@@ -204,7 +214,14 @@ export async function startFakeServer(options = {}) {
   const apiSockets = new Set();
   let apiConnectionsTotal = 0;
   const connections = () => ({ open: apiSockets.size, total: apiConnectionsTotal });
+  // The real-service switches as started (what POST /_reset restores).
+  const startSwitches = configureSwitches(defaultSwitches(), {
+    ...(options.unverifiedOrg !== undefined && { unverified_org: options.unverifiedOrg }),
+    ...(options.modelCapabilities !== undefined &&
+        { model_capabilities: options.modelCapabilities }),
+  });
   const state = {
+    switches: { ...startSwitches },
     records: [],
     nextId: 1,
     script: [],
@@ -223,7 +240,14 @@ export async function startFakeServer(options = {}) {
     state.knownItemIds.clear();
     state.knownResponseIds.clear();
     state.cachePrefixes.clear();
+    state.switches = { ...startSwitches };
     state.tokens.resetKnobs();
+  }
+
+  // Sets real-service switches ({unverified_org, model_capabilities}); returns them all.
+  function configure(knobs) {
+    configureSwitches(state.switches, knobs);
+    return describeSwitches(state.switches);
   }
 
   function fixtureLines(name) {
@@ -281,6 +305,14 @@ export async function startFakeServer(options = {}) {
       state.script.push(...entries);
       return sendJson(res, 200, { queued: entries.length, pending: state.script.length });
     }
+    if (url.pathname === '/_config') {
+      if (req.method === 'GET') return sendJson(res, 200, describeSwitches(state.switches));
+      try {
+        return sendJson(res, 200, configure(await readJsonBody(req)));
+      } catch (e) {
+        return sendJson(res, 400, { error: `bad config: ${e.message}` });
+      }
+    }
     if (url.pathname === '/_health') return sendJson(res, 200, { ok: true });
     if (req.method === 'GET' && url.pathname === '/_connections') {
       return sendJson(res, 200, connections());
@@ -322,6 +354,7 @@ export async function startFakeServer(options = {}) {
                                                : errorFor(record.provider, err.status, err.body);
     record.status = err.status;
     record.error = shaped.body.error ?? shaped.body;
+    if (err.refusedBy) record.refused_by = err.refusedBy;
     sendJson(res, err.status, shaped.body, shaped.headers);
   }
 
@@ -394,7 +427,9 @@ export async function startFakeServer(options = {}) {
       }
       record.body = body;
       checkBackendRules(route, body, config);
-      validateRequest(bodyForRules(route, body, config), state);
+      const judged = bodyForRules(route, body, config);
+      validateRequest(judged, state);
+      checkSwitches(route.provider, judged, state.switches);
     } catch (err) {
       if (err instanceof RequestError || err instanceof BackendError) {
         return refuse(res, record, err);
@@ -541,6 +576,7 @@ export async function startFakeServer(options = {}) {
     state,
     tokens: state.tokens,
     reset,
+    configure,
     requests: () => state.records,
     connections,
     script: (...entries) => {
@@ -575,11 +611,18 @@ function parseCli(argv) {
       case '--codex-token-ttl': options.codexTokenTtlSeconds = Number(value()); break;
       case '--tls-cert': (options.tls ??= {}).cert = fs.readFileSync(value()); break;
       case '--tls-key': (options.tls ??= {}).key = fs.readFileSync(value()); break;
+      case '--unverified-org':
+        // An optional list of providers follows (default: the OpenAI route).
+        options.unverifiedOrg = /^(openai|azure|codex)(,(openai|azure|codex))*$/.test(
+          argv[i + 1] ?? '') ? value().split(',') : true;
+        break;
+      case '--model-capabilities': options.modelCapabilities = true; break;
       case '--help':
         console.log('usage: fake_responses_server.mjs [--port N] [--host H] [--api-key K] ' +
                     '[--gap-ms N] [--ttfb-ms N] [--max-records N] [--no-record] [--fixtures DIR] ' +
                     '[--azure-api-key K] [--azure-deployments A,B] [--codex-token-ttl S] ' +
-                    '[--tls-cert FILE --tls-key FILE]');
+                    '[--tls-cert FILE --tls-key FILE] [--unverified-org [openai,azure]] ' +
+                    '[--model-capabilities]');
         process.exit(0);
         break;
       default:

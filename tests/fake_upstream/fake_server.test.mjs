@@ -1234,3 +1234,264 @@ describe('HTTPS and forward proxies (tests/lib/tls.mjs, connect_proxy.mjs)', () 
     }
   });
 });
+
+// Issue 15: real-service behaviours behind switches (service_switches.mjs), off by default.
+describe('real-service switches', () => {
+  const setSwitches = (knobs) => fake.control('POST', '/_config', knobs);
+  const UNVERIFIED = {
+    error: {
+      message: 'Your organization must be verified to generate reasoning summaries. Please go ' +
+               'to: https://platform.openai.com/settings/organization/general and click on ' +
+               'Verify Organization. If you just verified, it can take up to 15 minutes for ' +
+               'access to propagate.',
+      type: 'invalid_request_error', param: 'reasoning.summary', code: 'unsupported_value',
+    },
+  };
+  const openaiError = (message, param, code) =>
+    ({ error: { message, type: 'invalid_request_error', param, code } });
+  const azure = { path: '/openai/v1/responses', headers: { authorization: '', 'api-key': 'k' } };
+
+  async function refusedWith(res, expected) {
+    assert.equal(res.status, 400);
+    assert.match(res.headers.get('content-type'), /^application\/json/);
+    assert.deepEqual(await res.json(), expected);
+  }
+  async function served(res) {
+    const text = await res.text();
+    assert.equal(res.status, 200, text);
+    return text;
+  }
+  // A body without the parts named undefined (request() keeps reasoning and the include).
+  const bodyWith = (extra) => {
+    const body = request('hi', extra);
+    for (const [k, v] of Object.entries(extra)) if (v === undefined) delete body[k];
+    return body;
+  };
+
+  test('both are off by default: summaries, every effort and gpt-4.1 includes are served',
+       async () => {
+    assert.deepEqual(await fake.control('GET', '/_config'),
+                     { unverified_org: false, model_capabilities: false });
+    await served(await post(request('hi')));
+    await served(await post(request('hi', { model: 'gpt-5-mini',
+                                            reasoning: { effort: 'xhigh', summary: 'auto' } })));
+    await served(await post(request('hi', { model: 'gpt-5.3-codex-spark' })));
+    await served(await post(bodyWith({ model: 'gpt-4.1', reasoning: undefined })));
+    assert.ok((await fake.requests()).every((r) => r.status === 200 && !r.refused_by));
+  });
+
+  test('unverified_org: a summary on the OpenAI route is a 400 with OpenAI\'s body; nothing ' +
+       'else is', async () => {
+    assert.deepEqual(await setSwitches({ unverified_org: true }),
+                     { unverified_org: ['openai'], model_capabilities: false });
+    for (const summary of ['auto', 'concise', 'detailed']) {
+      await refusedWith(await post(request('hi', { reasoning: { effort: 'high', summary } })),
+                        UNVERIFIED);
+    }
+    await refusedWith(await post(request('hi', { stream: false })), UNVERIFIED);
+    await refusedWith(await post(request('hi', { model: 'gpt-5.4-mini',
+                                                 reasoning: { summary: 'auto' } })), UNVERIFIED);
+    // No summary: served, reasoning and all.
+    await served(await post(request('[[scenario:reasoning_tool]]',
+                                    { reasoning: { effort: 'medium' } })));
+    await served(await post(request('hi', { reasoning: { effort: 'low', summary: null } })));
+    await served(await post(bodyWith({ reasoning: undefined })));
+    // Other routes are not an OpenAI organisation's.
+    await served(await post(request('hi'), azure));
+    const tokens = await fake.codexLogin();
+    await served(await post(request('hi'), {
+      path: '/backend-api/codex/responses',
+      headers: { authorization: `Bearer ${tokens.access_token}`,
+                 'chatgpt-account-id': tokens.account_id } }));
+
+    const refused = await fake.requests({ refused_by: 'unverified_org' });
+    assert.equal(refused.length, 5);
+    for (const r of refused) {
+      assert.equal(r.status, 400);
+      assert.equal(r.provider, 'openai');
+      assert.deepEqual(r.error, UNVERIFIED.error);
+      assert.equal(r.scenario, null, 'no scenario ran');
+    }
+    assert.equal((await fake.requests({ status: 200 })).length, 5);
+  });
+
+  test('unverified_org can cover Azure too; the ordinary rules still come first', async () => {
+    await setSwitches({ unverified_org: ['openai', 'azure'] });
+    await refusedWith(await post(request('hi'), azure), UNVERIFIED);
+    assert.equal((await fake.lastRequest()).refused_by, 'unverified_org');
+    await served(await post(request('hi', { reasoning: { effort: 'high' } }), azure));
+    const res = await post(request('hi', { foo: 1 }));
+    assert.equal(res.status, 400);
+    assert.equal((await res.json()).error.code, 'unknown_parameter');
+    assert.equal((await fake.lastRequest()).refused_by, undefined);
+  });
+
+  test('POST /_reset turns the switches off again; bad values are refused', async () => {
+    await setSwitches({ unverified_org: true, model_capabilities: true });
+    await fake.reset();
+    assert.deepEqual(await fake.control('GET', '/_config'),
+                     { unverified_org: false, model_capabilities: false });
+    await served(await post(request('hi')));
+    for (const knobs of [{ unverified_org: ['mars'] }, { model_capabilities: 'yes' }]) {
+      await assert.rejects(setSwitches(knobs), /400 .*bad config/);
+    }
+    assert.deepEqual(await fake.control('GET', '/_config'),
+                     { unverified_org: false, model_capabilities: false });
+  });
+
+  test('model_capabilities: gpt-5-mini has no xhigh, gpt-5 no none; the rest is served',
+       async () => {
+    assert.deepEqual(await setSwitches({ model_capabilities: true }),
+                     { unverified_org: false, model_capabilities: true });
+    const effort = (model, value) =>
+      post(request('hi', { model, reasoning: { effort: value, summary: 'auto' } }));
+    const refusedEffort = (model, value) => openaiError(
+      `Unsupported value: '${value}' is not supported with the '${model}' model. Supported ` +
+      "values are: 'minimal', 'low', 'medium', and 'high'.", 'reasoning.effort',
+      'unsupported_value');
+    await refusedWith(await effort('gpt-5-mini', 'xhigh'), refusedEffort('gpt-5-mini', 'xhigh'));
+    await refusedWith(await effort('gpt-5-mini-2025-08-07', 'xhigh'),
+                      refusedEffort('gpt-5-mini-2025-08-07', 'xhigh'));
+    await refusedWith(await effort('gpt-5', 'none'), refusedEffort('gpt-5', 'none'));
+    await refusedWith(await effort('gpt-5', 'xhigh'), refusedEffort('gpt-5', 'xhigh'));
+    await refusedWith(await effort('gpt-5.1', 'minimal'), openaiError(
+      "Unsupported value: 'minimal' is not supported with the 'gpt-5.1' model. Supported " +
+      "values are: 'none', 'low', 'medium', and 'high'.", 'reasoning.effort',
+      'unsupported_value'));
+    for (const value of ['minimal', 'low', 'medium', 'high']) {
+      await served(await effort('gpt-5-mini', value));
+      await served(await effort('gpt-5', value));
+    }
+    await served(await effort('gpt-5.1', 'none'));
+    // Models outside the table take every value the API knows.
+    for (const value of ['none', 'minimal', 'xhigh']) {
+      await served(await effort('gpt-5.5', value));
+      await served(await effort('gpt-5.4-mini', value));
+    }
+    const refused = await fake.requests({ refused_by: 'model_capabilities' });
+    assert.equal(refused.length, 5);
+    assert.ok(refused.every((r) => r.status === 400 && r.error.param === 'reasoning.effort'));
+  });
+
+  test('model_capabilities: gpt-5.3-codex-spark refuses reasoning.summary, and only that',
+       async () => {
+    await setSwitches({ model_capabilities: true });
+    const SPARK = openaiError("Unsupported parameter: 'reasoning.summary' is not supported with " +
+                              "the 'gpt-5.3-codex-spark' model.", 'reasoning.summary',
+                              'unsupported_parameter');
+    const spark = (reasoning) => request('hi', { model: 'gpt-5.3-codex-spark', reasoning });
+    await refusedWith(await post(spark({ effort: 'high', summary: 'auto' })), SPARK);
+    await refusedWith(await post(spark({ summary: 'detailed' })), SPARK);
+    for (const value of ['low', 'medium', 'high', 'xhigh']) {
+      await served(await post(spark({ effort: value })));
+    }
+    // The Codex backend words it its own way: the message as {"detail"}.
+    const tokens = await fake.codexLogin();
+    const codex = (body) => post(body, {
+      path: '/backend-api/codex/responses',
+      headers: { authorization: `Bearer ${tokens.access_token}`,
+                 'chatgpt-account-id': tokens.account_id } });
+    let res = await codex(spark({ effort: 'xhigh', summary: 'auto' }));
+    assert.equal(res.status, 400);
+    assert.deepEqual(await res.json(), { detail: SPARK.error.message });
+    const record = await fake.lastRequest();
+    assert.equal(record.status, 400);
+    assert.equal(record.refused_by, 'model_capabilities');
+    res = await codex(spark({ effort: 'xhigh' }));
+    await served(res);
+  });
+
+  test('model_capabilities: gpt-4.1 takes no reasoning and no encrypted reasoning include',
+       async () => {
+    await setSwitches({ model_capabilities: true });
+    const ENCRYPTED = openaiError('Encrypted content is not supported with this model.',
+                                  'include', null);
+    for (const model of ['gpt-4.1', 'gpt-4.1-mini', 'gpt-4o']) {
+      await refusedWith(await post(request('hi', { model })), openaiError(
+        "Unsupported parameter: 'reasoning.effort' is not supported with this model.",
+        'reasoning.effort', 'unsupported_parameter'));
+      await refusedWith(await post(request('hi', { model, reasoning: { summary: 'auto' } })),
+                        openaiError("Unsupported parameter: 'reasoning.summary' is not " +
+                                    'supported with this model.', 'reasoning.summary',
+                                    'unsupported_parameter'));
+      await refusedWith(await post(bodyWith({ model, reasoning: undefined })), ENCRYPTED);
+      await served(await post(bodyWith({ model, reasoning: undefined, include: undefined })));
+      await served(await post(bodyWith({ model, reasoning: undefined, temperature: 0.2,
+                                         include: ['web_search_call.action.sources'] })));
+    }
+    // reasoning.effort was refused by the ordinary rules already; the rest by the switch.
+    assert.equal((await fake.requests({ refused_by: 'model_capabilities' })).length, 6);
+    assert.equal((await fake.requests({ status: 400 })).length, 9);
+  });
+
+  test('model_capabilities takes extra entries, judged by the Azure deployment\'s model too',
+       async () => {
+    await setSwitches({ model_capabilities: {
+      'gpt-5.5': { summary: false },
+      'gpt-5.4-mini': { efforts: ['low', 'medium', 'high'] },
+    } });
+    assert.deepEqual((await fake.control('GET', '/_config')).model_capabilities['gpt-5.5'],
+                     { efforts: null, summary: false, reasoning: true });
+    const SUMMARY = openaiError("Unsupported parameter: 'reasoning.summary' is not supported " +
+                                "with the 'gpt-5.5' model.", 'reasoning.summary',
+                                'unsupported_parameter');
+    await refusedWith(await post(request('hi')), SUMMARY);
+    await refusedWith(await post(request('hi', { model: 'my-gpt55-deployment' }), azure),
+                      SUMMARY);
+    await served(await post(request('hi', { reasoning: { effort: 'xhigh' } })));
+    await refusedWith(await post(request('hi', { model: 'gpt-5.4-mini',
+                                                 reasoning: { effort: 'xhigh' } })),
+                      openaiError("Unsupported value: 'xhigh' is not supported with the " +
+                                  "'gpt-5.4-mini' model. Supported values are: 'low', " +
+                                  "'medium', and 'high'.", 'reasoning.effort',
+                                  'unsupported_value'));
+    // The built-in table still applies.
+    const res = await post(request('hi', { model: 'gpt-5-mini',
+                                           reasoning: { effort: 'xhigh' } }));
+    assert.equal(res.status, 400);
+    await res.text();
+  });
+
+  test('with both on, a model\'s own refusal comes first, then the organisation\'s', async () => {
+    await setSwitches({ unverified_org: true, model_capabilities: true });
+    await refusedWith(await post(request('hi', { model: 'gpt-5-mini',
+                                                 reasoning: { effort: 'xhigh', summary: 'auto' } })),
+                      openaiError("Unsupported value: 'xhigh' is not supported with the " +
+                                  "'gpt-5-mini' model. Supported values are: 'minimal', " +
+                                  "'low', 'medium', and 'high'.", 'reasoning.effort',
+                                  'unsupported_value'));
+    await refusedWith(await post(request('hi', { model: 'gpt-5-mini',
+                                                 reasoning: { effort: 'high', summary: 'auto' } })),
+                      UNVERIFIED);
+    // What a recovering client sends next: served.
+    await served(await post(request('hi', { model: 'gpt-5-mini',
+                                            reasoning: { effort: 'high' } })));
+    assert.deepEqual((await fake.requests()).map((r) => [r.status, r.refused_by]),
+                     [[400, 'model_capabilities'], [400, 'unverified_org'], [200, undefined]]);
+  });
+
+  test('the CLI flags turn them on, and /_reset keeps what the CLI set', async () => {
+    const spawned = await startFakeUpstream({
+      spawn: true, args: ['--unverified-org', 'openai,azure', '--model-capabilities'] });
+    try {
+      const expected = { unverified_org: ['openai', 'azure'], model_capabilities: true };
+      assert.deepEqual(await spawned.control('GET', '/_config'), expected);
+      await spawned.reset();
+      assert.deepEqual(await spawned.control('GET', '/_config'), expected);
+      const send = (body) => fetch(`${spawned.baseURL}/responses`, {
+        method: 'POST', headers: { authorization: 'Bearer k' }, body: JSON.stringify(body) });
+      await refusedWith(await send(request('hi')), UNVERIFIED);
+      await served(await send(request('hi', { reasoning: { effort: 'high' } })));
+      assert.deepEqual((await spawned.requests()).map((r) => r.status), [400, 200]);
+    } finally {
+      await spawned.close();
+    }
+    const plain = await startFakeUpstream({ spawn: true, args: ['--unverified-org'] });
+    try {
+      assert.deepEqual(await plain.control('GET', '/_config'),
+                       { unverified_org: ['openai'], model_capabilities: false });
+    } finally {
+      await plain.close();
+    }
+  });
+});

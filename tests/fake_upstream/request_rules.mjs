@@ -88,7 +88,7 @@ function invalidType(param, value, expected) {
              'instead.', param, 'invalid_type');
 }
 
-function quoteList(values) {
+export function quoteList(values) {
   const q = [...values].map((v) => `'${v}'`);
   return q.length <= 1 ? q.join('') : `${q.slice(0, -1).join(', ')}, and ${q.at(-1)}`;
 }

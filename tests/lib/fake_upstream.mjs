@@ -59,6 +59,8 @@ class FakeUpstream {
   // The connections that carried API requests (the proxy's): {open, total}.
   connections() { return this.control('GET', '/_connections'); }
   reset() { return this.control('POST', '/_reset'); }
+  // The real-service switches (fake_upstream/service_switches.mjs), e.g. {unverified_org: true}.
+  configure(knobs) { return this.control('POST', '/_config', knobs); }
   // Queues scenarios for the next requests: "name k=v" strings or {name, args} objects.
   script(...entries) { return this.control('POST', '/_script', entries); }
 
