@@ -320,6 +320,18 @@ class Relay {
   net::awaitable<bool> try_again() {
     if (translator_.started() || !translator_.error()) co_return false;
     const ApiError failure = *translator_.error();
+    // An optional field the upstream refuses (an unverified organisation's reasoning summary,
+    // an effort the model lacks): without it, at once, a few times at most per exchange.
+    if (status_ == 400 && degradations_ < kMaxDegradations) {
+      if (auto lighter = c_.context.provider.without_refused_option(*body_, error_body_)) {
+        ++degradations_;
+        abort_transfer();
+        body_ = std::make_shared<const std::string>(std::move(*lighter));
+        translator_ = StreamTranslator(setup());
+        start_transfer();
+        co_return true;
+      }
+    }
     if (failure.status == 401) {
       if (!co_await renew_credentials()) co_return false;
     } else {
@@ -501,6 +513,7 @@ class Relay {
     boost::json::object message = delivered().message();
     boost::json::object continued = continued_request(original.as_object(), message["content"].as_array(),
                                                       exchange_.options, fetch_failures_);
+    c_.context.provider.adapt_body(continued);  // without what the upstream refused since
     body_ = std::make_shared<const std::string>(json_text(continued, body_->size()));
     ++continuations_;
     start_transfer();
@@ -640,6 +653,8 @@ class Relay {
   std::shared_ptr<UpstreamClient::Transfer> transfer_;
   int attempts_ = 0;              // upstream requests made
   int retries_ = 0;               // of which retries after a passing failure
+  int degradations_ = 0;          // of which retries without a refused optional field
+  static constexpr int kMaxDegradations = 4;
   bool renewed_credentials_ = false;
   std::string rate_limits_;
 

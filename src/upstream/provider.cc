@@ -1,7 +1,12 @@
 #include "upstream/provider.h"
 
-#include <boost/json/object.hpp>
+#include <algorithm>
 
+#include <boost/json.hpp>
+
+#include "core/json_depth.h"
+#include "core/json_text.h"
+#include "support/log.h"
 #include "upstream/codex_auth.h"
 
 namespace claudegpt {
@@ -75,6 +80,40 @@ void Provider::adapt_body(boost::json::object& body) const {
     body["stream"] = true;
     ensure_instructions(body);
   }
+  const boost::json::value* model = body.if_contains("model");
+  if (!model || !model->is_string()) return;
+  std::lock_guard lock(refusals_mutex_);
+  if (auto known = refused_.find(std::string_view(model->get_string())); known != refused_.end())
+    apply_refusals(known->second, body);
+}
+
+std::optional<std::string> Provider::without_refused_option(const std::string& sent, std::string_view error_body) {
+  boost::system::error_code ec;
+  boost::json::value parsed = boost::json::parse(sent, ec, {}, deep_json());
+  if (ec || !parsed.is_object()) return std::nullopt;
+  boost::json::object& body = parsed.get_object();
+  std::optional<RefusedOption> refusal = refused_option(error_body, body);
+  if (!refusal || !apply_refusal(*refusal, body)) return std::nullopt;
+  const boost::json::value* model = body.if_contains("model");
+  const std::string name = model && model->is_string() ? std::string(model->get_string()) : std::string();
+  {
+    std::lock_guard lock(refusals_mutex_);
+    std::vector<RefusedOption>& known = refused_[name];
+    if (std::find(known.begin(), known.end(), *refusal) == known.end()) {
+      known.push_back(*refusal);
+      log_warn("the upstream refuses ", refusal->describe(), " for ", name.empty() ? "(no model)" : name,
+               ": left out from now on (claudegpt doctor lists what was left out)");
+    }
+  }
+  return json_text(body, sent.size());
+}
+
+std::vector<std::string> Provider::refusals() const {
+  std::lock_guard lock(refusals_mutex_);
+  std::vector<std::string> out;
+  for (const auto& [model, known] : refused_)
+    for (const RefusedOption& refusal : known) out.push_back(model + ": " + refusal.describe());
+  return out;
 }
 
 HttpHeaders Provider::codex_headers(const std::string& access_token, const std::string& account_id) const {

@@ -8,12 +8,17 @@
 //           no max_output_tokens/temperature/prompt_cache_retention, instructions required
 #pragma once
 
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/json/fwd.hpp>
+
+#include "core/refused_option.h"
 
 #include "config/settings.h"
 #include "upstream/upstream_client.h"
@@ -30,8 +35,19 @@ class Provider {
   const std::string& name() const { return name_; }
   const std::string& endpoint() const { return url_; }  // the Responses URL (no secrets)
 
-  // Applies this backend's body rules to a translated request.
+  // Applies this backend's body rules to a translated request, and leaves out what the
+  // upstream refused before for its model (without_refused_option).
   void adapt_body(boost::json::object& body) const;
+
+  // The upstream answered `error_body` (a 400) to `sent`: when it refused an optional field
+  // on refused_option.h's allow-list, `sent` without it (dropped, or the effort stepped
+  // down), to retry with; the refusal is remembered for the model, so that later requests
+  // leave it out from the start, and logged the first time. nullopt: not such a refusal.
+  std::optional<std::string> without_refused_option(const std::string& sent, std::string_view error_body);
+
+  // What this process has learnt each model refuses, for `claudegpt doctor` and the traces:
+  // "gpt-5-mini: reasoning.effort=xhigh→high".
+  std::vector<std::string> refusals() const;
 
   // Whether credentials() may block (reading auth.json, refreshing a token over HTTPS): if so,
   // call it off the I/O thread.
@@ -67,6 +83,8 @@ class Provider {
   std::string codex_originator_;
   std::string ca_bundle_;
   std::chrono::milliseconds connect_timeout_;
+  mutable std::mutex refusals_mutex_;  // requests of every connection adapt and learn
+  std::map<std::string, std::vector<RefusedOption>, std::less<>> refused_;  // by model
 };
 
 }  // namespace claudegpt

@@ -1,0 +1,101 @@
+// The real Claude Code through claudegpt against a fake that refuses an optional field as a
+// real service does (fake_upstream/service_switches.mjs cites each source): the proxy drops
+// the field or steps it down, retries once before the client sees anything, and remembers the
+// refusal for the model, so that later requests leave it out from the start.
+
+import { test, describe, before, after, beforeEach, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { startFakeUpstream } from '../lib/fake_upstream.mjs';
+import { startProxy } from '../lib/proxy.mjs';
+import { proxyBinary } from '../lib/paths.mjs';
+import { claudeBinary, makeSessionDirs, removeSessionDirs, runClaude } from './claude_cli.mjs';
+
+const PROXY_BIN = proxyBinary();
+const CLAUDE_BIN = claudeBinary();
+const SKIP = !PROXY_BIN ? 'no claudegpt binary (set CLAUDEGPT_BIN)'
+           : !CLAUDE_BIN ? 'no Claude Code CLI (npm install in tests/, or CLAUDEGPT_CLAUDE_BIN)'
+           : false;
+if (SKIP && process.env.CLAUDEGPT_REQUIRE_CLIENTS) throw new Error(SKIP);
+
+let fake;
+let dirs;
+
+before(async () => { if (!SKIP) fake = await startFakeUpstream(); });
+after(async () => { await fake?.close(); });
+beforeEach(async () => {
+  if (SKIP) return;
+  await fake.reset();
+  dirs = makeSessionDirs('claudegpt-refusals-');
+});
+afterEach(() => {
+  if (dirs) removeSessionDirs(dirs);
+  dirs = null;
+});
+
+const summaryOf = (request) => request.body.reasoning?.summary;
+const effortOf = (request) => request.body.reasoning?.effort;
+
+async function withProxy(env, body) {
+  const proxy = await startProxy({ upstream: fake, env });
+  try {
+    return await body(proxy);
+  } finally {
+    await proxy.stop();
+  }
+}
+
+const explain = (run, requests, proxy) => `\nresult: ${run.stdout.slice(0, 600)}\nrequests: ${
+  JSON.stringify(requests.map((r) => [r.status, r.body?.model, r.body?.reasoning]))}\nlog:\n${
+  proxy.stderr.slice(-2000)}`;
+
+describe('an optional field the upstream refuses', { skip: SKIP }, () => {
+  // real-services-2026.md §1: OpenAI refuses reasoning.summary for unverified organisations.
+  test('an unverified organisation: the first turn succeeds, later requests send no summary',
+       async () => {
+    await fake.configure({ unverified_org: true });
+    const file = path.join(dirs.work, 'hello.txt');
+    await fake.script({ name: 'write', args: { path: file, content: 'hi from gpt' } },
+                      { name: 'text', args: { text: 'I wrote hello.txt.' } },
+                      { name: 'text', args: { text: 'Second session answered.' } });
+    await withProxy({}, async (proxy) => {
+      const run = await runClaude({ proxyURL: proxy.url, prompt: 'Create hello.txt.', dirs });
+      let requests = (await fake.requests()).filter((r) => r.route === 'openai');
+      const why = explain(run, requests, proxy);
+      assert.equal(run.code, 0, why);
+      assert.equal(run.json?.result, 'I wrote hello.txt.', why);
+      assert.equal(fs.readFileSync(file, 'utf8'), 'hi from gpt');
+      // Refused once, then the same request without the summary, then the tool loop's next
+      // request without it from the start.
+      assert.deepEqual(requests.map((r) => [r.status, summaryOf(r) ?? null]),
+                       [[400, 'auto'], [200, null], [200, null]], why);
+      assert.equal(requests[0].refused_by, 'unverified_org', why);
+      assert.match(proxy.stderr, /the upstream refuses reasoning\.summary for gpt-5\.5: left out from now on/);
+
+      // A new session on the same proxy starts without it.
+      await fake.reset();
+      await fake.configure({ unverified_org: true });
+      await fake.script({ name: 'text', args: { text: 'Second session answered.' } });
+      const again = await runClaude({ proxyURL: proxy.url, prompt: 'hello again', dirs });
+      requests = (await fake.requests()).filter((r) => r.route === 'openai');
+      assert.equal(again.json?.result, 'Second session answered.', explain(again, requests, proxy));
+      assert.ok(requests.every((r) => r.status === 200 && summaryOf(r) === undefined),
+                explain(again, requests, proxy));
+    });
+  });
+
+  // §8: gpt-5-mini has no effort "xhigh" (kaitranntt/ccs #344, microsoft/vscode #301045).
+  test('an effort the model lacks steps down to the nearest one it has', async () => {
+    await fake.configure({ model_capabilities: true });
+    await fake.script({ name: 'text', args: { text: 'Answered at high effort.' } });
+    await withProxy({ CLAUDEGPT_OPENAI_OPUS: 'gpt-5-mini', CLAUDEGPT_EFFORT: 'xhigh' }, async (proxy) => {
+      const run = await runClaude({ proxyURL: proxy.url, prompt: 'think hard', dirs });
+      const requests = (await fake.requests()).filter((r) => r.route === 'openai' && r.body?.model === 'gpt-5-mini');
+      const why = explain(run, requests, proxy);
+      assert.equal(run.json?.result, 'Answered at high effort.', why);
+      assert.deepEqual(requests.map((r) => [r.status, effortOf(r)]), [[400, 'xhigh'], [200, 'high']], why);
+    });
+  });
+});
