@@ -41,6 +41,7 @@
 #include "launcher/launcher_log.h"
 #include "server/http_server.h"
 #include "support/log.h"
+#include "upstream/refusal_store.h"
 #include "wizard/setup_wizard.h"
 
 namespace {
@@ -127,6 +128,9 @@ int run_command(int argc, char** argv) {
   auto* setup_cmd =
       app.add_subcommand("setup", "Choose and configure the backend (writes the config dir's .env)");
   auto* doctor_cmd = app.add_subcommand("doctor", "Check configuration, files, claude and the upstream");
+  bool reset_capabilities = false;
+  doctor_cmd->add_flag("--reset-capabilities", reset_capabilities,
+                       "Forget the optional fields the upstream refused (they are tried again)");
   auto* serve_cmd = app.add_subcommand("serve", "Run the Anthropic-compatible proxy in the foreground");
   serve_cmd->add_option("--host", host, "Address to bind (default 127.0.0.1, or CLAUDEGPT_HOST)");
   serve_cmd->add_option("--port", port, "Port (default 3210, or CLAUDEGPT_PORT; 0 picks a free one)")
@@ -158,6 +162,13 @@ int run_command(int argc, char** argv) {
   if (config_cmd->parsed()) {
     auto settings = sources.settings();
     std::fputs(claudegpt::describe(sources, settings).c_str(), stdout);
+    return 0;
+  }
+  if (doctor_cmd->parsed() && reset_capabilities) {
+    claudegpt::RefusalStore store(sources.settings().refusals_file);
+    std::size_t forgotten = store.clear();
+    std::printf("Forgot %zu refused option%s (%s): the next requests try them again.\n", forgotten,
+                forgotten == 1 ? "" : "s", store.file().c_str());
     return 0;
   }
   if (doctor_cmd->parsed()) return claudegpt::run_doctor(sources, std::cout);

@@ -261,6 +261,7 @@ Settings Settings::from_environment(const std::function<const char*(const char*)
   if (!state_dir.empty()) {
     s.trace_dir = state_dir + "/traces";
     s.ledger_path = state_dir + "/usage.sqlite3";
+    s.refusals_file = state_dir + "/refusals.json";
   }
   env.text("CLAUDEGPT_TRACE_DIR", s.trace_dir);
   env.integer("CLAUDEGPT_TRACE_MAX_MB", s.trace_max_mb, kTraceMaxMb);

@@ -131,6 +131,8 @@ struct Settings {
   bool ledger = true;                         // CLAUDEGPT_LEDGER: one SQLite row per turn
   std::string ledger_path;                    // CLAUDEGPT_LEDGER_PATH, default <state dir>/usage.sqlite3
   std::string prices_file;                    // CLAUDEGPT_PRICES_FILE, default <config dir>/prices.toml
+  std::string refusals_file;                  // <state dir>/refusals.json: optional fields the
+                                              // upstream refused (upstream/refusal_store.h)
 
   // Network.
   std::string ca_bundle;                      // CLAUDEGPT_CA_BUNDLE, else SSL_CERT_FILE

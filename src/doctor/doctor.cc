@@ -35,6 +35,7 @@
 #include "support/bounded_file.h"
 #include "upstream/codex_auth.h"
 #include "upstream/provider.h"
+#include "upstream/refusal_store.h"
 
 extern char** environ;
 
@@ -617,6 +618,15 @@ void check_upstream(Report& report, const Settings& s, bool credentials_complete
 
 }  // namespace
 
+// What the upstreams refused and the proxy now leaves out (refusal_store.h): not a failure,
+// but worth knowing (a summary less, an effort lower), and undone by --reset-capabilities.
+void list_refusals(Report& report, const Settings& settings) {
+  for (const StoredRefusal& kept : RefusalStore(settings.refusals_file).load())
+    report.warn("left out for " + kept.provider + " " + kept.model,
+                "the upstream refused " + kept.refusal.describe() + " (since " + kept.since + ")",
+                "none needed; `claudegpt doctor --reset-capabilities` tries it again");
+}
+
 int run_doctor(const ConfigSources& sources, std::ostream& out) {
   Report report(out);
   for (const ConfigEntry& entry : sources.entries())
@@ -641,6 +651,7 @@ int run_doctor(const ConfigSources& sources, std::ostream& out) {
 
   check_claude(report, sources);
   if (settings) check_upstream(report, *settings, complete);
+  if (settings) list_refusals(report, *settings);
   return report.failed() ? 1 : 0;
 }
 

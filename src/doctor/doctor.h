@@ -8,7 +8,8 @@
 // Codex login are private (not readable by other users); the Codex token has not expired; the
 // `claude` binary is there and answers `--version`; the upstream resolves (DNS), accepts a
 // connection (and a TLS handshake for https), and takes the credentials and the sonnet tier's
-// model in one tiny request. A check that cannot mean anything after an earlier failure
+// model in one tiny request; then, as warnings, the optional fields the upstream refused and
+// claudegpt now leaves out (upstream/refusal_store.h). A check that cannot mean anything after an earlier failure
 // (a request without a key) is left out. Secrets never appear in the output.
 //
 // Blocking: DNS, a TLS handshake, one HTTP request (20 s at most), one child process.

@@ -24,6 +24,7 @@
 #include "server/memory_budget.h"
 #include "server/turn_recorder.h"
 #include "upstream/provider.h"
+#include "upstream/refusal_store.h"
 #include "upstream/upstream_client.h"
 
 namespace claudegpt {
@@ -44,6 +45,7 @@ struct Waker {
 struct ServerContext {
   Settings settings;
   Provider provider;
+  RefusalStore refusals;                 // what the upstream refused, across runs
   UpstreamClient upstream;
   net::thread_pool blocking{1};          // for the rare blocking work (refreshing a token)
   // Counting a count_tokens body takes up to a second or two of CPU: never on the I/O thread,

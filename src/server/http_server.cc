@@ -212,13 +212,18 @@ net::awaitable<void> write_error(Connection& c, const ApiError& error, const std
 ServerContext::ServerContext(Settings s, std::size_t max_connections)
     : settings(std::move(s)),
       provider(settings),
+      refusals(settings.refusals_file),
       counting_threads(std::clamp<unsigned>(std::thread::hardware_concurrency(), 2, 5) - 1),
       counting(counting_threads),
       connections(max_connections),
       request_memory(settings.request_memory_bytes),
       // Small: headers from anyone who can connect, before they show the token.
       unauthenticated_headers(std::min<std::size_t>(settings.request_memory_bytes / 16, 16 * 1024 * 1024)),
-      recorder(std::make_unique<TurnRecorder>(settings)) {}
+      recorder(std::make_unique<TurnRecorder>(settings)) {
+  for (const StoredRefusal& kept : refusals.load())
+    if (kept.provider == provider.name() && kept.endpoint == provider.endpoint())
+      provider.remember(kept.model, kept.refusal);
+}
 
 Connection::Connection(beast::tcp_stream s, ServerContext& c)
     : stream(std::move(s)),

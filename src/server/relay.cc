@@ -325,8 +325,13 @@ class Relay {
     if (status_ == 400 && degradations_ < kMaxDegradations) {
       if (auto lighter = c_.context.provider.without_refused_option(*body_, error_body_)) {
         ++degradations_;
+        if (lighter->first_time)  // kept for later runs, off the I/O thread
+          net::post(c_.context.blocking, [&store = c_.context.refusals, provider = &c_.context.provider,
+                                          model = lighter->model, refusal = lighter->refusal] {
+            store.add({provider->name(), provider->endpoint(), model, refusal, ""});
+          });
         abort_transfer();
-        body_ = std::make_shared<const std::string>(std::move(*lighter));
+        body_ = std::make_shared<const std::string>(std::move(lighter->body));
         translator_ = StreamTranslator(setup());
         start_transfer();
         co_return true;

@@ -87,7 +87,8 @@ void Provider::adapt_body(boost::json::object& body) const {
     apply_refusals(known->second, body);
 }
 
-std::optional<std::string> Provider::without_refused_option(const std::string& sent, std::string_view error_body) {
+std::optional<Provider::Lighter> Provider::without_refused_option(const std::string& sent,
+                                                                  std::string_view error_body) {
   boost::system::error_code ec;
   boost::json::value parsed = boost::json::parse(sent, ec, {}, deep_json());
   if (ec || !parsed.is_object()) return std::nullopt;
@@ -95,17 +96,22 @@ std::optional<std::string> Provider::without_refused_option(const std::string& s
   std::optional<RefusedOption> refusal = refused_option(error_body, body);
   if (!refusal || !apply_refusal(*refusal, body)) return std::nullopt;
   const boost::json::value* model = body.if_contains("model");
-  const std::string name = model && model->is_string() ? std::string(model->get_string()) : std::string();
-  {
-    std::lock_guard lock(refusals_mutex_);
-    std::vector<RefusedOption>& known = refused_[name];
-    if (std::find(known.begin(), known.end(), *refusal) == known.end()) {
-      known.push_back(*refusal);
-      log_warn("the upstream refuses ", refusal->describe(), " for ", name.empty() ? "(no model)" : name,
-               ": left out from now on (claudegpt doctor lists what was left out)");
-    }
-  }
-  return json_text(body, sent.size());
+  Lighter lighter{json_text(body, sent.size()), model && model->is_string() ? std::string(model->get_string()) : "",
+                  *refusal, false};
+  lighter.first_time = remember(lighter.model, *refusal);
+  if (lighter.first_time)
+    log_warn("the upstream refuses ", refusal->describe(), " for ",
+             lighter.model.empty() ? "(no model)" : lighter.model,
+             ": left out from now on (claudegpt doctor lists what was left out)");
+  return lighter;
+}
+
+bool Provider::remember(const std::string& model, const RefusedOption& refusal) {
+  std::lock_guard lock(refusals_mutex_);
+  std::vector<RefusedOption>& known = refused_[model];
+  if (std::find(known.begin(), known.end(), refusal) != known.end()) return false;
+  known.push_back(refusal);
+  return true;
 }
 
 std::vector<std::string> Provider::refusals() const {

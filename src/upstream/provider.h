@@ -43,7 +43,16 @@ class Provider {
   // on refused_option.h's allow-list, `sent` without it (dropped, or the effort stepped
   // down), to retry with; the refusal is remembered for the model, so that later requests
   // leave it out from the start, and logged the first time. nullopt: not such a refusal.
-  std::optional<std::string> without_refused_option(const std::string& sent, std::string_view error_body);
+  struct Lighter {
+    std::string body;       // the request to retry with
+    std::string model;
+    RefusedOption refusal;
+    bool first_time;        // not known before: worth keeping (RefusalStore)
+  };
+  std::optional<Lighter> without_refused_option(const std::string& sent, std::string_view error_body);
+
+  // Takes a refusal learnt before (RefusalStore) for `model`; whether it was new.
+  bool remember(const std::string& model, const RefusedOption& refusal);
 
   // What this process has learnt each model refuses, for `claudegpt doctor` and the traces:
   // "gpt-5-mini: reasoning.effort=xhigh→high".

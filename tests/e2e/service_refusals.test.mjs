@@ -5,6 +5,8 @@
 
 import { test, describe, before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -86,13 +88,51 @@ describe('an optional field the upstream refuses', { skip: SKIP }, () => {
     });
   });
 
-  // §8: gpt-5-mini has no effort "xhigh" (kaitranntt/ccs #344, microsoft/vscode #301045).
-  test('an effort the model lacks steps down to the nearest one it has', async () => {
-    await fake.configure({ model_capabilities: true });
+  test('a refusal is kept across runs, listed by doctor, and forgotten on request', async () => {
+    const state = path.join(dirs.root, 'state');
+    const env = { XDG_STATE_HOME: state };
+    await fake.configure({ unverified_org: true });
+    await fake.script({ name: 'text', args: { text: 'first run' } });
+    await withProxy(env, (proxy) => runClaude({ proxyURL: proxy.url, prompt: 'hi', dirs }));
+    const kept = JSON.parse(fs.readFileSync(path.join(state, 'claudegpt', 'refusals.json'), 'utf8'));
+    assert.deepEqual(kept.refusals.map((r) => [r.provider, r.model, r.param]),
+                     [['openai', 'gpt-5.5', 'reasoning.summary']]);
+    assert.equal(fs.statSync(path.join(state, 'claudegpt', 'refusals.json')).mode & 0o777, 0o600);
+
+    // A later run leaves it out from its first request: no failed request to pay.
+    await fake.reset();
+    await fake.configure({ unverified_org: true });
+    await fake.script({ name: 'text', args: { text: 'second run' } });
+    await withProxy(env, async (proxy) => {
+      const run = await runClaude({ proxyURL: proxy.url, prompt: 'hi', dirs });
+      const requests = (await fake.requests()).filter((r) => r.route === 'openai');
+      assert.equal(run.json?.result, 'second run', explain(run, requests, proxy));
+      assert.deepEqual(requests.map((r) => [r.status, summaryOf(r) ?? null]), [[200, null]]);
+    });
+
+    // (claude itself is not what this checks: /bin/true stands in for it.)
+    const doctorEnv = { PATH: process.env.PATH, XDG_STATE_HOME: state, HOME: dirs.home,
+                        CLAUDEGPT_PROVIDER: 'openai', OPENAI_BASE_URL: fake.baseURL,
+                        OPENAI_API_KEY: 'test-key', CLAUDEGPT_CLAUDE_BIN: '/bin/true' };
+    // Asynchronously: the fake answers doctor's request from this process.
+    const run = (args) => promisify(execFile)(PROXY_BIN, args, { env: doctorEnv })
+      .catch((failed) => failed);  // doctor exits 1 when a check fails; its output is what counts
+    const doctor = await run(['doctor']);
+    assert.match(doctor.stdout, /warn left out for openai gpt-5\.5: the upstream refused reasoning\.summary/,
+                 doctor.stdout);
+    const reset = await run(['doctor', '--reset-capabilities']);
+    assert.equal(reset.code ?? 0, 0, reset.stderr);
+    assert.match(reset.stdout, /^Forgot 1 refused option /);
+    assert.equal(fs.existsSync(path.join(state, 'claudegpt', 'refusals.json')), false);
+  });
+
+  // A model that lacks xhigh (as gpt-5-mini does): stepped down after one refusal.
+  test('an effort a model lacks steps down to the nearest one it has', async () => {
+    await fake.configure({ model_capabilities: { 'gpt-5.4-mini': { efforts: ['low', 'medium', 'high'] } } });
     await fake.script({ name: 'text', args: { text: 'Answered at high effort.' } });
-    await withProxy({ CLAUDEGPT_OPENAI_OPUS: 'gpt-5-mini', CLAUDEGPT_EFFORT: 'xhigh' }, async (proxy) => {
+    await withProxy({ CLAUDEGPT_OPENAI_OPUS: 'gpt-5.4-mini', CLAUDEGPT_EFFORT: 'xhigh' }, async (proxy) => {
       const run = await runClaude({ proxyURL: proxy.url, prompt: 'think hard', dirs });
-      const requests = (await fake.requests()).filter((r) => r.route === 'openai' && r.body?.model === 'gpt-5-mini');
+      const requests = (await fake.requests()).filter((r) => r.route === 'openai' && r.body?.model === 'gpt-5.4-mini');
       const why = explain(run, requests, proxy);
       assert.equal(run.json?.result, 'Answered at high effort.', why);
       assert.deepEqual(requests.map((r) => [r.status, effortOf(r)]), [[400, 'xhigh'], [200, 'high']], why);

@@ -1,0 +1,84 @@
+#include "upstream/refusal_store.h"
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <exception>
+
+#include <boost/json.hpp>
+
+#include "ledger/state_paths.h"
+#include "support/bounded_file.h"
+#include "support/log.h"
+
+namespace claudegpt {
+namespace {
+
+namespace json = boost::json;
+
+std::string text_at(const json::object& object, std::string_view key) {
+  const json::value* value = object.if_contains(key);
+  return value && value->is_string() ? std::string(value->get_string()) : std::string();
+}
+
+std::string utc_now() {
+  std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
+bool same(const StoredRefusal& a, const StoredRefusal& b) {
+  return a.provider == b.provider && a.endpoint == b.endpoint && a.model == b.model && a.refusal == b.refusal;
+}
+
+}  // namespace
+
+std::vector<StoredRefusal> RefusalStore::load() const {
+  std::vector<StoredRefusal> out;
+  if (file_.empty()) return out;
+  BoundedFile read = read_bounded_file(file_.string());
+  if (read.status != BoundedFile::Status::read) return out;
+  boost::system::error_code ec;
+  json::value parsed = json::parse(read.text, ec);
+  const json::value* list = !ec && parsed.is_object() ? parsed.get_object().if_contains("refusals") : nullptr;
+  if (!list || !list->is_array()) return out;
+  for (const json::value& item : list->get_array()) {
+    if (!item.is_object()) continue;
+    const json::object& o = item.get_object();
+    StoredRefusal r{text_at(o, "provider"), text_at(o, "endpoint"), text_at(o, "model"),
+                    {text_at(o, "param"), text_at(o, "refused_value"), text_at(o, "replacement")},
+                    text_at(o, "since")};
+    if (!r.refusal.param.empty()) out.push_back(std::move(r));
+  }
+  return out;
+}
+
+void RefusalStore::add(const StoredRefusal& refusal) const {
+  if (file_.empty()) return;
+  try {
+    std::vector<StoredRefusal> all = load();
+    if (std::any_of(all.begin(), all.end(), [&](const StoredRefusal& r) { return same(r, refusal); })) return;
+    all.push_back(refusal);
+    if (all.back().since.empty()) all.back().since = utc_now();
+    json::array list;
+    for (const StoredRefusal& r : all)
+      list.push_back({{"provider", r.provider}, {"endpoint", r.endpoint}, {"model", r.model},
+                      {"param", r.refusal.param}, {"refused_value", r.refusal.refused_value},
+                      {"replacement", r.refusal.replacement}, {"since", r.since}});
+    write_private_file(file_, json::serialize(json::object{{"version", 1}, {"refusals", std::move(list)}}) + "\n");
+  } catch (const std::exception& error) {
+    log_warn("cannot keep what the upstream refuses in ", file_.string(), ": ", error.what());
+  }
+}
+
+std::size_t RefusalStore::clear() const {
+  std::size_t count = load().size();
+  std::error_code ec;
+  if (!file_.empty()) std::filesystem::remove(file_, ec);
+  return count;
+}
+
+}  // namespace claudegpt
