@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "core/json_depth.h"
+#include "core/known_models.h"
 #include "core/json_text.h"
 #include "support/log.h"
 #include "upstream/codex_auth.h"
@@ -82,6 +83,7 @@ void Provider::adapt_body(boost::json::object& body) const {
   }
   const boost::json::value* model = body.if_contains("model");
   if (!model || !model->is_string()) return;
+  apply_refusals(known_refusals(model->get_string()), body);
   std::lock_guard lock(refusals_mutex_);
   if (auto known = refused_.find(std::string_view(model->get_string())); known != refused_.end())
     apply_refusals(known->second, body);

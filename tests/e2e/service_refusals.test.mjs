@@ -126,8 +126,23 @@ describe('an optional field the upstream refuses', { skip: SKIP }, () => {
     assert.equal(fs.existsSync(path.join(state, 'claudegpt', 'refusals.json')), false);
   });
 
-  // A model that lacks xhigh (as gpt-5-mini does): stepped down after one refusal.
-  test('an effort a model lacks steps down to the nearest one it has', async () => {
+  // §8: gpt-5-mini has no effort "xhigh" (kaitranntt/ccs #344, microsoft/vscode #301045): a
+  // model the proxy knows, so not even one request is refused.
+  test('a known model gets an effort it has from the first request', async () => {
+    await fake.configure({ model_capabilities: true });
+    await fake.script({ name: 'text', args: { text: 'Answered at high effort.' } });
+    await withProxy({ CLAUDEGPT_OPENAI_OPUS: 'gpt-5-mini', CLAUDEGPT_EFFORT: 'xhigh' }, async (proxy) => {
+      const run = await runClaude({ proxyURL: proxy.url, prompt: 'think hard', dirs });
+      const requests = (await fake.requests()).filter((r) => r.route === 'openai' && r.body?.model === 'gpt-5-mini');
+      const why = explain(run, requests, proxy);
+      assert.equal(run.json?.result, 'Answered at high effort.', why);
+      assert.deepEqual(requests.map((r) => [r.status, effortOf(r)]), [[200, 'high']], why);
+    });
+  });
+
+  // A model the proxy does not know that lacks xhigh (as gpt-5-mini does): stepped down after
+  // one refusal.
+  test('an effort an unknown model lacks steps down to the nearest one it has', async () => {
     await fake.configure({ model_capabilities: { 'gpt-5.4-mini': { efforts: ['low', 'medium', 'high'] } } });
     await fake.script({ name: 'text', args: { text: 'Answered at high effort.' } });
     await withProxy({ CLAUDEGPT_OPENAI_OPUS: 'gpt-5.4-mini', CLAUDEGPT_EFFORT: 'xhigh' }, async (proxy) => {

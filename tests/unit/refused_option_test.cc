@@ -1,6 +1,7 @@
 // What the proxy drops or steps down when an upstream refuses an optional field. The error
 // bodies are the ones quoted in ../shared/docs/real-services-2026.md (§1, §7, §8).
 #include "core/refused_option.h"
+#include "core/known_models.h"
 
 #include <string>
 
@@ -130,6 +131,27 @@ TEST(RefusedOption, NothingElseIsEverDropped) {
   EXPECT_FALSE(refused_option(R"({"detail":"Unsupported parameter: input"})", request));
   request.erase("max_tool_calls");
   EXPECT_FALSE(refused_option(R"({"detail":"Unsupported parameter: max_tool_calls"})", request));
+}
+
+// Known models cost no failed request for what they are known to refuse.
+TEST(KnownModels, TheirLimitsApplyFromTheFirstRequest) {
+  json::object request = sent_request();
+  request["model"] = "gpt-5-mini-2025-08-07";
+  EXPECT_TRUE(apply_refusals(known_refusals("gpt-5-mini-2025-08-07"), request));
+  EXPECT_EQ(request.at("reasoning").at("effort"), "high");
+  EXPECT_EQ(request.at("reasoning").at("summary"), "auto");
+
+  json::object old_model = sent_request();
+  EXPECT_TRUE(apply_refusals(known_refusals("gpt-4.1"), old_model));
+  EXPECT_FALSE(old_model.contains("reasoning"));
+  EXPECT_EQ(json::serialize(old_model.at("include")), R"(["web_search_call.action.sources"])");
+
+  json::object spark = sent_request();
+  EXPECT_TRUE(apply_refusals(known_refusals("gpt-5.3-codex-spark"), spark));
+  EXPECT_FALSE(spark.at("reasoning").as_object().contains("summary"));
+
+  for (const char* model : {"gpt-5.5", "gpt-5.4-mini", "gpt-5.1-codex-max", "gpt-5-mini-beta", "my-deployment"})
+    EXPECT_TRUE(known_refusals(model).empty()) << model;
 }
 
 }  // namespace
