@@ -1,7 +1,5 @@
 #include "server/web_fetch_tool.h"
 
-#include <chrono>
-#include <ctime>
 
 #include <boost/json/serialize.hpp>
 
@@ -10,6 +8,7 @@
 #include "server/collected_transfer.h"
 #include "server/page_fetch.h"
 #include "support/log.h"
+#include "support/utc_time.h"
 #include "text/utf8.h"
 
 namespace claudegpt {
@@ -17,15 +16,6 @@ namespace {
 
 // An extraction answer is a few KB; a stream of one is rarely more than a few hundred.
 constexpr std::size_t kMaxExtractionStream = 8 * 1024 * 1024;
-
-std::string utc_now() {
-  std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
-}
 
 // The first `n` code points of `text`.
 std::string first_chars(const std::string& text, std::size_t n) {
@@ -116,7 +106,7 @@ net::awaitable<WebFetchResult> run_web_fetch(ServerContext& context, PendingFetc
   options.max_chars = settings.web_fetch_max_chars;
   options.allow_private = settings.web_fetch_allow_private;
   FetchedPage page = co_await fetch_page(context, fetch.url, options);
-  result.outcome.retrieved_at = utc_now();
+  result.outcome.retrieved_at = utc_timestamp_now();
   if (!page.url.empty()) result.outcome.url = page.url;
   if (!page.error.empty()) {
     result.outcome.error_code = page.error_code;

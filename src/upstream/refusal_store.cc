@@ -1,8 +1,6 @@
 #include "upstream/refusal_store.h"
 
 #include <algorithm>
-#include <chrono>
-#include <ctime>
 #include <exception>
 
 #include <boost/json.hpp>
@@ -10,6 +8,7 @@
 #include "ledger/state_paths.h"
 #include "support/bounded_file.h"
 #include "support/log.h"
+#include "support/utc_time.h"
 
 namespace claudegpt {
 namespace {
@@ -19,15 +18,6 @@ namespace json = boost::json;
 std::string text_at(const json::object& object, std::string_view key) {
   const json::value* value = object.if_contains(key);
   return value && value->is_string() ? std::string(value->get_string()) : std::string();
-}
-
-std::string utc_now() {
-  std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
 }
 
 bool same(const StoredRefusal& a, const StoredRefusal& b) {
@@ -62,7 +52,7 @@ void RefusalStore::add(const StoredRefusal& refusal) const {
     std::vector<StoredRefusal> all = load();
     if (std::any_of(all.begin(), all.end(), [&](const StoredRefusal& r) { return same(r, refusal); })) return;
     all.push_back(refusal);
-    if (all.back().since.empty()) all.back().since = utc_now();
+    if (all.back().since.empty()) all.back().since = utc_timestamp_now();
     json::array list;
     for (const StoredRefusal& r : all)
       list.push_back({{"provider", r.provider}, {"endpoint", r.endpoint}, {"model", r.model},
