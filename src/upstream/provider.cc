@@ -5,8 +5,8 @@
 #include <boost/json.hpp>
 
 #include "core/json_depth.h"
-#include "core/known_models.h"
 #include "core/json_text.h"
+#include "core/known_models.h"
 #include "support/log.h"
 #include "upstream/codex_auth.h"
 
@@ -114,14 +114,6 @@ bool Provider::remember(const std::string& model, const RefusedOption& refusal) 
   if (std::find(known.begin(), known.end(), refusal) != known.end()) return false;
   known.push_back(refusal);
   return true;
-}
-
-std::vector<std::string> Provider::refusals() const {
-  std::lock_guard lock(refusals_mutex_);
-  std::vector<std::string> out;
-  for (const auto& [model, known] : refused_)
-    for (const RefusedOption& refusal : known) out.push_back(model + ": " + refusal.describe());
-  return out;
 }
 
 HttpHeaders Provider::codex_headers(const std::string& access_token, const std::string& account_id) const {

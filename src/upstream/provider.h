@@ -54,10 +54,6 @@ class Provider {
   // Takes a refusal learnt before (RefusalStore) for `model`; whether it was new.
   bool remember(const std::string& model, const RefusedOption& refusal);
 
-  // What this process has learnt each model refuses, for `claudegpt doctor` and the traces:
-  // "gpt-5-mini: reasoning.effort=xhigh→high".
-  std::vector<std::string> refusals() const;
-
   // Whether credentials() may block (reading auth.json, refreshing a token over HTTPS): if so,
   // call it off the I/O thread.
   bool credentials_may_block() const { return codex_ != nullptr; }
