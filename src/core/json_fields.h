@@ -19,5 +19,15 @@ inline const boost::json::object* object_field(const boost::json::object& object
   const boost::json::value* value = object.if_contains(key);
   return value && value->is_object() ? &value->get_object() : nullptr;
 }
+inline boost::json::object* object_field(boost::json::object& object, std::string_view key) {
+  boost::json::value* value = object.if_contains(key);
+  return value && value->is_object() ? &value->get_object() : nullptr;
+}
+
+// The array at `key`, or nullptr when it is absent or not an array.
+inline const boost::json::array* array_field(const boost::json::object& object, std::string_view key) {
+  const boost::json::value* value = object.if_contains(key);
+  return value && value->is_array() ? &value->get_array() : nullptr;
+}
 
 }  // namespace claudegpt

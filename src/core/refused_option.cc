@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 
+#include "core/json_fields.h"
+
 namespace claudegpt {
 namespace {
 
@@ -12,21 +14,6 @@ namespace json = boost::json;
 constexpr std::array<std::string_view, 2> kDroppableIncludes = {"reasoning.encrypted_content",
                                                                 "web_search_call.action.sources"};
 constexpr std::string_view kEncryptedReasoning = "reasoning.encrypted_content";
-
-std::string_view string_at(const json::object& object, std::string_view key) {
-  const json::value* value = object.if_contains(key);
-  return value && value->is_string() ? std::string_view(value->get_string()) : std::string_view();
-}
-
-json::object* object_at(json::object& object, std::string_view key) {
-  json::value* value = object.if_contains(key);
-  return value && value->is_object() ? &value->get_object() : nullptr;
-}
-
-const json::object* object_at(const json::object& object, std::string_view key) {
-  const json::value* value = object.if_contains(key);
-  return value && value->is_object() ? &value->get_object() : nullptr;
-}
 
 // The next effort down that models lacking `effort` may have: xhigh exists only on newer
 // models, none only from gpt-5.1 on, minimal not on every one. "" → send none at all.
@@ -98,14 +85,14 @@ std::optional<RefusedOption> refused_option(std::string_view body, const json::o
   const json::object& top = parsed.get_object();
   std::string param;
   std::string message;
-  if (const json::object* error = object_at(top, "error")) {
-    message = string_at(*error, "message");
-    const std::string_view code = string_at(*error, "code");
+  if (const json::object* error = object_field(top, "error")) {
+    message = string_field(*error, "message");
+    const std::string_view code = string_field(*error, "code");
     const bool says_unsupported = message.find("not supported") != std::string::npos;
     if (code == "unsupported_parameter" || code == "unsupported_value" || code == "invalid_value" ||
         (code.empty() && says_unsupported))  // "Encrypted content is not supported with this model."
-      param = string_at(*error, "param");
-  } else if (std::string_view detail = string_at(top, "detail"); !detail.empty()) {
+      param = string_field(*error, "param");
+  } else if (std::string_view detail = string_field(top, "detail"); !detail.empty()) {
     // The Codex backend: {"detail":"Unsupported parameter: max_tool_calls"}.
     constexpr std::string_view kPrefix = "Unsupported parameter: ";
     if (detail.starts_with(kPrefix)) param = detail.substr(kPrefix.size());
@@ -116,15 +103,15 @@ std::optional<RefusedOption> refused_option(std::string_view body, const json::o
     param = "reasoning.summary";
   if (param.empty()) return std::nullopt;
 
-  const json::object* reasoning = object_at(sent, "reasoning");
+  const json::object* reasoning = object_field(sent, "reasoning");
   RefusedOption refusal;
   if (param == "reasoning.summary") {
     if (!reasoning || !reasoning->contains("summary")) return std::nullopt;
     refusal.param = param;
   } else if (param == "reasoning.effort") {
-    if (!reasoning || string_at(*reasoning, "effort").empty()) return std::nullopt;
+    if (!reasoning || string_field(*reasoning, "effort").empty()) return std::nullopt;
     refusal.param = param;
-    refusal.refused_value = string_at(*reasoning, "effort");
+    refusal.refused_value = string_field(*reasoning, "effort");
     refusal.replacement = step_down(refusal.refused_value);
   } else if (param == "reasoning") {
     if (!reasoning) return std::nullopt;
@@ -138,7 +125,7 @@ std::optional<RefusedOption> refused_option(std::string_view body, const json::o
     if (!sent.contains(param)) return std::nullopt;
     refusal.param = param;
   } else if (param == "text.verbosity") {
-    const json::object* text = object_at(sent, "text");
+    const json::object* text = object_field(sent, "text");
     if (!text || !text->contains("verbosity")) return std::nullopt;
     refusal.param = param;
   } else {
@@ -148,10 +135,10 @@ std::optional<RefusedOption> refused_option(std::string_view body, const json::o
 }
 
 bool apply_refusal(const RefusedOption& refusal, json::object& body) {
-  json::object* reasoning = object_at(body, "reasoning");
+  json::object* reasoning = object_field(body, "reasoning");
   if (refusal.param == "reasoning.summary") return reasoning && reasoning->erase("summary") > 0;
   if (refusal.param == "reasoning.effort") {
-    if (!reasoning || string_at(*reasoning, "effort") != refusal.refused_value) return false;
+    if (!reasoning || string_field(*reasoning, "effort") != refusal.refused_value) return false;
     if (refusal.replacement.empty()) reasoning->erase("effort");
     else (*reasoning)["effort"] = refusal.replacement;
     return true;
@@ -162,7 +149,7 @@ bool apply_refusal(const RefusedOption& refusal, json::object& body) {
   }
   if (refusal.param == "include") return remove_include(body, refusal.refused_value);
   if (refusal.param == "text.verbosity") {
-    json::object* text = object_at(body, "text");
+    json::object* text = object_field(body, "text");
     return text && text->erase("verbosity") > 0;
   }
   if (refusal.param == "max_tool_calls" || refusal.param == "prompt_cache_retention")

@@ -6,6 +6,8 @@
 #include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
 
+#include "core/json_fields.h"
+
 namespace claudegpt {
 
 namespace {
@@ -57,11 +59,6 @@ std::string_view own_words(std::string_view text) {
   return words;
 }
 
-std::string_view string_member(const json::object& object, std::string_view key) {
-  const json::value* value = object.if_contains(key);
-  return value && value->is_string() ? std::string_view(value->get_string()) : std::string_view();
-}
-
 // The user's own texts in `request`, in order (or from the last back): the first that
 // `found` accepts ends the search.
 template <typename Found>
@@ -70,15 +67,15 @@ void find_user_text(const json::object& request, bool from_the_end, Found&& foun
   if (!messages || !messages->is_array()) return;
   const json::array& list = messages->get_array();
   auto in_message = [&](const json::value& message) {
-    if (!message.is_object() || string_member(message.get_object(), "role") != "user") return false;
+    if (!message.is_object() || string_field(message.get_object(), "role") != "user") return false;
     const json::value* content = message.get_object().if_contains("content");
     if (!content) return false;
     if (content->is_string()) return found(own_words(content->get_string()));
     if (!content->is_array()) return false;
     const json::array& blocks = content->get_array();
     auto in_block = [&](const json::value& block) {
-      return block.is_object() && string_member(block.get_object(), "type") == "text" &&
-             found(own_words(string_member(block.get_object(), "text")));
+      return block.is_object() && string_field(block.get_object(), "type") == "text" &&
+             found(own_words(string_field(block.get_object(), "text")));
     };
     return from_the_end ? std::any_of(blocks.rbegin(), blocks.rend(), in_block)
                         : std::any_of(blocks.begin(), blocks.end(), in_block);

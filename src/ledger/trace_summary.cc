@@ -9,6 +9,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
 
+#include "core/json_fields.h"
 #include "ledger/conversation_text.h"
 #include "ledger/usage_report.h"  // format_count, format_usd
 
@@ -17,21 +18,6 @@ namespace claudegpt {
 namespace {
 
 namespace json = boost::json;
-
-std::string_view string_member(const json::object& object, std::string_view key) {
-  const json::value* value = object.if_contains(key);
-  return value && value->is_string() ? std::string_view(value->get_string()) : std::string_view();
-}
-
-const json::object* object_member(const json::object& object, std::string_view key) {
-  const json::value* value = object.if_contains(key);
-  return value && value->is_object() ? &value->get_object() : nullptr;
-}
-
-const json::array* array_member(const json::object& object, std::string_view key) {
-  const json::value* value = object.if_contains(key);
-  return value && value->is_array() ? &value->get_array() : nullptr;
-}
 
 // A number member as an integer; nullopt when missing or null.
 std::optional<std::int64_t> int_member(const json::object& object, std::string_view key) {
@@ -70,9 +56,9 @@ std::string tool_calls(const json::array& content) {
   std::vector<std::pair<std::string, std::int64_t>> calls;
   for (const json::value& block : content) {
     if (!block.is_object()) continue;
-    std::string_view type = string_member(block.get_object(), "type");
+    std::string_view type = string_field(block.get_object(), "type");
     if (type != "tool_use" && type != "server_tool_use") continue;
-    std::string name = text_opening(string_member(block.get_object(), "name"), 60);
+    std::string name = text_opening(string_field(block.get_object(), "name"), 60);
     if (name.empty()) name = "(unnamed)";
     auto same = [&](const auto& call) { return call.first == name; };
     if (auto found = std::find_if(calls.begin(), calls.end(), same); found != calls.end())
@@ -90,8 +76,8 @@ std::string tool_calls(const json::array& content) {
 std::string answer_text(const json::array& content) {
   std::string answer;
   for (const json::value& block : content)
-    if (block.is_object() && string_member(block.get_object(), "type") == "text")
-      answer.append(answer.empty() ? "" : " ").append(string_member(block.get_object(), "text"));
+    if (block.is_object() && string_field(block.get_object(), "type") == "text")
+      answer.append(answer.empty() ? "" : " ").append(string_field(block.get_object(), "text"));
   return answer;
 }
 
@@ -115,7 +101,7 @@ std::string render_trace_summary(const boost::json::object& trace,
     lines.emplace_back(std::move(label), std::move(text));
   };
   // Every value from the file is shown as an opening: a trace is data, not terminal output.
-  auto text = [&](std::string_view key) { return text_opening(string_member(trace, key), 200); };
+  auto text = [&](std::string_view key) { return text_opening(string_field(trace, key), 200); };
 
   const std::string id = text("id");
   std::string time = text("time");  // "2026-11-24T10:54:00.123Z"
@@ -129,17 +115,17 @@ std::string render_trace_summary(const boost::json::object& trace,
     line("folder", text("cwd_tag").empty() ? "-" : text("cwd_tag") + " (its cwd tag)");
 
   std::string provider = text("provider");
-  if (!string_member(trace, "deployment").empty()) provider += " deployment";
+  if (!string_field(trace, "deployment").empty()) provider += " deployment";
   std::string model = text("client_model") + " → " + text("model") + " (" + provider;
   if (!text("tier").empty()) model += ", " + text("tier") + " tier";
   line("model", model + ")");
-  if (const json::object* effort = object_member(trace, "effort")) {
-    std::string value = text_opening(string_member(*effort, "value"), 40);
-    std::string reason = text_opening(string_member(*effort, "reason"), 120);
+  if (const json::object* effort = object_field(trace, "effort")) {
+    std::string value = text_opening(string_field(*effort, "value"), 40);
+    std::string reason = text_opening(string_field(*effort, "reason"), 120);
     line("effort", (value.empty() ? "-" : value) + (reason.empty() ? "" : " (" + reason + ")"));
   }
 
-  if (const json::object* usage = object_member(trace, "usage")) {
+  if (const json::object* usage = object_field(trace, "usage")) {
     auto figure = [&](std::string_view key) { return int_member(*usage, key).value_or(0); };
     const std::int64_t input = figure("input_tokens"), cached = figure("cached_tokens");
     std::string tokens = "in " + format_count(input);
@@ -164,7 +150,7 @@ std::string render_trace_summary(const boost::json::object& trace,
   const json::value* cost = trace.if_contains("cost_usd");
   line("cost", cost && cost->is_number() ? format_usd(cost->to_number<double>())
                                          : "unknown (no price for " + text("model") + ")");
-  if (const json::object* timing = object_member(trace, "timing")) {
+  if (const json::object* timing = object_field(trace, "timing")) {
     auto at = [&](std::string_view key) { return seconds_text(int_member(*timing, key)); };
     line("latency", "upstream's first byte " + at("upstream_first_byte") +
                         " · client's first byte " + at("first_client_byte") + " · done " +
@@ -173,21 +159,21 @@ std::string render_trace_summary(const boost::json::object& trace,
   if (const std::int64_t rounds = int_member(trace, "chain_rounds").value_or(0); rounds > 0)
     line("rounds", plural(rounds, "server-side tool round", "server-side tool rounds") +
                        " after the first answer");
-  if (const json::object* error = object_member(trace, "error")) {
-    std::string message = text_opening(string_member(*error, "message"), 200);
-    line("outcome", "error: " + text_opening(string_member(*error, "type"), 60) +
+  if (const json::object* error = object_field(trace, "error")) {
+    std::string message = text_opening(string_field(*error, "message"), 200);
+    line("outcome", "error: " + text_opening(string_field(*error, "type"), 60) +
                         (message.empty() ? "" : ": " + message));
   } else {
     line("outcome", text("stop_reason").empty() ? "-" : text("stop_reason"));
   }
 
-  if (const json::object* request = object_member(trace, "request_anthropic")) {
-    const std::int64_t messages = count_of(array_member(*request, "messages"));
-    const std::int64_t tools = count_of(array_member(*request, "tools"));
+  if (const json::object* request = object_field(trace, "request_anthropic")) {
+    const std::int64_t messages = count_of(array_field(*request, "messages"));
+    const std::int64_t tools = count_of(array_field(*request, "tools"));
     std::string shape =
         plural(messages, "message", "messages") + " · " + plural(tools, "tool", "tools");
     std::string dropped;
-    if (const json::array* fields = array_member(trace, "not_forwarded"))
+    if (const json::array* fields = array_field(trace, "not_forwarded"))
       for (const json::value& field : *fields)
         if (field.is_string())
           dropped += (dropped.empty() ? "" : ", ") + text_opening(field.get_string(), 60);
@@ -196,8 +182,8 @@ std::string render_trace_summary(const boost::json::object& trace,
     if (std::string prompt = last_user_prompt(*request); !prompt.empty())
       line("last prompt", quoted(prompt));
   }
-  if (const json::object* response = object_member(trace, "response_anthropic")) {
-    if (const json::array* content = array_member(*response, "content")) {
+  if (const json::object* response = object_field(trace, "response_anthropic")) {
+    if (const json::array* content = array_field(*response, "content")) {
       if (std::string answer = answer_text(*content); !text_opening(answer, 1).empty())
         line("answer", quoted(answer));
       if (std::string calls = tool_calls(*content); !calls.empty()) line("tool calls", calls);

@@ -5,6 +5,7 @@
 
 #include <boost/json.hpp>
 
+#include "core/json_fields.h"
 #include "ledger/state_paths.h"
 #include "support/bounded_file.h"
 #include "support/log.h"
@@ -14,11 +15,6 @@ namespace claudegpt {
 namespace {
 
 namespace json = boost::json;
-
-std::string text_at(const json::object& object, std::string_view key) {
-  const json::value* value = object.if_contains(key);
-  return value && value->is_string() ? std::string(value->get_string()) : std::string();
-}
 
 bool same(const StoredRefusal& a, const StoredRefusal& b) {
   return a.provider == b.provider && a.endpoint == b.endpoint && a.model == b.model && a.refusal == b.refusal;
@@ -38,9 +34,9 @@ std::vector<StoredRefusal> RefusalStore::load() const {
   for (const json::value& item : list->get_array()) {
     if (!item.is_object()) continue;
     const json::object& o = item.get_object();
-    StoredRefusal r{text_at(o, "provider"), text_at(o, "endpoint"), text_at(o, "model"),
-                    {text_at(o, "param"), text_at(o, "refused_value"), text_at(o, "replacement")},
-                    text_at(o, "since")};
+    auto text = [&o](std::string_view key) { return std::string(string_field(o, key)); };
+    StoredRefusal r{text("provider"), text("endpoint"), text("model"),
+                    {text("param"), text("refused_value"), text("replacement")}, text("since")};
     if (!r.refusal.param.empty()) out.push_back(std::move(r));
   }
   return out;
