@@ -536,6 +536,7 @@ struct StreamTranslator::State {
         ++position;
       }
     }
+    if (phase == Phase::failed) return;  // an item of it failed the turn
     ensure_started(out);
     release_all(out);
     close_block(out);

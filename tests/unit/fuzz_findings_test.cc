@@ -184,6 +184,18 @@ TEST(FuzzFindings, AFunctionCallWithoutANameGivesNoNamelessToolUse) {
   }
 }
 
+// ---- fixed (core/stream_translator.cc): the nameless call came only in the final response,
+// before anything was shown. The turn failed there, but the end of the response went on and
+// sent message_delta and message_stop without a message_start: a stream no client can read.
+// Found by responses_stream_fuzz in CI.
+
+TEST(FuzzFindings, ANamelessCallInTheFinalResponseEndsTheTurnAsAnErrorOnly) {
+  const AnthropicEvents out = translate(
+      "data: {\"type\":\"response.completed\",\"response\":{\"output\":[{\"type\":"
+      "\"function_call\",\"call_id\":\"call_1\",\"arguments\":\"{}\"}]}}\n\n");
+  EXPECT_TRUE(out.empty()) << out.front().type;  // nothing started: the relay sends the error
+}
+
 // ---- fixed (core/stream_translator.cc): a usage figure past int64 range (4.4e45, a double)
 // was converted with a plain cast: undefined behaviour (UBSan: "outside the range of
 // representable values of type 'long'"), in practice INT64_MIN, a negative token count for
