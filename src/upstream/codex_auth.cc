@@ -23,6 +23,7 @@
 
 #include "support/bounded_file.h"
 #include "support/log.h"
+#include "upstream/user_agent.h"
 
 namespace claudegpt {
 namespace {
@@ -277,15 +278,42 @@ std::string oauth_error_description(const std::string& body) {
   return safe;
 }
 
+// What a body without OAuth fields says (a proxy's or a gateway's text), printable ASCII, at
+// most 200 characters; "" for an HTML page, whose markup says nothing readable.
+std::string plain_excerpt(const std::string& body) {
+  std::string_view text(body);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
+  if (text.starts_with("<")) return "";
+  std::string safe;
+  for (char c : text.substr(0, 200)) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+    if (c >= ' ' && c <= '~') safe.push_back(c);
+  }
+  while (!safe.empty() && safe.back() == ' ') safe.pop_back();
+  return safe;
+}
+
+bool dead_refresh_code(std::string_view code) {
+  std::string lower;
+  for (char c : code) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  return lower == "refresh_token_expired" || lower == "refresh_token_reused" ||
+         lower == "refresh_token_invalidated";
+}
+
 RefreshOutcome refresh_over_http(const CodexAuthOptions& options,
                                  const std::string& refresh_token) {
   RefreshOutcome outcome;
+  // `scope` as the Codex CLI sent it (RefreshRequest, codex-rs/core/src/auth.rs @f793618e;
+  // the later codex-rs/login/src/auth/manager.rs @0126a9dd leaves it out) and CLIProxyAPI
+  // does (openai_auth.go @a7e3596b, 2026-08-22): real-services-2026.md §2 reports a 401
+  // without it (earendil-works/pi #7001, 2026-07-23). An extra OAuth field costs nothing.
   std::string request = json::serialize(json::object{{"client_id", options.client_id},
                                                      {"grant_type", "refresh_token"},
-                                                     {"refresh_token", refresh_token}});
+                                                     {"refresh_token", refresh_token},
+                                                     {"scope", "openid profile email"}});
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> easy(curl_easy_init(), &curl_easy_cleanup);
   if (!easy) {
-    outcome.message = "Cannot refresh the Codex login: curl_easy_init failed";
+    outcome.message = "The Codex token endpoint could not be asked: curl_easy_init failed";
     return outcome;
   }
   curl_slist* list = curl_slist_append(nullptr, "Content-Type: application/json");
@@ -303,7 +331,7 @@ RefreshOutcome refresh_over_http(const CodexAuthOptions& options,
   curl_easy_setopt(e, CURLOPT_TIMEOUT, kTotalTimeoutSeconds);
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-  curl_easy_setopt(e, CURLOPT_USERAGENT, "claudegpt/" CLAUDEGPT_VERSION);
+  curl_easy_setopt(e, CURLOPT_USERAGENT, claudegpt_user_agent().c_str());
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, error_buffer);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &collect_body);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, &body);
@@ -311,31 +339,35 @@ RefreshOutcome refresh_over_http(const CodexAuthOptions& options,
 
   CURLcode code = curl_easy_perform(e);
   if (code != CURLE_OK) {
-    outcome.message = "Cannot refresh the Codex login: POST " + options.token_url + " failed: " +
+    outcome.message = "The Codex token endpoint " + options.token_url + " could not be reached: " +
                       (error_buffer[0] ? error_buffer : curl_easy_strerror(code));
     return outcome;
   }
   long status = 0;
   curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
-  if (status == 400 || status == 401) {
-    std::string reason = oauth_error_code(body);
-    std::string description = oauth_error_description(body);
-    outcome.dead = true;
-    outcome.message = "The Codex login can no longer be refreshed (HTTP " +
-                      std::to_string(status) + (reason.empty() ? "" : " " + reason) +
-                      (description.empty() ? "" : ": " + description) + ")";
-    return outcome;
-  }
   if (status != 200) {
-    outcome.message = "Cannot refresh the Codex login: POST " + options.token_url +
-                      " answered HTTP " + std::to_string(status);
+    std::string reason = oauth_error_code(body);
+    std::string words = oauth_error_description(body);
+    if (words.empty() && reason.empty()) words = plain_excerpt(body);
+    std::string detail = "HTTP " + std::to_string(status) + (reason.empty() ? "" : " " + reason) +
+                         (words.empty() ? "" : ": " + words);
+    // Only the three codes the Codex CLI names for a dead refresh token say so
+    // (classify_refresh_token_failure, codex-rs/login/src/auth/manager.rs; §12). That CLI also
+    // gives up on any other 401; claudegpt does not, since a 401 also comes from a refresh the
+    // endpoint could not validate (§2): any other failure (400 invalid_grant, such a 401,
+    // 5xx) is tried again on a later request.
+    outcome.dead = (status == 400 || status == 401) && dead_refresh_code(reason);
+    outcome.message = outcome.dead
+        ? "The Codex login can no longer be refreshed (" + detail + ")"
+        : "The Codex token endpoint " + options.token_url + " did not refresh the access token (" +
+              detail + ")";
     return outcome;
   }
   json::error_code ec;
   json::value parsed = json::parse(body, ec);
-  if (ec || !parsed.is_object()) {
-    outcome.message = "Cannot refresh the Codex login: POST " + options.token_url +
-                      " answered something that is not a JSON object";
+  if (ec || !parsed.is_object() || string_at(parsed.as_object(), "access_token").empty()) {
+    outcome.message = "The Codex token endpoint " + options.token_url +
+                      " answered HTTP 200 without an access token";
     return outcome;
   }
   const json::object& answer = parsed.as_object();
@@ -429,9 +461,10 @@ struct CodexAuth::Impl {
       return after_failure(file, rejected, *last_failure, /*log=*/false);
 
     RefreshOutcome outcome = refresh_over_http(options, file.refresh_token);
-    if (!outcome.ok && outcome.dead) {
+    if (!outcome.ok) {
       // Someone else (the Codex CLI, another claudegpt) may have spent it a moment ago and
-      // saved the new tokens: look once more before declaring the login dead.
+      // saved the new tokens (the endpoint then refuses ours, in whichever words): look once
+      // more before reporting the failure.
       AuthFile again = read_auth_file(options.auth_file);
       if (again.refresh_token != file.refresh_token) {
         latest = file = again;
@@ -463,11 +496,12 @@ struct CodexAuth::Impl {
   }
 
   // A refresh failed. The access token in hand still serves until it expires (unless the
-  // upstream just refused it); past that, the user has to act.
+  // upstream just refused it); past that, a dead login needs the user, a passing failure
+  // fails this request only.
   CodexCredentials after_failure(const AuthFile& file, const std::string* rejected,
                                  const Failure& failure, bool log) {
     std::string advice = failure.dead ? std::string(": ") + kLoginHint + " again"
-                                      : std::string(" (will retry)");
+                                      : std::string(" (tried again on a later request)");
     bool usable = (!rejected || file.access_token != *rejected) &&
                   not_yet_expired(file.access_token);
     if (usable) {
@@ -479,7 +513,12 @@ struct CodexAuth::Impl {
     if (failure.dead)
       throw CodexAuthError(failure.message + ". The saved login in " + options.auth_file +
                            " is no longer valid: " + kLoginHint + " again");
-    throw CodexAuthError(failure.message + " (login file " + options.auth_file + ")", /*login_needed=*/false);
+    // A passing failure: nothing for the user to do, and the next request tries again (after
+    // retry_cooldown), so the saved login is left as it is.
+    std::string state = not_yet_expired(file.access_token) ? " was refused" : " has expired";
+    throw CodexAuthError(failure.message + "; the access token in " + options.auth_file + state +
+                             ". claudegpt tries the refresh again on a later request",
+                         /*login_needed=*/false);
   }
 };
 

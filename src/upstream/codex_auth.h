@@ -38,13 +38,15 @@ struct CodexAuthOptions {
 };
 
 // Credentials cannot be had: no file, unreadable, the refresh token is dead, or the token
-// endpoint cannot be reached. The message tells the user what to do ("run `codex login`",
-// naming the file) and never holds a token; it becomes a 401 authentication_error.
+// endpoint cannot be reached or failed. The message never holds a token. When only a new
+// login helps it says "run `codex login`" and names the file (a 401 for the client);
+// otherwise it gives the token endpoint's status and words, and no such advice (a 503).
 struct CodexAuthError : std::runtime_error {
   explicit CodexAuthError(const std::string& message, bool login_needed = true)
       : std::runtime_error(message), login_needed(login_needed) {}
-  // True: only `codex login` helps (no file, a dead refresh token). False: the token endpoint
-  // could not be reached or failed; trying later may work.
+  // True: only `codex login` helps (no file, a refresh token the endpoint calls expired,
+  // reused or invalidated). False: anything else the token endpoint did (unreachable, 5xx,
+  // 400, another 401, a malformed answer); a later request tries again.
   bool login_needed;
 };
 

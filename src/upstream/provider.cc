@@ -9,6 +9,7 @@
 #include "core/known_models.h"
 #include "support/log.h"
 #include "upstream/codex_auth.h"
+#include "upstream/user_agent.h"
 
 namespace claudegpt {
 namespace {
@@ -145,10 +146,24 @@ UpstreamCall Provider::make_call(std::shared_ptr<const std::string> body, HttpHe
   call.headers = std::move(credentials);
   call.headers.emplace_back("Content-Type", "application/json");
   call.headers.emplace_back("Accept", "text/event-stream");
+  // Every backend: a request without a User-Agent is what Cloudflare flags (§6 of
+  // real-services-2026.md); the one header, so libcurl adds none of its own.
+  call.headers.emplace_back("User-Agent", claudegpt_user_agent());
   if (codex_) {
     call.headers.emplace_back("OpenAI-Beta", "responses=experimental");
     call.headers.emplace_back("originator", codex_originator_);
-    if (!session_id.empty()) call.headers.emplace_back("session_id", std::string(session_id));
+    // Cache affinity: the Codex CLI of 2026 sends session-id and thread-id
+    // (build_session_headers, codex-rs/codex-api/src/requests/headers.rs) and
+    // x-client-request-id, all its thread id, which is also its prompt_cache_key (client.rs
+    // @d6670823, quoted in "Codex OAuth Cache Affinity", 2026-06-19; §5). The 2025 CLI sent
+    // session_id, still sent for the backends that read it.
+    if (!session_id.empty()) {
+      std::string key(session_id);
+      call.headers.emplace_back("session_id", key);
+      call.headers.emplace_back("session-id", key);
+      call.headers.emplace_back("thread-id", key);
+      call.headers.emplace_back("x-client-request-id", key);
+    }
   }
   call.body = std::move(body);
   call.connect_timeout = connect_timeout_;

@@ -74,7 +74,10 @@ class Provider {
   // that does not verify): where it is, and the setting that says so.
   std::string connection_fix() const;
 
-  // A call of `body` with `credentials`; `session_id` is the client's session (may be empty).
+  // A call of `body` with `credentials` and a User-Agent naming claudegpt (user_agent.h).
+  // `session_id`: the body's prompt_cache_key, which is the client's session (the relay's
+  // session id, from the same header or metadata; may be empty); on Codex it is sent as the
+  // cache-affinity headers session_id, session-id, thread-id and x-client-request-id.
   UpstreamCall make_call(std::shared_ptr<const std::string> body, HttpHeaders credentials,
                          std::string_view session_id) const;
 

@@ -200,10 +200,11 @@ describe('a failure retrying cannot fix reaches the user at once', { skip: SKIP 
       await fake.codexConfigure({ reject_refresh: true });
       const result = await launch(t, { env: codexEnv() });
       // The token endpoint's own words, and what to do.
-      assertFastFailure(result, '`codex login`', 'invalid_grant: Invalid refresh token.');
+      assertFastFailure(result, '`codex login`',
+                        'refresh_token_invalidated: Your refresh token has been invalidated.');
       const refreshes = result.requests.filter((r) => r.route === 'oauth_token');
       assert.equal(refreshes.length, 1, result.explain());
-      assert.equal(refreshes[0].status, 400, result.explain());
+      assert.equal(refreshes[0].status, 401, result.explain());
       assert.equal(result.requests.filter((r) => r.route === 'codex').length, 0, result.explain());
     });
 

@@ -9,10 +9,14 @@
 // Rules, as the real service applies them:
 // - An access token is accepted until its `exp` (or until a test expires it early).
 // - A refresh token works once: refreshing answers a new token set with a new refresh token
-//   and kills the old one; presenting it again is 400 {"error":"invalid_grant"}.
+//   and kills the old one; presenting it again is 401 with code refresh_token_reused (below).
+//   One the fake never issued is 400 {"error":"invalid_grant"}.
 // - The client id must be the Codex CLI's.
-// Knobs for tests: rejectRefresh (every refresh fails with invalid_grant), refreshDelayMs (a
-// slow token endpoint, to make concurrent refreshes overlap), tokenTtlSeconds.
+// - With the switch codex_refresh_needs_scope (service_switches.mjs), a refresh without
+//   `scope` is refused with 401 (below).
+// Knobs for tests: rejectRefresh (every refresh fails: the login was revoked, 401
+// refresh_token_invalidated), refreshDelayMs (a slow token endpoint, to make concurrent
+// refreshes overlap), tokenTtlSeconds.
 
 import { randomBytes, randomUUID } from 'node:crypto';
 
@@ -40,6 +44,30 @@ export function jwtPayload(token) {
 }
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+// The token endpoint's refusals, in OpenAI's error shape ({"error":{message, type, param,
+// code}}), which is where the Codex CLI reads the code from (extract_refresh_token_error_code:
+// error.code, else error as a string, else code; codex-rs/login/src/auth/manager.rs, 2026).
+// Only three codes mean a dead refresh token to it: refresh_token_expired, _reused and
+// _invalidated (real-services-2026.md §2 and §12).
+const oauthError = (status, message, code) =>
+  ({ status, body: { error: { message, type: 'invalid_request_error', param: null, code } } });
+// A refresh token used twice: the words as the Codex CLI printed them from a 401,
+// openai/codex #6028 (2025-10-31): "Failed to refresh token: 401 Unauthorized: Your refresh
+// token has already been used to generate a new access token. Please try signing in again.";
+// the code is the one the CLI names for it.
+export const REFRESH_TOKEN_REUSED_MESSAGE = 'Your refresh token has already been used to ' +
+  'generate a new access token. Please try signing in again.';
+// A revoked login (rejectRefresh): no report quotes these words; they follow the one above.
+export const REFRESH_TOKEN_INVALIDATED_MESSAGE = 'Your refresh token has been invalidated. ' +
+  'Please try signing in again.';
+// A refresh without `scope`, under codex_refresh_needs_scope: real-services-2026.md §2,
+// earendil-works/pi #7001 (2026-07-23): OpenAI's token endpoint "rejects
+// grant_type=refresh_token without scope: "openid profile email" ("Could not validate your
+// token")" with a 401. The report is weak (agent-drafted, labelled no-action) and quotes only
+// these words: the fake puts them in OpenAI's error shape with no code (none is quoted; not
+// one of the three dead-token codes).
+export const SCOPE_MISSING_MESSAGE = 'Could not validate your token.';
 
 export class CodexTokens {
   constructor({ tokenTtlSeconds = 3600 } = {}) {
@@ -140,8 +168,10 @@ export class CodexTokens {
     return null;
   }
 
-  // POST /oauth/token with a parsed body. Resolves with {status, body}.
-  async refresh(body) {
+  // POST /oauth/token with a parsed body. Resolves with {status, body}, and `refusedBy`
+  // (the switch's name) when a switch refused it. `needsScope`: the switch
+  // codex_refresh_needs_scope is on.
+  async refresh(body, { needsScope = false } = {}) {
     this.refreshCalls += 1;
     if (this.knobs.refreshDelayMs > 0) {
       await new Promise((resolve) => setTimeout(resolve, this.knobs.refreshDelayMs));
@@ -157,12 +187,16 @@ export class CodexTokens {
     if (typeof body.refresh_token !== 'string' || body.refresh_token === '') {
       return fail(400, 'invalid_request', 'Missing refresh_token.');
     }
-    const known = this.refreshTokens.get(body.refresh_token);
-    if (this.knobs.rejectRefresh || !known || known.used) {
-      return fail(400, 'invalid_grant', known?.used
-        ? 'Your refresh token has already been used to generate a new access token.'
-        : 'Invalid refresh token.');
+    if (needsScope && (typeof body.scope !== 'string' || body.scope.trim() === '')) {
+      return { ...oauthError(401, SCOPE_MISSING_MESSAGE, null),
+               refusedBy: 'codex_refresh_needs_scope' };
     }
+    const known = this.refreshTokens.get(body.refresh_token);
+    if (!known) return fail(400, 'invalid_grant', 'Invalid refresh token.');
+    if (this.knobs.rejectRefresh) {
+      return oauthError(401, REFRESH_TOKEN_INVALIDATED_MESSAGE, 'refresh_token_invalidated');
+    }
+    if (known.used) return oauthError(401, REFRESH_TOKEN_REUSED_MESSAGE, 'refresh_token_reused');
     known.used = true;
     const fresh = this.issue({ accountId: known.account_id });
     return { status: 200, body: { id_token: fresh.id_token, access_token: fresh.access_token,

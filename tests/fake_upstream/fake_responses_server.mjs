@@ -52,6 +52,8 @@
 //   model_capabilities: true} turns them on (GET /_config shows them); POST /_reset restores
 //   the values given at start (options unverifiedOrg/modelCapabilities, or the CLI flags).
 //   A request a switch refuses is recorded with status 400 and `refused_by`: the switch.
+//   codex_refresh_needs_scope: the token refresh without `scope` is refused (401, recorded
+//   with `refused_by` too).
 // - HTTPS with --tls-cert/--tls-key (or options.tls = {cert, key} PEM text), to test a
 //   client's CA bundle and proxy settings (tests/lib/tls.mjs makes throwaway certificates).
 //
@@ -371,9 +373,11 @@ export async function startFakeServer(options = {}) {
       body = Object.fromEntries(new URLSearchParams(text));
     }
     record.body = body;
-    const answer = await state.tokens.refresh(body);
+    const answer = await state.tokens.refresh(
+      body, { needsScope: state.switches.codexRefreshNeedsScope });
     record.status = answer.status;
     if (answer.status !== 200) record.error = answer.body;
+    if (answer.refusedBy) record.refused_by = answer.refusedBy;
     sendJson(res, answer.status, answer.body, { 'cache-control': 'no-store' });
   }
 

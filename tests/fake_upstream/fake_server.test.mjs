@@ -1066,11 +1066,11 @@ describe('the Codex backend and its sign-in authority', () => {
     assert.equal(res.status, 200);
     await res.text();
     res = await refresh(first.refresh_token);
-    assert.equal(res.status, 400);
-    assert.equal((await res.json()).error, 'invalid_grant');
+    assert.equal(res.status, 401);
+    assert.equal((await res.json()).error.code, 'refresh_token_reused');
     assert.equal((await fake.codexStatus()).refresh_calls, 2);
     const records = await fake.requests({ route: 'oauth_token' });
-    assert.deepEqual(records.map((r) => r.status), [200, 400]);
+    assert.deepEqual(records.map((r) => r.status), [200, 401]);
     assert.equal(records[0].body.refresh_token, first.refresh_token);
     assert.equal(records[0].provider, 'auth');
   });
@@ -1109,8 +1109,8 @@ describe('the Codex backend and its sign-in authority', () => {
     let tokens = await fake.codexLogin();
     await fake.codexConfigure({ reject_refresh: true });
     let res = await refresh(tokens.refresh_token);
-    assert.equal(res.status, 400);
-    assert.equal((await res.json()).error, 'invalid_grant');
+    assert.equal(res.status, 401);
+    assert.equal((await res.json()).error.code, 'refresh_token_invalidated');
     await fake.codexConfigure({ reject_refresh: false, refresh_delay_ms: 200 });
     const started = performance.now();
     res = await refresh(tokens.refresh_token);
@@ -1238,6 +1238,8 @@ describe('HTTPS and forward proxies (tests/lib/tls.mjs, connect_proxy.mjs)', () 
 // Issue 15: real-service behaviours behind switches (service_switches.mjs), off by default.
 describe('real-service switches', () => {
   const setSwitches = (knobs) => fake.control('POST', '/_config', knobs);
+  // Every switch, off (the other switches have tests of their own beside their modules).
+  const OFF = { unverified_org: false, model_capabilities: false, codex_refresh_needs_scope: false };
   const UNVERIFIED = {
     error: {
       message: 'Your organization must be verified to generate reasoning summaries. Please go ' +
@@ -1271,7 +1273,7 @@ describe('real-service switches', () => {
   test('both are off by default: summaries, every effort and gpt-4.1 includes are served',
        async () => {
     assert.deepEqual(await fake.control('GET', '/_config'),
-                     { unverified_org: false, model_capabilities: false });
+                     OFF);
     await served(await post(request('hi')));
     await served(await post(request('hi', { model: 'gpt-5-mini',
                                             reasoning: { effort: 'xhigh', summary: 'auto' } })));
@@ -1283,7 +1285,7 @@ describe('real-service switches', () => {
   test('unverified_org: a summary on the OpenAI route is a 400 with OpenAI\'s body; nothing ' +
        'else is', async () => {
     assert.deepEqual(await setSwitches({ unverified_org: true }),
-                     { unverified_org: ['openai'], model_capabilities: false });
+                     { ...OFF, unverified_org: ['openai'] });
     for (const summary of ['auto', 'concise', 'detailed']) {
       await refusedWith(await post(request('hi', { reasoning: { effort: 'high', summary } })),
                         UNVERIFIED);
@@ -1330,19 +1332,19 @@ describe('real-service switches', () => {
     await setSwitches({ unverified_org: true, model_capabilities: true });
     await fake.reset();
     assert.deepEqual(await fake.control('GET', '/_config'),
-                     { unverified_org: false, model_capabilities: false });
+                     OFF);
     await served(await post(request('hi')));
     for (const knobs of [{ unverified_org: ['mars'] }, { model_capabilities: 'yes' }]) {
       await assert.rejects(setSwitches(knobs), /400 .*bad config/);
     }
     assert.deepEqual(await fake.control('GET', '/_config'),
-                     { unverified_org: false, model_capabilities: false });
+                     OFF);
   });
 
   test('model_capabilities: gpt-5-mini has no xhigh, gpt-5 no none; the rest is served',
        async () => {
     assert.deepEqual(await setSwitches({ model_capabilities: true }),
-                     { unverified_org: false, model_capabilities: true });
+                     { ...OFF, model_capabilities: true });
     const effort = (model, value) =>
       post(request('hi', { model, reasoning: { effort: value, summary: 'auto' } }));
     const refusedEffort = (model, value) => openaiError(
@@ -1474,7 +1476,7 @@ describe('real-service switches', () => {
     const spawned = await startFakeUpstream({
       spawn: true, args: ['--unverified-org', 'openai,azure', '--model-capabilities'] });
     try {
-      const expected = { unverified_org: ['openai', 'azure'], model_capabilities: true };
+      const expected = { ...OFF, unverified_org: ['openai', 'azure'], model_capabilities: true };
       assert.deepEqual(await spawned.control('GET', '/_config'), expected);
       await spawned.reset();
       assert.deepEqual(await spawned.control('GET', '/_config'), expected);
@@ -1489,7 +1491,7 @@ describe('real-service switches', () => {
     const plain = await startFakeUpstream({ spawn: true, args: ['--unverified-org'] });
     try {
       assert.deepEqual(await plain.control('GET', '/_config'),
-                       { unverified_org: ['openai'], model_capabilities: false });
+                       { ...OFF, unverified_org: ['openai'] });
     } finally {
       await plain.close();
     }

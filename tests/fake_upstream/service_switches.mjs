@@ -15,6 +15,10 @@
 //       (option modelCapabilities, CLI --model-capabilities)
 //       Each model in MODEL_CAPABILITIES (plus the entries given, which win) accepts only
 //       what its entry says; models not in the table are judged by the ordinary rules only.
+//   codex_refresh_needs_scope: true | false
+//       POST /oauth/token refuses a refresh whose body has no `scope` with 401 "Could not
+//       validate your token." (codex_tokens.mjs cites the source: §2, earendil-works/pi
+//       #7001, 2026-07-23); the record's status is 401.
 //
 // A request refused by a switch is recorded like any refusal (status 400, `error`), with
 // `refused_by` naming the switch, so a test can count them:
@@ -95,7 +99,7 @@ function refusal(switchName, message, param, code) {
 // The switches as the fake holds them: {unverifiedOrg: Set of providers,
 // modelCapabilities: null (off) or {overrides}}.
 export function defaultSwitches() {
-  return { unverifiedOrg: new Set(), modelCapabilities: null };
+  return { unverifiedOrg: new Set(), modelCapabilities: null, codexRefreshNeedsScope: false };
 }
 
 function providersOf(value) {
@@ -135,6 +139,8 @@ export function configureSwitches(switches, knobs = {}) {
   const next = { ...switches };
   if (org !== undefined) next.unverifiedOrg = providersOf(org);
   if (caps !== undefined) next.modelCapabilities = capabilityOverrides(caps);
+  const needsScope = pick('codex_refresh_needs_scope', 'codexRefreshNeedsScope');
+  if (needsScope !== undefined) next.codexRefreshNeedsScope = Boolean(needsScope);
   Object.assign(switches, next);
   return switches;
 }
@@ -144,6 +150,7 @@ export function describeSwitches(switches) {
     unverified_org: switches.unverifiedOrg.size ? [...switches.unverifiedOrg] : false,
     model_capabilities: switches.modelCapabilities === null ? false
       : (Object.keys(switches.modelCapabilities).length ? switches.modelCapabilities : true),
+    codex_refresh_needs_scope: switches.codexRefreshNeedsScope,
   };
 }
 

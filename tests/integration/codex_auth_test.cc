@@ -82,7 +82,7 @@ std::string fresh_token(std::string_view nonce = "new") {
 // ---- a token endpoint on loopback ------------------------------------------------------
 
 struct ReceivedRequest {
-  std::string method, target, content_type, body;
+  std::string method, target, content_type, user_agent, body;
 };
 
 struct CannedResponse {
@@ -196,6 +196,7 @@ class TokenServer {
       request.body.append(buffer, static_cast<std::size_t>(n));
     }
     request.content_type = headers["content-type"];
+    request.user_agent = headers["user-agent"];
     CannedResponse response;
     std::function<void()> hook;
     {
@@ -350,7 +351,7 @@ TEST_F(CodexAuthTest, TenConcurrentCallersWithAnExpiredTokenShareExactlyOneRefre
   EXPECT_EQ(token_in(auth_file, "refresh_token"), "rt-2");
 }
 
-TEST_F(CodexAuthTest, TheRefreshIsAJsonPostOfTheRefreshTokenWithCodexsClientId) {
+TEST_F(CodexAuthTest, TheRefreshIsAJsonPostOfTheRefreshTokenWithCodexsClientIdAndScope) {
   login(expired_token(), "rt-1");
   server.respond_with_tokens(fresh_token(), "rt-2");
   CodexAuth auth(options());
@@ -365,6 +366,12 @@ TEST_F(CodexAuthTest, TheRefreshIsAJsonPostOfTheRefreshTokenWithCodexsClientId) 
   EXPECT_EQ(body.at("client_id"), "app_EMoamEEZ73f0CkXaXp7hrann");
   EXPECT_EQ(body.at("grant_type"), "refresh_token");
   EXPECT_EQ(body.at("refresh_token"), "rt-1");
+  // As the Codex CLI sends it: the token endpoint may refuse a refresh without (§2).
+  EXPECT_EQ(body.at("scope"), "openid profile email");
+  // The User-Agent of claudegpt's upstream requests, in the Codex CLI's shape.
+  EXPECT_TRUE(std::regex_match(request.user_agent,
+                               std::regex(R"(claudegpt/\S+ \([^;()]+; [^;()]+\) \S+)")))
+      << request.user_agent;
 }
 
 TEST_F(CodexAuthTest, ATokenExpiringWithinTheMarginIsRefreshedBeforeItLapses) {
@@ -561,7 +568,8 @@ TEST_F(CodexAuthTest, AfterUnauthorizedOnTheCurrentTokenRefreshesOnceForAllWhoHa
 TEST_F(CodexAuthTest, ADeadRefreshTokenAsksTheUserToRunCodexLoginAndIsNotSpentAgain) {
   std::string access = expired_token();
   login(access, "rt-dead");
-  server.respond({400, R"({"error":"invalid_grant","error_description":"Refresh token reused"})"});
+  server.respond({401, R"({"error":{"message":"Your refresh token has already been used.",)"
+                       R"("type":"invalid_request_error","code":"refresh_token_reused"}})"});
   CodexAuth auth(options());
 
   try {
@@ -571,7 +579,9 @@ TEST_F(CodexAuthTest, ADeadRefreshTokenAsksTheUserToRunCodexLoginAndIsNotSpentAg
     std::string message = e.what();
     EXPECT_NE(message.find("codex login"), std::string::npos) << message;
     EXPECT_NE(message.find(auth_file.string()), std::string::npos) << message;
-    EXPECT_NE(message.find("invalid_grant"), std::string::npos) << message;
+    EXPECT_NE(message.find("refresh_token_reused: Your refresh token has already been used."),
+              std::string::npos) << message;
+    EXPECT_TRUE(e.login_needed);
     EXPECT_EQ(message.find("rt-dead"), std::string::npos) << message;
     EXPECT_EQ(message.find(access), std::string::npos) << message;
   }
@@ -584,16 +594,89 @@ TEST_F(CodexAuthTest, ADeadRefreshTokenAsksTheUserToRunCodexLoginAndIsNotSpentAg
   EXPECT_EQ(auth.current().access_token, relogged);
 }
 
-TEST_F(CodexAuthTest, AnUnauthorizedAnswerFromTheTokenEndpointAlsoMeansLogInAgain) {
-  login(expired_token(), "rt-1");
-  server.respond({401, R"({"error":{"code":"refresh_token_expired","message":"expired"}})"});
-  CodexAuth auth(options());
+// The codes the Codex CLI takes for a dead refresh token (classify_refresh_token_failure).
+TEST_F(CodexAuthTest, EachOfTheThreeDeadTokenCodesMeansLogInAgain) {
+  for (std::string code : {"refresh_token_expired", "refresh_token_reused",
+                           "refresh_token_invalidated", "REFRESH_TOKEN_EXPIRED"}) {
+    SCOPED_TRACE(code);
+    login(expired_token(), "rt-" + code);
+    server.respond({401, R"({"error":{"code":")" + code + R"(","message":"gone"}})"});
+    CodexAuth auth(options());
+    try {
+      auth.current();
+      FAIL() << "expected CodexAuthError";
+    } catch (const CodexAuthError& e) {
+      EXPECT_TRUE(e.login_needed);
+      EXPECT_NE(std::string(e.what()).find("codex login"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(code), std::string::npos) << e.what();
+    }
+  }
+}
+
+// ---- a token endpoint that fails otherwise: a passing failure --------------------------
+
+// What the user is told, and that the login is left for the next request to try again.
+void expect_passing_failure(CodexAuth& auth, const std::string& token_url,
+                            const std::vector<std::string>& words) {
   try {
     auth.current();
     FAIL() << "expected CodexAuthError";
   } catch (const CodexAuthError& e) {
-    EXPECT_NE(std::string(e.what()).find("codex login"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("refresh_token_expired"), std::string::npos) << e.what();
+    std::string message = e.what();
+    EXPECT_FALSE(e.login_needed) << message;
+    EXPECT_EQ(message.find("codex login"), std::string::npos) << message;
+    EXPECT_NE(message.find(token_url), std::string::npos) << message;
+    for (const std::string& word : words) EXPECT_NE(message.find(word), std::string::npos) << message;
+  }
+}
+
+TEST_F(CodexAuthTest, ARefusalWithoutADeadTokenCodeIsAPassingFailureTriedAgainLater) {
+  struct Case {
+    int status;
+    std::string body;
+    std::vector<std::string> words;
+  };
+  const std::vector<Case> cases = {
+      // What OAuth servers say for an unknown grant; not one of the three codes.
+      {400, R"({"error":"invalid_grant","error_description":"Invalid refresh token."})",
+       {"HTTP 400 invalid_grant: Invalid refresh token."}},
+      // A refresh without scope, as earendil-works/pi #7001 reports it (§2).
+      {401, R"({"error":{"message":"Could not validate your token.","type":"invalid_request_error","code":null}})",
+       {"HTTP 401", "Could not validate your token."}},
+      {500, R"({"error":{"message":"Internal server error","type":"server_error"}})",
+       {"HTTP 500", "Internal server error"}},
+      {502, "Bad gateway from the edge", {"HTTP 502: Bad gateway from the edge"}},
+      {503, "<html><body>Service Unavailable</body></html>", {"HTTP 503"}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.status);
+    login(expired_token(), "rt-" + std::to_string(c.status));
+    server.respond({c.status, c.body});
+    CodexAuthOptions o = options();
+    o.retry_cooldown = std::chrono::seconds(0);
+    CodexAuth auth(o);
+    std::size_t before = server.request_count();
+    expect_passing_failure(auth, o.token_url, c.words);
+    // Not dead: the same refresh token is tried again, and works once the endpoint does.
+    std::string renewed = fresh_token("renewed-" + std::to_string(c.status));
+    server.respond_with_tokens(renewed, "rt-next");
+    EXPECT_EQ(auth.current().access_token, renewed);
+    EXPECT_EQ(server.request_count(), before + 2);
+    EXPECT_EQ(json::parse(server.received().back().body).at("refresh_token").as_string(),
+              "rt-" + std::to_string(c.status));
+  }
+}
+
+TEST_F(CodexAuthTest, AnAnswerWithoutAnAccessTokenIsAPassingFailureNotACrash) {
+  for (std::string body : {std::string("not json"), std::string("[]"), std::string("{}"),
+                           std::string(R"({"access_token":""})"), std::string(R"({"access_token":7})")}) {
+    SCOPED_TRACE(body);
+    std::string access = expired_token();
+    login(access, "rt-1");
+    server.respond({200, body});
+    CodexAuth auth(options());
+    expect_passing_failure(auth, options().token_url, {"HTTP 200 without an access token"});
+    EXPECT_EQ(token_in(auth_file, "access_token"), access) << "nothing written";
   }
 }
 

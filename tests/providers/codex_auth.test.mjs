@@ -94,7 +94,8 @@ describe('refreshing before the access token expires', { skip: SKIP }, () => {
       const [refresh] = await fake.requests({ route: 'oauth_token' });
       assert.deepEqual(refresh.body, { client_id: 'app_EMoamEEZ73f0CkXaXp7hrann',
                                        grant_type: 'refresh_token',
-                                       refresh_token: stale.refresh_token });
+                                       refresh_token: stale.refresh_token,
+                                       scope: 'openid profile email' });
       const used = new Set((await codexRequests()).map(bearer));
       assert.equal(used.size, 1, 'every request used the same, new token');
       assert.equal(used.has(stale.access_token), false, 'the stale token was never sent');
