@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <initializer_list>
 #include <limits>
 
 #include <boost/json.hpp>
+
+#include "core/json_fields.h"
 
 namespace claudegpt {
 
@@ -21,6 +24,8 @@ struct UpstreamFailure {
   std::string type;
   std::string code;
   std::optional<int> retry_after;  // from a header or a reset time in the body
+  std::optional<std::int64_t> resets_at;  // Codex: when a spent plan's allowance returns (unix s)
+  std::string plan_type;                  // Codex: "plus", "pro", ...
 };
 
 std::string lower(std::string_view text) {
@@ -48,6 +53,18 @@ std::optional<int> seconds_field(const json::object& object, std::string_view ke
     return static_cast<int>(std::min<std::int64_t>(value->get_int64(), 1 << 30));
   if (value->is_double() && value->get_double() >= 0)
     return static_cast<int>(std::ceil(std::min(value->get_double(), 1e9)));
+  return std::nullopt;
+}
+
+// A unix time in seconds, as an integer or a number; nullopt for anything else or a value no
+// clock reaches (so that arithmetic on it cannot overflow).
+std::optional<std::int64_t> unix_time_field(const json::object& object, std::string_view key) {
+  constexpr std::int64_t kLimit = std::int64_t{1} << 40;  // about 34,800 years
+  const json::value* value = object.if_contains(key);
+  if (value == nullptr) return std::nullopt;
+  if (value->is_int64() && std::abs(value->get_int64()) < kLimit) return value->get_int64();
+  if (value->is_double() && std::isfinite(value->get_double()) && std::fabs(value->get_double()) < kLimit)
+    return static_cast<std::int64_t>(std::llround(value->get_double()));
   return std::nullopt;
 }
 
@@ -80,19 +97,21 @@ void read_error_object(const json::object& object, UpstreamFailure& failure) {
   failure.type = string_or_number_field(*error, "type");
   if (failure.type == "error") failure.type.clear();  // the `error` event's own type
   if (!failure.retry_after) failure.retry_after = seconds_field(*error, "resets_in_seconds");
+  failure.resets_at = unix_time_field(*error, "resets_at");
+  failure.plan_type = string_field(*error, "plan_type");
 }
 
-// A short, printable excerpt of a body that is not JSON (an HTML error page says nothing
-// useful, so it is left out).
-std::string excerpt(std::string_view body) {
-  while (!body.empty() && std::isspace(static_cast<unsigned char>(body.front())))
-    body.remove_prefix(1);
-  while (!body.empty() && std::isspace(static_cast<unsigned char>(body.back())))
-    body.remove_suffix(1);
-  if (body.empty() || body.front() == '<') return {};
-  constexpr std::size_t kMax = 300;
-  if (body.size() <= kMax) return std::string(body);
-  std::size_t end = kMax;
+std::string_view trimmed(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  return text;
+}
+
+// A short excerpt of a body that is not JSON (and not HTML), trimmed.
+std::string excerpt(std::string_view body, std::size_t max = 300) {
+  body = trimmed(body);
+  if (body.size() <= max) return std::string(body);
+  std::size_t end = max;
   while (end > 0 && (static_cast<unsigned char>(body[end]) & 0xC0) == 0x80) --end;  // UTF-8
   return std::string(body.substr(0, end)) + "…";
 }
@@ -140,14 +159,151 @@ std::string duration_text(int seconds) {
 // " — <fix>" after the upstream's own words, or nothing.
 std::string with_fix(const std::string& fix) { return fix.empty() ? std::string() : " — " + fix; }
 
+// "chatgpt.com", or "the upstream" when the host is unknown.
+std::string upstream_name(const ErrorContext& context) {
+  return context.upstream_host.empty() ? "the upstream" : context.upstream_host;
+}
+
+// "ChatGPT Plus" for the Codex plan_type "plus"; "ChatGPT" when there is none (or it is not a
+// plain word, so that nothing odd reaches the message).
+std::string plan_name(std::string_view plan_type) {
+  static constexpr std::pair<std::string_view, std::string_view> kKnown[] = {
+      {"free", "Free"},         {"go", "Go"},     {"plus", "Plus"},   {"pro", "Pro"},
+      {"team", "Team"},         {"business", "Business"},            {"enterprise", "Enterprise"},
+      {"edu", "Edu"}};
+  for (const auto& [type, name] : kKnown)
+    if (plan_type == type) return "ChatGPT " + std::string(name);
+  const bool plain = !plan_type.empty() && plan_type.size() <= 24 &&
+                     std::all_of(plan_type.begin(), plan_type.end(), [](char c) {
+                       return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+                     });
+  if (!plain) return "ChatGPT";
+  std::string name(plan_type);
+  std::replace(name.begin(), name.end(), '_', ' ');
+  name[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(name[0])));
+  return "ChatGPT " + name;
+}
+
+// The longest wait a plan's reset can credibly be (a weekly window, with room to spare); a
+// `resets_at` further away is a unit or clock mix-up, not a time to tell anyone.
+constexpr std::int64_t kLongestCredibleReset = 31 * 24 * 3600;
+
+// A spent plan (Codex usage_limit_reached): when it comes back, in the user's local time and
+// as a wait; retry-after when that is known. Claude Code is told not to retry unless the
+// reset is within the wait it honours: hours of retries would only be refused.
+ApiError usage_limit_error(const UpstreamFailure& failure, const ErrorContext& context) {
+  const bool clock = context.now_unix_seconds > 0;
+  // When it resets (unix seconds) and how long that is from now; each only when known.
+  bool knows_reset = false, knows_wait = false;
+  std::int64_t reset_at = 0, wait = 0;
+  if (failure.resets_at) {
+    knows_reset = true;
+    reset_at = *failure.resets_at;
+  }
+  if (failure.retry_after) {  // a retry-after header, or resets_in_seconds (2025): as said
+    knows_wait = true;
+    wait = *failure.retry_after;
+  } else if (knows_reset && clock) {
+    knows_wait = true;
+    wait = reset_at - context.now_unix_seconds;
+  }
+  if (!knows_reset && knows_wait && clock) {
+    knows_reset = true;
+    reset_at = context.now_unix_seconds + wait;
+  }
+  if (knows_wait && std::abs(wait) > kLongestCredibleReset) knows_wait = knows_reset = false;
+  if (!clock && (reset_at <= 0 || reset_at > (std::int64_t{1} << 36))) knows_reset = false;
+
+  std::string message = "You have hit your " + plan_name(failure.plan_type) + " plan's Codex usage limit";
+  const std::string at = knows_reset && context.local_time ? context.local_time(reset_at) : std::string();
+  ApiError error = make(429, "");
+  if (knows_wait && wait <= 0) {
+    // Already past: a clock that is off, or a reset the service has not applied yet.
+    message += at.empty() ? "; it was due to reset by now" : "; it was due to reset at " + at;
+    message += ": try again in a moment, and if it persists, check this computer's clock";
+  } else if (knows_wait) {
+    const std::string in = duration_text(static_cast<int>(wait));
+    message += at.empty() ? "; it resets in " + in : "; it resets at " + at + " (in " + in + ")";
+    error.retry_after_seconds = static_cast<int>(wait);
+  } else if (!at.empty()) {
+    message += "; it resets at " + at;
+  } else {
+    message += "; the upstream did not say when it resets: try again later";
+  }
+  error.message = std::move(message);
+  error.no_retry = !error.retry_after_seconds || *error.retry_after_seconds > kLongestClientWait;
+  return error;
+}
+
+// An error page: HTML by its content type, or by its first character.
+bool is_html(std::string_view body, std::string_view content_type) {
+  return contains(lower(content_type), "text/html") || trimmed(body).starts_with('<');
+}
+
+// The page's <title>, whitespace collapsed and cut short; "" when there is none.
+std::string html_title(std::string_view body) {
+  const std::string text = lower(body.substr(0, 64 * 1024));
+  std::size_t open = text.find("<title");
+  if (open == std::string::npos) return {};
+  std::size_t start = text.find('>', open);
+  if (start == std::string::npos) return {};
+  std::size_t end = text.find("</title", ++start);
+  if (end == std::string::npos) return {};
+  std::string title;
+  for (char c : body.substr(start, end - start)) {
+    const bool space = std::isspace(static_cast<unsigned char>(c)) || std::iscntrl(static_cast<unsigned char>(c));
+    if (space && (title.empty() || title.back() == ' ')) continue;
+    title += space ? ' ' : c;
+  }
+  return excerpt(title, 80);
+}
+
+// Whether an HTML page is one of Cloudflare's (its challenge and block pages load their script
+// from /cdn-cgi/challenge-platform/ and name Cloudflare).
+bool is_cloudflare_page(std::string_view body) {
+  const std::string text = lower(body.substr(0, 64 * 1024));
+  return contains(text, "cloudflare") || contains(text, "challenge-platform") || contains(text, "_cf_chl");
+}
+
+// A 403 that Cloudflare gave in front of the service (cf-mitigated: challenge, or its HTML
+// page): the credentials were never looked at, so their advice would mislead. A 502 for Claude
+// Code, which prints a 403 as "Failed to authenticate" (and a 5xx as "a server-side issue,
+// usually temporary", which a challenge is; measured with 2.1.330). The challenge wants a
+// browser; retrying at once meets it again.
+ApiError cloudflare_error(std::string_view body, const UpstreamErrorHeaders& headers, const ErrorContext& context) {
+  const std::string host = upstream_name(context);
+  const bool certain = lower(trimmed(headers.cf_mitigated)) == "challenge" || is_cloudflare_page(body);
+  const std::string title = html_title(body);
+  std::string message =
+      certain ? host + "'s Cloudflare challenged the request (HTTP 403" +
+                    (headers.cf_mitigated.empty() ? "" : ", cf-mitigated: " + excerpt(headers.cf_mitigated, 40)) + ")"
+              : host + " answered HTTP 403 with an HTML page" + (title.empty() ? "" : " (“" + title + "”)") +
+                    ", as its Cloudflare does when it challenges a request";
+  message += ": it took this client for a bot. Wait a few minutes and try again; if it persists, try "
+             "another network (a VPN or proxy can set it off), or switch backend with `claudegpt setup`";
+  return without_retry(make(502, std::move(message)));
+}
+
+// A plan without Codex (usage_not_included): no wait helps, only another plan or backend. A
+// 402 billing_error: what is missing is a purchase, and Claude Code 2.1.330 prints a 402 as
+// "API Error: 402 <message>", while it prefixes a 403 with "Failed to authenticate" (the login
+// is fine) and a 429 reads as "wait" (measured, 2026-12-07).
+ApiError usage_not_included_error(const UpstreamFailure& failure) {
+  return without_retry(make(
+      402, "Your " + plan_name(failure.plan_type) +
+               " plan does not include Codex, which claudegpt's codex backend uses "
+               "(usage_not_included): upgrade the plan (https://chatgpt.com/explore/plus), or use "
+               "an OpenAI API key instead: `claudegpt setup`"));
+}
+
 ApiError classify(UpstreamFailure failure, const ErrorContext& context) {
   const std::string lower_message = lower(failure.message);
   if (failure.message.empty()) {
     failure.message = !failure.code.empty()   ? failure.code
                       : !failure.type.empty() ? failure.type
-                      : failure.status != 0
-                          ? "upstream returned HTTP " + std::to_string(failure.status)
-                          : "upstream response failed";
+                      : failure.status != 0   ? upstream_name(context) + " answered HTTP " +
+                                                std::to_string(failure.status) + " without an error message"
+                                              : "upstream response failed";
   }
 
   if (is_context_overflow(failure, lower_message))
@@ -156,12 +312,8 @@ ApiError classify(UpstreamFailure failure, const ErrorContext& context) {
   if (any_is(failure, {"insufficient_quota", "billing_hard_limit_reached", "billing_not_active"}))
     return without_retry(make(402, failure.message));
 
-  if (any_is(failure, {"usage_limit_reached"})) {  // the plan's allowance: gone until it resets
-    ApiError error = make(429, failure.message);
-    error.retry_after_seconds = failure.retry_after;
-    if (failure.retry_after) error.message += " (the limit resets in " + duration_text(*failure.retry_after) + ")";
-    return without_retry(std::move(error));
-  }
+  if (any_is(failure, {"usage_limit_reached"})) return usage_limit_error(failure, context);
+  if (any_is(failure, {"usage_not_included"})) return usage_not_included_error(failure);
 
   if (failure.status == 429 || any_is(failure, {"rate_limit_exceeded", "rate_limit_error"})) {
     ApiError error = make(429, failure.message);
@@ -358,17 +510,26 @@ std::string prompt_too_long_message(std::string_view upstream_message,
   return message;
 }
 
-ApiError map_upstream_http_error(int status, std::string_view body, std::string_view retry_after,
+ApiError map_upstream_http_error(int status, std::string_view body, const UpstreamErrorHeaders& headers,
                                  const ErrorContext& context) {
   UpstreamFailure failure;
   failure.status = status;
-  failure.retry_after = parse_retry_after_header(retry_after);
+  failure.retry_after = parse_retry_after_header(headers.retry_after);
+  const std::string answered = upstream_name(context) + " answered HTTP " + std::to_string(status);
+  const bool html = is_html(body, headers.content_type);
+  if (status == 403 && (lower(trimmed(headers.cf_mitigated)) == "challenge" || html))
+    return cloudflare_error(body, headers, context);
   boost::system::error_code ec;
   json::value parsed = json::parse(body, ec);
   if (!ec && parsed.is_object()) {
     read_error_object(parsed.get_object(), failure);
-  } else if (std::string text = excerpt(body); !text.empty()) {
-    failure.message = "upstream returned HTTP " + std::to_string(status) + ": " + text;
+  } else if (trimmed(body).empty()) {
+    failure.message = answered + " with an empty body";
+  } else if (html) {
+    const std::string title = html_title(body);
+    failure.message = answered + " with an HTML page" + (title.empty() ? "" : " (“" + title + "”)");
+  } else {
+    failure.message = answered + ": " + excerpt(body);
   }
   return classify(std::move(failure), context);
 }

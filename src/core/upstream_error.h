@@ -10,7 +10,18 @@
 //     maximum context length)            → 400 invalid_request_error "prompt is too long: N
 //                                           tokens > M maximum (upstream: …)"
 //   insufficient_quota, billing_*        → 402 billing_error, no retry
-//   usage_limit_reached (a spent plan)   → 429 rate_limit_error with when it resets, no retry
+//   usage_limit_reached (a spent plan)   → 429 rate_limit_error with when it resets (Codex
+//                                           `resets_at`, older `resets_in_seconds`) in the
+//                                           user's local time, and retry-after; no retry
+//                                           unless it resets within 60 s
+//   usage_not_included (a plan without   → 402 billing_error naming the plan and the fix, no
+//     Codex; sent as a 429 by Codex)       retry: only another plan or backend helps (Claude
+//                                           Code shows a 403 as "Failed to authenticate")
+//   HTTP 403 with `cf-mitigated: challenge` or an HTML body
+//                                        → 502 api_error "<host>'s Cloudflare challenged the
+//                                           request (HTTP 403)", no retry, no credentials advice
+//   an HTML or empty body, any status    → "<host> answered HTTP N with an HTML page (“title”)"
+//                                           / "… with an empty body", then mapped by status
 //   HTTP 429, rate_limit_exceeded        → 429 rate_limit_error + retry-after; no retry when
 //                                           the wait is over 60 s (Claude Code gives up then)
 //   overloaded (code or message), HTTP 503 → 529 overloaded_error (Claude Code backs off)
@@ -57,13 +68,28 @@ struct ErrorContext {
   // What to do when the upstream refuses the credentials (401, 403): which setting to fix
   // and how ("check OPENAI_API_KEY: `claudegpt setup` …"). Appended to the upstream's words.
   std::string credentials_fix;
+  // The upstream's host ("chatgpt.com"), named when its answer says nothing itself (an HTML
+  // page, an empty body). Empty: "the upstream".
+  std::string upstream_host;
+  // Now, in unix seconds, to turn a reset time (Codex `resets_at`) into a wait; 0: unknown.
+  std::int64_t now_unix_seconds = 0;
+  // A unix time as the user's clock shows it ("14:05", "Mon 14:05"): the core knows no time
+  // zone. Unset: a reset is told as a wait only.
+  std::function<std::string(std::int64_t unix_seconds)> local_time;
+};
+
+// The response headers an error's mapping reads, as received (empty when absent).
+struct UpstreamErrorHeaders {
+  std::string retry_after{};
+  std::string cf_mitigated{};  // "challenge": Cloudflare stopped the request before the service
+  std::string content_type{};
 };
 
 // An upstream HTTP error response. `body` is OpenAI's {"error":{message,type,code}} or the
-// Codex backend's {"detail":…} or anything else (HTML, empty: the message names the status);
-// `retry_after` is the header value, if any (else a "try again in Xs" in the message, or the
-// Codex `resets_in_seconds`, is used).
-ApiError map_upstream_http_error(int status, std::string_view body, std::string_view retry_after,
+// Codex backend's {"detail":…} or anything else (HTML, empty: the message names the status
+// and the host); `headers.retry_after` is used if set (else a "try again in Xs" in the
+// message, or the Codex `resets_at` / `resets_in_seconds`).
+ApiError map_upstream_http_error(int status, std::string_view body, const UpstreamErrorHeaders& headers,
                                  const ErrorContext& context);
 
 // The error object of a `response.failed` event or of an `error` event (fields at the top

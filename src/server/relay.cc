@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -38,6 +39,7 @@
 #include "core/model_tier.h"
 #include "core/web_fetch_requests.h"
 #include "server/web_fetch_tool.h"
+#include "support/local_time.h"
 #include "support/log.h"
 #include "upstream/codex_auth.h"
 #include "support/random_id.h"
@@ -241,6 +243,9 @@ class Relay {
     context.context_window = settings_.context_window_for(exchange_.client_model);
     context.input_token_scale = settings_.token_scale_for(exchange_.client_model);
     context.credentials_fix = c_.context.provider.credentials_fix();
+    context.upstream_host = std::string(host_of(c_.context.provider.endpoint()));
+    context.now_unix_seconds = std::time(nullptr);  // a usage limit's reset, told as a wait
+    context.local_time = [now = context.now_unix_seconds](std::int64_t at) { return local_clock_time(at, now); };
     context.count_input_tokens = [body = exchange_.upstream_body] {
       boost::system::error_code ec;
       boost::json::value parsed = boost::json::parse(*body, ec, {}, deep_json());
@@ -291,7 +296,7 @@ class Relay {
     ++attempts_;
     status_ = 0;
     retryable_ = false;
-    retry_after_.clear();
+    error_headers_ = {};
     error_body_.clear();
     reader_ = ResponsesStreamReader();
     if (tracing_ && (trace_.request_openai.empty() || trace_.request_openai.back() != body_))
@@ -396,7 +401,9 @@ class Relay {
       }
       if (delivery.has_response && !status_) {
         status_ = delivery.status;
-        retry_after_ = std::string(header_value(delivery.headers, "retry-after"));
+        error_headers_ = {std::string(header_value(delivery.headers, "retry-after")),
+                          std::string(header_value(delivery.headers, "cf-mitigated")),
+                          std::string(header_value(delivery.headers, "content-type"))};
         note_rate_limits(delivery.headers);
       }
       if (!delivery.data.empty()) {
@@ -569,7 +576,7 @@ class Relay {
     // present again, and not our own stall timeouts (that would double the wait).
     retryable_ = retryable_status(status_) || ((status_ == 0 || status_ == 200) && !delivery.permanent);
     if (status_ && status_ != 200) {
-      translator_.fail(map_upstream_http_error(status_, error_body_, retry_after_, error_context()), events_);
+      translator_.fail(map_upstream_http_error(status_, error_body_, error_headers_, error_context()), events_);
     } else if (delivery.timed_out) {
       translator_.fail(ApiError::with_status(504, "Connecting to the upstream timed out: " + delivery.error),
                        events_);
@@ -665,7 +672,7 @@ class Relay {
 
   int status_ = 0;
   bool retryable_ = false;  // the last failure may succeed on another attempt
-  std::string retry_after_;
+  UpstreamErrorHeaders error_headers_;  // what an error response's mapping reads
   std::string error_body_;
   ResponsesStreamReader reader_;
   std::vector<ResponsesEvent> upstream_events_;

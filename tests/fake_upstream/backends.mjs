@@ -129,20 +129,36 @@ export function bodyForRules(route, body, config) {
   return { ...body, model: config.azureModel };
 }
 
+// The Codex backend's answer to a spent plan: HTTP 429, {"error": {"type":
+// "usage_limit_reached", "message", "plan_type", "resets_at": <unix seconds>}}, and the
+// primary window's headers at 100% (with the 2026 header name, -reset-at). Source:
+// real-services-2026.md §4; openai/codex codex-rs/core/src/api_bridge.rs @edb4efee and
+// codex-rs/codex-api/src/api_bridge.rs @02fbf027 (both 2026, read 2026-12-07) parse exactly
+// {type, plan_type, resets_at} from a 429. The message is the 2025 fake's wording (the CLI
+// ignores it). `shape: 2025` gives the older body, resets_in_seconds in place of resets_at
+// (client.rs @edd459a9, autumn 2025).
+export function codexUsageLimit({ seconds = 12000, planType = 'plus', shape = 2026 } = {}) {
+  const resetsAt = Math.floor(Date.now() / 1000) + seconds;
+  const reset = Number(shape) === 2025 ? { resets_in_seconds: seconds } : { resets_at: resetsAt };
+  return {
+    status: 429,
+    headers: { 'x-codex-primary-used-percent': '100', 'x-codex-primary-reset-at': String(resetsAt) },
+    body: { error: { type: 'usage_limit_reached', message: 'The usage limit has been reached',
+                     plan_type: planType, ...reset } },
+  };
+}
+
 // An OpenAI-shaped error body ({error: {message, type, param, code}}) as `provider` sends
-// it: Codex says {"detail": message}, except a 429, which is its usage-limit error; Azure
-// words a 429 its own way. Returns {body, headers}.
+// it: Codex says {"detail": message}, except a 429, which is its usage-limit error (resetting
+// after the retry-after asked for, 60 s by default); Azure words a 429 its own way. Returns
+// {body, headers}.
 export function errorFor(provider, status, openAiBody, headers = {}) {
   const error = openAiBody?.error ?? {};
   const message = error.message ?? openAiBody?.detail ?? `HTTP ${status}`;
   if (provider === 'codex') {
     if (status === 429) {
-      const seconds = Number(headers['retry-after'] ?? 60) || 60;
-      return { headers: { ...headers, 'x-codex-primary-used-percent': '100',
-                          'x-codex-primary-reset-after-seconds': String(seconds) },
-               body: { error: { type: 'usage_limit_reached',
-                                message: 'The usage limit has been reached', plan_type: 'plus',
-                                resets_in_seconds: seconds } } };
+      const limit = codexUsageLimit({ seconds: Number(headers['retry-after'] ?? 60) || 60 });
+      return { headers: { ...headers, ...limit.headers }, body: limit.body };
     }
     return { headers, body: { detail: message } };
   }

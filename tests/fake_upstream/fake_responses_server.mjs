@@ -54,6 +54,8 @@
 //   A request a switch refuses is recorded with status 400 and `refused_by`: the switch.
 //   codex_refresh_needs_scope: the token refresh without `scope` is refused (401, recorded
 //   with `refused_by` too).
+//   codex_usage_limit, usage_not_included (Codex 429s) and cloudflare_challenge (a 403 HTML
+//   page before anything else is checked): codex_limits.mjs; recorded with `refused_by`.
 // - HTTPS with --tls-cert/--tls-key (or options.tls = {cert, key} PEM text), to test a
 //   client's CA bundle and proxy settings (tests/lib/tls.mjs makes throwaway certificates).
 //
@@ -77,6 +79,7 @@ import { ResponseStream } from './response_stream.mjs';
 import { SCENARIOS, chooseScenario, parseScenarioSpec } from './scenarios.mjs';
 import { defaultSwitches, configureSwitches, describeSwitches,
          checkSwitches } from './service_switches.mjs';
+import { edgeRefusal, checkCodexPlan } from './codex_limits.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const DEFAULT_FIXTURES = path.resolve(HERE, '../../../shared/fixtures/openai-responses');
@@ -158,6 +161,14 @@ function sendJson(res, status, body, headers = {}) {
   if (res.headersSent || res.destroyed) return;
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', ...headers,
+                          'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+// A body that is not JSON (an HTML page); `headers` names its content type.
+function sendText(res, status, text, headers = {}) {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, { 'content-type': 'text/plain', ...headers,
                           'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
@@ -355,8 +366,12 @@ export async function startFakeServer(options = {}) {
     const shaped = err instanceof BackendError ? { body: err.body, headers: err.headers }
                                                : errorFor(record.provider, err.status, err.body);
     record.status = err.status;
-    record.error = shaped.body.error ?? shaped.body;
     if (err.refusedBy) record.refused_by = err.refusedBy;
+    if (typeof shaped.body === 'string') {  // a page (Cloudflare's), not JSON
+      record.error = shaped.body.slice(0, 200);
+      return sendText(res, err.status, shaped.body, shaped.headers);
+    }
+    record.error = shaped.body.error ?? shaped.body;
     sendJson(res, err.status, shaped.body, shaped.headers);
   }
 
@@ -416,6 +431,8 @@ export async function startFakeServer(options = {}) {
       res.destroy();
       return;
     }
+    const edge = edgeRefusal(route, state.switches);  // Cloudflare answers before the service
+    if (edge) return refuse(res, record, edge);
     if (route.route === 'oauth_token') return handleTokenRefresh(req, res, record, text);
     let body;
     try {
@@ -434,6 +451,7 @@ export async function startFakeServer(options = {}) {
       const judged = bodyForRules(route, body, config);
       validateRequest(judged, state);
       checkSwitches(route.provider, judged, state.switches);
+      checkCodexPlan(route, state.switches);  // a spent plan, or one without Codex
     } catch (err) {
       if (err instanceof RequestError || err instanceof BackendError) {
         return refuse(res, record, err);

@@ -19,12 +19,17 @@
 //       POST /oauth/token refuses a refresh whose body has no `scope` with 401 "Could not
 //       validate your token." (codex_tokens.mjs cites the source: §2, earendil-works/pi
 //       #7001, 2026-07-23); the record's status is 401.
+//   codex_usage_limit, usage_not_included, cloudflare_challenge     (codex_limits.mjs)
+//       A spent ChatGPT plan (429 usage_limit_reached with resets_at), a plan without Codex
+//       (429 usage_not_included), Cloudflare's challenge in front of a route (403 HTML,
+//       cf-mitigated: challenge); codex_limits.mjs documents their values and cites sources.
 //
 // A request refused by a switch is recorded like any refusal (status 400, `error`), with
 // `refused_by` naming the switch, so a test can count them:
 // fake.requests({refused_by: 'unverified_org'}).
 
 import { RequestError, quoteList } from './request_rules.mjs';
+import { defaultLimitSwitches, configureLimitSwitches, describeLimitSwitches } from './codex_limits.mjs';
 
 const PROVIDERS = ['openai', 'azure', 'codex'];
 
@@ -99,7 +104,8 @@ function refusal(switchName, message, param, code) {
 // The switches as the fake holds them: {unverifiedOrg: Set of providers,
 // modelCapabilities: null (off) or {overrides}}.
 export function defaultSwitches() {
-  return { unverifiedOrg: new Set(), modelCapabilities: null, codexRefreshNeedsScope: false };
+  return { unverifiedOrg: new Set(), modelCapabilities: null, codexRefreshNeedsScope: false,
+           ...defaultLimitSwitches() };
 }
 
 function providersOf(value) {
@@ -141,6 +147,7 @@ export function configureSwitches(switches, knobs = {}) {
   if (caps !== undefined) next.modelCapabilities = capabilityOverrides(caps);
   const needsScope = pick('codex_refresh_needs_scope', 'codexRefreshNeedsScope');
   if (needsScope !== undefined) next.codexRefreshNeedsScope = Boolean(needsScope);
+  configureLimitSwitches(next, knobs);  // codex_usage_limit, usage_not_included, cloudflare_challenge
   Object.assign(switches, next);
   return switches;
 }
@@ -151,6 +158,7 @@ export function describeSwitches(switches) {
     model_capabilities: switches.modelCapabilities === null ? false
       : (Object.keys(switches.modelCapabilities).length ? switches.modelCapabilities : true),
     codex_refresh_needs_scope: switches.codexRefreshNeedsScope,
+    ...describeLimitSwitches(switches),
   };
 }
 
