@@ -135,7 +135,8 @@ struct StreamTranslator::State {
   std::set<std::string> announced;  // pending fetches whose server_tool_use was sent
 
   // Usage summed over the turn's upstream responses (several when continued after fetches).
-  std::int64_t input_total = 0, cached_total = 0, output_total = 0, reasoning_total = 0;
+  std::int64_t input_total = 0, cached_total = 0, written_total = 0, output_total = 0,
+               reasoning_total = 0;
   std::string stop_reason_sent;
   int responses = 0;
 
@@ -164,17 +165,20 @@ struct StreamTranslator::State {
     message["content"].emplace_array();
     message["stop_reason"] = nullptr;
     message["stop_sequence"] = nullptr;
-    message["usage"] = usage_object(setup.error_context.estimated_input_tokens, 0, 0);
+    message["usage"] = usage_object(setup.error_context.estimated_input_tokens, 0, 0, 0);
     emit(out, "message_start", std::move(data));
   }
 
-  // Input figures are scaled by error_context.input_token_scale (see ErrorContext).
-  json::object usage_object(std::int64_t input, std::int64_t cached, std::int64_t output) const {
+  // `input` is all of it, `cached` (read) and `written` (to the cache) included, as the
+  // Responses API counts; Anthropic counts the three apart. Input figures are scaled by
+  // error_context.input_token_scale (see ErrorContext).
+  json::object usage_object(std::int64_t input, std::int64_t cached, std::int64_t written,
+                            std::int64_t output) const {
     const double scale = setup.error_context.input_token_scale;
     auto scaled = [scale](std::int64_t n) { return static_cast<std::int64_t>(std::llround(n * scale)); };
     json::object usage;
-    usage["input_tokens"] = scaled(std::max<std::int64_t>(input - cached, 0));
-    usage["cache_creation_input_tokens"] = 0;
+    usage["input_tokens"] = scaled(std::max<std::int64_t>(input - cached - written, 0));
+    usage["cache_creation_input_tokens"] = scaled(written);
     usage["cache_read_input_tokens"] = scaled(cached);
     usage["output_tokens"] = output;
     return usage;
@@ -544,17 +548,23 @@ struct StreamTranslator::State {
     // The first response's input falls back on the estimate when the upstream sent no usage.
     std::int64_t input = responses++ == 0 ? setup.error_context.estimated_input_tokens : 0;
     std::int64_t cached = 0;
+    std::int64_t written = 0;
     std::int64_t output_tokens = 0;
     if (const json::object* usage = object_field(response, "usage")) {
       input = count_of(*usage, "input_tokens", input);
       output_tokens = count_of(*usage, "output_tokens", 0);
-      if (const json::object* details = object_field(*usage, "input_tokens_details"))
+      if (const json::object* details = object_field(*usage, "input_tokens_details")) {
         cached = count_of(*details, "cached_tokens", 0);
+        written = count_of(*details, "cache_write_tokens", 0);
+      }
       if (const json::object* details = object_field(*usage, "output_tokens_details"))
         reasoning_total += count_of(*details, "reasoning_tokens", 0);
     }
     input_total += input;
-    cached_total += std::min(cached, input);
+    // Parts of the input: what does not fit in it (a malformed usage) is not counted.
+    cached = std::clamp<std::int64_t>(cached, 0, input);
+    cached_total += cached;
+    written_total += std::clamp<std::int64_t>(written, 0, input - cached);
     output_total += output_tokens;
     items.clear();
     if (!pending.empty() && stop_reason == natural_stop_reason()) {
@@ -570,7 +580,7 @@ struct StreamTranslator::State {
     delta_json["stop_reason"] = stop_reason;
     delta_json["stop_sequence"] = nullptr;
     stop_reason_sent = stop_reason;
-    json::object usage = usage_object(input_total, cached_total, output_total);
+    json::object usage = usage_object(input_total, cached_total, written_total, output_total);
     if (web_searches > 0 || web_fetches > 0) {
       json::object& server = usage["server_tool_use"].emplace_object();
       server["web_search_requests"] = web_searches;
@@ -756,7 +766,7 @@ bool StreamTranslator::resume_after_fetches(AnthropicEvents& out) {
 
 TurnUsage StreamTranslator::usage() const {
   const State& s = *state_;
-  return {s.input_total, s.cached_total, s.output_total, s.reasoning_total,
+  return {s.input_total, s.cached_total, s.written_total, s.output_total, s.reasoning_total,
           s.web_searches, s.web_fetches, s.responses, s.stop_reason_sent};
 }
 

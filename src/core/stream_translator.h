@@ -37,8 +37,11 @@
 //   - other items (tool_search_call, …) are not translated.
 // The stop_reason is tool_use if a tool_use block was sent, else refusal if a refusal was,
 // else end_turn; response.incomplete gives max_tokens (max_output_tokens) or refusal
-// (content_filter). Usage: input_tokens is the uncached part, cache_read_input_tokens the
-// cached one; over a turn continued after fetches, the sums of its responses.
+// (content_filter). Usage: the upstream's input_tokens counts all input, cache reads
+// (input_tokens_details.cached_tokens) and writes (cache_write_tokens, GPT-5.6 and later)
+// included; Anthropic's input_tokens is the rest, beside cache_read_input_tokens and
+// cache_creation_input_tokens (the three add up to the upstream's input); over a turn
+// continued after fetches, the sums of its responses.
 //
 // Failures (`error`, `response.failed`, fail(), an upstream end without a terminal event:
 // 502 api_error "upstream stream ended before the response completed"): the first one wins.
@@ -75,8 +78,9 @@ struct StreamSetup {
 
 // What the turn used, as the upstream reported it (summed over its responses), for the ledger.
 struct TurnUsage {
-  std::int64_t input_tokens = 0;   // cached included
+  std::int64_t input_tokens = 0;   // cache reads and writes included
   std::int64_t cached_tokens = 0;
+  std::int64_t cache_write_tokens = 0;
   std::int64_t output_tokens = 0;  // reasoning included
   std::int64_t reasoning_tokens = 0;
   int web_searches = 0;

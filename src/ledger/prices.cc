@@ -31,6 +31,14 @@ namespace {
 //   [C]  No OpenAI page for this model found; OpenAI's list price as given by a dated
 //        snapshot, fernando-nog.netlify.app/gpt-coding-model-costs-2026 (2026-05-05), and by
 //        llmreference.com ($1.25 in / $10 out).
+//   [S]  OpenAI's model pages for the GPT-5.6 family, developers.openai.com/api/docs/models/
+//        gpt-5.6-sol, gpt-5.6-terra, gpt-5.6-luna (their ja-JP, pt-BR, de-DE and en copies,
+//        read 2026-12-07): Sol $4 / $0.40 cached / $20 ("promotional pricing … at least until
+//        2026-11-21", still listed), Terra $2 / $0.20 / $12, Luna $0.20 / $0.02 / $1.20;
+//        ">272K input tokens are priced at 2x input and 1.5x output for the full request";
+//        "Cache writes are billed at 1.25x the uncached input token rate". The `gpt-5.6`
+//        alias "routes requests to GPT-5.6 Sol". The prompt-caching guide: "Cache writes have
+//        no additional fee on models before the GPT-5.6 family", so other models have none.
 // Long context: a request with more than 272,000 input tokens is billed whole at the higher
 // rates ([L] "GPT-5.5 >272k" and "GPT-5.4 >272k": about 2× input and 1.5× output).
 constexpr double kWebSearchPer1k = 10.00;  // [W]
@@ -42,18 +50,35 @@ struct BuiltIn {
 
 const std::vector<BuiltIn>& built_in_prices() {
   using Long = ModelPrice::LongContext;
+  // GPT-5.6: cache writes at 1.25× the (tier's) uncached input rate [S].
+  auto gpt_5_6 = [](double input, double cached, double output) {
+    return ModelPrice{input, cached, output,
+                      Long{272'000, 2 * input, 2 * cached, 1.5 * output, 2 * input * 1.25},
+                      input * 1.25};
+  };
+  // Models before GPT-5.6: no cache-write price (writes cost the input rate).
+  auto price = [](double input, double cached, double output, std::optional<Long> long_context = {}) {
+    return ModelPrice{input, cached, output, long_context, std::nullopt};
+  };
+  auto above_272k = [](double input, double cached, double output) {
+    return Long{272'000, input, cached, output, std::nullopt};
+  };
   static const std::vector<BuiltIn> table = {
-      {"gpt-5.5", {5.00, 0.50, 30.00, Long{272'000, 10.00, 1.00, 45.00}}},  // [A] [L]
-      {"gpt-5.4", {2.50, 0.25, 15.00, Long{272'000, 5.00, 0.50, 22.50}}},   // [A] [L]
-      {"gpt-5.4-mini", {0.75, 0.075, 4.50, std::nullopt}},                   // [A] [L]
-      {"gpt-5.4-nano", {0.20, 0.02, 1.25, std::nullopt}},                    // [A] [L]
-      {"gpt-5.1", {1.25, 0.125, 10.00, std::nullopt}},                       // [M] [L]
-      {"gpt-5", {1.25, 0.125, 10.00, std::nullopt}},                         // [L]
-      {"gpt-5-mini", {0.25, 0.025, 2.00, std::nullopt}},                     // [L]
-      {"gpt-5-nano", {0.05, 0.005, 0.40, std::nullopt}},                     // [M] [L]
-      {"gpt-5.1-codex", {1.25, 0.125, 10.00, std::nullopt}},                 // [L]
-      {"gpt-5.1-codex-max", {1.25, 0.125, 10.00, std::nullopt}},             // [C]
-      {"gpt-5-codex", {1.25, 0.125, 10.00, std::nullopt}},                   // [M]
+      {"gpt-5.6-sol", gpt_5_6(4.00, 0.40, 20.00)},                            // [S]
+      {"gpt-5.6", gpt_5_6(4.00, 0.40, 20.00)},                                // [S] (Sol)
+      {"gpt-5.6-terra", gpt_5_6(2.00, 0.20, 12.00)},                          // [S]
+      {"gpt-5.6-luna", gpt_5_6(0.20, 0.02, 1.20)},                            // [S]
+      {"gpt-5.5", price(5.00, 0.50, 30.00, above_272k(10.00, 1.00, 45.00))},  // [A] [L]
+      {"gpt-5.4", price(2.50, 0.25, 15.00, above_272k(5.00, 0.50, 22.50))},   // [A] [L]
+      {"gpt-5.4-mini", price(0.75, 0.075, 4.50)},                             // [A] [L]
+      {"gpt-5.4-nano", price(0.20, 0.02, 1.25)},                              // [A] [L]
+      {"gpt-5.1", price(1.25, 0.125, 10.00)},                                 // [M] [L]
+      {"gpt-5", price(1.25, 0.125, 10.00)},                                   // [L]
+      {"gpt-5-mini", price(0.25, 0.025, 2.00)},                               // [L]
+      {"gpt-5-nano", price(0.05, 0.005, 0.40)},                               // [M] [L]
+      {"gpt-5.1-codex", price(1.25, 0.125, 10.00)},                           // [L]
+      {"gpt-5.1-codex-max", price(1.25, 0.125, 10.00)},                       // [C]
+      {"gpt-5-codex", price(1.25, 0.125, 10.00)},                             // [M]
   };
   return table;
 }
@@ -197,7 +222,7 @@ PriceFile parse_price_toml(std::string_view text, std::string_view file_name) {
   struct OpenTable {
     std::string name;
     int line = 0;
-    std::optional<double> input, cached_input, output;
+    std::optional<double> input, cached_input, output, cache_write;
   };
   std::optional<OpenTable> table;
   std::set<std::string> seen_tables;
@@ -212,6 +237,7 @@ PriceFile parse_price_toml(std::string_view text, std::string_view file_name) {
     price.input = *table->input;
     price.output = *table->output;
     price.cached_input = table->cached_input.value_or(*table->input);
+    price.cache_write = table->cache_write;
     out.models[table->name] = price;
     table.reset();
   };
@@ -233,7 +259,7 @@ PriceFile parse_price_toml(std::string_view text, std::string_view file_name) {
       if (!seen_tables.insert(name).second) {
         throw PriceFileError(file, line_no, "[models.\"" + name + "\"] given twice");
       }
-      table = OpenTable{name, line_no, {}, {}, {}};
+      table = OpenTable{name, line_no, {}, {}, {}, {}};
       continue;
     }
 
@@ -257,7 +283,8 @@ PriceFile parse_price_toml(std::string_view text, std::string_view file_name) {
     std::optional<double> value = parse_price(token, &problem);
     if (!value) throw PriceFileError(file, line_no, key + ": " + problem);
 
-    const bool model_key = key == "input" || key == "cached_input" || key == "output";
+    const bool model_key =
+        key == "input" || key == "cached_input" || key == "output" || key == "cache_write";
     if (!table) {
       if (key == "web_search_per_1k") {
         if (out.web_search_per_1k) {
@@ -281,11 +308,12 @@ PriceFile parse_price_toml(std::string_view text, std::string_view file_name) {
     std::optional<double>* slot = key == "input"          ? &table->input
                                   : key == "cached_input" ? &table->cached_input
                                   : key == "output"       ? &table->output
+                                  : key == "cache_write"  ? &table->cache_write
                                                           : nullptr;
     if (!slot) {
       throw PriceFileError(file, line_no,
                            "unknown key \"" + key +
-                               "\" (expected input, cached_input or output)");
+                               "\" (expected input, cached_input, output or cache_write)");
     }
     if (*slot) throw PriceFileError(file, line_no, key + " given twice");
     *slot = value;
@@ -332,13 +360,15 @@ void PriceTable::apply_env(const std::map<std::string, std::string>& env) {
       if (comma == std::string_view::npos) break;
       rest = rest.substr(comma + 1);
     }
-    if (!problem.empty() || figures.size() != 3) {
+    if (!problem.empty() || figures.size() < 3 || figures.size() > 4) {
       throw PriceFileError(key, 0,
-                           "expected input,cached_input,output in USD per 1M tokens "
-                           "(e.g. 1.25,0.125,10)" +
+                           "expected input,cached_input,output[,cache_write] in USD per 1M "
+                           "tokens (e.g. 1.25,0.125,10)" +
                                (problem.empty() ? std::string() : ": " + problem));
     }
-    env_models_[env_suffix(suffix)] = ModelPrice{figures[0], figures[1], figures[2], {}};
+    ModelPrice price{figures[0], figures[1], figures[2], std::nullopt, std::nullopt};
+    if (figures.size() == 4) price.cache_write = figures[3];
+    env_models_[env_suffix(suffix)] = price;
   }
 }
 
@@ -360,14 +390,19 @@ namespace {
 double cost_at(const ModelPrice& price, const UsageFigures& usage, double web_search_per_1k) {
   std::int64_t input = std::max<std::int64_t>(usage.input_tokens, 0);
   std::int64_t cached = std::clamp<std::int64_t>(usage.cached_tokens, 0, input);
+  std::int64_t written = std::clamp<std::int64_t>(usage.cache_write_tokens, 0, input - cached);
   std::int64_t output = std::max<std::int64_t>(usage.output_tokens, 0);
   double in = price.input, cin = price.cached_input, out = price.output;
+  std::optional<double> write = price.cache_write;
   if (price.long_context && input > price.long_context->above_input_tokens) {
     in = price.long_context->input;
     cin = price.long_context->cached_input;
     out = price.long_context->output;
+    write = price.long_context->cache_write;
   }
-  double tokens = (static_cast<double>(input - cached) * in + static_cast<double>(cached) * cin +
+  double tokens = (static_cast<double>(input - cached - written) * in +
+                   static_cast<double>(cached) * cin +
+                   static_cast<double>(written) * write.value_or(in) +
                    static_cast<double>(output) * out) / 1e6;
   double searches =
       static_cast<double>(std::max<std::int64_t>(usage.web_searches, 0)) * web_search_per_1k /
@@ -389,7 +424,7 @@ std::optional<double> PriceTable::cost_usd(const TurnRecord& turn) const {
   if (!price) return std::nullopt;
   if (turn.chain_rounds > 0) price->long_context.reset();
   UsageFigures usage{turn.input_tokens, turn.cached_tokens, turn.output_tokens,
-                     turn.web_searches};
+                     turn.web_searches, turn.cache_write_tokens};
   return cost_at(*price, usage, web_search_per_1k_);
 }
 

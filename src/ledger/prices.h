@@ -1,7 +1,7 @@
 // What a turn cost: a price table for the upstream models, and the arithmetic.
 //
-// Prices are USD per 1M tokens (input, cached input, output) plus USD per 1,000 web searches,
-// as OpenAI publishes them. The built-in table covers the models claudegpt uses by default
+// Prices are USD per 1M tokens (input, cached input, output, and for GPT-5.6 and later cache
+// writes) plus USD per 1,000 web searches, as OpenAI publishes them. The built-in table covers the models claudegpt uses by default
 // (prices.cc cites where each figure comes from and when it was read); the user overrides or
 // adds entries in two places, later beating earlier:
 //
@@ -13,10 +13,12 @@
 //        input = 5.00                  # USD per 1M input tokens (the uncached part)
 //        cached_input = 0.50           # USD per 1M cached input tokens (default: input)
 //        output = 30.00                # USD per 1M output tokens (reasoning included)
+//        cache_write = 6.25            # USD per 1M tokens written to the prompt cache
+//                                      # (default: input, no surcharge)
 //
 //   2. environment / .env keys (PriceTable::apply_env):
 //
-//        CLAUDEGPT_PRICE_<MODEL>=input,cached_input,output      e.g.
+//        CLAUDEGPT_PRICE_<MODEL>=input,cached_input,output[,cache_write]      e.g.
 //        CLAUDEGPT_PRICE_MY_GPT_5_5_DEPLOYMENT=5,0.5,30
 //        CLAUDEGPT_PRICE_WEB_SEARCH_PER_1K=10
 //
@@ -31,8 +33,13 @@
 // An unknown model's cost is std::nullopt, never 0: the report shows it as unknown.
 //
 // The cost of one upstream response:
-//   (input − cached) × input + cached × cached_input + output × output   (per 1M tokens)
+//   (input − cached − written) × input + cached × cached_input + written × cache_write
+//   + output × output   (per 1M tokens)
 //   + web searches × web_search_per_1k / 1000
+// where `written` is the input written to the prompt cache (cache_write_tokens, reported by
+// GPT-5.6 and later, which bill it at 1.25× input: not a fee on top, a rate of its own, as
+// OpenAI's prompt-caching guide puts it). A model without a cache_write price bills writes as
+// plain input, as models before GPT-5.6 do.
 // Reasoning tokens are part of the output tokens and billed with them. Web fetches cost
 // nothing per call: claudegpt fetches the pages itself (any summarising is its own upstream
 // call). Some models bill a whole request at higher rates once its input passes a threshold
@@ -63,16 +70,20 @@ struct ModelPrice {
   struct LongContext {
     std::int64_t above_input_tokens = 0;
     double input = 0, cached_input = 0, output = 0;
+    std::optional<double> cache_write;  // (nullopt: at this tier's input rate)
   };
   std::optional<LongContext> long_context;
+  // USD per 1M input tokens written to the prompt cache; nullopt: at the input rate.
+  std::optional<double> cache_write;
 };
 
 // One upstream response's usage, as the Responses API reports it.
 struct UsageFigures {
-  std::int64_t input_tokens = 0;   // all input, cached included
+  std::int64_t input_tokens = 0;   // all input, cache reads and writes included
   std::int64_t cached_tokens = 0;
   std::int64_t output_tokens = 0;  // reasoning included
   std::int64_t web_searches = 0;
+  std::int64_t cache_write_tokens = 0;  // input written to the prompt cache
 };
 
 // What a prices.toml says. Model names are stored lower-cased.
@@ -82,8 +93,8 @@ struct PriceFile {
 };
 
 // A malformed prices.toml or price key. what() is "<file>:<line>: <problem>", e.g.
-// "~/.config/claudegpt/prices.toml:7: unknown key \"cached\" (expected input, cached_input
-// or output)"; for an environment key, "<KEY>: <problem>" (line 0).
+// "~/.config/claudegpt/prices.toml:7: unknown key \"cached\" (expected input, cached_input,
+// output or cache_write)"; for an environment key, "<KEY>: <problem>" (line 0).
 class PriceFileError : public std::runtime_error {
  public:
   PriceFileError(std::string file, int line, const std::string& problem);
@@ -98,9 +109,9 @@ class PriceFileError : public std::runtime_error {
 // Parses the prices.toml subset described above: comments, blank lines, one optional
 // top-level `web_search_per_1k = <number>` before any table, and `[models."<name>"]` tables
 // (a bare name of letters, digits, "-" and "_" also works) holding `input`, `output` and
-// optionally `cached_input`, each a non-negative number. Anything else, a key given twice, a
-// table given twice or a table missing input or output throws PriceFileError naming `file`
-// and the line.
+// optionally `cached_input` and `cache_write`, each a non-negative number. Anything else, a
+// key given twice, a table given twice or a table missing input or output throws
+// PriceFileError naming `file` and the line.
 PriceFile parse_price_toml(std::string_view text, std::string_view file = "prices.toml");
 
 // Reads and parses the prices.toml at `path` (CLAUDEGPT_PRICES_FILE); nullopt when there is no
@@ -125,8 +136,8 @@ class PriceTable {
   void apply(const PriceFile& file);
 
   // Layers CLAUDEGPT_PRICE_* keys over the table (other keys are ignored). Throws
-  // PriceFileError naming the key when a value is not three non-negative numbers
-  // "input,cached_input,output" (or one number for the web search key).
+  // PriceFileError naming the key when a value is not three or four non-negative numbers
+  // "input,cached_input,output[,cache_write]" (or one number for the web search key).
   void apply_env(const std::map<std::string, std::string>& env);
 
   // The price of `model` (see the matching rules above), or nullopt.

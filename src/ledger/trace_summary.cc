@@ -133,7 +133,10 @@ std::string render_trace_summary(const boost::json::object& trace,
       char share[32];
       std::snprintf(share, sizeof share, "%.1f%%",
                     100.0 * static_cast<double>(cached) / static_cast<double>(input));
-      tokens += " (cached " + format_count(cached) + ", " + share + ")";
+      tokens += " (cached " + format_count(cached) + ", " + share;
+      if (figure("cache_write_tokens") > 0)  // GPT-5.6 and later
+        tokens += "; written to the cache " + format_count(figure("cache_write_tokens"));
+      tokens += ")";
     }
     tokens += " · out " + format_count(figure("output_tokens"));
     if (figure("reasoning_tokens") > 0)

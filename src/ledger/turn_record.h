@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 
+#include "core/codex_rate_limits.h"  // (the plain struct only: no link to claudegpt_core)
+
 namespace claudegpt {
 
 struct TurnRecord {
@@ -22,13 +24,18 @@ struct TurnRecord {
   std::string effort_reason;
 
   // Usage, as the upstream reported it (summed over the turn's upstream responses).
-  std::int64_t input_tokens = 0;      // all input, cached included
-  std::int64_t cached_tokens = 0;
+  std::int64_t input_tokens = 0;      // all input, cache reads and writes included
+  std::int64_t cached_tokens = 0;     // read from the prompt cache
+  std::int64_t cache_write_tokens = 0;  // written to it (GPT-5.6 and later report them)
   std::int64_t output_tokens = 0;     // reasoning included
   std::int64_t reasoning_tokens = 0;
   int web_searches = 0;
   int web_fetches = 0;
   std::optional<double> cost_usd;     // unknown model price: nullopt (never 0)
+  // Codex: the plan's usage windows as the turn's last upstream response reported them (its
+  // x-codex-* headers; empty on other backends). What the status line shows, from the newest
+  // row that has them: they are the account's, whichever session read them.
+  CodexRateLimits rate_limits;
 
   // Latency, milliseconds from the request's arrival (-1: did not happen).
   std::int64_t upstream_first_byte_ms = -1;

@@ -62,6 +62,20 @@ constexpr const char* kMigrations[] = {
       ALTER TABLE turns ADD COLUMN cwd TEXT NOT NULL DEFAULT '';
       ALTER TABLE turns ADD COLUMN first_prompt TEXT NOT NULL DEFAULT '';
     )sql",
+    // 3: cache writes (TurnRecord::cache_write_tokens), and the Codex plan's usage windows
+    // (TurnRecord::rate_limits; NULL used percent: no such window), with an index that finds
+    // the newest row having them at once (the status line asks at every refresh).
+    R"sql(
+      ALTER TABLE turns ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE turns ADD COLUMN codex_primary_used_percent REAL;
+      ALTER TABLE turns ADD COLUMN codex_primary_window_minutes INTEGER;
+      ALTER TABLE turns ADD COLUMN codex_primary_resets_at INTEGER;
+      ALTER TABLE turns ADD COLUMN codex_secondary_used_percent REAL;
+      ALTER TABLE turns ADD COLUMN codex_secondary_window_minutes INTEGER;
+      ALTER TABLE turns ADD COLUMN codex_secondary_resets_at INTEGER;
+      CREATE INDEX IF NOT EXISTS turns_with_codex_limits ON turns(time_ms)
+        WHERE codex_primary_used_percent IS NOT NULL OR codex_secondary_used_percent IS NOT NULL;
+    )sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
@@ -70,8 +84,10 @@ constexpr const char* kColumns =
     "id, time_ms, session_id, cwd_tag, provider, tier, client_model, upstream_model, effort, "
     "effort_reason, input_tokens, cached_tokens, output_tokens, reasoning_tokens, web_searches, "
     "web_fetches, cost_usd, upstream_first_byte_ms, client_first_byte_ms, done_ms, stop_reason, "
-    "error_type, chain_rounds, cwd, first_prompt";
-constexpr int kColumnCount = 25;
+    "error_type, chain_rounds, cwd, first_prompt, cache_write_tokens, "
+    "codex_primary_used_percent, codex_primary_window_minutes, codex_primary_resets_at, "
+    "codex_secondary_used_percent, codex_secondary_window_minutes, codex_secondary_resets_at";
+constexpr int kColumnCount = 32;
 
 // A transient failure: another connection holds the lock. Retried, never surfaced as such.
 class Busy : public LedgerError {
@@ -94,6 +110,23 @@ struct Statement {
 
 void bind_text(sqlite3_stmt* stmt, int index, const std::string& text) {
   sqlite3_bind_text(stmt, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+}
+
+void bind_optional(sqlite3_stmt* stmt, int index, const std::optional<std::int64_t>& n) {
+  if (n)
+    sqlite3_bind_int64(stmt, index, *n);
+  else
+    sqlite3_bind_null(stmt, index);
+}
+
+// A usage window as three columns: used percent (NULL: no window), length, reset time.
+void bind_window(sqlite3_stmt* stmt, int& i, const std::optional<UsageWindow>& w) {
+  if (w)
+    sqlite3_bind_double(stmt, ++i, w->used_percent);
+  else
+    sqlite3_bind_null(stmt, ++i);
+  bind_optional(stmt, ++i, w ? w->window_minutes : std::nullopt);
+  bind_optional(stmt, ++i, w ? w->resets_at : std::nullopt);
 }
 
 void bind_turn(sqlite3_stmt* stmt, const TurnRecord& t) {
@@ -126,6 +159,9 @@ void bind_turn(sqlite3_stmt* stmt, const TurnRecord& t) {
   sqlite3_bind_int64(stmt, ++i, t.chain_rounds);
   bind_text(stmt, ++i, t.cwd);
   bind_text(stmt, ++i, t.first_prompt);
+  sqlite3_bind_int64(stmt, ++i, t.cache_write_tokens);
+  bind_window(stmt, i, t.rate_limits.primary);
+  bind_window(stmt, i, t.rate_limits.secondary);
 }
 
 std::string column_text(sqlite3_stmt* stmt, int column) {
@@ -133,6 +169,20 @@ std::string column_text(sqlite3_stmt* stmt, int column) {
   if (!text) return {};
   return std::string(reinterpret_cast<const char*>(text),
                      static_cast<std::size_t>(sqlite3_column_bytes(stmt, column)));
+}
+
+std::optional<std::int64_t> column_optional(sqlite3_stmt* stmt, int column) {
+  if (sqlite3_column_type(stmt, column) == SQLITE_NULL) return std::nullopt;
+  return sqlite3_column_int64(stmt, column);
+}
+
+std::optional<UsageWindow> read_window(sqlite3_stmt* stmt, int& i) {
+  std::optional<UsageWindow> w;
+  if (sqlite3_column_type(stmt, i) != SQLITE_NULL)
+    w = UsageWindow{sqlite3_column_double(stmt, i), column_optional(stmt, i + 1),
+                    column_optional(stmt, i + 2)};
+  i += 3;
+  return w;
 }
 
 TurnRecord read_turn(sqlite3_stmt* stmt) {
@@ -164,6 +214,9 @@ TurnRecord read_turn(sqlite3_stmt* stmt) {
   t.chain_rounds = sqlite3_column_int(stmt, i++);
   t.cwd = column_text(stmt, i++);
   t.first_prompt = column_text(stmt, i++);
+  t.cache_write_tokens = sqlite3_column_int64(stmt, i++);
+  t.rate_limits.primary = read_window(stmt, i);
+  t.rate_limits.secondary = read_window(stmt, i);
   return t;
 }
 
@@ -377,6 +430,18 @@ std::vector<TurnRecord> UsageLedger::latest_turn_per_model(std::string_view sess
         sqlite3_bind_text(s, 1, session_id.data(), static_cast<int>(session_id.size()),
                           SQLITE_TRANSIENT);
       });
+}
+
+std::optional<TurnRecord> UsageLedger::latest_rate_limits() const {
+  std::lock_guard lock(impl_->mutex);
+  // The same condition as the partial index turns_with_codex_limits, so SQLite uses it.
+  auto turns = impl_->query(
+      std::string("SELECT ") + kColumns + " FROM turns WHERE codex_primary_used_percent IS NOT "
+          "NULL OR codex_secondary_used_percent IS NOT NULL ORDER BY time_ms DESC, seq DESC "
+          "LIMIT 1",
+      [](sqlite3_stmt*) {});
+  if (turns.empty()) return std::nullopt;
+  return std::move(turns.front());
 }
 
 std::map<std::string, SessionOpening> UsageLedger::session_openings(

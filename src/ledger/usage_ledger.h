@@ -6,9 +6,11 @@
 //
 // Schema: table `turns`, one column per TurnRecord field plus `seq` (the row id, insertion
 // order), indexed on time, session and id. `cost_usd` is NULL when the model's price is
-// unknown, never 0. The schema's version is PRAGMA user_version (now 2: version 2 added `cwd`
-// and `first_prompt`). A later version only adds columns with defaults, so an older claudegpt
-// keeps appending to a newer ledger, and a newer one reads an older ledger's rows (the added
+// unknown, never 0. The schema's version is PRAGMA user_version (now 3: version 2 added `cwd`
+// and `first_prompt`; 3 `cache_write_tokens` and the Codex usage windows, three columns each:
+// `codex_{primary,secondary}_{used_percent,window_minutes,resets_at}`, NULL when not
+// reported). A later version only adds columns with defaults, so an older claudegpt keeps
+// appending to a newer ledger, and a newer one reads an older ledger's rows (the added
 // columns hold their defaults there) after upgrading it on opening.
 //
 // Every method throws LedgerError (the path and SQLite's message); the proxy logs it and goes
@@ -86,6 +88,10 @@ class UsageLedger {
   // its earliest row that recorded them. Sessions without turns are left out.
   std::map<std::string, SessionOpening> session_openings(
       const std::vector<std::string>& session_ids) const;
+
+  // The newest row, of any session, with Codex usage windows (TurnRecord::rate_limits); nullopt
+  // when none has them. They are the account's: the status line shows them in every session.
+  std::optional<TurnRecord> latest_rate_limits() const;
 
   // The turn with this request id (the latest row if there are several), or nullopt.
   std::optional<TurnRecord> find(std::string_view id) const;

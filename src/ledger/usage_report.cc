@@ -94,7 +94,7 @@ struct Sums {
   std::int64_t turns = 0;
   std::int64_t failed = 0;
   std::map<std::string, std::int64_t> failed_by_type;
-  std::int64_t input = 0, cached = 0, output = 0, reasoning = 0;
+  std::int64_t input = 0, cached = 0, written = 0, output = 0, reasoning = 0;
   std::int64_t searches = 0, fetches = 0;
   double known_cost = 0;
   std::int64_t priced_rows = 0;
@@ -109,6 +109,7 @@ struct Sums {
     }
     input += t.input_tokens;
     cached += t.cached_tokens;
+    written += t.cache_write_tokens;
     output += t.output_tokens;
     reasoning += t.reasoning_tokens;
     searches += t.web_searches;
@@ -214,8 +215,10 @@ std::string json_string(std::string_view s) {
   return boost::json::serialize(boost::json::string(s));
 }
 
-// `extra`: members that go after the key (a session's opening).
-std::string json_sums(const Sums& sums, const std::string* key, const std::string& extra = {}) {
+// `extra`: members that go after the key (a session's opening). `written`: whether the report
+// has cache writes, then given as cache_write_tokens.
+std::string json_sums(const Sums& sums, const std::string* key, bool written,
+                      const std::string& extra = {}) {
   std::string out = "{";
   if (key) out += "\"key\":" + json_string(*key) + ",";
   out += extra;
@@ -230,6 +233,7 @@ std::string json_sums(const Sums& sums, const std::string* key, const std::strin
   out += "}";
   out += ",\"input_tokens\":" + std::to_string(sums.input);
   out += ",\"cached_tokens\":" + std::to_string(sums.cached);
+  if (written) out += ",\"cache_write_tokens\":" + std::to_string(sums.written);
   out += ",\"output_tokens\":" + std::to_string(sums.output);
   out += ",\"reasoning_tokens\":" + std::to_string(sums.reasoning);
   out += ",\"web_searches\":" + std::to_string(sums.searches);
@@ -368,9 +372,9 @@ std::string render_usage_report(const std::vector<TurnRecord>& turns,
                 ",\"cwd_tag\":" + json_string(opening.cwd_tag) +
                 ",\"first_prompt\":" + json_string(opening.first_prompt) + ",";
       }
-      out += json_sums(groups.at(key), &key, extra);
+      out += json_sums(groups.at(key), &key, total.written > 0, extra);
     }
-    out += "],\"totals\":" + json_sums(total, nullptr) + "}\n";
+    out += "],\"totals\":" + json_sums(total, nullptr, total.written > 0) + "}\n";
     return out;
   }
 

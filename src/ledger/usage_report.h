@@ -53,6 +53,8 @@
 //                "web_searches": 1, "web_fetches": 0, "cost_usd": 0.065,
 //                "unknown_cost_turns": 0}, …],
 //    "totals": {the same keys but "key"}}
+//   with "cache_write_tokens" after "cached_tokens" in every group when some turn of the
+//   report wrote to the prompt cache (GPT-5.6 and later report it; its cost is in cost_usd).
 //   cost_usd sums the known costs, null when no turn in the group has one; when
 //   unknown_cost_turns > 0 and cost_usd is a number, it is a lower bound. By session, each
 //   group also has "started" (UTC, "2026-11-20T09:15:00Z"), "cwd", "cwd_tag" and

@@ -9,6 +9,7 @@
 #include <boost/json.hpp>
 
 #include "core/claude_code_context.h"
+#include "core/codex_rate_limits.h"
 #include "core/model_tier.h"
 #include "ledger/session_model.h"
 #include "ledger/trace_store.h"
@@ -158,17 +159,28 @@ int print_status_line(const Settings& settings, std::istream& in, std::ostream& 
       !model.empty() ? model : !settings.default_model.empty() ? settings.default_model : "opus";
   std::optional<std::string> answering;
   SessionCost cost;
+  std::string windows;  // the Codex plan's usage windows: "5h 42% · week 13%"
   try {
-    if (auto ledger = existing_ledger(settings); ledger && !session.empty()) {
-      cost = ledger->session_cost(session);
-      answering = session_model(ledger->latest_turn_per_model(session), client_model,
-                                to_string(tier_of(client_model)), settings.provider);
+    if (auto ledger = existing_ledger(settings)) {
+      std::string provider = settings.provider;
+      if (!session.empty()) {
+        cost = ledger->session_cost(session);
+        std::vector<TurnRecord> latest = ledger->latest_turn_per_model(session);
+        answering = session_model(latest, client_model, to_string(tier_of(client_model)),
+                                  settings.provider);
+        if (!latest.empty()) provider = latest.front().provider;  // (newest first)
+      }
+      // The windows are the account's, so the newest reading of any session (or process)
+      // holds; only while it still does (describe_usage_windows), and only on Codex.
+      if (provider == "codex")
+        if (std::optional<TurnRecord> read = ledger->latest_rate_limits())
+          windows = describe_usage_windows(read->rate_limits, read->time_ms / 1000, now_ms() / 1000);
     }
   } catch (const std::exception&) {  // a status line never fails: show what is known
   }
   std::string upstream = answering ? *answering : settings.upstream_model(client_model);
-  out << upstream << " \u00b7 " << (cost.any_unknown ? "\u2265 " : "") << format_usd(cost.known_usd)
-      << " this session\n";
+  out << upstream << " \u00b7 " << (windows.empty() ? "" : windows + " \u00b7 ")
+      << (cost.any_unknown ? "\u2265 " : "") << format_usd(cost.known_usd) << " this session\n";
   return 0;
 }
 

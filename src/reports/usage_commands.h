@@ -34,6 +34,10 @@ int print_trace(const Settings& settings, const std::string& id, bool json, std:
 // turn, read from the ledger (session_model): the configuration may have changed since the
 // session's proxy started (`setup` in another terminal). Only for a session without turns
 // (or on a model it has not used yet) is it the model the configuration maps model.id to.
+// On Codex (the session's latest turn, or the configuration when it has none) the plan's usage
+// windows come before the cost, "gpt-5.5 · 5h 42% · week 13% · $0.4100 this session": from
+// the newest ledger row of any session that has them (UsageLedger::latest_rate_limits; they
+// are the account's), each only until it resets (describe_usage_windows).
 // At most 1 MiB of `in` is read (read_bounded_stream): more prints that it is too large, on
 // `out` where Claude Code shows the line, and returns 1.
 int print_status_line(const Settings& settings, std::istream& in, std::ostream& out);

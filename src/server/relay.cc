@@ -144,6 +144,8 @@ class Relay {
     const TurnUsage usage = translator_.usage();
     r.input_tokens = usage.input_tokens;
     r.cached_tokens = usage.cached_tokens;
+    r.cache_write_tokens = usage.cache_write_tokens;
+    r.rate_limits = codex_limits_;
     r.output_tokens = usage.output_tokens;
     r.reasoning_tokens = usage.reasoning_tokens;
     r.web_searches = usage.web_searches;
@@ -531,11 +533,18 @@ class Relay {
     start_transfer();
   }
 
+  // The log shows the x-codex-* headers as they came; the ledger row keeps the usage windows
+  // they report (the newest response's that has them), for the status line.
   void note_rate_limits(const HttpHeaders& headers) {
     rate_limits_.clear();
     for (const auto& [name, value] : headers)
       if (name.starts_with("x-codex-"))
         rate_limits_.append(rate_limits_.empty() ? "" : " ").append(name.substr(8)).append("=").append(value);
+    if (rate_limits_.empty()) return;
+    const auto now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                           std::chrono::system_clock::now().time_since_epoch()).count();
+    if (CodexRateLimits limits = parse_codex_rate_limits(headers, now_s); !limits.empty())
+      codex_limits_ = limits;
   }
 
   void take_data(const std::string& data) {
@@ -669,6 +678,7 @@ class Relay {
   static constexpr int kMaxDegradations = 4;
   bool renewed_credentials_ = false;
   std::string rate_limits_;
+  CodexRateLimits codex_limits_;
 
   int status_ = 0;
   bool retryable_ = false;  // the last failure may succeed on another attempt

@@ -88,6 +88,9 @@ json::object trace_json(const TurnRecord& r, TurnTrace& t) {
                                 {"reasoning_tokens", r.reasoning_tokens},
                                 {"web_search_requests", r.web_searches},
                                 {"web_fetch_requests", r.web_fetches}};
+  // Cache writes only when there were some (GPT-5.6 and later), beside the cached reads.
+  if (r.cache_write_tokens > 0)
+    trace["usage"].as_object().emplace("cache_write_tokens", r.cache_write_tokens);
   trace["cost_usd"] = r.cost_usd ? json::value(*r.cost_usd) : json::value(nullptr);
   trace["chain_rounds"] = r.chain_rounds;
   json::array not_forwarded;

@@ -177,10 +177,20 @@ export function serviceHeaders(provider) {
   switch (provider) {
     case 'azure':
       return { 'apim-request-id': randomUUID(), 'x-ms-region': 'Sweden Central' };
-    case 'codex':
-      return { 'x-codex-primary-used-percent': '3', 'x-codex-secondary-used-percent': '1',
-               'x-codex-primary-window-minutes': '300',
-               'x-codex-secondary-window-minutes': '10080' };
+    case 'codex': {
+      // The plan's usage windows, with the 2026 names: a reset time in Unix epoch seconds
+      // (`-reset-at`), where the 2025 backend sent `-reset-after-seconds`. Source:
+      // real-services-2026.md §12 "Rate-limit headers"; openai/codex
+      // codex-rs/codex-api/src/rate_limits.rs @5d24c10b (2026) reads
+      // x-codex-{primary,secondary}-{used-percent,window-minutes,reset-at}. Here 3% of the 5-hour
+      // window (resetting in 4 h) and 1% of the week (in 5 days) are used.
+      const now = Math.floor(Date.now() / 1000);
+      return { 'x-codex-primary-used-percent': '3', 'x-codex-primary-window-minutes': '300',
+               'x-codex-primary-reset-at': String(now + 4 * 3600),
+               'x-codex-secondary-used-percent': '1',
+               'x-codex-secondary-window-minutes': '10080',
+               'x-codex-secondary-reset-at': String(now + 5 * 86400) };
+    }
     case 'openai':
       return { 'openai-version': '2020-10-01', 'openai-processing-ms': '42' };
     default:

@@ -56,6 +56,8 @@
 //   with `refused_by` too).
 //   codex_usage_limit, usage_not_included (Codex 429s) and cloudflare_challenge (a 403 HTML
 //   page before anything else is checked): codex_limits.mjs; recorded with `refused_by`.
+//   cache_writes (option cacheWrites; cache_writes.mjs) refuses nothing: usage reports
+//   input_tokens_details.cache_write_tokens, as GPT-5.6 does.
 // - HTTPS with --tls-cert/--tls-key (or options.tls = {cert, key} PEM text), to test a
 //   client's CA bundle and proxy settings (tests/lib/tls.mjs makes throwaway certificates).
 //
@@ -80,6 +82,7 @@ import { SCENARIOS, chooseScenario, parseScenarioSpec } from './scenarios.mjs';
 import { defaultSwitches, configureSwitches, describeSwitches,
          checkSwitches } from './service_switches.mjs';
 import { edgeRefusal, checkCodexPlan } from './codex_limits.mjs';
+import { reportCacheWrites } from './cache_writes.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const DEFAULT_FIXTURES = path.resolve(HERE, '../../../shared/fixtures/openai-responses');
@@ -232,6 +235,7 @@ export async function startFakeServer(options = {}) {
     ...(options.unverifiedOrg !== undefined && { unverified_org: options.unverifiedOrg }),
     ...(options.modelCapabilities !== undefined &&
         { model_capabilities: options.modelCapabilities }),
+    ...(options.cacheWrites !== undefined && { cache_writes: options.cacheWrites }),
   });
   const state = {
     switches: { ...startSwitches },
@@ -474,7 +478,8 @@ export async function startFakeServer(options = {}) {
     const streaming = body.stream === true;
     const ttfb = Number(args.ttfb_ms ?? config.ttfbMs);
     const usage = {};
-    for (const key of ['input_tokens', 'cached_tokens', 'output_tokens', 'reasoning_tokens']) {
+    for (const key of ['input_tokens', 'cached_tokens', 'output_tokens', 'reasoning_tokens',
+                       'cache_write_tokens']) {
       if (args[key] !== undefined) usage[key] = Number(args[key]);
     }
     const figures = tokenFigures(body, bodyText);
@@ -499,6 +504,7 @@ export async function startFakeServer(options = {}) {
           sink, gapMs: Number(openOptions.gapMs ?? args.gap_ms ?? config.gapMs), usage,
           inputTokens: figures.input, cachedTokens: figures.cached,
         });
+        reportCacheWrites(stream, state.switches.cacheWrites, usage.cache_write_tokens);
         return stream;
       },
       raw(text) { sink.raw(text); },

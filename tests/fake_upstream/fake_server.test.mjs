@@ -1240,7 +1240,8 @@ describe('real-service switches', () => {
   const setSwitches = (knobs) => fake.control('POST', '/_config', knobs);
   // Every switch, off (the other switches have tests of their own beside their modules).
   const OFF = { unverified_org: false, model_capabilities: false, codex_refresh_needs_scope: false,
-                codex_usage_limit: false, usage_not_included: false, cloudflare_challenge: false };
+                codex_usage_limit: false, usage_not_included: false, cloudflare_challenge: false,
+                cache_writes: false };
   const UNVERIFIED = {
     error: {
       message: 'Your organization must be verified to generate reasoning summaries. Please go ' +

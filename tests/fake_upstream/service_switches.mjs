@@ -23,6 +23,10 @@
 //       A spent ChatGPT plan (429 usage_limit_reached with resets_at), a plan without Codex
 //       (429 usage_not_included), Cloudflare's challenge in front of a route (403 HTML,
 //       cf-mitigated: challenge); codex_limits.mjs documents their values and cites sources.
+//   cache_writes: true | false   (option cacheWrites; cache_writes.mjs)
+//       Responses report usage.input_tokens_details.cache_write_tokens, as GPT-5.6 does: the
+//       first request of a prompt_cache_key writes its input, later ones read and write the
+//       rest. Refuses nothing.
 //
 // A request refused by a switch is recorded like any refusal (status 400, `error`), with
 // `refused_by` naming the switch, so a test can count them:
@@ -30,6 +34,7 @@
 
 import { RequestError, quoteList } from './request_rules.mjs';
 import { defaultLimitSwitches, configureLimitSwitches, describeLimitSwitches } from './codex_limits.mjs';
+import { cacheWritesOf } from './cache_writes.mjs';
 
 const PROVIDERS = ['openai', 'azure', 'codex'];
 
@@ -105,7 +110,7 @@ function refusal(switchName, message, param, code) {
 // modelCapabilities: null (off) or {overrides}}.
 export function defaultSwitches() {
   return { unverifiedOrg: new Set(), modelCapabilities: null, codexRefreshNeedsScope: false,
-           ...defaultLimitSwitches() };
+           ...defaultLimitSwitches(), cacheWrites: false };
 }
 
 function providersOf(value) {
@@ -148,6 +153,8 @@ export function configureSwitches(switches, knobs = {}) {
   const needsScope = pick('codex_refresh_needs_scope', 'codexRefreshNeedsScope');
   if (needsScope !== undefined) next.codexRefreshNeedsScope = Boolean(needsScope);
   configureLimitSwitches(next, knobs);  // codex_usage_limit, usage_not_included, cloudflare_challenge
+  const cacheWrites = pick('cache_writes', 'cacheWrites');
+  if (cacheWrites !== undefined) next.cacheWrites = cacheWritesOf(cacheWrites);
   Object.assign(switches, next);
   return switches;
 }
@@ -159,6 +166,7 @@ export function describeSwitches(switches) {
       : (Object.keys(switches.modelCapabilities).length ? switches.modelCapabilities : true),
     codex_refresh_needs_scope: switches.codexRefreshNeedsScope,
     ...describeLimitSwitches(switches),
+    cache_writes: switches.cacheWrites,
   };
 }
 

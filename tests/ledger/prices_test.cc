@@ -149,6 +149,82 @@ TEST(Cost, NeverCountsMoreCachedThanInputTokens) {
   EXPECT_NEAR(*table.cost_usd("gpt-5", UsageFigures{1'000, 2'000, 0, 0}), 0.000125, kCent);
 }
 
+// OpenAI's GPT-5.6 model pages (read 2026-12-07): Sol $4 / $0.40 / $20, Terra $2 / $0.20 /
+// $12, Luna $0.20 / $0.02 / $1.20; cache writes at 1.25× the uncached input rate.
+TEST(BuiltInPrices, KnowTheGpt56FamilyWithItsCacheWriteRate) {
+  PriceTable table = PriceTable::built_in();
+  struct Row {
+    const char* model;
+    double input, cached, output, cache_write;
+  };
+  for (const Row& row : {Row{"gpt-5.6-sol", 4.00, 0.40, 20.00, 5.00},
+                         Row{"gpt-5.6", 4.00, 0.40, 20.00, 5.00},  // the alias routes to Sol
+                         Row{"gpt-5.6-terra", 2.00, 0.20, 12.00, 2.50},
+                         Row{"gpt-5.6-luna", 0.20, 0.02, 1.20, 0.25}}) {
+    SCOPED_TRACE(row.model);
+    std::optional<ModelPrice> price = table.find(row.model);
+    ASSERT_TRUE(price.has_value());
+    EXPECT_DOUBLE_EQ(price->input, row.input);
+    EXPECT_DOUBLE_EQ(price->cached_input, row.cached);
+    EXPECT_DOUBLE_EQ(price->output, row.output);
+    ASSERT_TRUE(price->cache_write.has_value());
+    EXPECT_DOUBLE_EQ(*price->cache_write, row.cache_write);
+  }
+  // Before GPT-5.6, writing to the cache costs nothing extra.
+  EXPECT_EQ(table.find("gpt-5.5")->cache_write, std::nullopt);
+}
+
+TEST(Cost, BillsCacheWritesAtTheCacheWriteRateInPlaceOfTheInputRate) {
+  PriceTable table = PriceTable::built_in();
+  // gpt-5.6-sol: 10,000 uncached × $4 + 60,000 cached × $0.40 + 30,000 written × $5
+  // + 2,000 output × $20 (per 1M) = 0.04 + 0.024 + 0.15 + 0.04.
+  UsageFigures usage{100'000, 60'000, 2'000, 0, 30'000};
+  EXPECT_NEAR(*table.cost_usd("gpt-5.6-sol", usage), 0.254, kCent);
+  // A model without a write rate bills writes as input: 40,000 × $5 + 60,000 × $0.50 + 2,000
+  // × $30 (per 1M), the same as without writes.
+  EXPECT_NEAR(*table.cost_usd("gpt-5.5", usage), 0.29, kCent);
+  EXPECT_NEAR(*table.cost_usd("gpt-5.5", UsageFigures{100'000, 60'000, 2'000, 0}), 0.29, kCent);
+  // Writes count only within the input that is not cached: 10,000 here.
+  EXPECT_NEAR(*table.cost_usd("gpt-5.6-sol", UsageFigures{100'000, 90'000, 0, 0, 50'000}),
+              0.036 + 0.05, kCent);
+}
+
+TEST(Cost, BillsALongGpt56RequestAtDoubleRatesWritesIncluded) {
+  PriceTable table = PriceTable::built_in();
+  // gpt-5.6-terra above 272,000: 100,000 × $4 + 100,000 cached × $0.40 + 100,000 written ×
+  // $5 + 10,000 × $18 (per 1M) = 0.40 + 0.04 + 0.50 + 0.18.
+  EXPECT_NEAR(*table.cost_usd("gpt-5.6-terra", UsageFigures{300'000, 100'000, 10'000, 0, 100'000}),
+              1.12, kCent);
+}
+
+TEST(Cost, OfATurnCountsItsCacheWrites) {
+  PriceTable table = PriceTable::built_in();
+  TurnRecord turn;
+  turn.upstream_model = "gpt-5.6-luna";
+  turn.input_tokens = 3'438;
+  turn.cache_write_tokens = 3'435;
+  turn.output_tokens = 9;
+  // 3 × $0.20 + 3,435 × $0.25 + 9 × $1.20 (per 1M).
+  EXPECT_NEAR(*table.cost_usd(turn), (3 * 0.20 + 3'435 * 0.25 + 9 * 1.20) / 1e6, kCent);
+}
+
+TEST(PriceToml, TakesACacheWritePrice) {
+  PriceFile file = parse_price_toml(
+      "[models.\"my-sol\"]\ninput = 4\ncached_input = 0.4\noutput = 20\ncache_write = 5\n"
+      "[models.\"old\"]\ninput = 1\noutput = 2\n");
+  EXPECT_EQ(file.models.at("my-sol").cache_write, 5.0);
+  EXPECT_EQ(file.models.at("old").cache_write, std::nullopt);
+  EXPECT_EQ(error_of("[models.\"x\"]\ninput = 1\noutput = 2\ncache_write = 1\ncache_write = 2\n"),
+            "~/.config/claudegpt/prices.toml:5: cache_write given twice");
+}
+
+TEST(EnvPrices, TakeAFourthFigureForCacheWrites) {
+  PriceTable table = PriceTable::built_in();
+  table.apply_env({{"CLAUDEGPT_PRICE_MY_SOL", "4,0.4,20,5"}, {"CLAUDEGPT_PRICE_MY_OLD", "1,0.1,2"}});
+  EXPECT_EQ(table.find("my-sol")->cache_write, 5.0);
+  EXPECT_EQ(table.find("my-old")->cache_write, std::nullopt);
+}
+
 TEST(PriceToml, ReadsModelTablesAndTheWebSearchPrice) {
   PriceFile file = parse_price_toml(R"(# prices for my Azure deployments
 web_search_per_1k = 25   # USD per 1,000 calls
@@ -213,7 +289,7 @@ output = 4.5
 TEST(PriceToml, NamesTheFileAndLineOfAMistake) {
   EXPECT_EQ(error_of("[models.\"x\"]\ninput = 1\ncached = 0.1\noutput = 2\n"),
             "~/.config/claudegpt/prices.toml:3: unknown key \"cached\" (expected input, "
-            "cached_input or output)");
+            "cached_input, output or cache_write)");
   EXPECT_EQ(error_of("# header\n\n[models.\"x\"]\ninput = 1\n"),
             "~/.config/claudegpt/prices.toml:3: [models.\"x\"] needs input and output");
   EXPECT_EQ(error_of("[models.\"x\"]\ninput = 1\noutput = 2\nweb_search_per_1k = 10\n"),
@@ -350,14 +426,14 @@ TEST(EnvPrices, NameTheKeyOfAMalformedValue) {
     return "(no error)";
   };
   EXPECT_EQ(error("CLAUDEGPT_PRICE_X", "1,2"),
-            "CLAUDEGPT_PRICE_X: expected input,cached_input,output in USD per 1M tokens (e.g. "
-            "1.25,0.125,10)");
-  EXPECT_EQ(error("CLAUDEGPT_PRICE_X", "1,2,3,4"),
-            "CLAUDEGPT_PRICE_X: expected input,cached_input,output in USD per 1M tokens (e.g. "
-            "1.25,0.125,10)");
+            "CLAUDEGPT_PRICE_X: expected input,cached_input,output[,cache_write] in USD per 1M "
+            "tokens (e.g. 1.25,0.125,10)");
+  EXPECT_EQ(error("CLAUDEGPT_PRICE_X", "1,2,3,4,5"),
+            "CLAUDEGPT_PRICE_X: expected input,cached_input,output[,cache_write] in USD per 1M "
+            "tokens (e.g. 1.25,0.125,10)");
   EXPECT_EQ(error("CLAUDEGPT_PRICE_X", "1,x,3"),
-            "CLAUDEGPT_PRICE_X: expected input,cached_input,output in USD per 1M tokens (e.g. "
-            "1.25,0.125,10): expected a number, got \"x\"");
+            "CLAUDEGPT_PRICE_X: expected input,cached_input,output[,cache_write] in USD per 1M "
+            "tokens (e.g. 1.25,0.125,10): expected a number, got \"x\"");
   EXPECT_EQ(error("CLAUDEGPT_PRICE_WEB_SEARCH_PER_1K", "ten"),
             "CLAUDEGPT_PRICE_WEB_SEARCH_PER_1K: expected a number, got \"ten\"");
   EXPECT_EQ(error("CLAUDEGPT_PRICE_", "1,2,3"), "CLAUDEGPT_PRICE_: names no model");

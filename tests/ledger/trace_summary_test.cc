@@ -61,6 +61,26 @@ TEST(TraceSummary, SaysWhatTheTurnWasOneFactALine) {
             "File: /state/traces/alice/20261124T105400.123Z-req_8c1f.json\n");
 }
 
+TEST(TraceSummary, WhatWasLeftOutOnARetryIsSaid) {
+  boost::json::object trace = sample_trace();
+  trace["degradations"] = {"retried without reasoning.summary: the upstream refused it"};
+  const std::string summary = render_trace_summary(trace, "", "/t.json", 900);
+  EXPECT_NE(summary.find("outcome      tool_use\n"
+                         "degraded     retried without reasoning.summary: the upstream refused it\n"),
+            std::string::npos) << summary;
+}
+
+// GPT-5.6 and later: the trace's usage has cache_write_tokens when the turn wrote some.
+TEST(TraceSummary, CacheWritesAreToldBesideTheCachedTokens) {
+  boost::json::object trace = sample_trace();
+  trace["usage"].as_object()["cached_tokens"] = 100000;
+  trace["usage"].as_object()["cache_write_tokens"] = 20000;
+  const std::string summary = render_trace_summary(trace, "", "/t.json", 900);
+  EXPECT_NE(summary.find("tokens       in 123,456 (cached 100,000, 81.0%; written to the cache "
+                         "20,000) · out 4,321"),
+            std::string::npos) << summary;
+}
+
 TEST(TraceSummary, AFailedTurnShowsItsErrorAndWhatItLacksIsLeftOut) {
   boost::json::object trace = sample_trace();
   trace["stop_reason"] = nullptr;

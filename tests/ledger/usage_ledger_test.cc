@@ -65,6 +65,9 @@ TurnRecord full_turn() {
   t.chain_rounds = 2;
   t.cwd = "/home/alice/src/claudegpt";
   t.first_prompt = "fix the failing ledger test, then run the whole suite";
+  t.cache_write_tokens = 2345;
+  t.rate_limits.primary = UsageWindow{42.5, 300, 1795520000};
+  t.rate_limits.secondary = UsageWindow{13, 10080, std::nullopt};
   return t;
 }
 
@@ -110,6 +113,16 @@ void expect_same(const TurnRecord& got, const TurnRecord& want) {
   EXPECT_EQ(got.chain_rounds, want.chain_rounds);
   EXPECT_EQ(got.cwd, want.cwd);
   EXPECT_EQ(got.first_prompt, want.first_prompt);
+  EXPECT_EQ(got.cache_write_tokens, want.cache_write_tokens);
+  for (auto window : {&CodexRateLimits::primary, &CodexRateLimits::secondary}) {
+    const std::optional<UsageWindow>& a = got.rate_limits.*window;
+    const std::optional<UsageWindow>& b = want.rate_limits.*window;
+    ASSERT_EQ(a.has_value(), b.has_value());
+    if (!a) continue;
+    EXPECT_EQ(a->used_percent, b->used_percent);
+    EXPECT_EQ(a->window_minutes, b->window_minutes);
+    EXPECT_EQ(a->resets_at, b->resets_at);
+  }
 }
 
 // Reads one value straight from the file, as another tool would.
@@ -258,7 +271,7 @@ TEST(UsageLedger, CreatesPrivateDirectoriesAndAPrivateFileInWalMode) {
   EXPECT_EQ(mode_of(dir.path() / "state"), 0700u);
   EXPECT_EQ(mode_of(dir.path() / "state" / "claudegpt"), 0700u);
   EXPECT_EQ(sql_text(file, "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(sql_text(file, "PRAGMA user_version"), "2");
+  EXPECT_EQ(sql_text(file, "PRAGMA user_version"), "3");
 }
 
 TEST(UsageLedger, ALedgerFromANewerVersionWithExtraColumnsStillTakesAppends) {
@@ -324,7 +337,7 @@ TEST(UsageLedger, ALedgerFromBeforeTheSessionColumnsIsUpgradedAndItsRowsReadAsBe
   run_sql(file, kVersion1Insert);
 
   UsageLedger ledger(file);
-  EXPECT_EQ(sql_text(file, "PRAGMA user_version"), "2");
+  EXPECT_EQ(sql_text(file, "PRAGMA user_version"), "3");
   std::optional<TurnRecord> old = ledger.find("req_old");
   ASSERT_TRUE(old);
   EXPECT_EQ(old->session_id, "sess-old");
@@ -333,6 +346,8 @@ TEST(UsageLedger, ALedgerFromBeforeTheSessionColumnsIsUpgradedAndItsRowsReadAsBe
   EXPECT_EQ(old->cost_usd, 0.025);
   EXPECT_EQ(old->cwd, "");           // not recorded then
   EXPECT_EQ(old->first_prompt, "");
+  EXPECT_EQ(old->cache_write_tokens, 0);
+  EXPECT_TRUE(old->rate_limits.empty());
   // New rows carry the new fields...
   ledger.append(full_turn());
   expect_same(*ledger.find(full_turn().id), full_turn());
@@ -341,6 +356,50 @@ TEST(UsageLedger, ALedgerFromBeforeTheSessionColumnsIsUpgradedAndItsRowsReadAsBe
   run_sql(file, kVersion1Insert);
   EXPECT_EQ(ledger.find("req_old")->first_prompt, "");
   EXPECT_EQ(ledger.turns_since(0).size(), 2u);
+}
+
+// Version 2's append (claudegpt before cache writes and usage windows) into a version 3
+// ledger: the new columns take their defaults, and the row reads as having none of either.
+TEST(UsageLedger, AVersion2AppendReadsAsWithoutCacheWritesOrUsageWindows) {
+  TempDir dir;
+  fs::path file = dir.path() / "usage.sqlite3";
+  UsageLedger ledger(file);
+  run_sql(file,
+          "INSERT INTO turns (id, time_ms, session_id, provider, upstream_model, input_tokens, "
+          "cached_tokens, cost_usd, cwd, first_prompt) VALUES ('req_v2', 2000, 's', 'codex', "
+          "'gpt-5.5', 9000, 1000, 0.04, '/w', 'hi');");
+  std::optional<TurnRecord> row = ledger.find("req_v2");
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->cached_tokens, 1000);
+  EXPECT_EQ(row->cache_write_tokens, 0);
+  EXPECT_TRUE(row->rate_limits.empty());
+  EXPECT_EQ(ledger.latest_rate_limits(), std::nullopt);
+}
+
+// The usage windows are the account's: the newest row that has them, whatever its session.
+TEST(UsageLedger, LatestRateLimitsIsTheNewestRowWithUsageWindows) {
+  TempDir dir;
+  UsageLedger ledger(dir.path() / "usage.sqlite3");
+  EXPECT_EQ(ledger.latest_rate_limits(), std::nullopt);
+  auto with = [](std::string id, std::int64_t time_ms, std::string session,
+                 std::optional<double> five_hours, std::optional<double> week) {
+    TurnRecord t = turn(std::move(id), time_ms, std::move(session));
+    if (five_hours) t.rate_limits.primary = UsageWindow{*five_hours, 300, 5000};
+    if (week) t.rate_limits.secondary = UsageWindow{*week, 10080, std::nullopt};
+    return t;
+  };
+  ledger.append(with("req_1", 10, "a", 40, 12));
+  ledger.append(with("req_2", 20, "b", std::nullopt, 13));
+  ledger.append(with("req_3", 30, "a", std::nullopt, std::nullopt));  // not a codex turn
+  ledger.append(with("req_0", 5, "c", 99, 99));                        // arrived late, older
+  std::optional<TurnRecord> latest = ledger.latest_rate_limits();
+  ASSERT_TRUE(latest);
+  EXPECT_EQ(latest->id, "req_2");
+  EXPECT_FALSE(latest->rate_limits.primary);
+  ASSERT_TRUE(latest->rate_limits.secondary);
+  EXPECT_EQ(latest->rate_limits.secondary->used_percent, 13);
+  EXPECT_EQ(latest->rate_limits.secondary->window_minutes, 10080);
+  EXPECT_EQ(latest->rate_limits.secondary->resets_at, std::nullopt);
 }
 
 TEST(UsageLedger, LatestTurnPerModelGivesEachClientModelsNewestRowOfTheSession) {

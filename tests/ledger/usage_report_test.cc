@@ -308,6 +308,25 @@ TEST(UsageReport, JsonHasStableKeysAndPlainNumbers) {
   EXPECT_EQ(parsed.at("groups").as_array().size(), 3u);
 }
 
+// GPT-5.6 turns report cache writes: the JSON then gives them in every group (0 included).
+TEST(UsageReport, JsonGivesCacheWritesWhenSomeTurnWroteToTheCache) {
+  std::vector<TurnRecord> turns = sample_turns();
+  TurnRecord sol = turn("req_7", k2026_11_22_0005, "s", "c", "openai", "gpt-5.6-sol", 3438, 0, 9,
+                        0, 0, 0, 0.0171912, 900, "end_turn");
+  sol.cache_write_tokens = 3435;
+  turns.push_back(sol);
+  boost::json::value report = boost::json::parse(
+      render_usage_report(turns, options(UsageGrouping::model, std::nullopt, true)));
+  const boost::json::array& groups = report.at("groups").as_array();
+  ASSERT_EQ(groups.size(), 4u);
+  EXPECT_EQ(groups[0].at("key"), "gpt-5.4-mini");
+  EXPECT_EQ(groups[0].at("cache_write_tokens"), 0);
+  EXPECT_EQ(groups[2].at("key"), "gpt-5.6-sol");
+  EXPECT_EQ(groups[2].at("cache_write_tokens"), 3435);
+  EXPECT_EQ(report.at("totals").at("cache_write_tokens"), 3435);
+  // (Without any, the key is left out: JsonHasStableKeysAndPlainNumbers.)
+}
+
 TEST(UsageReport, JsonGivesTheSinceTimeInIsoForm) {
   std::string json = render_usage_report(
       sample_turns(), options(UsageGrouping::day, k2026_11_22_0000, true));

@@ -410,6 +410,69 @@ TEST(StreamTranslator, UsageComesFromResponseCompletedWithTheCachedPartSeparated
                             "cache_read_input_tokens":3072,"output_tokens":463})"));
 }
 
+// A stream of the phase recording whose final usage is `usage` (the Responses API's shape).
+Objects with_usage(std::string_view usage) {
+  Objects stream = stream_of(kPhase);
+  stream.back()["response"].as_object()["usage"] = json::parse(usage);
+  return stream;
+}
+
+// GPT-5.6 and later report cache writes in input_tokens_details.cache_write_tokens, part of
+// input_tokens like the cached (read) tokens (OpenAI's prompt-caching guide; a live cold
+// call: input 3438, cached 0, written 3435; warm: cached 3423, written 12). Anthropic counts
+// the three apart, so that input + cache_read + cache_creation is all the input.
+TEST(StreamTranslator, CacheWritesBecomeCacheCreationInputTokensOutsideTheInputTokens) {
+  const AnthropicEvents cold = translate(with_usage(R"({"input_tokens":3438,"output_tokens":9,
+      "input_tokens_details":{"cached_tokens":0,"cache_write_tokens":3435}})"));
+  EXPECT_EQ(message_delta_of(cold).at("usage"),
+            json::parse(R"({"input_tokens":3,"cache_creation_input_tokens":3435,
+                            "cache_read_input_tokens":0,"output_tokens":9})"));
+  const AnthropicEvents warm = translate(with_usage(R"({"input_tokens":3438,"output_tokens":9,
+      "input_tokens_details":{"cached_tokens":3423,"cache_write_tokens":12}})"));
+  EXPECT_EQ(message_delta_of(warm).at("usage"),
+            json::parse(R"({"input_tokens":3,"cache_creation_input_tokens":12,
+                            "cache_read_input_tokens":3423,"output_tokens":9})"));
+
+  StreamTranslator translator(setup());
+  AnthropicEvents out;
+  for (const json::object& line : with_usage(R"({"input_tokens":3438,"output_tokens":9,
+      "input_tokens_details":{"cached_tokens":3423,"cache_write_tokens":12}})"))
+    translator.on_event(to_event(line), out);
+  const TurnUsage usage = translator.usage();
+  EXPECT_EQ(usage.input_tokens, 3438);
+  EXPECT_EQ(usage.cached_tokens, 3423);
+  EXPECT_EQ(usage.cache_write_tokens, 12);
+}
+
+TEST(StreamTranslator, CacheWritesAreScaledLikeTheOtherInputFigures) {
+  StreamSetup scaled = setup();
+  scaled.error_context.input_token_scale = 2.0;
+  EXPECT_EQ(message_delta_of(translate(with_usage(R"({"input_tokens":3438,"output_tokens":9,
+                "input_tokens_details":{"cached_tokens":3000,"cache_write_tokens":400}})"),
+                                       scaled)).at("usage"),
+            json::parse(R"({"input_tokens":76,"cache_creation_input_tokens":800,
+                            "cache_read_input_tokens":6000,"output_tokens":9})"));
+}
+
+// Figures that cannot be parts of the input are cut to what fits: never a negative count.
+TEST(StreamTranslator, CacheWritesBeyondTheInputAreCutToWhatFits) {
+  EXPECT_EQ(message_delta_of(translate(with_usage(R"({"input_tokens":100,"output_tokens":1,
+                "input_tokens_details":{"cached_tokens":60,"cache_write_tokens":500}})")))
+                .at("usage"),
+            json::parse(R"({"input_tokens":0,"cache_creation_input_tokens":40,
+                            "cache_read_input_tokens":60,"output_tokens":1})"));
+  EXPECT_EQ(message_delta_of(translate(with_usage(R"({"input_tokens":100,"output_tokens":1,
+                "input_tokens_details":{"cached_tokens":10,"cache_write_tokens":-5}})")))
+                .at("usage"),
+            json::parse(R"({"input_tokens":90,"cache_creation_input_tokens":0,
+                            "cache_read_input_tokens":10,"output_tokens":1})"));
+  EXPECT_EQ(message_delta_of(translate(with_usage(R"({"input_tokens":100,"output_tokens":1,
+                "input_tokens_details":{"cached_tokens":10,"cache_write_tokens":"many"}})")))
+                .at("usage"),
+            json::parse(R"({"input_tokens":90,"cache_creation_input_tokens":0,
+                            "cache_read_input_tokens":10,"output_tokens":1})"));
+}
+
 // Claude Code compacts near its own model's window; scaled input figures make it compact
 // near the backend's. Output figures are never scaled.
 TEST(StreamTranslator, InputFiguresAreScaledForClaudeCodesContextWindow) {
@@ -676,6 +739,35 @@ TEST(StreamTranslator, AWebFetchCallIsTheProxysToPerformAndTheTurnGoesOnAfterIt)
   EXPECT_EQ(usage.at("cache_read_input_tokens"), 100);
   EXPECT_EQ(usage.at("output_tokens"), 17);
   EXPECT_EQ(usage.at("server_tool_use").at("web_fetch_requests"), 1);
+}
+
+// Over a turn continued after the proxy's fetches, the writes of every response add up.
+TEST(StreamTranslator, CacheWritesOfAContinuedTurnAreSummed) {
+  StreamSetup s = setup();
+  s.fetches_left = 4;
+  StreamTranslator translator(s);
+  AnthropicEvents out;
+  Objects first = function_call_items({{"WebFetch", R"({"url":"https://example.com/a","prompt":"?"})"}});
+  first.back() = parse_object(R"({"type":"response.completed","response":{"usage":{
+      "input_tokens":2000,"output_tokens":10,
+      "input_tokens_details":{"cached_tokens":0,"cache_write_tokens":1900}}}})");
+  for (const json::object& line : first) translator.on_event(to_event(line), out);
+  ASSERT_TRUE(translator.awaiting_fetches());
+  const PendingFetch fetch = translator.pending_fetches()[0];
+  translator.fetch_result({fetch.tool_use_id, fetch.url, "2026-11-24T10:00:00Z", "A", "A", ""}, out);
+  ASSERT_TRUE(translator.resume_after_fetches(out));
+  for (const json::object& line :
+       {parse_object(R"({"type":"response.created","response":{}})"),
+        parse_object(R"({"type":"response.output_text.delta","output_index":0,"content_index":0,"delta":"A."})"),
+        parse_object(R"({"type":"response.completed","response":{"usage":{"input_tokens":2500,
+            "output_tokens":3,"input_tokens_details":{"cached_tokens":1920,"cache_write_tokens":500}}}})")})
+    translator.on_event(to_event(line), out);
+  ASSERT_TRUE(translator.finished());
+  const json::object& usage = message_delta_of(out).at("usage").as_object();
+  EXPECT_EQ(usage.at("input_tokens"), 180);
+  EXPECT_EQ(usage.at("cache_creation_input_tokens"), 2400);
+  EXPECT_EQ(usage.at("cache_read_input_tokens"), 1920);
+  EXPECT_EQ(translator.usage().cache_write_tokens, 2400);
 }
 
 TEST(StreamTranslator, FetchesBesideClientToolCallsEndTheTurnWithToolUse) {
