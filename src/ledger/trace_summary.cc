@@ -169,6 +169,9 @@ std::string render_trace_summary(const boost::json::object& trace,
   } else {
     line("outcome", text("stop_reason").empty() ? "-" : text("stop_reason"));
   }
+  if (const json::array* degradations = array_field(trace, "degradations"))
+    for (const json::value& what : *degradations)
+      if (what.is_string()) line("degraded", text_opening(what.get_string(), 200));
 
   if (const json::object* request = object_field(trace, "request_anthropic")) {
     const std::int64_t messages = count_of(array_field(*request, "messages"));

@@ -177,6 +177,7 @@ class Relay {
       trace.response_deltas_left_out = sent_deltas_left_out_;
       if (settings_.provider == "azure") trace.deployment = exchange_.upstream_model;
       trace.not_forwarded = exchange_.not_forwarded;
+      trace.degradations = degradations_seen_;
       trace.filtered_tool_tokens = exchange_.filtered_tool_tokens;
     }
     // Each page extraction is a paid upstream call of its own: a row of its own.
@@ -329,9 +330,9 @@ class Relay {
     const ApiError failure = *translator_.error();
     // An optional field the upstream refuses (an unverified organisation's reasoning summary,
     // an effort the model lacks): without it, at once, a few times at most per exchange.
-    if (status_ == 400 && degradations_ < kMaxDegradations) {
+    if (status_ == 400 && degradations_seen_.size() < kMaxDegradations) {
       if (auto lighter = c_.context.provider.without_refused_option(*body_, error_body_)) {
-        ++degradations_;
+        degradations_seen_.push_back("retried without " + lighter->refusal.describe() + ": the upstream refused it");
         if (lighter->first_time)  // kept for later runs, off the I/O thread
           net::post(c_.context.blocking, [&store = c_.context.refusals, provider = &c_.context.provider,
                                           model = lighter->model, refusal = lighter->refusal] {
@@ -674,9 +675,9 @@ class Relay {
   std::shared_ptr<UpstreamClient::Transfer> transfer_;
   int attempts_ = 0;              // upstream requests made
   int retries_ = 0;               // of which retries after a passing failure
-  int degradations_ = 0;          // of which retries without a refused optional field
-  static constexpr int kMaxDegradations = 4;
+  static constexpr std::size_t kMaxDegradations = 4;  // retries without a refused field
   bool renewed_credentials_ = false;
+  std::vector<std::string> degradations_seen_;  // what was left out to get an answer, for the trace
   std::string rate_limits_;
   CodexRateLimits codex_limits_;
 

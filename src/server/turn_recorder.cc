@@ -96,6 +96,11 @@ json::object trace_json(const TurnRecord& r, TurnTrace& t) {
   json::array not_forwarded;
   for (const std::string& field : t.not_forwarded) not_forwarded.emplace_back(field);
   trace["not_forwarded"] = std::move(not_forwarded);
+  if (!t.degradations.empty()) {
+    json::array degradations;
+    for (const std::string& what : t.degradations) degradations.emplace_back(what);
+    trace["degradations"] = std::move(degradations);
+  }
   trace["tool_filter_saved_tokens"] = t.filtered_tool_tokens;
   trace["stop_reason"] = r.stop_reason.empty() ? json::value(nullptr) : json::value(r.stop_reason);
   trace["error"] = r.error_type.empty()

@@ -39,6 +39,7 @@ struct TurnTrace {
   std::string deployment;                                          // Azure: the deployment
   std::string error_message;                                       // when it failed
   std::vector<std::string> not_forwarded;  // request fields the upstream did not get
+  std::vector<std::string> degradations;   // what was left out, on a retry, to get an answer
   std::int64_t filtered_tool_tokens = 0;   // what the tool filters saved (o200k tokens)
   // Secret values in use (keys, tokens): replaced wherever they appear in the trace, even
   // inside the conversation (a tool that printed the environment), and in the first prompt a

@@ -49,6 +49,23 @@ async function withProxy(env, body) {
   }
 }
 
+// What the traces of `proxy` list as left out on a retry (written off the request's thread:
+// waited for briefly).
+async function degradationsTraced(proxy) {
+  for (let waited = 0; ; waited += 50) {
+    const found = [];
+    for (const file of fs.existsSync(proxy.tracesDir)
+      ? fs.readdirSync(proxy.tracesDir, { recursive: true }) : []) {
+      // (files being written are hidden, then renamed into place whole)
+      if (!String(file).endsWith('.json') || path.basename(String(file)).startsWith('.')) continue;
+      const trace = JSON.parse(fs.readFileSync(path.join(proxy.tracesDir, String(file)), 'utf8'));
+      found.push(...(trace.degradations ?? []));
+    }
+    if (found.length > 0 || waited >= 2000) return found;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 const explain = (run, requests, proxy) => `\nresult: ${run.stdout.slice(0, 600)}\nrequests: ${
   JSON.stringify(requests.map((r) => [r.status, r.body?.model, r.body?.reasoning]))}\nlog:\n${
   proxy.stderr.slice(-2000)}`;
@@ -75,6 +92,8 @@ describe('an optional field the upstream refuses', { skip: SKIP }, () => {
                        [[400, 'auto'], [200, null], [200, null]], why);
       assert.equal(requests[0].refused_by, 'unverified_org', why);
       assert.match(proxy.stderr, /the upstream refuses reasoning\.summary for gpt-5\.5: left out from now on/);
+      assert.deepEqual(await degradationsTraced(proxy),
+                       ['retried without reasoning.summary: the upstream refused it']);
 
       // A new session on the same proxy starts without it.
       await fake.reset();

@@ -63,7 +63,7 @@ TEST(TraceSummary, SaysWhatTheTurnWasOneFactALine) {
 
 TEST(TraceSummary, WhatWasLeftOutOnARetryIsSaid) {
   boost::json::object trace = sample_trace();
-  trace["degradations"] = {"retried without reasoning.summary: the upstream refused it"};
+  trace["degradations"] = boost::json::array{"retried without reasoning.summary: the upstream refused it"};
   const std::string summary = render_trace_summary(trace, "", "/t.json", 900);
   EXPECT_NE(summary.find("outcome      tool_use\n"
                          "degraded     retried without reasoning.summary: the upstream refused it\n"),
