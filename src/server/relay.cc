@@ -35,6 +35,7 @@
 #include "core/responses_stream_reader.h"
 #include "core/stream_translator.h"
 #include "core/token_counter.h"
+#include "core/unverifiable_reasoning.h"
 #include "core/upstream_error.h"
 #include "core/model_tier.h"
 #include "core/web_fetch_requests.h"
@@ -301,6 +302,7 @@ class Relay {
     retryable_ = false;
     error_headers_ = {};
     error_body_.clear();
+    unverifiable_reasoning_ = false;
     reader_ = ResponsesStreamReader();
     if (tracing_ && (trace_.request_openai.empty() || trace_.request_openai.back() != body_))
       trace_.request_openai.push_back(body_);
@@ -328,6 +330,19 @@ class Relay {
   net::awaitable<bool> try_again() {
     if (translator_.started() || !translator_.error()) co_return false;
     const ApiError failure = *translator_.error();
+    // Reasoning the upstream can no longer verify (its key changed): once, without it.
+    if (!retried_without_reasoning_ &&
+        (unverifiable_reasoning_ || (status_ == 400 && is_unverifiable_reasoning_error(error_body_)))) {
+      retried_without_reasoning_ = true;
+      if (auto lighter = c_.context.provider.without_reasoning(*body_)) {
+        degradations_seen_.push_back("retried without the reasoning sent back: the upstream could not verify it");
+        abort_transfer();
+        body_ = std::make_shared<const std::string>(std::move(*lighter));
+        translator_ = StreamTranslator(setup());
+        start_transfer();
+        co_return true;
+      }
+    }
     // An optional field the upstream refuses (an unverified organisation's reasoning summary,
     // an effort the model lacks): without it, at once, a few times at most per exchange.
     if (status_ == 400 && degradations_seen_.size() < kMaxDegradations) {
@@ -558,6 +573,8 @@ class Relay {
     const bool readable = reader_.feed(data, upstream_events_);
     if (tracing_) traced_bytes_ += data.size();
     for (auto& event : upstream_events_) {
+      if ((event.type == "response.failed" || event.type == "error") && !translator_.started())
+        unverifiable_reasoning_ = unverifiable_reasoning_ || is_unverifiable_reasoning_error(event.data);
       translator_.on_event(event, events_);
       // Moved, not copied: the trace costs the hot path no copy of the stream. Past the
       // budget they are only counted, so that a huge answer cannot hold its size again.
@@ -677,6 +694,8 @@ class Relay {
   int retries_ = 0;               // of which retries after a passing failure
   static constexpr std::size_t kMaxDegradations = 4;  // retries without a refused field
   bool renewed_credentials_ = false;
+  bool retried_without_reasoning_ = false;
+  bool unverifiable_reasoning_ = false;  // the stream failed on reasoning it could not verify
   std::vector<std::string> degradations_seen_;  // what was left out to get an answer, for the trace
   std::string rate_limits_;
   CodexRateLimits codex_limits_;

@@ -7,6 +7,7 @@
 #include "core/json_depth.h"
 #include "core/json_text.h"
 #include "core/known_models.h"
+#include "core/unverifiable_reasoning.h"
 #include "support/log.h"
 #include "upstream/codex_auth.h"
 #include "upstream/user_agent.h"
@@ -88,6 +89,27 @@ void Provider::adapt_body(boost::json::object& body) const {
   std::lock_guard lock(refusals_mutex_);
   if (auto known = refused_.find(std::string_view(model->get_string())); known != refused_.end())
     apply_refusals(known->second, body);
+  if (dead_reasoning_.size() > 0)
+    drop_reasoning_items(body, [this](std::string_view content) { return dead_reasoning_.contains(content); });
+}
+
+std::optional<std::string> Provider::without_reasoning(const std::string& sent) {
+  boost::system::error_code ec;
+  boost::json::value parsed = boost::json::parse(sent, ec, {}, deep_json());
+  if (ec || !parsed.is_object()) return std::nullopt;
+  const std::vector<std::string> dropped = drop_reasoning_items(parsed.get_object());
+  if (dropped.empty()) return std::nullopt;
+  bool first_time;
+  {
+    std::lock_guard lock(refusals_mutex_);
+    first_time = dead_reasoning_.size() == 0;
+    for (const std::string& content : dropped) dead_reasoning_.add(content);
+  }
+  if (first_time)
+    log_warn("the upstream could not verify the reasoning sent back (invalid_encrypted_content): "
+             "retried without ", dropped.size(), " reasoning item", dropped.size() == 1 ? "" : "s",
+             "; thinking from before is left out from now on");
+  return json_text(parsed.get_object(), sent.size());
 }
 
 std::optional<Provider::Lighter> Provider::without_refused_option(const std::string& sent,

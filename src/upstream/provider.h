@@ -19,6 +19,7 @@
 #include <boost/json/fwd.hpp>
 
 #include "core/refused_option.h"
+#include "core/unverifiable_reasoning.h"
 
 #include "config/settings.h"
 #include "upstream/upstream_client.h"
@@ -36,7 +37,8 @@ class Provider {
   const std::string& endpoint() const { return url_; }  // the Responses URL (no secrets)
 
   // Applies this backend's body rules to a translated request, and leaves out what the
-  // upstream refused before for its model (without_refused_option).
+  // upstream refused before: options for its model (without_refused_option), reasoning it
+  // could not verify (without_reasoning).
   void adapt_body(boost::json::object& body) const;
 
   // The upstream answered `error_body` (a 400) to `sent`: when it refused an optional field
@@ -50,6 +52,11 @@ class Provider {
     bool first_time;        // not known before: worth keeping (RefusalStore)
   };
   std::optional<Lighter> without_refused_option(const std::string& sent, std::string_view error_body);
+
+  // The upstream could not verify the reasoning `sent` replays (unverifiable_reasoning.h):
+  // `sent` without its reasoning items, to retry with; their contents are remembered, so that
+  // adapt_body leaves them out of later requests. nullopt: `sent` had none.
+  std::optional<std::string> without_reasoning(const std::string& sent);
 
   // Takes a refusal learnt before (RefusalStore) for `model`; whether it was new.
   bool remember(const std::string& model, const RefusedOption& refusal);
@@ -93,6 +100,7 @@ class Provider {
   std::chrono::milliseconds connect_timeout_;
   mutable std::mutex refusals_mutex_;  // requests of every connection adapt and learn
   std::map<std::string, std::vector<RefusedOption>, std::less<>> refused_;  // by model
+  DeadReasoning dead_reasoning_;       // for this process: Claude Code replays them each turn
 };
 
 }  // namespace claudegpt

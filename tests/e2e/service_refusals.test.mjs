@@ -172,4 +172,41 @@ describe('an optional field the upstream refuses', { skip: SKIP }, () => {
       assert.deepEqual(requests.map((r) => [r.status, effortOf(r)]), [[400, 'xhigh'], [200, 'high']], why);
     });
   });
+
+  // §3: after a key change the upstream refuses the reasoning it issued before
+  // (invalid_encrypted_content, openai/codex #8132), which Claude Code sends back every turn.
+  test('a key rotation mid-session: the session goes on, paying one refused request', async () => {
+    const reasoningIn = (r) => (r.body?.input ?? []).filter((item) => item.type === 'reasoning').length;
+    const first = path.join(dirs.work, 'one.txt');
+    const second = path.join(dirs.work, 'two.txt');
+    await fake.script({ name: 'reasoning_tool', args: { name: 'Write', file_path: first, content: 'one' } },
+                      { name: 'reasoning', args: { text: 'Wrote one.txt.' } });
+    await withProxy({}, async (proxy) => {
+      const run = await runClaude({ proxyURL: proxy.url, prompt: 'Write one.txt.', dirs });
+      let requests = (await fake.requests()).filter((r) => r.route === 'openai');
+      assert.equal(run.json?.result, 'Wrote one.txt.', explain(run, requests, proxy));
+      assert.equal(reasoningIn(requests.at(-1)), 1, 'the tool loop sends its reasoning back');
+
+      // The key changes; the same session continues.
+      await fake.reset();
+      await fake.configure({ reasoning_key: 'rotated' });
+      await fake.script({ name: 'reasoning_tool', args: { name: 'Write', file_path: second, content: 'two' } },
+                        { name: 'reasoning', args: { text: 'Wrote two.txt.' } });
+      const next = await runClaude({ proxyURL: proxy.url, prompt: 'Now write two.txt.', dirs,
+                                     args: ['--continue'] });
+      requests = (await fake.requests()).filter((r) => r.route === 'openai');
+      const why = explain(next, requests, proxy);
+      assert.equal(next.code, 0, why);
+      assert.equal(next.json?.result, 'Wrote two.txt.', why);
+      assert.equal(fs.readFileSync(second, 'utf8'), 'two');
+      // Refused once with the old reasoning, answered without it; the tool loop's next request
+      // carries only the reasoning issued under the new key.
+      assert.deepEqual(requests.map((r) => [r.status, reasoningIn(r)]), [[400, 2], [200, 0], [200, 1]], why);
+      assert.equal(requests[0].refused_by, 'reasoning_key', why);
+      assert.match(proxy.stderr, /could not verify the reasoning sent back \(invalid_encrypted_content\)/);
+      // The turn's trace says what was left out to get its answer.
+      assert.deepEqual(await degradationsTraced(proxy),
+                       ['retried without the reasoning sent back: the upstream could not verify it']);
+    });
+  });
 });

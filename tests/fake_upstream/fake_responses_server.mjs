@@ -58,6 +58,8 @@
 //   page before anything else is checked): codex_limits.mjs; recorded with `refused_by`.
 //   cache_writes (option cacheWrites; cache_writes.mjs) refuses nothing: usage reports
 //   input_tokens_details.cache_write_tokens, as GPT-5.6 does.
+//   reasoning_key (reasoning_keys.mjs): a key rotation; reasoning issued under the old key is
+//   refused with 400 invalid_encrypted_content.
 // - HTTPS with --tls-cert/--tls-key (or options.tls = {cert, key} PEM text), to test a
 //   client's CA bundle and proxy settings (tests/lib/tls.mjs makes throwaway certificates).
 //
@@ -503,6 +505,7 @@ export async function startFakeServer(options = {}) {
         stream = new ResponseStream(body, {
           sink, gapMs: Number(openOptions.gapMs ?? args.gap_ms ?? config.gapMs), usage,
           inputTokens: figures.input, cachedTokens: figures.cached,
+          reasoningKey: state.switches.reasoningKey,
         });
         reportCacheWrites(stream, state.switches.cacheWrites, usage.cache_write_tokens);
         return stream;

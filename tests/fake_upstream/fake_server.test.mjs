@@ -1241,7 +1241,7 @@ describe('real-service switches', () => {
   // Every switch, off (the other switches have tests of their own beside their modules).
   const OFF = { unverified_org: false, model_capabilities: false, codex_refresh_needs_scope: false,
                 codex_usage_limit: false, usage_not_included: false, cloudflare_challenge: false,
-                cache_writes: false };
+                cache_writes: false, reasoning_key: 'original' };
   const UNVERIFIED = {
     error: {
       message: 'Your organization must be verified to generate reasoning summaries. Please go ' +

@@ -38,8 +38,10 @@ export const newCallId = () => `call_${alnum(24)}`;
 const obfuscation = (delta) => alnum(Math.max(0, 16 - delta.length));
 
 // A Fernet-shaped opaque blob, like the real `encrypted_content` ("gAAAAA…", base64url).
-export function fakeEncryptedContent(itemId) {
-  const payload = Buffer.from(JSON.stringify({ fake: 'claudegpt', item: itemId, n: idCounter }));
+// `key`: the name of the key it is issued under (reasoning_keys.mjs).
+export function fakeEncryptedContent(itemId, key = 'original') {
+  const payload = Buffer.from(JSON.stringify({ fake: 'claudegpt', item: itemId, n: idCounter,
+                                               k: key }));
   return `gAAAAAB${randomBytes(12).toString('base64url')}${payload.toString('base64url')}`;
 }
 
@@ -63,7 +65,9 @@ const estimateTokens = (text) => Math.ceil(text.length / 4);
 export class ResponseStream {
   // `request` is the parsed request body; `options`: {sink, gapMs, usage: {input_tokens,
   // cached_tokens, output_tokens, reasoning_tokens} overrides}.
-  constructor(request, { sink, gapMs = 0, usage = {}, inputTokens = 0, cachedTokens = 0 }) {
+  constructor(request, { sink, gapMs = 0, usage = {}, inputTokens = 0, cachedTokens = 0,
+                         reasoningKey = 'original' }) {
+    this.reasoningKey = reasoningKey;
     this.request = request;
     this.sink = sink;
     this.gapMs = gapMs;
@@ -289,7 +293,9 @@ export class ResponseStream {
     const outputIndex = this.output.length;
     const id = hexId('rs');
     const added = { id, type: 'reasoning' };
-    if (this.wantsEncryptedReasoning) added.encrypted_content = fakeEncryptedContent(id);
+    if (this.wantsEncryptedReasoning) {
+      added.encrypted_content = fakeEncryptedContent(id, this.reasoningKey);
+    }
     added.summary = [];
     this.emit({ type: 'response.output_item.added', output_index: outputIndex, item: added });
     const summary = [];
@@ -314,7 +320,9 @@ export class ResponseStream {
     }
     // As recorded: the final item carries a fresh encrypted_content (the complete reasoning).
     const item = { id, type: 'reasoning' };
-    if (this.wantsEncryptedReasoning) item.encrypted_content = fakeEncryptedContent(id);
+    if (this.wantsEncryptedReasoning) {
+      item.encrypted_content = fakeEncryptedContent(id, this.reasoningKey);
+    }
     item.summary = summary;
     this.emit({ type: 'response.output_item.done', output_index: outputIndex, item });
     this.output.push(item);

@@ -27,6 +27,9 @@
 //       Responses report usage.input_tokens_details.cache_write_tokens, as GPT-5.6 does: the
 //       first request of a prompt_cache_key writes its input, later ones read and write the
 //       rest. Refuses nothing.
+//   reasoning_key: "<name>" | true (a fresh name) | false (the original)   (reasoning_keys.mjs)
+//       The key reasoning is issued under: after a change, reasoning issued under the old
+//       key is refused with 400 invalid_encrypted_content (a key rotation).
 //
 // A request refused by a switch is recorded like any refusal (status 400, `error`), with
 // `refused_by` naming the switch, so a test can count them:
@@ -35,6 +38,7 @@
 import { RequestError, quoteList } from './request_rules.mjs';
 import { defaultLimitSwitches, configureLimitSwitches, describeLimitSwitches } from './codex_limits.mjs';
 import { cacheWritesOf } from './cache_writes.mjs';
+import { ORIGINAL_KEY, checkReasoningKey, reasoningKeyOf } from './reasoning_keys.mjs';
 
 const PROVIDERS = ['openai', 'azure', 'codex'];
 
@@ -110,7 +114,7 @@ function refusal(switchName, message, param, code) {
 // modelCapabilities: null (off) or {overrides}}.
 export function defaultSwitches() {
   return { unverifiedOrg: new Set(), modelCapabilities: null, codexRefreshNeedsScope: false,
-           ...defaultLimitSwitches(), cacheWrites: false };
+           ...defaultLimitSwitches(), cacheWrites: false, reasoningKey: ORIGINAL_KEY };
 }
 
 function providersOf(value) {
@@ -155,6 +159,8 @@ export function configureSwitches(switches, knobs = {}) {
   configureLimitSwitches(next, knobs);  // codex_usage_limit, usage_not_included, cloudflare_challenge
   const cacheWrites = pick('cache_writes', 'cacheWrites');
   if (cacheWrites !== undefined) next.cacheWrites = cacheWritesOf(cacheWrites);
+  const reasoningKey = pick('reasoning_key', 'reasoningKey');
+  if (reasoningKey !== undefined) next.reasoningKey = reasoningKeyOf(reasoningKey);
   Object.assign(switches, next);
   return switches;
 }
@@ -167,6 +173,7 @@ export function describeSwitches(switches) {
     codex_refresh_needs_scope: switches.codexRefreshNeedsScope,
     ...describeLimitSwitches(switches),
     cache_writes: switches.cacheWrites,
+    reasoning_key: switches.reasoningKey,
   };
 }
 
@@ -219,6 +226,7 @@ function checkModelCapabilities(body, overrides) {
 // with `refusedBy` set.
 export function checkSwitches(provider, body, switches) {
   if (!isObject(body)) return;
+  checkReasoningKey(body, switches.reasoningKey);
   if (switches.modelCapabilities !== null) {
     checkModelCapabilities(body, switches.modelCapabilities);
   }
