@@ -44,17 +44,20 @@ const std::vector<std::string_view>& known_settings() {
       "AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_AD_TOKEN",
       "AZURE_OPENAI_RESPONSES_API_VERSION", "AZURE_OPENAI_API_VERSION",
       "AZURE_OPENAI_CHAT_DEPLOYMENT_FULL", "AZURE_OPENAI_CHAT_DEPLOYMENT",
-      "AZURE_OPENAI_CHAT_DEPLOYMENT_NANO", "CLAUDEGPT_TOOLS_DEPLOYMENT",
+      "AZURE_OPENAI_CHAT_DEPLOYMENT_NANO", "AZURE_OPENAI_CHAT_DEPLOYMENT_FABLE",
+      "CLAUDEGPT_TOOLS_DEPLOYMENT",
       "CLAUDEGPT_CODEX_AUTH", "CODEX_HOME", "CLAUDEGPT_CODEX_ENDPOINT", "CLAUDEGPT_CODEX_BASE_URL",
       "CLAUDEGPT_CODEX_TOKEN_URL", "CLAUDEGPT_CODEX_ORIGINATOR",
       "CLAUDEGPT_OPENAI_OPUS", "CLAUDEGPT_OPENAI_SONNET", "CLAUDEGPT_OPENAI_HAIKU",
-      "CLAUDEGPT_CODEX_OPUS", "CLAUDEGPT_CODEX_SONNET", "CLAUDEGPT_CODEX_HAIKU",
-      "CLAUDEGPT_CUTOFF_OPUS", "CLAUDEGPT_CUTOFF_SONNET", "CLAUDEGPT_CUTOFF_HAIKU",
-      "CLAUDEGPT_REWRITE_IDENTITY",
+      "CLAUDEGPT_OPENAI_FABLE",
+      "CLAUDEGPT_CODEX_OPUS", "CLAUDEGPT_CODEX_SONNET", "CLAUDEGPT_CODEX_HAIKU", "CLAUDEGPT_CODEX_FABLE",
+      "CLAUDEGPT_CUTOFF_OPUS", "CLAUDEGPT_CUTOFF_SONNET", "CLAUDEGPT_CUTOFF_HAIKU", "CLAUDEGPT_CUTOFF_FABLE",
+      "CLAUDEGPT_UNKNOWN_CLAUDE_TIER", "CLAUDEGPT_REWRITE_IDENTITY",
       "CLAUDEGPT_REASONING_EFFORT", "CLAUDEGPT_REASONING_OPUS", "CLAUDEGPT_REASONING_SONNET",
-      "CLAUDEGPT_REASONING_HAIKU", "CLAUDEGPT_TOOLS_REASONING", "CLAUDEGPT_EFFORT",
+      "CLAUDEGPT_REASONING_HAIKU", "CLAUDEGPT_REASONING_FABLE", "CLAUDEGPT_TOOLS_REASONING",
+      "CLAUDEGPT_EFFORT",
       "CLAUDEGPT_BACKEND_CONTEXT_OPUS", "CLAUDEGPT_BACKEND_CONTEXT_SONNET",
-      "CLAUDEGPT_BACKEND_CONTEXT_HAIKU", "CLAUDEGPT_CLIENT_CONTEXT",
+      "CLAUDEGPT_BACKEND_CONTEXT_HAIKU", "CLAUDEGPT_BACKEND_CONTEXT_FABLE", "CLAUDEGPT_CLIENT_CONTEXT",
       "CLAUDEGPT_MAP_WEB_SEARCH", "CLAUDEGPT_HOSTED_WEB_SEARCH", "CLAUDEGPT_NO_WEB_SEARCH",
       "CLAUDEGPT_MAP_WEB_FETCH", "CLAUDEGPT_WEB_FETCH_TIMEOUT", "CLAUDEGPT_WEB_FETCH_MAX_CHARS",
       "CLAUDEGPT_WEB_FETCH_ALLOW_PRIVATE", "CLAUDEGPT_WEB_FETCH_SUMMARIZER",
@@ -410,10 +413,11 @@ std::string describe(const ConfigSources& sources, const Settings& settings) {
 
   d.heading("Backend");
   d.row("CLAUDEGPT_PROVIDER", settings.provider);
-  auto tiers = [&](const char* opus, const char* sonnet, const char* haiku) {
+  auto tiers = [&](const char* opus, const char* sonnet, const char* haiku, const char* fable) {
     d.row(opus, settings.models.opus);
     d.row(sonnet, settings.models.sonnet);
     d.row(haiku, settings.models.haiku);
+    d.row(fable, settings.models.fable, {opus});  // unset: opus's
   };
   if (settings.provider == "azure") {
     d.row("AZURE_OPENAI_ENDPOINT", settings.azure_endpoint);
@@ -422,33 +426,38 @@ std::string describe(const ConfigSources& sources, const Settings& settings) {
     d.row("AZURE_OPENAI_RESPONSES_API_VERSION", settings.azure_responses_api_version);
     d.row("AZURE_OPENAI_API_VERSION", settings.azure_api_version);
     tiers("AZURE_OPENAI_CHAT_DEPLOYMENT_FULL", "AZURE_OPENAI_CHAT_DEPLOYMENT",
-          "AZURE_OPENAI_CHAT_DEPLOYMENT_NANO");
+          "AZURE_OPENAI_CHAT_DEPLOYMENT_NANO", "AZURE_OPENAI_CHAT_DEPLOYMENT_FABLE");
     d.row("CLAUDEGPT_TOOLS_DEPLOYMENT", settings.tools_deployment);
   } else if (settings.provider == "codex") {
     d.row("CLAUDEGPT_CODEX_AUTH", settings.codex_auth_file, {"CODEX_HOME"});
     d.row("CLAUDEGPT_CODEX_ENDPOINT", settings.codex_endpoint, {"CLAUDEGPT_CODEX_BASE_URL"});
     d.row("CLAUDEGPT_CODEX_TOKEN_URL", settings.codex_token_url);
     d.row("CLAUDEGPT_CODEX_ORIGINATOR", settings.codex_originator);
-    tiers("CLAUDEGPT_CODEX_OPUS", "CLAUDEGPT_CODEX_SONNET", "CLAUDEGPT_CODEX_HAIKU");
+    tiers("CLAUDEGPT_CODEX_OPUS", "CLAUDEGPT_CODEX_SONNET", "CLAUDEGPT_CODEX_HAIKU", "CLAUDEGPT_CODEX_FABLE");
   } else {
     d.row("OPENAI_API_KEY", settings.openai_api_key);
     d.row("OPENAI_BASE_URL", settings.openai_base_url);
-    tiers("CLAUDEGPT_OPENAI_OPUS", "CLAUDEGPT_OPENAI_SONNET", "CLAUDEGPT_OPENAI_HAIKU");
+    tiers("CLAUDEGPT_OPENAI_OPUS", "CLAUDEGPT_OPENAI_SONNET", "CLAUDEGPT_OPENAI_HAIKU", "CLAUDEGPT_OPENAI_FABLE");
   }
+  d.row("CLAUDEGPT_UNKNOWN_CLAUDE_TIER", std::string(to_string(settings.unknown_claude_tier)));
 
   d.heading("Reasoning and context");
   d.row("CLAUDEGPT_REASONING_OPUS", settings.efforts.opus, {"CLAUDEGPT_REASONING_EFFORT"});
   d.row("CLAUDEGPT_REASONING_SONNET", settings.efforts.sonnet, {"CLAUDEGPT_REASONING_EFFORT"});
   d.row("CLAUDEGPT_REASONING_HAIKU", settings.efforts.haiku, {"CLAUDEGPT_REASONING_EFFORT"});
+  d.row("CLAUDEGPT_REASONING_FABLE", settings.efforts.fable,
+        {"CLAUDEGPT_REASONING_OPUS", "CLAUDEGPT_REASONING_EFFORT"});
   d.row("CLAUDEGPT_TOOLS_REASONING", settings.tools_effort);
   d.row("CLAUDEGPT_EFFORT", settings.forced_effort);
   d.row("CLAUDEGPT_BACKEND_CONTEXT_OPUS", str(settings.backend_context.opus));
   d.row("CLAUDEGPT_BACKEND_CONTEXT_SONNET", str(settings.backend_context.sonnet));
   d.row("CLAUDEGPT_BACKEND_CONTEXT_HAIKU", str(settings.backend_context.haiku));
+  d.row("CLAUDEGPT_BACKEND_CONTEXT_FABLE", str(settings.backend_context.fable), {"CLAUDEGPT_BACKEND_CONTEXT_OPUS"});
   d.row("CLAUDEGPT_CLIENT_CONTEXT", str(settings.client_context));
   d.row("CLAUDEGPT_CUTOFF_OPUS", settings.cutoffs.opus);
   d.row("CLAUDEGPT_CUTOFF_SONNET", settings.cutoffs.sonnet);
   d.row("CLAUDEGPT_CUTOFF_HAIKU", settings.cutoffs.haiku);
+  d.row("CLAUDEGPT_CUTOFF_FABLE", settings.cutoffs.fable, {"CLAUDEGPT_CUTOFF_OPUS"});
   d.row("CLAUDEGPT_REWRITE_IDENTITY", settings.rewrite_identity ? "1" : "0");
 
   auto joined = [](const std::vector<std::string>& items) {

@@ -74,16 +74,35 @@ class EnvReader {
     else throw std::invalid_argument(named(name, s) + ": expected 1 or 0");
   }
 
-  void tiers(const char* opus, const char* sonnet, const char* haiku, PerTier<std::string>& into) const {
+  // The fable tier takes the opus tier's value unless its own variable is set.
+  void tiers(const char* opus, const char* sonnet, const char* haiku, const char* fable,
+             PerTier<std::string>& into) const {
     text(opus, into.opus);
     text(sonnet, into.sonnet);
     text(haiku, into.haiku);
+    into.fable = into.opus;
+    text(fable, into.fable);
   }
-  void tiers(const char* opus, const char* sonnet, const char* haiku, PerTier<std::int64_t>& into,
-             Range range) const {
+  void tiers(const char* opus, const char* sonnet, const char* haiku, const char* fable,
+             PerTier<std::int64_t>& into, Range range) const {
     integer(opus, into.opus, range);
     integer(sonnet, into.sonnet, range);
     integer(haiku, into.haiku, range);
+    if (!integer(fable, into.fable, range)) into.fable = into.opus;
+  }
+
+  // A tier named by its word (opus, sonnet, haiku, fable; any case).
+  void tier(const char* name, ModelTier& into) const {
+    const char* value = getenv_(name);
+    if (!value || !*value) return;
+    std::string word(value);
+    for (char& c : word) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (ModelTier known : {ModelTier::opus, ModelTier::sonnet, ModelTier::haiku, ModelTier::fable})
+      if (word == to_string(known)) {
+        into = known;
+        return;
+      }
+    throw std::invalid_argument(named(name, value) + ": expected opus, sonnet, haiku or fable");
   }
 
   void effort(const char* name, std::string& into) const {
@@ -129,6 +148,7 @@ constexpr Range kPort{0, 65535};
 constexpr Range kContextWindow{1'000, 100'000'000, "tokens"};
 constexpr Range kClientContext{1'000, 100'000'000, "tokens", /*zero_too=*/true};
 constexpr Range kWebFetchTimeout{1, 600, "seconds"};
+constexpr Range kJudgeTimeout{1, 600, "seconds"};
 constexpr Range kWebFetchMaxChars{100, 1'000'000, "characters"};
 constexpr Range kWebFetchSummaryMaxChars{100, 100'000, "characters"};
 constexpr Range kWebFetchMaxChain{0, 32};
@@ -185,20 +205,24 @@ Settings Settings::from_environment(const std::function<const char*(const char*)
   env.text("CLAUDEGPT_CODEX_ORIGINATOR", s.codex_originator);
 
   if (s.provider == "openai") {
-    env.tiers("CLAUDEGPT_OPENAI_OPUS", "CLAUDEGPT_OPENAI_SONNET", "CLAUDEGPT_OPENAI_HAIKU", s.models);
+    env.tiers("CLAUDEGPT_OPENAI_OPUS", "CLAUDEGPT_OPENAI_SONNET", "CLAUDEGPT_OPENAI_HAIKU",
+              "CLAUDEGPT_OPENAI_FABLE", s.models);
   } else if (s.provider == "codex") {
-    env.tiers("CLAUDEGPT_CODEX_OPUS", "CLAUDEGPT_CODEX_SONNET", "CLAUDEGPT_CODEX_HAIKU", s.models);
+    env.tiers("CLAUDEGPT_CODEX_OPUS", "CLAUDEGPT_CODEX_SONNET", "CLAUDEGPT_CODEX_HAIKU",
+              "CLAUDEGPT_CODEX_FABLE", s.models);
   } else if (s.provider == "azure") {
     s.models = {"gpt-5-5", "gpt-54-mini", "gpt-54-nano"};
     env.tiers("AZURE_OPENAI_CHAT_DEPLOYMENT_FULL", "AZURE_OPENAI_CHAT_DEPLOYMENT",
-              "AZURE_OPENAI_CHAT_DEPLOYMENT_NANO", s.models);
+              "AZURE_OPENAI_CHAT_DEPLOYMENT_NANO", "AZURE_OPENAI_CHAT_DEPLOYMENT_FABLE", s.models);
     if (s.azure_endpoint.empty())
       throw std::invalid_argument("AZURE_OPENAI_ENDPOINT: required with CLAUDEGPT_PROVIDER=azure");
   } else {
     throw std::invalid_argument("CLAUDEGPT_PROVIDER: expected openai, azure or codex, got '" +
                                 s.provider + "'");
   }
-  env.tiers("CLAUDEGPT_CUTOFF_OPUS", "CLAUDEGPT_CUTOFF_SONNET", "CLAUDEGPT_CUTOFF_HAIKU", s.cutoffs);
+  env.tiers("CLAUDEGPT_CUTOFF_OPUS", "CLAUDEGPT_CUTOFF_SONNET", "CLAUDEGPT_CUTOFF_HAIKU",
+            "CLAUDEGPT_CUTOFF_FABLE", s.cutoffs);
+  env.tier("CLAUDEGPT_UNKNOWN_CLAUDE_TIER", s.unknown_claude_tier);
   env.flag("CLAUDEGPT_REWRITE_IDENTITY", s.rewrite_identity);
 
   if (env.has("CLAUDEGPT_REASONING_EFFORT")) {  // one default for every tier
@@ -208,6 +232,8 @@ Settings Settings::from_environment(const std::function<const char*(const char*)
   env.effort("CLAUDEGPT_REASONING_OPUS", s.efforts.opus);
   env.effort("CLAUDEGPT_REASONING_SONNET", s.efforts.sonnet);
   env.effort("CLAUDEGPT_REASONING_HAIKU", s.efforts.haiku);
+  s.efforts.fable = s.efforts.opus;
+  env.effort("CLAUDEGPT_REASONING_FABLE", s.efforts.fable);
   if (env.has("CLAUDEGPT_TOOLS_REASONING")) {
     env.text("CLAUDEGPT_TOOLS_REASONING", s.tools_effort, /*keep_empty=*/true);
     if (!s.tools_effort.empty()) env.effort("CLAUDEGPT_TOOLS_REASONING", s.tools_effort);
@@ -215,7 +241,8 @@ Settings Settings::from_environment(const std::function<const char*(const char*)
   if (env.has("CLAUDEGPT_EFFORT") && *getenv("CLAUDEGPT_EFFORT")) env.effort("CLAUDEGPT_EFFORT", s.forced_effort);
 
   env.tiers("CLAUDEGPT_BACKEND_CONTEXT_OPUS", "CLAUDEGPT_BACKEND_CONTEXT_SONNET",
-            "CLAUDEGPT_BACKEND_CONTEXT_HAIKU", s.backend_context, kContextWindow);
+            "CLAUDEGPT_BACKEND_CONTEXT_HAIKU", "CLAUDEGPT_BACKEND_CONTEXT_FABLE", s.backend_context,
+            kContextWindow);
   env.integer("CLAUDEGPT_CLIENT_CONTEXT", s.client_context, kClientContext);
   env.flag("CLAUDEGPT_MAP_WEB_SEARCH", s.map_web_search);
   env.flag("CLAUDEGPT_HOSTED_WEB_SEARCH", s.hosted_web_search);
@@ -236,7 +263,9 @@ Settings Settings::from_environment(const std::function<const char*(const char*)
   for (char& c : s.default_model) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (!s.default_model.empty() && tier_of(s.default_model) == ModelTier::other)
     throw std::invalid_argument("CLAUDEGPT_DEFAULT_MODEL=" + s.default_model +
-                                ": expected opus, sonnet or haiku (or empty: Claude Code's own default)");
+                                ": expected opus, sonnet, haiku or fable (or empty: Claude Code's own default)");
+  // The tier's word ("mythos" is fable): the launcher builds Claude's ids from it.
+  if (!s.default_model.empty()) s.default_model = std::string(to_string(tier_of(s.default_model)));
   env.flag("CLAUDEGPT_GLOBAL_ISOLATE", s.isolate_claude_config);
   env.flag("CLAUDEGPT_STATUSLINE", s.status_line);
   // The XDG spec ignores relative values.
@@ -285,24 +314,28 @@ Settings Settings::from_environment(const std::function<const char*(const char*)
   return s;
 }
 
+ModelTier Settings::tier_for(std::string_view requested_model) const {
+  return routing_tier(requested_model, unknown_claude_tier);
+}
+
 std::string Settings::upstream_model(std::string_view requested_model, bool carries_tools) const {
   if (carries_tools && provider == "azure" && !tools_deployment.empty()) return tools_deployment;
-  const std::string* model = models.find(tier_of(requested_model));
+  const std::string* model = models.find(tier_for(requested_model));
   return model ? *model : std::string(requested_model);
 }
 
 std::string Settings::cutoff_for(std::string_view requested_model) const {
-  const std::string* cutoff = cutoffs.find(tier_of(requested_model));
+  const std::string* cutoff = cutoffs.find(tier_for(requested_model));
   return cutoff ? *cutoff : std::string();
 }
 
 std::string Settings::effort_for(std::string_view requested_model) const {
-  const std::string* effort = efforts.find(tier_of(requested_model));
+  const std::string* effort = efforts.find(tier_for(requested_model));
   return effort ? *effort : efforts.sonnet;
 }
 
 std::int64_t Settings::context_window_for(std::string_view requested_model) const {
-  const std::int64_t* window = backend_context.find(tier_of(requested_model));
+  const std::int64_t* window = backend_context.find(tier_for(requested_model));
   return window ? *window : 0;
 }
 

@@ -21,10 +21,11 @@
 
 namespace claudegpt {
 
-// One value per Claude tier (the word in the model name Claude Code asks for).
+// One value per Claude tier (the word in the model name Claude Code asks for). fable, the
+// tier above opus, takes opus's value unless its own variable is set.
 template <typename T>
 struct PerTier {
-  T opus{}, sonnet{}, haiku{};
+  T opus{}, sonnet{}, haiku{}, fable{};
 
   // The value for `tier`; nullptr for models without a tier word.
   const T* find(ModelTier tier) const {
@@ -32,6 +33,7 @@ struct PerTier {
       case ModelTier::opus: return &opus;
       case ModelTier::sonnet: return &sonnet;
       case ModelTier::haiku: return &haiku;
+      case ModelTier::fable: return &fable;
       case ModelTier::other: break;
     }
     return nullptr;
@@ -69,26 +71,30 @@ struct Settings {
   std::string codex_originator = "codex_cli_rs";  // CLAUDEGPT_CODEX_ORIGINATOR
 
   // Upstream model per tier: CLAUDEGPT_OPENAI_*, CLAUDEGPT_CODEX_* or the Azure deployments
-  // (AZURE_OPENAI_CHAT_DEPLOYMENT_FULL / _CHAT_DEPLOYMENT / _CHAT_DEPLOYMENT_NANO).
-  PerTier<std::string> models{"gpt-5.5", "gpt-5.4-mini", "gpt-5.4-mini"};
-  PerTier<std::string> cutoffs;               // CLAUDEGPT_CUTOFF_OPUS|SONNET|HAIKU
+  // (AZURE_OPENAI_CHAT_DEPLOYMENT_FULL / _CHAT_DEPLOYMENT / _CHAT_DEPLOYMENT_NANO / _FABLE).
+  PerTier<std::string> models{"gpt-5.5", "gpt-5.4-mini", "gpt-5.4-mini", "gpt-5.5"};
+  PerTier<std::string> cutoffs;               // CLAUDEGPT_CUTOFF_OPUS|SONNET|HAIKU|FABLE
+  // The tier of a Claude name without a tier word ("claude-unknown-9"): never sent upstream
+  // as it is, which the upstream would refuse.
+  ModelTier unknown_claude_tier = ModelTier::sonnet;  // CLAUDEGPT_UNKNOWN_CLAUDE_TIER
   bool rewrite_identity = true;               // CLAUDEGPT_REWRITE_IDENTITY
 
   // Reasoning effort: per tier, lower for turns that continue a tool loop, or one for all.
-  PerTier<std::string> efforts{"medium", "medium", "medium"};  // CLAUDEGPT_REASONING_OPUS|SONNET|HAIKU
+  PerTier<std::string> efforts{"medium", "medium", "medium", "medium"};
+                                              // CLAUDEGPT_REASONING_OPUS|SONNET|HAIKU|FABLE
   std::string tools_effort = "low";           // CLAUDEGPT_TOOLS_REASONING ("" → no rule)
   std::string forced_effort;                  // CLAUDEGPT_EFFORT: beats everything
 
   // Context windows. Claude Code compacts near what it believes its model's window is; the
   // input figures it sees are scaled by client/backend so that happens at the backend's.
-  PerTier<std::int64_t> backend_context{400'000, 400'000, 400'000};
+  PerTier<std::int64_t> backend_context{400'000, 400'000, 400'000, 400'000};
                                               // CLAUDEGPT_BACKEND_CONTEXT_*, 1000..100000000
   std::int64_t client_context = 1'000'000;    // CLAUDEGPT_CLIENT_CONTEXT, 0 or 1000..100000000
                                               // (0: no scaling)
 
   // The launcher (`claudegpt [claude args…]`).
   std::string default_model;                  // CLAUDEGPT_DEFAULT_MODEL: the tier new sessions start
-                                              // on (opus|sonnet|haiku); "": Claude Code's own
+                                              // on (opus|sonnet|haiku|fable); "": Claude Code's own
                                               // default (opus). A /model choice beats either.
   bool isolate_claude_config = true;          // CLAUDEGPT_GLOBAL_ISOLATE: a config dir of its own
   bool status_line = true;                    // CLAUDEGPT_STATUSLINE: `claudegpt statusline` in
@@ -155,6 +161,8 @@ struct Settings {
   // Below 100 ms the pings are a flood (0 sent 120,581 in 6 s), not a keep-alive.
   std::chrono::milliseconds ping_interval{15'000};        // CLAUDEGPT_PING_INTERVAL_MS, 100..600000
 
+  // The tier a requested model name is answered on (routing_tier with unknown_claude_tier).
+  ModelTier tier_for(std::string_view requested_model) const;
   // The upstream model for a client's requested model name: by tier, else passed through;
   // on Azure, turns that carry tools go to the tools deployment when one is set.
   std::string upstream_model(std::string_view requested_model, bool carries_tools = false) const;

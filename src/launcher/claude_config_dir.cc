@@ -64,11 +64,9 @@ void put_model_picker(boost::json::object& settings, const std::vector<TierModel
   const boost::json::value* saved = settings.if_contains("model");
   if (!saved || !saved->is_string() || !saved->get_string().starts_with("claude-")) return;
   const ModelTier tier = tier_of(saved->get_string());
-  for (const TierModel& model : models)
-    if (tier != ModelTier::other && tier_of(model.tier) == tier && saved->get_string() != model.id) {
-      settings["model"] = model.id;
-      return;
-    }
+  if (tier == ModelTier::other) return;
+  // A fable id without a fable row: opus's, which answers the same (model_pins.h).
+  if (const TierModel& row = tier_row(models, tier); saved->get_string() != row.id) settings["model"] = row.id;
 }
 
 }  // namespace

@@ -201,7 +201,7 @@ std::vector<std::pair<std::string, std::string>> session_environment(
   // ids it does not know it takes CLAUDE_CODE_MAX_CONTEXT_TOKENS as the window. One value for
   // all tiers: the smallest.
   std::int64_t window = 0;
-  for (const char* tier : {"opus", "sonnet", "haiku"})
+  for (const char* tier : {"opus", "sonnet", "haiku", "fable"})
     if (std::int64_t w = settings.context_window_for(tier); w > 0 && (window == 0 || w < window)) window = w;
   if (window > 0) {
     env.emplace_back("CLAUDE_CODE_AUTO_COMPACT_WINDOW", std::to_string(window));

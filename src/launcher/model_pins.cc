@@ -34,11 +34,21 @@ std::string upper(std::string text) {
   return text;
 }
 
+// Whether the fable tier answers otherwise than opus (its own model, effort, cutoff or window):
+// only then does it get a picker row of its own, beside the three of Claude's pickers before.
+bool fable_differs(const Settings& settings) {
+  return settings.models.fable != settings.models.opus || settings.efforts.fable != settings.efforts.opus ||
+         settings.cutoffs.fable != settings.cutoffs.opus ||
+         settings.backend_context.fable != settings.backend_context.opus;
+}
+
 }  // namespace
 
 std::vector<TierModel> tier_models(const Settings& settings) {
   std::vector<TierModel> models;
-  for (const char* tier : {"opus", "sonnet", "haiku"}) {
+  std::vector<const char*> tiers{"opus", "sonnet", "haiku"};
+  if (fable_differs(settings)) tiers.push_back("fable");
+  for (const char* tier : tiers) {
     const std::string upstream = settings.upstream_model(tier);
     TierModel model;
     model.tier = tier;
@@ -50,13 +60,24 @@ std::vector<TierModel> tier_models(const Settings& settings) {
     // No effort here: Claude Code asks one per request, which the proxy follows.
     model.description = upstream + " on " + provider_name(settings) + ", through claudegpt" +
                         (settings.forced_effort.empty() ? "" : " (effort " + settings.forced_effort + ")");
-    model.behaves_as = claude_model_id(model.tier);
+    // Fable's own handling in Claude Code 2.1.33x carries Anthropic-only parts (usage-credit
+    // consent on plans, its own prompt bundle): the tier below's is what a GPT model needs.
+    model.behaves_as = claude_model_id(model.tier == "fable" ? "opus" : model.tier);
     models.push_back(std::move(model));
   }
   return models;
 }
 
-std::string claude_model_id(std::string_view tier) { return "claude-" + std::string(tier) + "-5-5"; }
+std::string claude_model_id(std::string_view tier) {
+  if (tier == "fable") return "claude-fable-5-2";  // the alias table of 2.1.332 (auto-mode doc §6)
+  return "claude-" + std::string(tier) + "-5-5";
+}
+
+const TierModel& tier_row(const std::vector<TierModel>& models, ModelTier tier) {
+  for (const TierModel& model : models)
+    if (tier_of(model.tier) == tier) return model;
+  return models.front();  // fable without a row of its own: opus's, which answers the same
+}
 
 std::vector<std::pair<std::string, std::string>> model_pin_environment(const Settings& settings) {
   std::vector<std::pair<std::string, std::string>> env;
@@ -67,13 +88,17 @@ std::vector<std::pair<std::string, std::string>> model_pin_environment(const Set
     env.emplace_back(prefix + "_NAME", model.label);
     env.emplace_back(prefix + "_DESCRIPTION", model.description);
   }
-  env.emplace_back("ANTHROPIC_DEFAULT_FABLE_MODEL", models.front().id);
-  env.emplace_back("ANTHROPIC_DEFAULT_FABLE_MODEL_NAME", models.front().label);
-  env.emplace_back("ANTHROPIC_DEFAULT_FABLE_MODEL_DESCRIPTION", models.front().description);
-  const TierModel* chosen = &models.front();
-  for (const TierModel& model : models)
-    if (!settings.default_model.empty() && tier_of(settings.default_model) == tier_of(model.tier)) chosen = &model;
-  env.emplace_back("ANTHROPIC_DEFAULT_MODEL", chosen->id);
+  // Claude Code's fable (its /model alias, the Agent tool's `model` enum): pinned by the loop
+  // above when the tier has a row of its own, else to opus's row, which answers the same.
+  if (!fable_differs(settings)) {
+    const TierModel& fable = tier_row(models, ModelTier::fable);
+    env.emplace_back("ANTHROPIC_DEFAULT_FABLE_MODEL", fable.id);
+    env.emplace_back("ANTHROPIC_DEFAULT_FABLE_MODEL_NAME", fable.label);
+    env.emplace_back("ANTHROPIC_DEFAULT_FABLE_MODEL_DESCRIPTION", fable.description);
+  }
+  const TierModel& chosen =
+      settings.default_model.empty() ? models.front() : tier_row(models, tier_of(settings.default_model));
+  env.emplace_back("ANTHROPIC_DEFAULT_MODEL", chosen.id);
   return env;
 }
 

@@ -20,7 +20,7 @@
 namespace claudegpt {
 
 struct TierModel {
-  std::string tier;         // opus | sonnet | haiku
+  std::string tier;         // opus | sonnet | haiku | fable
   std::string id;           // what Claude Code sends: "claude-opus-gpt-5.5"
   std::string label;        // "GPT-5.5 (opus tier)"
   std::string description;  // "gpt-5.5 on OpenAI, through claudegpt"
@@ -32,17 +32,22 @@ struct TierModel {
   std::string behaves_as;   // "claude-opus-5-5"
 };
 
-// One per tier, opus first, for `settings`' provider and models.
+// One per tier, opus first, for `settings`' provider and models: opus, sonnet, haiku, and
+// fable (the tier above opus) only when it answers otherwise than opus (its own model,
+// effort, cutoff or window); by default it is opus's, and /model keeps three rows.
 std::vector<TierModel> tier_models(const Settings& settings);
 
+// The row of `tier` in `models`; opus's (the first) when the tier has none (fable).
+const TierModel& tier_row(const std::vector<TierModel>& models, ModelTier tier);
+
 // The variables that pin them: ANTHROPIC_DEFAULT_<TIER>_MODEL (+ _NAME, _DESCRIPTION) for each
-// tier, FABLE (a fourth tier above opus, which the proxy has no model for) pinned to opus,
-// and ANTHROPIC_DEFAULT_MODEL: the configured default tier's id, else opus's (Claude Code's
-// own default for API users, named so that the header can label it).
+// tier, FABLE to the fable tier's row (opus's when it has none), and ANTHROPIC_DEFAULT_MODEL:
+// the configured default tier's id, else opus's (Claude Code's own default for API users,
+// named so that the header can label it).
 std::vector<std::pair<std::string, std::string>> model_pin_environment(const Settings& settings);
 
-// The id Claude Code 2.1.330 sends for `tier` ("opus", …) when nothing pins it:
-// "claude-opus-5-5" (measured).
+// The id Claude Code sends for `tier` ("opus", …) when nothing pins it: "claude-opus-5-5"
+// (2.1.330, measured), "claude-fable-5-2" (2.1.332's alias table).
 std::string claude_model_id(std::string_view tier);
 
 }  // namespace claudegpt

@@ -8,7 +8,7 @@ std::optional<std::string> session_model(const std::vector<TurnRecord>& latest,
   const TurnRecord* newest = nullptr;
   const TurnRecord* same_model = nullptr;
   const TurnRecord* same_tier = nullptr;
-  const bool named_tier = tier == "opus" || tier == "sonnet" || tier == "haiku";
+  const bool named_tier = tier == "opus" || tier == "sonnet" || tier == "haiku" || tier == "fable";
   for (const TurnRecord& turn : latest) {
     if (!newest || turn.time_ms > newest->time_ms) newest = &turn;
     if (turn.client_model == client_model && (!same_model || turn.time_ms > same_model->time_ms))

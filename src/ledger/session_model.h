@@ -16,9 +16,9 @@
 namespace claudegpt {
 
 // `latest` is the session's latest turn per client model, `client_model` Claude Code's current
-// model (the status line's model.id) and `tier` its tier (opus, sonnet, haiku or other). The
-// model that answered the latest turn on that client model, else on that tier (opus, sonnet,
-// haiku only); failing both, when the session ran on another provider than
+// model (the status line's model.id) and `tier` its tier (opus, sonnet, haiku, fable or other).
+// The model that answered the latest turn on that client model, else on that tier (the four
+// named ones only); failing both, when the session ran on another provider than
 // `configured_provider`, the model of its latest turn, since the configuration no longer says
 // what its proxy uses. nullopt otherwise (no turn yet, or a model the session has not used on
 // the configured backend): the caller names the model the configuration maps `client_model` to.

@@ -17,7 +17,7 @@ struct TurnRecord {
   std::string session_id;      // Claude Code's session (may be empty)
   std::string cwd_tag;         // readable slug of Claude Code's working directory + short hash
   std::string provider;        // openai | azure | codex
-  std::string tier;            // opus | sonnet | haiku | other
+  std::string tier;            // opus | sonnet | haiku | fable | other
   std::string client_model;    // as Claude Code asked ("claude-opus-5-5")
   std::string upstream_model;  // the model (or Azure deployment) that answered
   std::string effort;          // reasoning.effort sent, and why

@@ -166,7 +166,7 @@ int print_status_line(const Settings& settings, std::istream& in, std::ostream& 
       if (!session.empty()) {
         cost = ledger->session_cost(session);
         std::vector<TurnRecord> latest = ledger->latest_turn_per_model(session);
-        answering = session_model(latest, client_model, to_string(tier_of(client_model)),
+        answering = session_model(latest, client_model, to_string(settings.tier_for(client_model)),
                                   settings.provider);
         if (!latest.empty()) provider = latest.front().provider;  // (newest first)
       }

@@ -48,7 +48,8 @@ boost::json::object health(const ServerContext& context) {
           {"version", CLAUDEGPT_VERSION},
           {"provider", context.provider.name()},
           {"endpoint", context.provider.endpoint()},
-          {"models", {{"opus", s.models.opus}, {"sonnet", s.models.sonnet}, {"haiku", s.models.haiku}}}};
+          {"models",
+           {{"opus", s.models.opus}, {"sonnet", s.models.sonnet}, {"haiku", s.models.haiku}, {"fable", s.models.fable}}}};
 }
 
 net::awaitable<void> write_ok(Connection& c) {

@@ -1,6 +1,8 @@
 // POST /v1/messages and /v1/messages/count_tokens: parse, translate, then relay or count.
 #include <algorithm>
 #include <cmath>
+#include <mutex>
+#include <set>
 #include <variant>
 
 #include <sys/resource.h>
@@ -50,8 +52,27 @@ bool carries_tools(const boost::json::object& body) {
   return tools && tools->is_array() && !tools->get_array().empty();
 }
 
+// A Claude name without a tier word goes to CLAUDEGPT_UNKNOWN_CLAUDE_TIER: said once per name
+// (turns and counts run on several threads), for the first 100 names, shown printable only.
+void note_unknown_claude_model(const Settings& settings, const std::string& model) {
+  if (tier_of(model) != ModelTier::other || !is_claude_model(model)) return;
+  static std::mutex mutex;
+  static std::set<std::string, std::less<>> said;
+  std::string shown = model.substr(0, 100);
+  for (char& ch : shown)
+    if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ch = '?';
+  {
+    std::lock_guard lock(mutex);
+    if (said.size() >= 100 || !said.insert(shown).second) return;
+  }
+  const ModelTier tier = settings.tier_for(model);
+  log_info("model ", shown, " is a Claude model claudegpt has no tier for: the ", to_string(tier),
+           " tier answers it (", settings.upstream_model(model), "); CLAUDEGPT_UNKNOWN_CLAUDE_TIER chooses another");
+}
+
 RequestOptions options_for(const Settings& settings, const boost::json::object& body,
                            const std::string& model, std::string session_id) {
+  note_unknown_claude_model(settings, model);
   RequestOptions options;
   options.upstream_model = settings.upstream_model(model, carries_tools(body));
   options.rewrite_identity = settings.rewrite_identity;

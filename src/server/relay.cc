@@ -137,7 +137,7 @@ class Relay {
     r.cwd = exchange_.cwd;
     r.first_prompt = exchange_.first_prompt;
     r.provider = settings_.provider;
-    r.tier = std::string(to_string(tier_of(exchange_.client_model)));
+    r.tier = std::string(to_string(settings_.tier_for(exchange_.client_model)));
     r.client_model = exchange_.client_model;
     r.upstream_model = exchange_.upstream_model;
     r.effort = exchange_.effort;

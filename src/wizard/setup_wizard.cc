@@ -471,7 +471,7 @@ class Questions {
     }
     if (settings) {
       out_ << "Each Claude tier runs on:\n";
-      for (std::string tier : {"opus", "sonnet", "haiku"})
+      for (std::string tier : {"opus", "sonnet", "haiku", "fable"})
         out_ << "  " << tier << std::string(8 - tier.size(), ' ')
              << settings->upstream_model(tier) << "\n";
     }
@@ -481,7 +481,7 @@ class Questions {
             std::string(now.empty() ? "Enter" : "none") +
             " to keep Claude Code's own choice (your /model choice is remembered)",
         now, [&](const std::string& a) {
-          static const std::set<std::string> valid{"", "none", "opus", "sonnet", "haiku"};
+          static const std::set<std::string> valid{"", "none", "opus", "sonnet", "haiku", "fable"};
           if (valid.count(lowercase(a)) || a == now) return std::string();
           return std::string("answer opus, sonnet, haiku or none");
         });

@@ -263,6 +263,24 @@ TEST_F(ConfigSourcesTest, DescribeShowsAzureSettingsWithSourcesAndNeverASecret) 
   EXPECT_EQ(text.find("  OPENAI_API_KEY "), std::string::npos);  // not the configured backend
 }
 
+// The fable tier's settings are known (no "unknown setting" warning) and listed; unset, each
+// shows opus's value and where that came from.
+TEST_F(ConfigSourcesTest, TheFableTierAndTheUnknownClaudeTierAreListed) {
+  write(config_env(), "CLAUDEGPT_OPENAI_OPUS=gpt-big\nCLAUDEGPT_CUTOFF_FABLE=June 2026\n"
+                      "CLAUDEGPT_UNKNOWN_CLAUDE_TIER=haiku\n");
+  ConfigSources s = load();
+  EXPECT_TRUE(s.warnings().empty());
+  std::string text = describe(s, Settings::from_environment(s.getenv()));
+  std::string fable = line_of(text, "CLAUDEGPT_OPENAI_FABLE");
+  EXPECT_NE(fable.find("gpt-big"), std::string::npos) << fable;
+  EXPECT_NE(fable.find("[~/.config/claudegpt/.env:1 via CLAUDEGPT_OPENAI_OPUS]"), std::string::npos) << fable;
+  EXPECT_NE(line_of(text, "CLAUDEGPT_CUTOFF_FABLE").find("[~/.config/claudegpt/.env:2]"), std::string::npos);
+  std::string unknown = line_of(text, "CLAUDEGPT_UNKNOWN_CLAUDE_TIER");
+  EXPECT_NE(unknown.find("haiku"), std::string::npos) << unknown;
+  for (const char* name : {"CLAUDEGPT_REASONING_FABLE", "CLAUDEGPT_BACKEND_CONTEXT_FABLE"})
+    EXPECT_NE(line_of(text, name).find("[default]"), std::string::npos) << name;
+}
+
 TEST_F(ConfigSourcesTest, DescribeMasksTheOpenAiAndProxyKeysAndShowsCodexAuthSources) {
   const std::string key = "sk-proj-AAAABBBBCCCCDDDDEEEEFFFF9z9z";
   const std::string proxy_key = "per-run-token-0123456789abcdef";

@@ -96,6 +96,73 @@ TEST(Settings, InputFiguresAreScaledToTheBackendWindow) {
   EXPECT_DOUBLE_EQ(from({}).token_scale_for("gpt-4.1"), 1.0);  // unknown window
 }
 
+// Claude Code 2.1.33x offers fable (claude-fable-5-2), above opus; mythos ranks with it.
+TEST(FableTier, EachSettingDefaultsToTheOpusTiers) {
+  Settings s = from({{"CLAUDEGPT_OPENAI_OPUS", "gpt-big"}, {"CLAUDEGPT_REASONING_OPUS", "high"},
+                     {"CLAUDEGPT_CUTOFF_OPUS", "June 2026"}, {"CLAUDEGPT_BACKEND_CONTEXT_OPUS", "272000"}});
+  for (const char* fable : {"claude-fable-5-2", "claude-mythos-5-2"}) {
+    EXPECT_EQ(s.upstream_model(fable), "gpt-big") << fable;
+    EXPECT_EQ(s.effort_for(fable), "high") << fable;
+    EXPECT_EQ(s.cutoff_for(fable), "June 2026") << fable;
+    EXPECT_EQ(s.context_window_for(fable), 272000) << fable;
+  }
+  EXPECT_EQ(from({}).upstream_model("claude-fable-5-2"), "gpt-5.5");
+  EXPECT_EQ(from({{"CLAUDEGPT_REASONING_EFFORT", "low"}}).effort_for("claude-fable-5-2"), "low");
+}
+
+TEST(FableTier, ItsOwnVariablesBeatOpuss) {
+  Settings s = from({{"CLAUDEGPT_OPENAI_FABLE", "gpt-huge"}, {"CLAUDEGPT_REASONING_FABLE", "max"},
+                     {"CLAUDEGPT_CUTOFF_FABLE", "2027"}, {"CLAUDEGPT_BACKEND_CONTEXT_FABLE", "1050000"}});
+  EXPECT_EQ(s.upstream_model("claude-fable-5-2"), "gpt-huge");
+  EXPECT_EQ(s.effort_for("claude-fable-5-2"), "xhigh");
+  EXPECT_EQ(s.cutoff_for("claude-fable-5-2"), "2027");
+  EXPECT_EQ(s.context_window_for("claude-fable-5-2"), 1050000);
+  EXPECT_EQ(s.upstream_model("claude-opus-5-5"), "gpt-5.5");  // opus keeps its own
+  EXPECT_EQ(from({{"CLAUDEGPT_PROVIDER", "codex"}, {"CLAUDEGPT_CODEX_FABLE", "gpt-5.5-codex-max"}})
+                .upstream_model("claude-fable-5-2"),
+            "gpt-5.5-codex-max");
+  Settings azure = from({{"CLAUDEGPT_PROVIDER", "azure"}, {"AZURE_OPENAI_ENDPOINT", "https://r"}});
+  EXPECT_EQ(azure.upstream_model("claude-fable-5-2"), "gpt-5-5");  // the FULL deployment
+  EXPECT_EQ(from({{"CLAUDEGPT_PROVIDER", "azure"}, {"AZURE_OPENAI_ENDPOINT", "https://r"},
+                  {"AZURE_OPENAI_CHAT_DEPLOYMENT_FABLE", "fable-dep"}})
+                .upstream_model("claude-fable-5-2"),
+            "fable-dep");
+  EXPECT_EQ(error_of({{"CLAUDEGPT_REASONING_FABLE", "extreme"}}),
+            "CLAUDEGPT_REASONING_FABLE=extreme: expected none|minimal|low|medium|high|xhigh");
+}
+
+// The upstream would refuse a Claude name it does not know; a GPT model chosen with /model
+// is the user's and goes as it is.
+TEST(UnknownClaudeTier, OtherClaudeNamesGoToSonnetUnlessSetAndOthersPassThrough) {
+  Settings s = from({{"CLAUDEGPT_OPENAI_SONNET", "gpt-mid"}, {"CLAUDEGPT_REASONING_SONNET", "low"}});
+  EXPECT_EQ(s.upstream_model("claude-unknown-9"), "gpt-mid");
+  EXPECT_EQ(s.effort_for("claude-unknown-9"), "low");
+  EXPECT_EQ(s.context_window_for("claude-unknown-9"), 400000);
+  EXPECT_EQ(s.tier_for("claude-unknown-9"), ModelTier::sonnet);
+  EXPECT_EQ(s.upstream_model("gpt-5.5"), "gpt-5.5");
+  EXPECT_EQ(s.tier_for("gpt-5.5"), ModelTier::other);
+  Settings haiku = from({{"CLAUDEGPT_UNKNOWN_CLAUDE_TIER", "Haiku"}, {"CLAUDEGPT_OPENAI_HAIKU", "gpt-small"}});
+  EXPECT_EQ(haiku.unknown_claude_tier, ModelTier::haiku);
+  EXPECT_EQ(haiku.upstream_model("claude-unknown-9"), "gpt-small");
+  EXPECT_EQ(from({{"CLAUDEGPT_UNKNOWN_CLAUDE_TIER", "fable"}}).tier_for("claude-unknown-9"), ModelTier::fable);
+}
+
+TEST(UnknownClaudeTier, OnlyATiersWordIsAccepted) {
+  EXPECT_EQ(error_of({{"CLAUDEGPT_UNKNOWN_CLAUDE_TIER", "gpt-5.5"}}),
+            "CLAUDEGPT_UNKNOWN_CLAUDE_TIER=gpt-5.5: expected opus, sonnet, haiku or fable");
+  EXPECT_EQ(error_of({{"CLAUDEGPT_UNKNOWN_CLAUDE_TIER", "other"}}),
+            "CLAUDEGPT_UNKNOWN_CLAUDE_TIER=other: expected opus, sonnet, haiku or fable");
+  EXPECT_EQ(from({{"CLAUDEGPT_UNKNOWN_CLAUDE_TIER", ""}}).unknown_claude_tier, ModelTier::sonnet);
+}
+
+TEST(Settings, TheDefaultModelIsATiersWord) {
+  EXPECT_EQ(from({{"CLAUDEGPT_DEFAULT_MODEL", "Fable"}}).default_model, "fable");
+  EXPECT_EQ(from({{"CLAUDEGPT_DEFAULT_MODEL", "mythos"}}).default_model, "fable");
+  EXPECT_EQ(from({{"CLAUDEGPT_DEFAULT_MODEL", "claude-haiku-5-5"}}).default_model, "haiku");
+  EXPECT_EQ(error_of({{"CLAUDEGPT_DEFAULT_MODEL", "gpt-5.5"}}),
+            "CLAUDEGPT_DEFAULT_MODEL=gpt-5.5: expected opus, sonnet, haiku or fable (or empty: Claude Code's own default)");
+}
+
 TEST(Settings, SmallModelsGetNoHostedWebSearch) {
   Settings s = from({});
   EXPECT_FALSE(s.web_search_allowed("gpt-54-nano"));
@@ -149,6 +216,7 @@ TEST(SettingRanges, EveryNumberHasARange) {
       {"CLAUDEGPT_BACKEND_CONTEXT_OPUS", "999", "1000", "100000000", "100000001"},
       {"CLAUDEGPT_BACKEND_CONTEXT_SONNET", "999", "1000", "100000000", "100000001"},
       {"CLAUDEGPT_BACKEND_CONTEXT_HAIKU", "999", "1000", "100000000", "100000001"},
+      {"CLAUDEGPT_BACKEND_CONTEXT_FABLE", "999", "1000", "100000000", "100000001"},
       {"CLAUDEGPT_CLIENT_CONTEXT", "999", "1000", "100000000", "100000001"},
       {"CLAUDEGPT_WEB_FETCH_TIMEOUT", "0", "1", "600", "601"},
       {"CLAUDEGPT_WEB_FETCH_MAX_CHARS", "99", "100", "1000000", "1000001"},

@@ -41,5 +41,17 @@ TEST(SessionModel, IsTheModelThatAnsweredTheSessionsLatestTurnOnClaudeCodesModel
   EXPECT_EQ(session_model({}, "claude-opus-5-5", "opus", "azure"), std::nullopt);
 }
 
+// Fable (and mythos, its rank) is a tier like the others: a newer name on it finds its turns.
+TEST(SessionModel, TheFableTierIsOneOfTheNamedTiers) {
+  TurnRecord fable;
+  fable.time_ms = 10;
+  fable.provider = "openai";
+  fable.tier = "fable";
+  fable.client_model = "claude-fable-5-2";
+  fable.upstream_model = "gpt-5.5-pro";
+  EXPECT_EQ(session_model({fable}, "claude-mythos-5-2", "fable", "openai"), "gpt-5.5-pro");
+  EXPECT_EQ(session_model({fable}, "claude-opus-5-5", "opus", "openai"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace claudegpt
