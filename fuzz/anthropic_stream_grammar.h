@@ -167,10 +167,19 @@ inline std::string anthropic_stream_violation(const AnthropicEvents& events, boo
       if (!known) return fail("unknown stop_reason");
       const json::object* usage = object_at(data, "usage");
       if (!usage) return fail("no usage");
+      const auto is_count = [](const json::value& v) { return v.is_int64() && v.get_int64() >= 0; };
       for (const auto& figure : *usage) {
         if (figure.key() == "server_tool_use") continue;
-        if (!figure.value().is_int64() || figure.value().get_int64() < 0)
-          return fail("usage." + std::string(figure.key()) + " is not a count");
+        if (figure.key() == "output_tokens_details") {  // {thinking_tokens: N}, within output_tokens
+          const json::object* details = figure.value().if_object();
+          const json::value* thinking = details ? details->if_contains("thinking_tokens") : nullptr;
+          const json::value* output = usage->if_contains("output_tokens");
+          if (!thinking || !is_count(*thinking) || details->size() != 1 || !output || !is_count(*output) ||
+              thinking->get_int64() > output->get_int64())
+            return fail("usage.output_tokens_details is not {thinking_tokens: N} within output_tokens");
+          continue;
+        }
+        if (!is_count(figure.value())) return fail("usage." + std::string(figure.key()) + " is not a count");
       }
       message_delta = true;
     } else if (event.type == "message_stop") {

@@ -29,4 +29,34 @@ std::vector<RefusedOption> known_refusals(std::string_view model) {
   return {};
 }
 
+std::string lowest_effort(std::string_view model) {
+  std::string effort = "none";
+  const std::vector<RefusedOption> refusals = known_refusals(model);
+  for (bool stepped = true; stepped;) {
+    stepped = false;
+    for (const RefusedOption& refusal : refusals)
+      if (refusal.param == "reasoning.effort" && refusal.refused_value == effort &&
+          !refusal.replacement.empty()) {
+        effort = refusal.replacement;
+        stepped = true;
+      }
+  }
+  return effort;
+}
+
+bool known_not_to_reason(std::string_view model) {
+  for (const RefusedOption& refusal : known_refusals(model))
+    if (refusal.param == "reasoning") return true;
+  return false;
+}
+
+std::int64_t output_token_limit(std::string_view model) {
+  if (model.starts_with("gpt-5")) return 128'000;
+  if (model.size() > 1 && model[0] == 'o' && std::isdigit(static_cast<unsigned char>(model[1])))
+    return 100'000;
+  if (model.starts_with("gpt-4.1")) return 32'768;
+  if (model.starts_with("gpt-4o")) return 16'384;
+  return 0;
+}
+
 }  // namespace claudegpt

@@ -6,6 +6,8 @@
 // summary (openai/codex #31846); gpt-4.1 and gpt-4o no reasoning at all.
 #pragma once
 
+#include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -16,5 +18,18 @@ namespace claudegpt {
 // The refusals `model` is known for (a dated snapshot, "gpt-5-mini-2025-08-07", counts as its
 // model); none for models not in the table.
 std::vector<RefusedOption> known_refusals(std::string_view model);
+
+// The lowest reasoning effort `model` takes: "none" (gpt-5.1 and later), stepped down past the
+// efforts it is known to refuse ("minimal" for gpt-5, -mini, -nano). An unknown model gets
+// "none": the adaptive rule steps it down (none → minimal → low) if the upstream refuses it.
+std::string lowest_effort(std::string_view model);
+
+// Whether `model` is known to take no reasoning at all (gpt-4.1, gpt-4o).
+bool known_not_to_reason(std::string_view model);
+
+// The most `model` may write in one response, its published limit (OpenAI's model pages: the
+// GPT-5 family 128,000, o-series 100,000, gpt-4.1 32,768, gpt-4o 16,384); 0 when unknown.
+// A larger max_output_tokens is refused with a 400.
+std::int64_t output_token_limit(std::string_view model);
 
 }  // namespace claudegpt

@@ -25,9 +25,12 @@
 //     calls without results and results without calls → made valid (translate_tool_use)
 //   tool_choice      → tool_choice (auto/required/none/function); disable_parallel_tool_use
 //                      → parallel_tool_calls:false
-//   output_config.effort, thinking → reasoning.effort (summary always "auto")
+//   output_config.effort, thinking → reasoning.effort (summary always "auto"); thinking
+//                      disabled → the model's lowest effort (none, else minimal)
 //   output_config.format (json_schema) → text.format
-//   max_tokens       → max_output_tokens (at least 16)
+//   max_tokens       → max_output_tokens: at least 16, plus room to reason (by effort,
+//                      within the model's output limit); the client's own figure is
+//                      TranslatedRequest::client_max_tokens. 0 → InvalidRequest
 //   stream           → TranslatedRequest::client_wants_stream; upstream always streams
 //   anything else    → not sent, named in `dropped`
 //
@@ -46,6 +49,7 @@
 #include <boost/json.hpp>
 
 #include "core/identity_rewrite.h"
+#include "core/known_models.h"
 #include "core/reasoning_signature.h"
 #include "core/token_counter.h"
 
@@ -57,6 +61,15 @@ namespace {
 
 constexpr std::string_view kBillingPrefix = "x-anthropic-billing-header:";
 constexpr std::int64_t kMinOutputTokens = 16;
+constexpr std::int64_t kUnknownModelOutputLimit = 32'768;
+// `max_tokens: 0` asks for a review without a generation (Claude Code's subagent review,
+// ../shared/docs/claude-code-auto-mode.md §4.2, §4.3). A server without it answers 400 naming
+// the review betas as unknown, which the client reads as "not served" and stops asking for an
+// hour; any other answer would be a real generation or a failure it retries.
+constexpr std::string_view kNoGenerationRefusal =
+    "max_tokens: 0 (a review without a generation) is not supported here: Unexpected value(s) "
+    "`subagent-review-2026-11-17`, `evaluate-safeguards-2026-11-21-grffcm` for the "
+    "`anthropic-beta` header";
 // Claude Code's prose list of tools it has not loaded yet: this line, then one name a line,
 // then a blank line.
 constexpr std::string_view kDeferredToolsHeader = "The following deferred tools";
@@ -72,6 +85,19 @@ std::string_view without_billing_line(std::string_view text) {
   if (!text.starts_with(kBillingPrefix)) return text;
   std::size_t newline = text.find('\n');
   return newline == std::string_view::npos ? std::string_view() : text.substr(newline + 1);
+}
+
+// Room to reason above the client's max_tokens, by effort: a floor (what a short answer's
+// reasoning takes at that effort) plus a share of max_tokens (longer answers come with longer
+// reasoning). `none` reasons not at all, but a model that refuses it steps down to minimal.
+// The room is a ceiling, not a cost: only tokens the model writes are billed.
+std::int64_t reasoning_headroom(std::string_view effort, std::int64_t max_tokens) {
+  if (effort == "none") return 1'024;
+  if (effort == "minimal") return 2'048;
+  if (effort == "low") return 8'192 + max_tokens / 4;
+  if (effort == "high") return 32'768 + max_tokens / 2;
+  if (effort == "xhigh") return 65'536 + max_tokens / 2;
+  return 25'000 + max_tokens / 4;  // medium, and the upstream's default (medium) when unset
 }
 
 std::optional<double> number_of(const json::value* value) {
@@ -494,21 +520,37 @@ class Translator {
           drop("output_config.effort");
       }
     }
+    bool thinking_disabled = false;
+    std::string lowest;  // outlives `effort`, which may view it
     if (const json::object* thinking = object_field(request_, "thinking")) {
+      thinking_disabled = string_field(*thinking, "type") == "disabled";
       std::optional<double> budget = number_of(thinking->if_contains("budget_tokens"));
       if (budget && string_field(*thinking, "type") == "enabled" && !effort) {
         effort = *budget <= 4096 ? "low" : *budget <= 12288 ? "medium" : "high";
       } else if (thinking->contains("budget_tokens")) {
         drop("thinking.budget_tokens");
       }
+      // display (summarized, omitted, 2.1.332's "updates") has no upstream meaning: the
+      // summary is always asked for and shown as it streams.
       for (const auto& entry : *thinking)
         if (entry.key() != "type" && entry.key() != "budget_tokens")
           drop("thinking." + std::string(entry.key()));
     }
     if (effort) out_.effort_reason = "asked for by the client";
     if (!options_.forced_effort.empty()) {
+      // The user's one effort for every request wins, side requests included: a user who
+      // forces `high` wants it for Claude Code's safety classifier too, and the reasoning
+      // headroom in max_output_tokens keeps its short answers whole.
       effort = options_.forced_effort;
-      out_.effort_reason = "CLAUDEGPT_EFFORT";
+      out_.effort_reason = thinking_disabled ? "CLAUDEGPT_EFFORT (over the client's disabled thinking)"
+                                             : "CLAUDEGPT_EFFORT";
+    } else if (thinking_disabled) {
+      // No thinking wanted (Claude Code's classifier, max_tokens 64): on GPT-5.x reasoning
+      // would spend the answer's budget, so as little as the model allows.
+      lowest = lowest_effort(upstream_model());
+      effort = lowest;
+      out_.effort_reason = "the client disabled thinking: the lowest effort of " +
+                           std::string(upstream_model());
     } else if (!options_.tools_turn_effort.empty() && continues_tool_loop()) {
       effort = options_.tools_turn_effort;
       out_.effort_reason = "the turn continues a tool loop";
@@ -555,16 +597,43 @@ class Translator {
     }
   }
 
+  std::string_view upstream_model() const {
+    return options_.upstream_model.empty() ? string_field(request_, "model")
+                                           : std::string_view(options_.upstream_model);
+  }
+
   void translate_max_tokens() {
     const json::value* value = request_.if_contains("max_tokens");
     if (!value || value->is_null()) return;  // count_tokens bodies have none
     std::optional<double> max_tokens = number_of(value);
     if (!max_tokens) throw InvalidRequest("max_tokens: must be a number");
+    if (*max_tokens == 0) throw InvalidRequest(std::string(kNoGenerationRefusal));
     // Bounded as a double first: casting one outside int64 range (-1e300) is undefined.
     std::int64_t limit = *max_tokens >= 1e15 ? std::int64_t(1e15)
                          : *max_tokens < 1   ? kMinOutputTokens
                                              : static_cast<std::int64_t>(*max_tokens);
-    out_.body.emplace("max_output_tokens", std::max(limit, kMinOutputTokens));
+    out_.client_max_tokens = limit;
+    out_.body.emplace("max_output_tokens",
+                      with_reasoning_headroom(std::max(limit, kMinOutputTokens)));
+  }
+
+  // GPT-5.x counts reasoning tokens against max_output_tokens (OpenAI's reasoning guide,
+  // platform.openai.com/docs/guides/reasoning, "Allocating space for reasoning": a response
+  // that spends it on reasoning ends incomplete, possibly with no visible text), where
+  // Claude's max_tokens is what the client wants to read. So the upstream gets room to reason
+  // above it, by effort; the stream translator still cuts the visible output at max_tokens.
+  // The guide suggests reserving 25,000 tokens when starting out: medium's floor. The sum stays
+  // within the model's output limit (a larger one is a 400), or 32,768 for a model not
+  // known (the smallest limit of OpenAI's reasoning models, o1-preview's), and never below
+  // the client's own figure.
+  std::int64_t with_reasoning_headroom(std::int64_t max_tokens) const {
+    if (known_not_to_reason(upstream_model())) return max_tokens;
+    const json::object* reasoning = object_field(out_.body, "reasoning");
+    const std::string_view effort = reasoning ? string_field(*reasoning, "effort") : "";
+    const std::int64_t headroom = reasoning_headroom(effort, max_tokens);
+    std::int64_t ceiling = output_token_limit(upstream_model());
+    if (ceiling == 0) ceiling = kUnknownModelOutputLimit;
+    return std::max(max_tokens, std::min(max_tokens + headroom, ceiling));
   }
 
   // ---- messages → input
@@ -1166,6 +1235,7 @@ TranslatedRequest& TranslatedRequest::operator=(TranslatedRequest&& other) noexc
   dropped = std::move(other.dropped);
   effort_reason = std::move(other.effort_reason);
   filtered_tool_tokens = other.filtered_tool_tokens;
+  client_max_tokens = other.client_max_tokens;
   return *this;
 }
 

@@ -51,6 +51,10 @@ struct TranslatedRequest {
   std::string effort_reason;         // why reasoning.effort is what it is, for the trace
   std::int64_t filtered_tool_tokens = 0;  // o200k tokens the tool filters kept from the
                                           // upstream (definitions and deferred-list lines)
+  // The client's max_tokens (0 when it sent none): the upstream's
+  // max_output_tokens adds room to reason above it, so the visible output is cut here
+  // (StreamSetup::max_tokens).
+  std::int64_t client_max_tokens = 0;
 
   TranslatedRequest() = default;
   explicit TranslatedRequest(boost::json::object translated_body)
@@ -69,7 +73,8 @@ struct InvalidRequest : std::runtime_error {
 };
 
 // Throws InvalidRequest when the request is malformed (no `messages` array, content blocks
-// of the wrong JSON type, a tool_use without id or name…); anything merely unusual passes.
+// of the wrong JSON type, a tool_use without id or name…) or asks for what the proxy does not
+// serve (max_tokens 0: a review without a generation); anything merely unusual passes.
 TranslatedRequest translate_request(const boost::json::object& anthropic_request,
                                     const RequestOptions& options);
 

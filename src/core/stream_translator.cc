@@ -14,6 +14,7 @@
 #include "core/finite_numbers.h"
 #include "core/fnv1a.h"
 #include "core/reasoning_signature.h"
+#include "core/token_counter.h"
 
 namespace claudegpt {
 
@@ -137,6 +138,12 @@ struct StreamTranslator::State {
   // Usage summed over the turn's upstream responses (several when continued after fetches).
   std::int64_t input_total = 0, cached_total = 0, written_total = 0, output_total = 0,
                reasoning_total = 0;
+  bool reasoning_reported = false;  // an upstream usage had output_tokens_details
+
+  // The client's max_tokens (setup.max_tokens): the visible text sent so far, in o200k
+  // tokens, and whether some was held back (then nothing more is shown, stop_reason max_tokens).
+  std::int64_t visible_tokens = 0;
+  bool cut = false;
   std::string stop_reason_sent;
   int responses = 0;
 
@@ -229,8 +236,42 @@ struct StreamTranslator::State {
 
   // ---- text
 
+  // The start of `piece` that fits in the client's max_tokens, counted as count_tokens counts
+  // (o200k, delta by delta: the upstream sends about a token a delta). The upstream was given
+  // room to reason above max_tokens, which its text may use too: that part is not the client's.
+  std::string_view within_max_tokens(std::string_view piece) {
+    if (cut) return {};
+    if (setup.max_tokens <= 0 || piece.empty()) return piece;
+    const TokenCounter& counter = TokenCounter::o200k();
+    const auto tokens = [&](std::string_view t) { return static_cast<std::int64_t>(counter.count(t)); };
+    if (const std::int64_t n = tokens(piece); visible_tokens + n <= setup.max_tokens) {
+      visible_tokens += n;
+      return piece;
+    }
+    cut = true;
+    // The longest prefix that fits, cut between code points.
+    std::vector<std::size_t> ends;
+    for (std::size_t i = 1; i < piece.size(); ++i)
+      if ((static_cast<unsigned char>(piece[i]) & 0xC0) != 0x80) ends.push_back(i);
+    std::size_t fits = 0;  // ends[0, fits) fit
+    for (std::size_t low = 0, high = ends.size(); low < high;) {
+      const std::size_t mid = low + (high - low) / 2;
+      if (visible_tokens + tokens(piece.substr(0, ends[mid])) <= setup.max_tokens) {
+        fits = mid + 1;
+        low = mid + 1;
+      } else {
+        high = mid;
+      }
+    }
+    if (fits == 0) return {};
+    std::string_view prefix = piece.substr(0, ends[fits - 1]);
+    visible_tokens += tokens(prefix);
+    return prefix;
+  }
+
   void text(AnthropicEvents& out, std::int64_t output_index, std::int64_t content_index,
             std::string_view piece) {
+    piece = within_max_tokens(piece);
     if (piece.empty()) return;
     if (searched) {
       held_text[{output_index, content_index}].text.append(piece);
@@ -268,6 +309,7 @@ struct StreamTranslator::State {
   // ---- web search
 
   void search_done(std::int64_t output_index, const json::object& item_json) {
+    if (cut) return;
     Item& item = items[output_index];
     Search search;
     search.id = server_tool_id(item.id.empty() ? "ws_" + std::to_string(output_index) : item.id);
@@ -382,7 +424,7 @@ struct StreamTranslator::State {
 
   void thinking(AnthropicEvents& out, std::int64_t output_index, std::int64_t part,
                 std::string_view piece) {
-    if (piece.empty()) return;
+    if (piece.empty() || cut) return;
     open_thinking(out, output_index);
     Item& item = items[output_index];
     if (item.thinking_shown && part != item.last_part)
@@ -393,6 +435,7 @@ struct StreamTranslator::State {
   }
 
   void reasoning_done(AnthropicEvents& out, std::int64_t output_index, const json::object& done) {
+    if (cut) return;
     Item& item = items[output_index];
     if (!item.thinking_shown) {  // no deltas came: show the summary from the item itself
       if (const json::value* summary = done.if_contains("summary");
@@ -420,6 +463,7 @@ struct StreamTranslator::State {
     Item& item = items[output_index];
     if (item.emitted) return;
     item.emitted = true;
+    if (cut) return;  // past the client's max_tokens: the message ended before this call
     if (item.name.empty()) {
       // A tool_use named "" could be neither run nor sent back: the session would be stuck.
       fail(out, ApiError::with_status(502, "The upstream sent a function call without a name"));
@@ -557,8 +601,10 @@ struct StreamTranslator::State {
         cached = count_of(*details, "cached_tokens", 0);
         written = count_of(*details, "cache_write_tokens", 0);
       }
-      if (const json::object* details = object_field(*usage, "output_tokens_details"))
+      if (const json::object* details = object_field(*usage, "output_tokens_details")) {
         reasoning_total += count_of(*details, "reasoning_tokens", 0);
+        reasoning_reported = true;
+      }
     }
     input_total += input;
     // Parts of the input: what does not fit in it (a malformed usage) is not counted.
@@ -567,6 +613,7 @@ struct StreamTranslator::State {
     written_total += std::clamp<std::int64_t>(written, 0, input - cached);
     output_total += output_tokens;
     items.clear();
+    if (cut) stop_reason = "max_tokens";  // the visible text reached the client's max_tokens
     if (!pending.empty() && stop_reason == natural_stop_reason()) {
       phase = Phase::awaiting;  // the caller performs the fetches, then resume_after_fetches()
       return;
@@ -581,6 +628,11 @@ struct StreamTranslator::State {
     delta_json["stop_sequence"] = nullptr;
     stop_reason_sent = stop_reason;
     json::object usage = usage_object(input_total, cached_total, written_total, output_total);
+    // Anthropic's count of the output spent thinking (beta thinking-token-count-2026-05-13,
+    // which Claude Code shows): the upstream's reasoning tokens, never more than the output.
+    if (reasoning_reported)
+      usage["output_tokens_details"] =
+          json::object{{"thinking_tokens", std::min(reasoning_total, output_total)}};
     if (web_searches > 0 || web_fetches > 0) {
       json::object& server = usage["server_tool_use"].emplace_object();
       server["web_search_requests"] = web_searches;

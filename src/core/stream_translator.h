@@ -35,9 +35,13 @@
 //     calls were made in the same response) or continues with the events of a new upstream
 //     response (the conversation continued with the fetch results), into the same message.
 //   - other items (tool_search_call, …) are not translated.
-// The stop_reason is tool_use if a tool_use block was sent, else refusal if a refusal was,
+// The client's max_tokens (StreamSetup::max_tokens; the upstream had room to reason above it)
+// bounds the visible text, counted in o200k tokens as it arrives: text past it is not sent,
+// nor anything after it, and the stop_reason is max_tokens.
+// Otherwise the stop_reason is tool_use if a tool_use block was sent, else refusal if a refusal was,
 // else end_turn; response.incomplete gives max_tokens (max_output_tokens) or refusal
-// (content_filter). Usage: the upstream's input_tokens counts all input, cache reads
+// (content_filter). message_delta's usage carries output_tokens_details.thinking_tokens (the
+// upstream's output_tokens_details.reasoning_tokens) when the upstream reported them. Usage: the upstream's input_tokens counts all input, cache reads
 // (input_tokens_details.cached_tokens) and writes (cache_write_tokens, GPT-5.6 and later)
 // included; Anthropic's input_tokens is the rest, beside cache_read_input_tokens and
 // cache_creation_input_tokens (the three add up to the upstream's input); over a turn
@@ -74,6 +78,9 @@ struct StreamSetup {
   int max_web_searches = 0;            // the client's max_uses: searches past it get a
                                        // max_uses_exceeded result (0: no limit)
   int fetches_left = 0;                // WebFetch calls the proxy performs in this turn
+  std::int64_t max_tokens = 0;         // the client's max_tokens (TranslatedRequest::
+                                       // client_max_tokens): visible text past it is not sent
+                                       // (0: no limit)
 };
 
 // What the turn used, as the upstream reported it (summed over its responses), for the ledger.

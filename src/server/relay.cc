@@ -236,6 +236,7 @@ class Relay {
     s.tools = &exchange_.tools;
     s.error_context = error_context();
     s.max_web_searches = exchange_.max_web_searches;
+    s.max_tokens = exchange_.max_tokens;
     s.fetches_left = exchange_.web_fetches;
     return s;
   }

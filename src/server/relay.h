@@ -28,6 +28,8 @@ struct Exchange {
   std::shared_ptr<const std::string> upstream_body;  // the serialised Responses request
   ToolCatalog tools;             // maps function calls back, cleans their arguments
   RequestOptions options;        // the translation's, to continue the turn after web fetches
+  std::int64_t max_tokens = 0;   // the client's, when the upstream may write past it: visible
+                                 // output is cut there (0: no cut)
   int max_web_searches = 0;      // the client's web_search max_uses (0: no limit)
   int web_fetches = 0;           // WebFetch calls the proxy may perform in this turn
 

@@ -16,6 +16,9 @@
 //   shared/fixtures/openai-responses/ show them (framing `event: <type>\ndata: <json>\n\n`,
 //   sequence_number from 0, the `response` object echoing the request, usage with details,
 //   `rs_`/`fc_`/`msg_` item ids, `call_` ids, `obfuscation` padding). See response_stream.mjs.
+//   Reasoning tokens count against max_output_tokens as on the real API: a response whose
+//   reasoning plus text would pass it (when the request sets it) ends `incomplete`, reason
+//   max_output_tokens, with the text that fitted (response_stream.mjs says how).
 // - Strict: every request is checked like the real API checks it (unknown parameters,
 //   sampling parameters on reasoning models, unpaired tool calls, item ids with store:false,
 //   reasoning without encrypted_content, bad tool names, bad item/part types, missing auth)

@@ -241,6 +241,51 @@ describe('streams look like the recordings', () => {
     assert.equal(terminal.response.output[0].status, 'incomplete');
   });
 
+  // OpenAI's reasoning guide ("Allocating space for reasoning"): reasoning tokens count
+  // against max_output_tokens; a response that reaches it ends incomplete.
+  const ANSWER = 'The answer is 42, and here is why it is so.';  // 43 characters, 11 tokens
+  const reasoningWith = (tokens) =>
+    `[[scenario:reasoning reasoning_tokens=${tokens} text="${ANSWER}"]]`;
+
+  test('reasoning that spends all of max_output_tokens leaves no message, and ends incomplete',
+       async () => {
+    const events = await stream(reasoningWith(500), { max_output_tokens: 400 });
+    const terminal = events.at(-1);
+    assert.equal(terminal.type, 'response.incomplete');
+    assert.deepEqual(terminal.response.incomplete_details, { reason: 'max_output_tokens' });
+    assert.deepEqual(terminal.response.output.map((o) => o.type), ['reasoning']);
+    assert.equal(terminal.response.usage.output_tokens_details.reasoning_tokens, 400);
+    assert.equal(terminal.response.usage.output_tokens, 400);
+    assert.equal(events.some((e) => e.type === 'response.output_text.delta'), false);
+  });
+
+  test('reasoning plus text past max_output_tokens keeps the text that fits, incomplete',
+       async () => {
+    const events = await stream(reasoningWith(100), { max_output_tokens: 105 });
+    const terminal = events.at(-1);
+    assert.equal(terminal.type, 'response.incomplete');
+    const message = terminal.response.output.find((o) => o.type === 'message');
+    assert.equal(message.status, 'incomplete');
+    assert.equal(message.content[0].text, ANSWER.slice(0, 20));
+    assert.equal(events.filter((e) => e.type === 'response.output_text.delta')
+      .map((e) => e.delta).join(''), ANSWER.slice(0, 20));
+    assert.ok(terminal.response.usage.output_tokens <= 105);
+  });
+
+  test('room enough for reasoning and text completes; no max_output_tokens, no budget',
+       async () => {
+    for (const extra of [{ max_output_tokens: 111 }, {}]) {
+      const events = await stream(reasoningWith(100), extra);
+      const terminal = events.at(-1);
+      assert.equal(terminal.type, 'response.completed', JSON.stringify(extra));
+      assert.equal(terminal.response.output.at(-1).content[0].text, ANSWER);
+    }
+    // Effort none reasons not at all: the whole budget is the text's.
+    const events = await stream(reasoningWith(100), {
+      max_output_tokens: 16, reasoning: { effort: 'none', summary: 'auto' } });
+    assert.equal(events.at(-1).type, 'response.completed');
+  });
+
   test('refusal streams refusal deltas into a refusal content part', async () => {
     const events = await stream('[[scenario:refusal text="No can do."]]');
     assert.equal(events.filter((e) => e.type === 'response.refusal.delta')

@@ -9,6 +9,15 @@
 //   sink.pause(ms)    let time pass between deltas (flushes what is pending first)
 // For a non-streaming request the same steps run against a sink that only collects, and the
 // final `response` object is the JSON body.
+//
+// The output budget, as OpenAI's reasoning guide describes it (platform.openai.com/docs/guides/
+// reasoning, "Allocating space for reasoning"): reasoning tokens count against
+// max_output_tokens with the visible output, and a response that reaches it ends `incomplete`
+// (reason max_output_tokens), possibly with reasoning only and no message item (as reported in
+// community.openai.com/t/1373609). So, only when the request sets
+// max_output_tokens: reasoning() spends at most what is left, message() writes only the text
+// that still fits (about 4 characters a token, as usage() counts) and closes `incomplete`, a
+// message with no budget left is not written, and complete() becomes incomplete().
 
 import { randomBytes } from 'node:crypto';
 
@@ -78,6 +87,7 @@ export class ResponseStream {
     this.output = [];
     this.outputChars = 0;
     this.reasoningTokens = 0;
+    this.outOfBudget = false;  // max_output_tokens was reached: the response ends incomplete
     this.id = newResponseId();
     this.createdAt = Math.floor(Date.now() / 1000);
     this.response = null;
@@ -87,6 +97,34 @@ export class ResponseStream {
   get wantsEncryptedReasoning() { return this.include.has('reasoning.encrypted_content'); }
   get wantsReasoningSummary() { return Boolean(this.request.reasoning?.summary); }
   get reasoningDisabled() { return this.request.reasoning?.effort === 'none'; }
+
+  // Output tokens still allowed by max_output_tokens (Infinity when the request sets none).
+  budgetLeft() {
+    const limit = this.request.max_output_tokens;
+    if (!Number.isInteger(limit)) return Infinity;
+    return limit - this.reasoningTokens - estimateTokens(' '.repeat(this.outputChars));
+  }
+
+  // The leading pieces of `pieces` that fit in the budget, the last one shortened (by code
+  // point) when it does not fit whole; marks the response out of budget when some text is left.
+  withinBudget(pieces) {
+    const limit = this.request.max_output_tokens;
+    if (!Number.isInteger(limit)) return pieces;
+    let chars = (limit - this.reasoningTokens) * 4 - this.outputChars;
+    const kept = [];
+    for (const piece of pieces) {
+      if (piece.length <= chars) {
+        kept.push(piece);
+        chars -= piece.length;
+        continue;
+      }
+      const part = [...piece].reduce((acc, c) => (acc.length + c.length <= chars ? acc + c : acc), '');
+      if (part.length > 0) kept.push(part);
+      this.outOfBudget = true;
+      break;
+    }
+    return kept;
+  }
 
   // The response object as the real API echoes it (field order from the recordings).
   snapshot(status, extra = {}) {
@@ -171,6 +209,12 @@ export class ResponseStream {
   // completes the text it covers, then listed in the finished part.
   async message(pieces, { phase, status = 'completed', leaveOpen = false,
                           annotations = [] } = {}) {
+    if (this.outOfBudget || this.budgetLeft() <= 0) {
+      this.outOfBudget = true;
+      return '';
+    }
+    pieces = this.withinBudget(pieces);
+    if (this.outOfBudget) status = 'incomplete';
     const outputIndex = this.output.length;
     const id = hexId('msg');
     const item = { id, type: 'message', status: 'in_progress', content: [] };
@@ -289,7 +333,11 @@ export class ResponseStream {
   // (reasoning.summary), its encrypted_content appears only when the request included
   // "reasoning.encrypted_content" — as with the real API. Nothing at all with effort "none".
   async reasoning(summaryParts, { tokens = 64 } = {}) {
-    if (this.reasoningDisabled) return null;
+    if (this.reasoningDisabled || this.outOfBudget) return null;
+    if (tokens >= this.budgetLeft()) {  // reasoning spends the whole budget
+      tokens = Math.max(0, this.budgetLeft());
+      this.outOfBudget = true;
+    }
     const outputIndex = this.output.length;
     const id = hexId('rs');
     const added = { id, type: 'reasoning' };
@@ -334,8 +382,12 @@ export class ResponseStream {
     const o = this.usageOverrides;
     const input = o.input_tokens ?? this.inputTokens;
     const cached = Math.min(o.cached_tokens ?? this.cachedTokens, input);
-    const reasoning = o.reasoning_tokens ?? this.reasoningTokens;
-    const output = o.output_tokens ?? (estimateTokens(' '.repeat(this.outputChars)) + reasoning);
+    // Cut by max_output_tokens: what was written, whatever figures were asked for; effort
+    // none reasons not at all.
+    const spent = this.outOfBudget ? {} : o;
+    const reasoning = this.reasoningDisabled ? 0 : spent.reasoning_tokens ?? this.reasoningTokens;
+    const output = spent.output_tokens ??
+                   (estimateTokens(' '.repeat(this.outputChars)) + reasoning);
     return {
       input_tokens: input,
       input_tokens_details: { cached_tokens: cached },
@@ -346,6 +398,10 @@ export class ResponseStream {
   }
 
   complete() {
+    if (this.outOfBudget || this.budgetLeft() < 0) {
+      this.incomplete('max_output_tokens');
+      return;
+    }
     this.response = this.snapshot('completed', { output: this.output, usage: this.usage() });
     this.emit({ type: 'response.completed', response: this.response });
   }

@@ -22,11 +22,13 @@ export const now = () => performance.timeOrigin + performance.now();   // the fa
 export const HEADERS = { 'content-type': 'application/json', 'x-api-key': 'dummy',
                          'anthropic-version': '2023-06-01' };
 
-// A streamed Messages request whose last user message carries a fake-upstream marker.
+// A streamed Messages request whose last user message carries a fake-upstream marker. Its
+// max_tokens is the model's whole output limit, as Claude Code's main loop asks: the upstream
+// gets no room above it, so the proxy does not cut the floods these tests send.
 export function messagesBody(marker, extra = {}) {
   return {
     model: 'claude-sonnet-4-5',
-    max_tokens: 4096,
+    max_tokens: 128_000,
     stream: true,
     messages: [{ role: 'user', content: `[[scenario:${marker}]] hi` }],
     ...extra,

@@ -364,6 +364,7 @@ describe('web search: the hosted search comes back as Anthropic server tool bloc
       cache_creation_input_tokens: 0,
       cache_read_input_tokens: cached,
       output_tokens: recordedUsage.output_tokens,
+      output_tokens_details: { thinking_tokens: recordedUsage.output_tokens_details.reasoning_tokens },
       server_tool_use: { web_search_requests: searches.length, web_fetch_requests: 0 },
     });
     assert.equal(searches.length, 6);

@@ -77,7 +77,7 @@ TEST(MessageAccumulator, FoldsTheTranslatedReasoningStreamIntoTheExpectedMessage
        "input":{"a":12,"b":7,"op":"add"}}],
     "stop_reason":"tool_use","stop_sequence":null,
     "usage":{"input_tokens":134,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,
-             "output_tokens":28}})");
+             "output_tokens":28,"output_tokens_details":{"thinking_tokens":0}}})");
   json::object& thinking = expected["content"].as_array()[0].as_object();
   thinking["thinking"] = summary;
   thinking["signature"] = wrap_reasoning_signature("gpt-5.5", encrypted);

@@ -2,6 +2,7 @@
 #include "core/request_translator.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <regex>
 #include <set>
@@ -230,7 +231,7 @@ TEST(RequestTranslator, EveryRequestOfTheRecordedOldSessionTranslatesWithoutLoss
     expect_translated_without_loss(bodies[i], "cc1.0.6 request " + std::to_string(i));
 }
 
-TEST(RequestTranslator, OldSessionTemperatureIsDroppedAndTinyMaxTokensRaisedTo16) {
+TEST(RequestTranslator, OldSessionTemperatureIsDroppedAndTinyMaxTokensKeptAsTheVisibleLimit) {
   int tiny = 0;
   for (const auto& body : session_bodies()) {
     TranslatedRequest t = translate_request(body, options());
@@ -239,7 +240,8 @@ TEST(RequestTranslator, OldSessionTemperatureIsDroppedAndTinyMaxTokensRaisedTo16
     }
     EXPECT_FALSE(t.body.contains("temperature"));
     if (body.at("max_tokens") == 1) {
-      EXPECT_EQ(t.body.at("max_output_tokens"), 16);
+      EXPECT_EQ(t.client_max_tokens, 1);  // what the client reads; the upstream gets more
+      EXPECT_GT(t.body.at("max_output_tokens").as_int64(), 16);
       ++tiny;
     }
   }
@@ -1092,11 +1094,97 @@ TEST(RequestTranslator, UpstreamAlwaysStreamsWithoutStorageAndReturnsEncryptedRe
   EXPECT_TRUE(translate_fixture("cc2.1.330-first-turn.json").client_wants_stream);
 }
 
+RequestOptions for_model(const std::string& model) {
+  RequestOptions o = options();
+  o.upstream_model = model;
+  return o;
+}
+
+std::int64_t max_output_tokens(const std::string& fields, const RequestOptions& o = options()) {
+  return translate_text(R"({"messages":[])" + fields + "}", o).body.at("max_output_tokens").as_int64();
+}
+
 TEST(RequestTranslator, MaxTokensBecomesMaxOutputTokensNeverBelow16) {
-  EXPECT_EQ(translate_fixture("cc2.1.330-first-turn.json").body.at("max_output_tokens"), 128000);
-  EXPECT_EQ(translate_text(R"({"messages":[],"max_tokens":1})").body.at("max_output_tokens"), 16);
-  EXPECT_EQ(translate_text(R"({"messages":[],"max_tokens":16})").body.at("max_output_tokens"), 16);
-  EXPECT_EQ(translate_text(R"({"messages":[],"max_tokens":17})").body.at("max_output_tokens"), 17);
+  // A model that does not reason gets the client's figure as it is.
+  const RequestOptions plain = for_model("gpt-4.1");
+  EXPECT_EQ(max_output_tokens(R"(,"max_tokens":1)", plain), 16);
+  EXPECT_EQ(max_output_tokens(R"(,"max_tokens":16)", plain), 16);
+  EXPECT_EQ(max_output_tokens(R"(,"max_tokens":17)", plain), 17);
+  EXPECT_EQ(translate_text(R"({"messages":[],"max_tokens":17})", plain).client_max_tokens, 17);
+  // Claude Code's 128000 is already GPT-5's whole output limit.
+  EXPECT_EQ(translate_fixture("cc2.1.330-first-turn.json", for_model("gpt-5.5"))
+                .body.at("max_output_tokens"),
+            128000);
+}
+
+TEST(RequestTranslator, ReasoningModelsGetRoomToReasonAboveMaxTokensByEffort) {
+  // GPT-5.x counts reasoning in max_output_tokens: the upstream gets a floor per effort plus
+  // a share of max_tokens on top of what the client wants to read.
+  const RequestOptions gpt = for_model("gpt-5.5");
+  auto at_effort = [&](const std::string& effort, int max_tokens) {
+    RequestOptions o = gpt;
+    o.forced_effort = effort;
+    return max_output_tokens(R"(,"max_tokens":)" + std::to_string(max_tokens), o);
+  };
+  EXPECT_EQ(at_effort("none", 1000), 1000 + 1024);  // in case the model steps down to minimal
+  EXPECT_EQ(at_effort("minimal", 1000), 1000 + 2048);
+  EXPECT_EQ(at_effort("low", 1000), 1000 + 8192 + 250);
+  EXPECT_EQ(at_effort("medium", 1000), 1000 + 25000 + 250);
+  EXPECT_EQ(at_effort("high", 1000), 1000 + 32768 + 500);
+  EXPECT_EQ(at_effort("xhigh", 1000), 1000 + 65536 + 500);
+  EXPECT_EQ(max_output_tokens(R"(,"max_tokens":1000)", gpt), 1000 + 25000 + 250);  // tier default
+  // Never past the model's output limit (a 400), never below the client's own figure.
+  EXPECT_EQ(at_effort("high", 100000), 128000);
+  EXPECT_EQ(at_effort("high", 128000), 128000);
+  EXPECT_EQ(max_output_tokens(R"(,"max_tokens":8192)", for_model("o3")), 8192 + 25000 + 2048);
+  // A model the proxy does not know (an Azure deployment name): within 32,768.
+  EXPECT_EQ(max_output_tokens(R"(,"max_tokens":8192)", for_model("my-deployment")), 32768);
+  EXPECT_EQ(max_output_tokens(R"(,"max_tokens":64000)", for_model("my-deployment")), 64000);
+  EXPECT_EQ(translate_text(R"({"messages":[],"max_tokens":8192})", gpt).client_max_tokens, 8192);
+}
+
+TEST(RequestTranslator, ClaudeCodesClassifierRequestsReasonAtTheLowestEffortWithRoomForTheAnswer) {
+  // Claude Code's own safety classifier: no tools, not streamed, thinking disabled, max_tokens
+  // 64 then 8192, and it expects exactly <severity>N</severity> with end_turn.
+  for (auto [name, max_tokens] : {std::pair{"cc2.1.332-auto-mode-classifier-stage1.json", 64},
+                                  std::pair{"cc2.1.332-auto-mode-classifier-stage2.json", 8192}}) {
+    SCOPED_TRACE(name);
+    TranslatedRequest t = translate_fixture(name, for_model("gpt-5.4-mini"));
+    EXPECT_EQ(t.body.at("reasoning").at("effort"), "none");
+    EXPECT_EQ(t.effort_reason, "the client disabled thinking: the lowest effort of gpt-5.4-mini");
+    EXPECT_EQ(t.client_max_tokens, max_tokens);
+    EXPECT_EQ(t.body.at("max_output_tokens"), max_tokens + 1024);
+    EXPECT_FALSE(t.body.contains("tools"));
+    EXPECT_FALSE(t.client_wants_stream);
+  }
+}
+
+TEST(RequestTranslator, MaxTokensZeroIsRefusedAsAReviewThisServerDoesNotServe) {
+  // Claude Code's review requests (max_tokens 0) read a 400 naming their beta as unknown as
+  // "not served here" and stop asking; nothing is generated.
+  for (const char* zero : {"0", "0.0"}) {
+    try {
+      translate_text(std::string(R"({"messages":[],"max_tokens":)") + zero + "}");
+      ADD_FAILURE() << "max_tokens " << zero << " was translated";
+    } catch (const InvalidRequest& e) {
+      EXPECT_THAT(e.what(), HasSubstr("Unexpected value(s) `subagent-review-2026-11-17`"));
+      EXPECT_THAT(e.what(), HasSubstr("evaluate-safeguards-2026-11-21-grffcm"));
+      EXPECT_THAT(e.what(), HasSubstr("anthropic-beta"));
+    }
+  }
+  // Only zero: a count_tokens body has no max_tokens at all.
+  EXPECT_FALSE(translate_text(R"({"messages":[]})").body.contains("max_output_tokens"));
+}
+
+TEST(RequestTranslator, ThinkingDisplayUpdatesOf2_1_332IsShownAsSummarized) {
+  // 2.1.332 sends thinking {type: adaptive, display: "updates"}: the summary is asked for as
+  // always (and streams as it comes), the effort is the client's, display goes nowhere.
+  TranslatedRequest t = translate_fixture("cc2.1.332-auto-mode-main-turn.json", for_model("gpt-5.5"));
+  EXPECT_EQ(t.body.at("reasoning").at("summary"), "auto");
+  EXPECT_EQ(t.body.at("reasoning").at("effort"), "medium");
+  EXPECT_EQ(t.effort_reason, "asked for by the client");
+  EXPECT_THAT(t.dropped, Contains("thinking.display"));
+  EXPECT_EQ(t.body.at("max_output_tokens"), 128000);
 }
 
 TEST(RequestTranslator, CountTokensBodiesTranslateWithoutMaxOutputTokens) {
@@ -1154,15 +1242,46 @@ TEST(RequestTranslator, EffortComesFromOutputConfigThenThinkingBudgetThenTheDefa
   EXPECT_EQ(effort_of(R"(],"thinking":{"type":"enabled","budget_tokens":31999},
                           "output_config":{"effort":"low"})"),
             "low");
-  EXPECT_EQ(effort_of(R"(],"thinking":{"type":"disabled"})"), "medium");
+  EXPECT_EQ(effort_of(R"(],"thinking":{"type":"disabled"})"), "none");
   EXPECT_EQ(effort_of(R"(],"thinking":{"type":"adaptive"})"), "medium");
   EXPECT_EQ(effort_of("]"), "medium");
   RequestOptions high = options();
   high.default_effort = "high";
   EXPECT_EQ(effort_of("]", high), "high");
-  EXPECT_EQ(effort_of(R"(],"thinking":{"type":"disabled"})", high), "high");
+  EXPECT_EQ(effort_of(R"(],"thinking":{"type":"disabled"})", high), "none");
   EXPECT_EQ(translate_fixture("cc2.1.197-first-turn.json").body.at("reasoning").at("effort"),
             "high");
+}
+
+TEST(RequestTranslator, DisabledThinkingTakesTheLowestEffortTheModelHas) {
+  const std::string disabled = R"(],"thinking":{"type":"disabled"})";
+  EXPECT_EQ(effort_of(disabled, for_model("gpt-5.5")), "none");
+  EXPECT_EQ(effort_of(disabled, for_model("gpt-5.1")), "none");  // it lacks minimal, not none
+  EXPECT_EQ(effort_of(disabled, for_model("gpt-5-mini")), "minimal");
+  EXPECT_EQ(effort_of(disabled, for_model("gpt-5-2025-08-07")), "minimal");
+  EXPECT_EQ(effort_of(disabled, for_model("my-deployment")), "none");  // stepped down if refused
+  // It beats the client's own effort, the tier's default and the tool-loop effort.
+  RequestOptions busy = for_model("gpt-5.5");
+  busy.default_effort = "high";
+  busy.tools_turn_effort = "low";
+  EXPECT_EQ(effort_of(R"(],"thinking":{"type":"disabled"},"output_config":{"effort":"high"})", busy),
+            "none");
+  TranslatedRequest t = translate_text(
+      R"({"messages":[{"role":"user","content":"x"}],"thinking":{"type":"disabled"}})", busy);
+  EXPECT_EQ(t.effort_reason, "the client disabled thinking: the lowest effort of gpt-5.5");
+}
+
+TEST(RequestTranslator, AForcedEffortWinsOverDisabledThinkingAndSaysSo) {
+  // CLAUDEGPT_EFFORT is the user's one effort for every request; the headroom keeps a
+  // classifier's 64 visible tokens whole even at high.
+  RequestOptions forced = for_model("gpt-5.5");
+  forced.forced_effort = "high";
+  TranslatedRequest t = translate_text(
+      R"({"messages":[],"thinking":{"type":"disabled"},"max_tokens":64})", forced);
+  EXPECT_EQ(t.body.at("reasoning").at("effort"), "high");
+  EXPECT_EQ(t.effort_reason, "CLAUDEGPT_EFFORT (over the client's disabled thinking)");
+  EXPECT_EQ(t.body.at("max_output_tokens"), 64 + 32768 + 32);
+  EXPECT_EQ(translate_text(R"({"messages":[]})", forced).effort_reason, "CLAUDEGPT_EFFORT");
 }
 
 TEST(RequestTranslator, StructuredOutputBecomesTextFormat) {

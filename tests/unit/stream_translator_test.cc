@@ -13,8 +13,10 @@
 #include <gtest/gtest.h>
 
 #include "core/json_depth.h"
+#include "core/message_accumulator.h"
 #include "core/reasoning_signature.h"
 #include "core/responses_stream_reader.h"
+#include "core/token_counter.h"
 #include "core/tool_catalog.h"
 #include "unit/fixtures.h"
 
@@ -305,6 +307,16 @@ testing::AssertionResult valid_anthropic_stream(const AnthropicEvents& events) {
           return fail(i, "server_tool_use usage keys");
         usage.erase("server_tool_use");
       }
+      if (json::value* details = usage.if_contains("output_tokens_details")) {
+        // The SDK's MessageDeltaUsage.output_tokens_details: {thinking_tokens}, ≤ output_tokens.
+        if (keys_of(details->as_object()) != std::set<std::string>{"thinking_tokens"})
+          return fail(i, "output_tokens_details keys");
+        const json::value& thinking = details->at("thinking_tokens");
+        if (!thinking.is_int64() || thinking.as_int64() < 0 ||
+            thinking.as_int64() > usage.at("output_tokens").as_int64())
+          return fail(i, "thinking_tokens not a count within output_tokens");
+        usage.erase("output_tokens_details");
+      }
       if (keys_of(usage) != usage_keys) return fail(i, "usage keys");
       for (const auto& figure : usage)
         if (!figure.value().is_int64() || figure.value().as_int64() < 0)
@@ -400,14 +412,16 @@ TEST(StreamTranslator, FunctionCallsBecomeToolUseBlocksWithOneInputDelta) {
 }
 
 TEST(StreamTranslator, UsageComesFromResponseCompletedWithTheCachedPartSeparated) {
-  // Recorded: input 134, cached 0, output 28.
+  // Recorded: input 134, cached 0, output 28 (reasoning 0).
   EXPECT_EQ(message_delta_of(translate(stream_of(kReasoning, 0))).at("usage"),
             parse_object(R"({"input_tokens":134,"cache_creation_input_tokens":0,
-                            "cache_read_input_tokens":0,"output_tokens":28})"));
-  // Recorded: input 7112 of which 3072 cached, output 463.
+                            "cache_read_input_tokens":0,"output_tokens":28,
+                            "output_tokens_details":{"thinking_tokens":0}})"));
+  // Recorded: input 7112 of which 3072 cached, output 463 (reasoning 64).
   EXPECT_EQ(message_delta_of(translate(stream_of(kPhase))).at("usage"),
             json::parse(R"({"input_tokens":4040,"cache_creation_input_tokens":0,
-                            "cache_read_input_tokens":3072,"output_tokens":463})"));
+                            "cache_read_input_tokens":3072,"output_tokens":463,
+                            "output_tokens_details":{"thinking_tokens":64}})"));
 }
 
 // A stream of the phase recording whose final usage is `usage` (the Responses API's shape).
@@ -480,7 +494,8 @@ TEST(StreamTranslator, InputFiguresAreScaledForClaudeCodesContextWindow) {
   scaled.error_context.input_token_scale = 2.5;
   EXPECT_EQ(message_delta_of(translate(stream_of(kPhase), scaled)).at("usage"),
             json::parse(R"({"input_tokens":10100,"cache_creation_input_tokens":0,
-                            "cache_read_input_tokens":7680,"output_tokens":463})"));
+                            "cache_read_input_tokens":7680,"output_tokens":463,
+                            "output_tokens_details":{"thinking_tokens":64}})"));
 }
 
 TEST(StreamTranslator, MessageStartCarriesTheClientModelAndTheEstimatedInput) {
@@ -971,6 +986,138 @@ TEST(StreamTranslator, IncompleteForOutputTokensStopsWithMaxTokens) {
                             "cache_read_input_tokens":0,"output_tokens":5})"));
 }
 
+// ---------------------------------------------------------------- thinking tokens
+
+TEST(StreamTranslator, ThinkingTokensAreTheUpstreamsReasoningTokensWithinTheOutput) {
+  // Claude Code shows usage.output_tokens_details.thinking_tokens of message_delta.
+  EXPECT_EQ(message_delta_of(translate(with_usage(R"({"input_tokens":100,"output_tokens":900,
+                "output_tokens_details":{"reasoning_tokens":700}})")))
+                .at("usage").at("output_tokens_details"),
+            parse_object(R"({"thinking_tokens":700})"));
+  // A malformed usage never claims more thinking than output.
+  EXPECT_EQ(message_delta_of(translate(with_usage(R"({"input_tokens":100,"output_tokens":9,
+                "output_tokens_details":{"reasoning_tokens":700}})")))
+                .at("usage").at("output_tokens_details").at("thinking_tokens"),
+            9);
+  // No details from the upstream: no figure made up.
+  EXPECT_FALSE(message_delta_of(translate(with_usage(R"({"input_tokens":100,"output_tokens":9,
+                   "output_tokens_details":null})")))
+                   .at("usage").as_object().contains("output_tokens_details"));
+}
+
+TEST(StreamTranslator, ANonStreamedMessageCarriesTheThinkingTokensToo) {
+  MessageAccumulator message;
+  for (const AnthropicEvent& event : translate(stream_of(kPhase))) message.add(event);
+  ASSERT_TRUE(message.complete());
+  EXPECT_EQ(message.message().at("usage").at("output_tokens_details"),
+            parse_object(R"({"thinking_tokens":64})"));
+}
+
+// ---------------------------------------------------------------- the client's max_tokens
+
+std::size_t o200k(std::string_view text) { return TokenCounter::o200k().count(text); }
+
+StreamSetup with_max_tokens(std::int64_t max_tokens) {
+  StreamSetup s = setup();
+  s.max_tokens = max_tokens;
+  return s;
+}
+
+// The final answer of the reasoning recording: eight text deltas, then response.completed.
+std::string whole_answer() {
+  std::string text;
+  for (const json::object& line : stream_of(kReasoning, 3))
+    if (line.at("type") == "response.output_text.delta") text += std::string(line.at("delta").as_string());
+  return text;
+}
+
+TEST(StreamTranslator, VisibleTextStopsAtTheClientsMaxTokensWithStopReasonMaxTokens) {
+  // The upstream had room to reason above max_tokens; its text may run past it too.
+  const std::string whole = whole_answer();
+  ASSERT_GT(o200k(whole), 6u);
+  const AnthropicEvents events = translate(stream_of(kReasoning, 3), with_max_tokens(5));
+  ASSERT_TRUE(valid_anthropic_stream(events));
+  const std::vector<Block> blocks = blocks_of(events);
+  ASSERT_EQ(blocks.size(), 1u);
+  EXPECT_EQ(blocks[0].type, "text");
+  EXPECT_FALSE(blocks[0].text.empty());
+  EXPECT_TRUE(whole.starts_with(blocks[0].text)) << blocks[0].text;
+  EXPECT_LE(o200k(blocks[0].text), 5u);
+  EXPECT_LT(blocks[0].text.size(), whole.size());
+  EXPECT_EQ(stop_reason_of(events), "max_tokens");
+  // The usage is still what the upstream spent.
+  EXPECT_EQ(message_delta_of(events).at("usage").at("output_tokens"),
+            message_delta_of(translate(stream_of(kReasoning, 3))).at("usage").at("output_tokens"));
+}
+
+TEST(StreamTranslator, TextThatFitsTheClientsMaxTokensEndsTheTurnAsUsual) {
+  const std::string whole = whole_answer();
+  for (std::int64_t max_tokens : {std::int64_t(o200k(whole)) + 10, std::int64_t{0}}) {
+    SCOPED_TRACE(max_tokens);
+    const AnthropicEvents events = translate(stream_of(kReasoning, 3), with_max_tokens(max_tokens));
+    ASSERT_TRUE(valid_anthropic_stream(events));
+    EXPECT_EQ(blocks_of(events).at(0).text, whole);
+    EXPECT_EQ(stop_reason_of(events), "end_turn");
+  }
+}
+
+TEST(StreamTranslator, ADeltaIsCutBetweenCodePointsAtTheLimit) {
+  const std::string text = "\u00e9t\u00e9 \u00e0 la plage, puis \u00e0 la montagne \u2014 enfin chez nous";
+  const std::string decoded = std::string(json::parse("\"" + text + "\"").as_string());
+  json::object delta = parse_object(R"({"type":"response.output_text.delta","output_index":0,
+      "content_index":0,"delta":""})");
+  delta["delta"] = decoded;
+  const Objects stream = {
+      parse_object(R"({"type":"response.created","response":{}})"),
+      parse_object(R"({"type":"response.output_item.added","output_index":0,
+          "item":{"id":"msg_1","type":"message","role":"assistant","content":[]}})"),
+      delta,
+      parse_object(R"({"type":"response.completed","response":{}})"),
+  };
+  const AnthropicEvents events = translate(stream, with_max_tokens(4));
+  ASSERT_TRUE(valid_anthropic_stream(events));
+  const std::string shown = blocks_of(events).at(0).text;
+  EXPECT_TRUE(decoded.starts_with(shown));
+  EXPECT_LE(o200k(shown), 4u);
+  EXPECT_GE(o200k(shown), 3u);  // as much as fits, not less
+  EXPECT_NO_THROW(json::parse(json::serialize(json::value(shown))));
+  EXPECT_EQ(stop_reason_of(events), "max_tokens");
+}
+
+TEST(StreamTranslator, NothingAfterTheCutIsSentNotEvenAToolCall) {
+  const Objects stream = {
+      parse_object(R"({"type":"response.created","response":{}})"),
+      parse_object(R"({"type":"response.output_item.added","output_index":0,
+          "item":{"id":"msg_1","type":"message","role":"assistant","content":[]}})"),
+      parse_object(R"({"type":"response.output_text.delta","output_index":0,"content_index":0,
+          "delta":"I will now write the file for you, as asked."})"),
+      parse_object(R"({"type":"response.output_item.done","output_index":0,"item":{"id":"msg_1",
+          "type":"message","role":"assistant","content":[{"type":"output_text",
+          "text":"I will now write the file for you, as asked."}]}})"),
+      parse_object(R"({"type":"response.output_item.added","output_index":1,"item":{"id":"fc_1",
+          "type":"function_call","call_id":"call_1","name":"Write","arguments":""}})"),
+      parse_object(R"({"type":"response.function_call_arguments.done","output_index":1,
+          "arguments":"{\"file_path\":\"/tmp/x\",\"content\":\"x\"}"})"),
+      parse_object(R"({"type":"response.completed","response":{}})"),
+  };
+  const AnthropicEvents events = translate(stream, with_max_tokens(3));
+  ASSERT_TRUE(valid_anthropic_stream(events));
+  const std::vector<Block> blocks = blocks_of(events);
+  ASSERT_EQ(blocks.size(), 1u);
+  EXPECT_EQ(blocks[0].type, "text");
+  EXPECT_EQ(stop_reason_of(events), "max_tokens");
+  // Without the limit the same stream calls the tool.
+  EXPECT_EQ(stop_reason_of(translate(stream)), "tool_use");
+}
+
+TEST(StreamTranslator, AnUpstreamCutForMaxOutputTokensStillStopsWithMaxTokensUnderALimit) {
+  const AnthropicEvents events = translate(with_terminal(stream_of(kPhase), R"({
+      "type":"response.incomplete","response":{"status":"incomplete",
+      "incomplete_details":{"reason":"max_output_tokens"}}})"), with_max_tokens(100000));
+  ASSERT_TRUE(valid_anthropic_stream(events));
+  EXPECT_EQ(stop_reason_of(events), "max_tokens");
+}
+
 TEST(StreamTranslator, IncompleteForContentFilterStopsWithRefusal) {
   const AnthropicEvents events = translate(with_terminal(stream_of(kPhase), R"({
       "type":"response.incomplete",
@@ -1149,6 +1296,9 @@ TEST(StreamTranslator, OutputHasTheShapesOfARealAnthropicStream) {
     }
   }
   ASSERT_FALSE(real_message_keys.empty());
+  // Newer than the recordings: the count of thinking tokens (beta thinking-token-count-2026-05-13),
+  // MessageDeltaUsage.output_tokens_details in the pinned SDK, which Claude Code reads.
+  real_delta_usage_keys.insert("output_tokens_details");
   std::set<std::string> block_kinds;
   for (const AnthropicEvent& event : ours) {
     if (event.type == "message_start") {
