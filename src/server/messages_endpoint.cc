@@ -208,7 +208,9 @@ net::awaitable<void> serve_messages(Connection& c, HttpRequest& request) {
   const std::int64_t filtered_tokens = translated.filtered_tool_tokens;
   exchange.effort = effort;
   exchange.effort_reason = effort_reason;
-  exchange.cwd_tag = prepared.working_directory.empty() ? "unknown" : cwd_tag(prepared.working_directory);
+  // A request without tools names no working directory: it goes to its session's folder.
+  exchange.cwd_tag = c.context.recorder->session_folder(
+      exchange.session_id, prepared.working_directory.empty() ? "" : cwd_tag(prepared.working_directory));
   if (!prepared.first_prompt.empty()) {
     exchange.cwd = std::move(prepared.working_directory);
     exchange.first_prompt = std::move(prepared.first_prompt);

@@ -8,6 +8,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <unordered_map>
 #include <unordered_set>
 
 #include <boost/asio/post.hpp>
@@ -159,6 +160,19 @@ struct TurnRecorder::Impl {
   std::unordered_set<std::string, StringHash, std::equal_to<>> described_sessions;
   static constexpr std::size_t kMaxDescribedSessions = 10'000;
 
+  // Each session's folder, as its requests that name a working directory gave it
+  // (session_folder); cleared when it grows large, as described_sessions is.
+  mutable std::mutex folders_mutex;
+  std::unordered_map<std::string, std::string, StringHash, std::equal_to<>> session_folders;
+  static constexpr std::size_t kMaxSessionFolders = 10'000;
+
+  std::string known_folder(std::string_view session_id) const {
+    if (session_id.empty()) return {};
+    std::lock_guard lock(folders_mutex);
+    auto found = session_folders.find(session_id);
+    return found == session_folders.end() ? std::string() : found->second;
+  }
+
   // The session's opening as its row keeps it: a key the user pasted into the prompt stays out
   // of the ledger, as out of the traces, masked in the whole text before it is cut.
   static void keep_opening(TurnRecord& record, const std::vector<std::string>& secrets) {
@@ -170,6 +184,8 @@ struct TurnRecorder::Impl {
 
   void write(TurnRecord record, TurnTrace trace) {
     record.cost_usd = prices.cost_usd(record);
+    if (record.cwd_tag == kUnknownFolder)  // its session's folder may be known by now
+      if (std::string folder = known_folder(record.session_id); !folder.empty()) record.cwd_tag = std::move(folder);
     keep_opening(record, trace.secrets);
     if (settings.ledger && !settings.ledger_path.empty() && !ledger_failed) {
       try {
@@ -218,6 +234,21 @@ void TurnRecorder::session_opening_found(std::string_view session_id) {
   std::lock_guard lock(d.sessions_mutex);
   if (d.described_sessions.size() >= Impl::kMaxDescribedSessions) d.described_sessions.clear();
   d.described_sessions.emplace(session_id);
+}
+
+std::string TurnRecorder::session_folder(std::string_view session_id, std::string cwd_tag) {
+  Impl& d = *impl_;
+  if (cwd_tag.empty()) {
+    std::string folder = d.known_folder(session_id);
+    return folder.empty() ? std::string(kUnknownFolder) : folder;
+  }
+  if (!session_id.empty()) {
+    std::lock_guard lock(d.folders_mutex);
+    if (d.session_folders.size() >= Impl::kMaxSessionFolders && !d.session_folders.contains(session_id))
+      d.session_folders.clear();
+    d.session_folders.insert_or_assign(std::string(session_id), cwd_tag);
+  }
+  return cwd_tag;
 }
 
 void TurnRecorder::record(TurnRecord record, TurnTrace trace) {

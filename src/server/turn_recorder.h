@@ -68,6 +68,14 @@ class TurnRecorder {
   bool session_opening_wanted(std::string_view session_id) const;
   void session_opening_found(std::string_view session_id);
 
+  // The folder (cwd tag) under which a request's trace and ledger row go. A request that names
+  // Claude Code's working directory gives its tag, remembered for its session; one that names
+  // none (a title, the auto-mode classifier: requests without tools) takes its session's, else
+  // kUnknownFolder. record() looks again for a turn still filed under kUnknownFolder: a title
+  // can arrive a moment before the session's first main-loop request. Thread-safe.
+  std::string session_folder(std::string_view session_id, std::string cwd_tag);
+  static constexpr std::string_view kUnknownFolder = "unknown";
+
   void record(TurnRecord record, TurnTrace trace);
 
   // Waits until everything recorded so far is written (tests, shutdown).
