@@ -8,8 +8,21 @@ import path from 'node:path';
 
 import { TESTS_DIR } from '../lib/paths.mjs';
 
+// The Claude Code versions tests/package.json installs side by side: the pinned one (the
+// `claude` of node_modules/.bin) and older ones under an npm alias, "claude-code-<version>".
+// Each copy's postinstall takes the native binary of its own version (the platform package
+// beside it, or the one npm nested under it when the versions differ) into its bin/claude.exe.
+export const PINNED_CLAUDE_VERSION = '2.1.332';
+export const OLDER_CLAUDE_VERSION = '2.1.330';
+
 // $CLAUDEGPT_CLAUDE_BIN, else the one `npm install` put under tests/node_modules; null if none.
-export function claudeBinary() {
+// With a `version` (an older one tests/package.json installs under its alias), that copy's
+// binary, whatever $CLAUDEGPT_CLAUDE_BIN says: the test asked for that client.
+export function claudeBinary(version = null) {
+  if (version && version !== PINNED_CLAUDE_VERSION) {
+    const older = path.join(TESTS_DIR, `node_modules/claude-code-${version}/bin/claude.exe`);
+    return fs.existsSync(older) ? older : null;
+  }
   if (process.env.CLAUDEGPT_CLAUDE_BIN) return process.env.CLAUDEGPT_CLAUDE_BIN;
   const candidate = path.join(TESTS_DIR, 'node_modules/.bin/claude');
   return fs.existsSync(candidate) ? candidate : null;

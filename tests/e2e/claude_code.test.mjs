@@ -1,4 +1,5 @@
-// The real Claude Code CLI (claude -p, tests/package.json's version) driving claudegpt, with
+// The real Claude Code CLI (claude -p, tests/package.json's version; one test on the previous
+// pin, installed beside it) driving claudegpt, with
 // the strict fake OpenAI upstream behind it. Each test scripts what "GPT" answers, lets Claude
 // Code run the agent loop for real (tools execute on a temp directory), and then checks three
 // things: what reached the upstream, what Claude Code reported, and what is on disk.
@@ -18,10 +19,11 @@ import { startFakeUpstream } from '../lib/fake_upstream.mjs';
 import { startProxy } from '../lib/proxy.mjs';
 import { proxyBinary } from '../lib/paths.mjs';
 import { LONG_FIRST_LINE, LONG_SECRET, startWebPages } from '../lib/web_pages.mjs';
-import { claudeBinary, makeSessionDirs, removeSessionDirs, runClaude } from './claude_cli.mjs';
+import { claudeBinary, makeSessionDirs, OLDER_CLAUDE_VERSION, removeSessionDirs, runClaude } from './claude_cli.mjs';
 
 const PROXY_BIN = proxyBinary();
 const CLAUDE_BIN = claudeBinary();
+const OLDER_CLAUDE_BIN = claudeBinary(OLDER_CLAUDE_VERSION);
 const SKIP = !PROXY_BIN ? 'no claudegpt binary (set CLAUDEGPT_BIN)'
            : !CLAUDE_BIN ? 'no Claude Code CLI (npm install in tests/, or CLAUDEGPT_CLAUDE_BIN)'
            : false;
@@ -129,6 +131,20 @@ function assertCleanSession({ run, requests }, { turns, result, route = '/v1/res
   }
 }
 
+// Whether a trace the proxy wrote shows `text` (in the client's request, say), waiting a
+// moment: traces are written off the hot path.
+async function traceShowing(text, through = proxy, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs;
+  do {
+    const files = fs.existsSync(through.tracesDir)
+      ? fs.readdirSync(through.tracesDir, { recursive: true }).map(String).filter((f) => f.endsWith('.json'))
+      : [];
+    if (files.some((f) => fs.readFileSync(path.join(through.tracesDir, f), 'utf8').includes(text))) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  } while (Date.now() < deadline);
+  return false;
+}
+
 const itemsOfType = (request, type) => request.body.input.filter((item) => item.type === type);
 
 // The user message the prompt became (Claude Code adds <system-reminder> parts around it).
@@ -189,6 +205,34 @@ describe('Claude Code through claudegpt', { skip: SKIP }, () => {
       const output = assertReplayedWithOutput(second, call);
       assert.match(outputText(output.output), /hello\.txt/);
       assert.equal(itemsOfType(second, 'function_call_output').length, 1);
+    });
+  });
+
+  // The previous pin stays covered: users update Claude Code on their own schedule.
+  // (Under ctest its absence fails the test, as a missing client does.)
+  test(`Claude Code ${OLDER_CLAUDE_VERSION} (the previous pin): the same Write round trip`,
+       { skip: !OLDER_CLAUDE_BIN && !process.env.CLAUDEGPT_REQUIRE_CLIENTS &&
+               `no Claude Code ${OLDER_CLAUDE_VERSION} (npm ci in tests/)` },
+       async () => {
+    assert.ok(OLDER_CLAUDE_BIN, `Claude Code ${OLDER_CLAUDE_VERSION} is installed (npm ci in tests/)`);
+    const bin = OLDER_CLAUDE_BIN;
+    const file = path.join(dirs.work, 'hello.txt');
+    const prompt = 'Create hello.txt saying hi from gpt.';
+    const final = 'I wrote hello.txt for you.';
+    await fake.script({ name: 'write', args: { path: file, content: 'hi from gpt' } },
+                      { name: 'text', args: { text: final } });
+    const run = await runClaude({ bin, proxyURL: proxy.url, prompt, dirs });
+    const s = { run, requests: await fake.requests(), proxy };
+    await explained(s, async () => {
+      assertCleanSession(s, { turns: 2, result: final });
+      // Its billing line, in the client's request as the trace keeps it, names its version.
+      assert.ok(await traceShowing(`cc_version=${OLDER_CLAUDE_VERSION}.`),
+                `the requests came from Claude Code ${OLDER_CLAUDE_VERSION}`);
+      const [first, second] = s.requests;
+      const [call] = calledFunctions(first);
+      assert.equal(call.name, 'Write');
+      assert.equal(fs.readFileSync(file, 'utf8'), 'hi from gpt');
+      assertReplayedWithOutput(second, call);
     });
   });
 
