@@ -1,9 +1,8 @@
 #include "server/web_fetch_tool.h"
 
-
 #include <boost/json/serialize.hpp>
 
-#include "core/responses_stream_reader.h"
+#include "core/responses_answer.h"
 #include "core/web_fetch_requests.h"
 #include "server/collected_transfer.h"
 #include "server/page_fetch.h"
@@ -20,51 +19,6 @@ constexpr std::size_t kMaxExtractionStream = 8 * 1024 * 1024;
 // The first `n` code points of `text`.
 std::string first_chars(const std::string& text, std::size_t n) {
   return text.substr(0, code_point_prefix_bytes(text, n));
-}
-
-// The answer text of a Responses event stream; empty with `error` set when it failed.
-std::int64_t count_of(const boost::json::object& object, std::string_view key) {
-  const auto* value = object.if_contains(key);
-  return value && value->is_int64() ? value->get_int64() : 0;
-}
-
-// The usage a response.completed (or .incomplete) event reports, into `result`.
-void note_usage(const boost::json::object& event, WebFetchResult& result) {
-  const auto* response = event.if_contains("response");
-  const auto* usage = response && response->is_object() ? response->get_object().if_contains("usage") : nullptr;
-  if (!usage || !usage->is_object()) return;
-  const boost::json::object& figures = usage->get_object();
-  result.extraction_input_tokens += count_of(figures, "input_tokens");
-  result.extraction_output_tokens += count_of(figures, "output_tokens");
-  if (const auto* details = figures.if_contains("input_tokens_details"); details && details->is_object())
-    result.extraction_cached_tokens += count_of(details->get_object(), "cached_tokens");
-  if (const auto* details = figures.if_contains("output_tokens_details"); details && details->is_object())
-    result.extraction_reasoning_tokens += count_of(details->get_object(), "reasoning_tokens");
-}
-
-std::string answer_of(const std::string& stream, std::string& error, WebFetchResult& result) {
-  ResponsesStreamReader reader;
-  std::vector<ResponsesEvent> events;
-  if (!reader.feed(stream, events)) {
-    error = "malformed stream: " + reader.error();
-    return {};
-  }
-  std::string text;
-  bool completed = false;
-  for (const ResponsesEvent& event : events) {
-    if (event.type == "response.output_text.delta") {
-      if (const auto* delta = event.data.if_contains("delta"); delta && delta->is_string())
-        text.append(delta->get_string());
-    } else if (event.type == "response.completed" || event.type == "response.incomplete") {
-      completed = true;
-      note_usage(event.data, result);
-    } else if (event.type == "response.failed" || event.type == "error") {
-      error = boost::json::serialize(event.data);
-      return {};
-    }
-  }
-  if (!completed) error = "the stream ended before the response completed";
-  return text;
 }
 
 // Asks the summariser; empty (with `error`) when that failed.
@@ -89,7 +43,13 @@ net::awaitable<std::string> extract(ServerContext& context, const std::string& m
     error = "HTTP " + std::to_string(answer.status) + ": " + answer.body.substr(0, 300);
     co_return std::string();
   }
-  co_return answer_of(answer.body, error, result);
+  ResponsesAnswer read = read_responses_answer(answer.body);
+  result.extraction_input_tokens += read.input_tokens;
+  result.extraction_cached_tokens += read.cached_tokens;
+  result.extraction_output_tokens += read.output_tokens;
+  result.extraction_reasoning_tokens += read.reasoning_tokens;
+  error = std::move(read.error);
+  co_return std::move(read.text);
 }
 
 }  // namespace
