@@ -3,6 +3,9 @@
 // the upstream accepts as far as we can tell locally: function names within OpenAI's pattern,
 // and the same body every time for the same request (the upstream prompt cache keys on it).
 //
+// Auto mode's `safeguards`, when present, are taken out and summarised for the judge: that
+// summary stays bounded.
+//
 // Input: a request body. Bytes that are not JSON are rejected (not kept in the corpus). The
 // RequestOptions are chosen from the input's hash, so every option is exercised over a run.
 #include <string>
@@ -12,6 +15,7 @@
 
 #include "core/finite_numbers.h"
 #include "core/request_translator.h"
+#include "core/safety_judge.h"
 #include "fuzz_support.h"
 #include "sse_round_trip.h"  // close_enough
 
@@ -91,6 +95,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   json::value request = json::parse(text, ec);
   if (ec) return -1;
   clamp_infinite_numbers(request);  // as the endpoint does with every client body
+  // Auto mode's check is taken out first, and what the judge is told of the request is
+  // bounded whatever the request holds.
+  if (request.is_object())
+    if (std::optional<SafeguardRequest> check = take_safeguards(request.get_object())) {
+      const JudgeBrief brief = judge_brief(request.get_object(), *check);
+      FUZZ_CHECK(brief.transcript.size() < 40'000 && brief.setting.size() < 13'000, "an unbounded judge brief");
+      FUZZ_CHECK(!request.get_object().contains("safeguards"), "safeguards left in the request");
+    }
 
   fuzz::Choices choices(fuzz::input_hash(text));
   const RequestOptions options = options_from(choices);

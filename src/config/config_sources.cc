@@ -63,6 +63,7 @@ const std::vector<std::string_view>& known_settings() {
       "CLAUDEGPT_WEB_FETCH_ALLOW_PRIVATE", "CLAUDEGPT_WEB_FETCH_SUMMARIZER",
       "CLAUDEGPT_WEB_FETCH_SUMMARY_MAX_CHARS", "CLAUDEGPT_WEB_FETCH_MAX_CHAIN",
       "CLAUDEGPT_BLOCK_MCP", "CLAUDEGPT_DROP_TOOLS",
+      "CLAUDEGPT_AUTO_MODE", "CLAUDEGPT_JUDGE_MODEL", "CLAUDEGPT_JUDGE_EFFORT", "CLAUDEGPT_JUDGE_TIMEOUT",
       "CLAUDEGPT_TRACE", "CLAUDEGPT_TRACE_DIR", "CLAUDEGPT_TRACE_MAX_MB", "CLAUDEGPT_LEDGER",
       "CLAUDEGPT_LEDGER_PATH", "CLAUDEGPT_PRICES_FILE", "XDG_STATE_HOME", "CLAUDEGPT_STATUSLINE",
       "CLAUDEGPT_CA_BUNDLE", "SSL_CERT_FILE", "CLAUDEGPT_UPSTREAM_RETRIES",
@@ -481,6 +482,15 @@ std::string describe(const ConfigSources& sources, const Settings& settings) {
   d.row("CLAUDEGPT_WEB_FETCH_MAX_CHAIN", str(settings.web_fetch_max_chain));
   d.row("CLAUDEGPT_BLOCK_MCP", flag(settings.block_mcp));
   d.row("CLAUDEGPT_DROP_TOOLS", joined(settings.drop_tools));
+
+  d.heading("Auto mode's safety check");
+  d.row("CLAUDEGPT_AUTO_MODE", settings.auto_mode == Settings::AutoMode::proxy    ? "proxy"
+                               : settings.auto_mode == Settings::AutoMode::client ? "client"
+                                                                                  : "off");
+  d.row("CLAUDEGPT_JUDGE_MODEL", settings.judge_model_name.empty() ? settings.models.haiku + " (the haiku tier)"
+                                                                   : settings.judge_model_name);
+  d.row("CLAUDEGPT_JUDGE_EFFORT", settings.judge_effort);
+  d.row("CLAUDEGPT_JUDGE_TIMEOUT", seconds(settings.judge_timeout));
 
   d.heading("Traces and the usage ledger");
   d.row("CLAUDEGPT_TRACE", flag(settings.trace));

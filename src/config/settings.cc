@@ -256,6 +256,16 @@ Settings Settings::from_environment(const std::function<const char*(const char*)
   env.integer("CLAUDEGPT_WEB_FETCH_SUMMARY_MAX_CHARS", s.web_fetch_summary_max_chars,
               kWebFetchSummaryMaxChars);
   env.integer("CLAUDEGPT_WEB_FETCH_MAX_CHAIN", s.web_fetch_max_chain, kWebFetchMaxChain);
+  if (const char* mode = getenv("CLAUDEGPT_AUTO_MODE"); mode && *mode) {
+    const std::string_view word(mode);
+    if (word == "proxy") s.auto_mode = Settings::AutoMode::proxy;
+    else if (word == "client") s.auto_mode = Settings::AutoMode::client;
+    else if (word == "off") s.auto_mode = Settings::AutoMode::off;
+    else throw std::invalid_argument("CLAUDEGPT_AUTO_MODE=" + std::string(word) + ": expected proxy, client or off");
+  }
+  env.text("CLAUDEGPT_JUDGE_MODEL", s.judge_model_name);
+  env.effort("CLAUDEGPT_JUDGE_EFFORT", s.judge_effort);
+  env.duration("CLAUDEGPT_JUDGE_TIMEOUT", s.judge_timeout, kJudgeTimeout, kSecond);
   env.flag("CLAUDEGPT_BLOCK_MCP", s.block_mcp);
   env.list("CLAUDEGPT_DROP_TOOLS", s.drop_tools);
 
@@ -348,6 +358,8 @@ double Settings::token_scale_for(std::string_view requested_model) const {
 std::string Settings::web_fetch_summarizer_model() const {
   return web_fetch_summarizer_set ? web_fetch_summarizer : models.haiku;
 }
+
+std::string Settings::judge_model() const { return judge_model_name.empty() ? models.haiku : judge_model_name; }
 
 bool Settings::web_search_allowed(std::string_view upstream_model) const {
   if (!map_web_search || !hosted_web_search) return false;

@@ -124,6 +124,17 @@ struct Settings {
   int web_fetch_max_chain = 4;                // CLAUDEGPT_WEB_FETCH_MAX_CHAIN, 0..32
                                               // (0: every WebFetch goes to Claude Code)
 
+  // Claude Code's auto-mode safety check (core/safeguards.h). proxy: each tool call of a
+  // response is judged here, by judge_model at judge_effort; client: the field is declined
+  // (400, the way Claude Code documents); off: the field is dropped. With either of those,
+  // Claude Code 2.1.332 through a gateway asks the user before each action that needs the check.
+  enum class AutoMode { proxy, client, off };
+  AutoMode auto_mode = AutoMode::proxy;       // CLAUDEGPT_AUTO_MODE: proxy | client | off
+  std::string judge_model_name;               // CLAUDEGPT_JUDGE_MODEL, default the haiku tier's
+  std::string judge_effort = "low";           // CLAUDEGPT_JUDGE_EFFORT
+  std::chrono::milliseconds judge_timeout{20'000};  // CLAUDEGPT_JUDGE_TIMEOUT, 1..600 s: past it
+                                              // the call gets no verdict (it does not run)
+
   // Tools the upstream never sees.
   bool block_mcp = false;                     // CLAUDEGPT_BLOCK_MCP: every mcp__* tool
   std::vector<std::string> drop_tools{"NotebookEdit"};  // CLAUDEGPT_DROP_TOOLS (comma list)
@@ -174,6 +185,8 @@ struct Settings {
   bool web_search_allowed(std::string_view upstream_model) const;
   // The upstream model that summarises fetched pages; empty: none.
   std::string web_fetch_summarizer_model() const;
+  // The upstream model that judges tool calls in auto mode.
+  std::string judge_model() const;
 
   // Where a variable's value came from ("environment", "~/.config/claudegpt/.env:4", a flag).
   using SourceOf = std::function<std::string(std::string_view name)>;

@@ -108,6 +108,9 @@ void MessageAccumulator::add(const AnthropicEvent& event) {
     if (const json::value* delta = data.if_contains("delta"); delta && delta->is_object()) {
       for (std::string_view key : {"stop_reason", "stop_sequence"})
         if (const json::value* value = delta->get_object().if_contains(key)) message_[key] = *value;
+      // Auto mode's verdicts: a top-level key of a Message (core/safeguards.h).
+      if (const json::value* results = delta->get_object().if_contains("safeguard_results"))
+        message_["safeguard_results"] = *results;
     }
     if (const json::value* usage = data.if_contains("usage"); usage && usage->is_object()) {
       json::object& total = message_["usage"].as_object();

@@ -19,6 +19,8 @@
 #include "core/json_depth.h"
 #include "core/json_text.h"
 #include "core/request_translator.h"
+#include "core/safeguards.h"
+#include "core/safety_judge.h"
 #include "ledger/conversation_text.h"
 #include "ledger/trace_store.h"
 #include "core/token_counter.h"
@@ -95,7 +97,13 @@ struct PreparedRequest {
   std::string first_prompt;  // when this request tells the ledger what its session is about
   RequestOptions options;
   TranslatedRequest translated;
+  // Auto mode's check, when the proxy judges this turn's tool calls (Settings::auto_mode).
+  std::shared_ptr<const JudgeBrief> judge;
+  bool safeguards_dropped = false;  // the request carried the check, and it is not answered
 };
+
+// What a request's body is prepared for.
+enum class Purpose { turn, count };
 
 // How much of the first prompt goes to the recorder, which masks secrets in it and keeps its
 // opening (turn_recorder.h): enough for any key to be found whole, not a pasted log.
@@ -122,7 +130,7 @@ std::string first_prompt_for_ledger(const boost::json::object& body,
 // `spent`, when given, holds `text` and is let go once parsed, so that a body near the size
 // limit is held twice at most after that (parsed, and translated). `recorder`, when given, may
 // want the session's first prompt (first_prompt_for_ledger).
-PreparedRequest prepare(std::string_view text, const Settings& settings, std::string session_id,
+PreparedRequest prepare(std::string_view text, const Settings& settings, Purpose purpose, std::string session_id,
                         TurnRecorder* recorder, std::string* spent = nullptr) {
   PreparedRequest prepared;
   boost::json::monotonic_resource arena;
@@ -141,6 +149,17 @@ PreparedRequest prepare(std::string_view text, const Settings& settings, std::st
     return prepared;
   }
   clamp_infinite_numbers(body);
+  if (std::optional<SafeguardRequest> safeguards = take_safeguards(body.get_object());
+      safeguards && purpose == Purpose::turn) {
+    if (settings.auto_mode == Settings::AutoMode::client) {
+      prepared.error = ApiError::with_status(400, kSafeguardsDeclined);
+      return prepared;
+    }
+    if (settings.auto_mode == Settings::AutoMode::proxy)
+      prepared.judge = std::make_shared<const JudgeBrief>(judge_brief(body.get_object(), *safeguards));
+    else
+      prepared.safeguards_dropped = true;
+  }
   prepared.model = requested_model(body.get_object());
   prepared.working_directory = working_directory(body.get_object());
   try {
@@ -168,7 +187,8 @@ net::awaitable<void> serve_messages(Connection& c, HttpRequest& request) {
                              std::chrono::system_clock::now().time_since_epoch()).count();
   exchange.request_id = random_id("req_");
   exchange.session_id = std::string(request["X-Claude-Code-Session-Id"]);
-  PreparedRequest prepared = prepare(request.body(), settings, exchange.session_id, c.context.recorder.get());
+  PreparedRequest prepared =
+      prepare(request.body(), settings, Purpose::turn, exchange.session_id, c.context.recorder.get());
   const std::size_t request_size = request.body().size();
   // Streams can last minutes: keep only what the relay needs (the body itself for the trace).
   if (c.context.recorder->tracing() && !prepared.error)
@@ -198,7 +218,9 @@ net::awaitable<void> serve_messages(Connection& c, HttpRequest& request) {
   if (exchange.session_id.empty())  // the session_id inside metadata.user_id, if any
     if (const auto* key = translated.body.if_contains("prompt_cache_key"))
       exchange.session_id = std::string(key->as_string());
+  if (prepared.safeguards_dropped) translated.dropped.push_back("safeguards");
   exchange.not_forwarded = translated.dropped;
+  exchange.judge = std::move(prepared.judge);
   exchange.filtered_tool_tokens = translated.filtered_tool_tokens;
   std::vector<std::string> dropped = std::move(translated.dropped);
   const auto* reasoning = translated.body.if_contains("reasoning");
@@ -245,7 +267,7 @@ net::awaitable<void> serve_count_tokens(Connection& c, HttpRequest& request) {
   auto body = std::make_shared<std::string>(std::move(request.body()));
   auto count = [body, &settings = context.settings]() -> net::awaitable<std::variant<ApiError, std::int64_t>> {
     give_way_to_io_thread();
-    PreparedRequest prepared = prepare(*body, settings, {}, nullptr, body.get());
+    PreparedRequest prepared = prepare(*body, settings, Purpose::count, {}, nullptr, body.get());
     if (prepared.error) co_return *prepared.error;
     // Scaled like every input figure Claude Code sees (see Settings::client_context).
     double tokens = static_cast<double>(count_request_tokens(prepared.translated.body));

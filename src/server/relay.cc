@@ -39,6 +39,7 @@
 #include "core/upstream_error.h"
 #include "core/model_tier.h"
 #include "core/web_fetch_requests.h"
+#include "server/call_judges.h"
 #include "server/web_fetch_tool.h"
 #include "support/local_time.h"
 #include "support/log.h"
@@ -181,26 +182,42 @@ class Relay {
       trace.degradations = degradations_seen_;
       trace.filtered_tool_tokens = exchange_.filtered_tool_tokens;
     }
-    // Each page extraction is a paid upstream call of its own: a row of its own.
-    int n = 0;
-    for (const WebFetchResult& extraction : extractions_) {
+    // Each page extraction and each judgement is a paid upstream call of its own: a row of its own.
+    auto side_call = [&r](std::string id, std::string model, std::string effort, const char* what, bool answered) {
       TurnRecord row;
-      row.id = r.id + "-extract-" + std::to_string(++n);
+      row.id = std::move(id);
       row.time_ms = r.time_ms;
       row.session_id = r.session_id;
       row.cwd_tag = r.cwd_tag;
       row.provider = r.provider;
-      row.tier = std::string(to_string(tier_of(extraction.extraction_model)));
-      row.client_model = "(web fetch extraction)";
-      row.upstream_model = extraction.extraction_model;
-      row.effort = "low";
-      row.effort_reason = "web fetch extraction";
+      row.tier = std::string(to_string(tier_of(model)));
+      row.client_model = std::string("(") + what + ")";
+      row.upstream_model = std::move(model);
+      row.effort = std::move(effort);
+      row.effort_reason = what;
+      row.stop_reason = answered ? "end_turn" : "";
+      row.error_type = answered ? "" : "api_error";
+      return row;
+    };
+    int n = 0;
+    for (const WebFetchResult& extraction : extractions_) {
+      TurnRecord row = side_call(r.id + "-extract-" + std::to_string(++n), extraction.extraction_model, "low",
+                                 "web fetch extraction", extraction.extracted);
       row.input_tokens = extraction.extraction_input_tokens;
       row.cached_tokens = extraction.extraction_cached_tokens;
       row.output_tokens = extraction.extraction_output_tokens;
       row.reasoning_tokens = extraction.extraction_reasoning_tokens;
-      row.stop_reason = extraction.extracted ? "end_turn" : "";
-      row.error_type = extraction.extracted ? "" : "api_error";
+      c_.context.recorder->record(std::move(row), {});
+    }
+    n = 0;
+    for (const JudgeOutcome* judged : judges_ ? judges_->outcomes() : std::vector<const JudgeOutcome*>()) {
+      TurnRecord row = side_call(r.id + "-judge-" + std::to_string(++n), judged->model, settings_.judge_effort,
+                                 "auto-mode judge", judged->verdict.kind != SafetyVerdict::Kind::unavailable);
+      row.input_tokens = judged->input_tokens;
+      row.cached_tokens = judged->cached_tokens;
+      row.output_tokens = judged->output_tokens;
+      row.reasoning_tokens = judged->reasoning_tokens;
+      row.done_ms = judged->ms;
       c_.context.recorder->record(std::move(row), {});
     }
     c_.context.recorder->record(std::move(r), std::move(trace));
@@ -483,6 +500,7 @@ class Relay {
     for (const PendingFetch& fetch : fetches) {
       translator_.fetch_started(fetch, events_);
       co_await deliver();
+      if (co_await fetch_refused_by_judge(fetch)) continue;
       auto result = std::make_shared<std::optional<WebFetchResult>>();
       net::co_spawn(
           waker_->timer.get_executor(),
@@ -535,6 +553,22 @@ class Relay {
     const bool goes_on = translator_.resume_after_fetches(events_);
     co_await deliver();
     co_return goes_on;
+  }
+
+  // In auto mode the proxy's own fetches pass the judge too, as Claude Code's WebFetch would
+  // (a URL can carry data out). A flagged fetch is not made: its result is the refusal.
+  net::awaitable<bool> fetch_refused_by_judge(const PendingFetch& fetch) {
+    if (!judges_) co_return false;
+    JudgedCall call{fetch.tool_use_id, "WebFetch", {}};
+    boost::system::error_code ec;
+    boost::json::value input = boost::json::parse(fetch.input, ec, {}, deep_json());
+    if (!ec && input.is_object()) call.input = std::move(input.get_object());
+    const JudgeOutcome judged = co_await judges_->judge_now(std::move(call), credentials_);
+    if (judged.verdict.kind != SafetyVerdict::Kind::flagged) co_return false;
+    fetch_failures_[fetch.tool_use_id] = "Auto mode's safety check refused this fetch: " + judged.verdict.explanation;
+    translator_.fetch_result({fetch.tool_use_id, fetch.url, "", "", "", "url_not_allowed"}, events_);
+    co_await deliver();
+    co_return true;
   }
 
   // The next upstream request of a continued turn: the turn's request with everything the
@@ -623,8 +657,44 @@ class Relay {
   // What the client was sent: a continuation carries it, and the trace.
   const MessageAccumulator& delivered() const { return exchange_.client_wants_stream ? sent_ : accumulator_; }
 
-  // Sends (or, for a non-streaming client, collects) the translated events.
+  // Sends (or, for a non-streaming client, collects) the translated events. When the proxy
+  // answers auto mode's check, each tool call goes to the judge as soon as it is complete, and
+  // the message's end (message_delta, message_stop) waits for the verdicts it carries.
   net::awaitable<void> deliver() {
+    if (judges_) {
+      judges_->start_complete_calls(events_, credentials_);
+      auto end = std::find_if(events_.begin(), events_.end(),
+                              [](const AnthropicEvent& event) { return event.type == "message_delta"; });
+      if (end != events_.end()) {
+        AnthropicEvents rest(std::make_move_iterator(end), std::make_move_iterator(events_.end()));
+        events_.erase(end, events_.end());
+        co_await write_events();
+        co_await await_verdicts();
+        rest.front().data["delta"].as_object()["safeguard_results"] = judges_->results();
+        events_ = std::move(rest);
+      }
+    }
+    co_await write_events();
+  }
+
+  // Waits until every judged call has its verdict, keeping a streaming client's connection
+  // alive with pings meanwhile. Each call is bounded by the judge's timeout; at shutdown the
+  // calls still out get the unavailable verdict.
+  net::awaitable<void> await_verdicts() {
+    auto next_ping = Clock::now() + settings_.ping_interval;
+    while (!judges_->all_answered() && !c_.context.stopping) {
+      waker_->pending.store(false);
+      if (judges_->all_answered()) break;
+      if (!co_await wait_until(next_ping)) continue;  // woken: a verdict came (or the upstream stirred)
+      next_ping = Clock::now() + settings_.ping_interval;
+      if (exchange_.client_wants_stream) {
+        events_.push_back({"ping", {{"type", "ping"}}});
+        co_await write_events();
+      }
+    }
+  }
+
+  net::awaitable<void> write_events() {
     if (!exchange_.client_wants_stream) {
       for (const auto& event : events_) accumulator_.add(event);
       events_.clear();
@@ -714,6 +784,17 @@ class Relay {
   std::map<std::string, std::string> fetch_failures_;  // tool_use_id → status and reason
   std::vector<WebFetchResult> extractions_;           // the summariser calls, for the ledger
   std::shared_ptr<net::cancellation_signal> fetch_cancel_ = std::make_shared<net::cancellation_signal>();
+  // Auto mode's check, when the proxy answers it (exchange_.judge).
+  std::unique_ptr<CallJudges> judges_ =
+      exchange_.judge ? std::make_unique<CallJudges>(c_.context, waker_->timer.get_executor(), exchange_.judge,
+                                                     exchange_.request_id, exchange_.session_id,
+                                                     [weak = std::weak_ptr<Waker>(waker_)] {
+                                                       if (auto waker = weak.lock()) {
+                                                         waker->pending.store(true);
+                                                         waker->timer.cancel();
+                                                       }
+                                                     })
+                      : nullptr;
   int continuations_ = 0;
   // For the recorder.
   bool tracing_ = c_.context.recorder->tracing();

@@ -12,6 +12,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "core/request_translator.h"
+#include "core/safety_judge.h"
 #include "core/tool_catalog.h"
 #include "server/connection.h"
 
@@ -42,6 +43,9 @@ struct Exchange {
   std::string effort, effort_reason;
   std::shared_ptr<const std::string> client_body;  // only when traces are written
   std::vector<std::string> not_forwarded;          // request fields the upstream did not get
+  // Set when the proxy answers auto mode's safety check for this turn: every tool call the
+  // response makes is judged (server/safety_judge_call.h), and the verdicts end the message.
+  std::shared_ptr<const JudgeBrief> judge;
   std::int64_t filtered_tool_tokens = 0;
 };
 

@@ -63,6 +63,9 @@
 //   input_tokens_details.cache_write_tokens, as GPT-5.6 does.
 //   reasoning_key (reasoning_keys.mjs): a key rotation; reasoning issued under the old key is
 //   refused with 400 invalid_encrypted_content.
+//   judge (option judge; judge.mjs): what claudegpt's safety judge and Claude Code's own
+//   classifier are answered (by default: allow everything); such requests take no /_script
+//   entry and are recorded with `kind` "judge" or "client_classifier".
 // - HTTPS with --tls-cert/--tls-key (or options.tls = {cert, key} PEM text), to test a
 //   client's CA bundle and proxy settings (tests/lib/tls.mjs makes throwaway certificates).
 //
@@ -88,6 +91,7 @@ import { defaultSwitches, configureSwitches, describeSwitches,
          checkSwitches } from './service_switches.mjs';
 import { edgeRefusal, checkCodexPlan } from './codex_limits.mjs';
 import { reportCacheWrites } from './cache_writes.mjs';
+import { judgeChoice } from './judge.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const DEFAULT_FIXTURES = path.resolve(HERE, '../../../shared/fixtures/openai-responses');
@@ -241,6 +245,7 @@ export async function startFakeServer(options = {}) {
     ...(options.modelCapabilities !== undefined &&
         { model_capabilities: options.modelCapabilities }),
     ...(options.cacheWrites !== undefined && { cache_writes: options.cacheWrites }),
+    ...(options.judge !== undefined && { judge: options.judge }),
   });
   const state = {
     switches: { ...startSwitches },
@@ -468,9 +473,13 @@ export async function startFakeServer(options = {}) {
       throw err;
     }
 
-    const choice = chooseScenario(body, state.script.shift() ?? null);
+    // A safety judge's request (claudegpt's, or Claude Code's own classifier) is answered by
+    // judge.mjs; claudegpt's leaves the queued script to the turn's own requests.
+    const choice = judgeChoice(body, state.switches.judge, () => state.script.shift()) ??
+                   chooseScenario(body, state.script.shift() ?? null);
     record.scenario = { name: choice.name, args: choice.args, source: choice.source };
-    const scenario = SCENARIOS[choice.name];
+    if (choice.kind) record.kind = choice.kind;
+    const scenario = choice.run ?? SCENARIOS[choice.name];
     if (!scenario) {
       return sendJson(res, 500, { error: { message: `fake upstream: unknown scenario ` +
                                   `'${choice.name}'`, type: 'server_error', param: null,

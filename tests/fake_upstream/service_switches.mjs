@@ -30,6 +30,9 @@
 //   reasoning_key: "<name>" | true (a fresh name) | false (the original)   (reasoning_keys.mjs)
 //       The key reasoning is issued under: after a change, reasoning issued under the old
 //       key is refused with 400 invalid_encrypted_content (a key rotation).
+//   judge: {rules, default, delayMs, fail, client_severity} | true | false   (judge.mjs)
+//       What claudegpt's safety judge and Claude Code's own classifier are answered (issue
+//       16); by default every call is allowed. Refuses nothing.
 //
 // A request refused by a switch is recorded like any refusal (status 400, `error`), with
 // `refused_by` naming the switch, so a test can count them:
@@ -39,6 +42,7 @@ import { RequestError, quoteList } from './request_rules.mjs';
 import { defaultLimitSwitches, configureLimitSwitches, describeLimitSwitches } from './codex_limits.mjs';
 import { cacheWritesOf } from './cache_writes.mjs';
 import { ORIGINAL_KEY, checkReasoningKey, reasoningKeyOf } from './reasoning_keys.mjs';
+import { defaultJudge, judgeOf, describeJudge } from './judge.mjs';
 
 const PROVIDERS = ['openai', 'azure', 'codex'];
 
@@ -114,7 +118,8 @@ function refusal(switchName, message, param, code) {
 // modelCapabilities: null (off) or {overrides}}.
 export function defaultSwitches() {
   return { unverifiedOrg: new Set(), modelCapabilities: null, codexRefreshNeedsScope: false,
-           ...defaultLimitSwitches(), cacheWrites: false, reasoningKey: ORIGINAL_KEY };
+           ...defaultLimitSwitches(), cacheWrites: false, reasoningKey: ORIGINAL_KEY,
+           judge: defaultJudge() };
 }
 
 function providersOf(value) {
@@ -161,6 +166,7 @@ export function configureSwitches(switches, knobs = {}) {
   if (cacheWrites !== undefined) next.cacheWrites = cacheWritesOf(cacheWrites);
   const reasoningKey = pick('reasoning_key', 'reasoningKey');
   if (reasoningKey !== undefined) next.reasoningKey = reasoningKeyOf(reasoningKey);
+  if (knobs.judge !== undefined) next.judge = judgeOf(knobs.judge);
   Object.assign(switches, next);
   return switches;
 }
@@ -174,6 +180,7 @@ export function describeSwitches(switches) {
     ...describeLimitSwitches(switches),
     cache_writes: switches.cacheWrites,
     reasoning_key: switches.reasoningKey,
+    ...describeJudge(switches.judge),   // {judge} when it is not the default judge
   };
 }
 

@@ -262,3 +262,33 @@ TEST(SettingRanges, TheValuesInTheirUnits) {
 
 }  // namespace
 }  // namespace claudegpt
+
+namespace claudegpt {
+namespace {
+
+TEST(Settings, AutoModeIsJudgedByTheProxyWithTheHaikuTiersModelByDefault) {
+  Settings s = from({{"CLAUDEGPT_OPENAI_HAIKU", "gpt-5.4-nano"}});
+  EXPECT_EQ(s.auto_mode, Settings::AutoMode::proxy);
+  EXPECT_EQ(s.judge_model(), "gpt-5.4-nano");
+  EXPECT_EQ(s.judge_effort, "low");
+  EXPECT_EQ(s.judge_timeout, std::chrono::seconds(20));
+}
+
+TEST(Settings, AutoModeAndItsJudgeCanBeSet) {
+  Settings s = from({{"CLAUDEGPT_AUTO_MODE", "client"}, {"CLAUDEGPT_JUDGE_MODEL", "gpt-5.5"},
+                     {"CLAUDEGPT_JUDGE_EFFORT", "minimal"}, {"CLAUDEGPT_JUDGE_TIMEOUT", "5"}});
+  EXPECT_EQ(s.auto_mode, Settings::AutoMode::client);
+  EXPECT_EQ(s.judge_model(), "gpt-5.5");
+  EXPECT_EQ(s.judge_effort, "minimal");
+  EXPECT_EQ(s.judge_timeout, std::chrono::seconds(5));
+  EXPECT_EQ(from({{"CLAUDEGPT_AUTO_MODE", "off"}}).auto_mode, Settings::AutoMode::off);
+}
+
+TEST(Settings, AutoModeValuesOutsideTheirRangeAreRefusedByName) {
+  EXPECT_EQ(error_of({{"CLAUDEGPT_AUTO_MODE", "on"}}), "CLAUDEGPT_AUTO_MODE=on: expected proxy, client or off");
+  EXPECT_NE(error_of({{"CLAUDEGPT_JUDGE_EFFORT", "fast"}}).find("CLAUDEGPT_JUDGE_EFFORT=fast"), std::string::npos);
+  EXPECT_NE(error_of({{"CLAUDEGPT_JUDGE_TIMEOUT", "0"}}).find("CLAUDEGPT_JUDGE_TIMEOUT=0"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace claudegpt
