@@ -40,6 +40,7 @@
 #include "launcher/launcher_args.h"
 #include "launcher/launcher_log.h"
 #include "server/http_server.h"
+#include "server/judge_command.h"
 #include "support/log.h"
 #include "upstream/refusal_store.h"
 #include "wizard/setup_wizard.h"
@@ -150,6 +151,12 @@ int run_command(int argc, char** argv) {
   show_cmd->add_flag("--json", whole_trace, "The whole trace, as JSON");
   auto* statusline_cmd =
       app.add_subcommand("statusline", "Claude Code status line: upstream model and session cost");
+  std::string judge_calls;
+  bool judge_json = false;
+  auto* judge_cmd =
+      app.add_subcommand("judge", "Run the auto-mode judge on a labelled set of tool calls (bench/judge)");
+  judge_cmd->add_option("--calls", judge_calls, "The calls, one JSON object a line")->required();
+  judge_cmd->add_flag("--json", judge_json, "One JSON line per call");
   if (argc > 1 && (std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h")) {
     std::fputs(help_page(app).c_str(), stdout);  // a command's own --help is CLI11's
     return 0;
@@ -179,6 +186,8 @@ int run_command(int argc, char** argv) {
     if (traces_cmd->parsed()) return claudegpt::print_traces(settings, last, std::cout, std::cerr);
     return claudegpt::print_status_line(settings, std::cin, std::cout);
   }
+  if (judge_cmd->parsed())
+    return claudegpt::run_judge_command(sources.settings(), judge_calls, judge_json, std::cout, std::cerr);
   if (setup_cmd->parsed()) {
     if (!isatty(STDIN_FILENO)) {  // nobody to answer: say what to set instead of waiting
       std::fputs("claudegpt setup asks questions and needs a terminal; stdin is not one.\n", stderr);
