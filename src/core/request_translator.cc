@@ -30,7 +30,7 @@
 //   output_config.format (json_schema) → text.format
 //   max_tokens       → max_output_tokens: at least 16, plus room to reason (by effort,
 //                      within the model's output limit); the client's own figure is
-//                      TranslatedRequest::client_max_tokens. 0 → InvalidRequest
+//                      TranslatedRequest::visible_max_tokens. 0 → InvalidRequest
 //   stream           → TranslatedRequest::client_wants_stream; upstream always streams
 //   anything else    → not sent, named in `dropped`
 //
@@ -612,9 +612,9 @@ class Translator {
     std::int64_t limit = *max_tokens >= 1e15 ? std::int64_t(1e15)
                          : *max_tokens < 1   ? kMinOutputTokens
                                              : static_cast<std::int64_t>(*max_tokens);
-    out_.client_max_tokens = limit;
-    out_.body.emplace("max_output_tokens",
-                      with_reasoning_headroom(std::max(limit, kMinOutputTokens)));
+    const std::int64_t upstream_limit = with_reasoning_headroom(std::max(limit, kMinOutputTokens));
+    out_.body.emplace("max_output_tokens", upstream_limit);
+    if (upstream_limit > limit) out_.visible_max_tokens = limit;
   }
 
   // GPT-5.x counts reasoning tokens against max_output_tokens (OpenAI's reasoning guide,
@@ -1235,7 +1235,7 @@ TranslatedRequest& TranslatedRequest::operator=(TranslatedRequest&& other) noexc
   dropped = std::move(other.dropped);
   effort_reason = std::move(other.effort_reason);
   filtered_tool_tokens = other.filtered_tool_tokens;
-  client_max_tokens = other.client_max_tokens;
+  visible_max_tokens = other.visible_max_tokens;
   return *this;
 }
 

@@ -51,10 +51,10 @@ struct TranslatedRequest {
   std::string effort_reason;         // why reasoning.effort is what it is, for the trace
   std::int64_t filtered_tool_tokens = 0;  // o200k tokens the tool filters kept from the
                                           // upstream (definitions and deferred-list lines)
-  // The client's max_tokens (0 when it sent none): the upstream's
-  // max_output_tokens adds room to reason above it, so the visible output is cut here
-  // (StreamSetup::max_tokens).
-  std::int64_t client_max_tokens = 0;
+  // Where the visible output is cut (StreamSetup::max_tokens): the client's max_tokens when
+  // the upstream's max_output_tokens gives room above it (to reason); 0 when the upstream's
+  // own limit is the client's, or the client named none, and nothing needs counting.
+  std::int64_t visible_max_tokens = 0;
 
   TranslatedRequest() = default;
   explicit TranslatedRequest(boost::json::object translated_body)

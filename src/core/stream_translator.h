@@ -79,7 +79,7 @@ struct StreamSetup {
                                        // max_uses_exceeded result (0: no limit)
   int fetches_left = 0;                // WebFetch calls the proxy performs in this turn
   std::int64_t max_tokens = 0;         // the client's max_tokens (TranslatedRequest::
-                                       // client_max_tokens): visible text past it is not sent
+                                       // visible_max_tokens): visible text past it is not sent
                                        // (0: no limit)
 };
 

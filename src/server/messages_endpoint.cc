@@ -202,12 +202,7 @@ net::awaitable<void> serve_messages(Connection& c, HttpRequest& request) {
   exchange.client_model = prepared.model;
   exchange.upstream_model = std::string(translated.body.at("model").as_string());
   exchange.client_wants_stream = translated.client_wants_stream;
-  // The visible text is cut at the client's max_tokens only where the upstream was given room
-  // above it (to reason); otherwise the upstream's own limit is the client's, and no delta
-  // needs counting (Claude Code's 128,000 on a model whose limit that is).
-  if (const auto* limit = translated.body.if_contains("max_output_tokens");
-      limit && limit->is_int64() && limit->get_int64() > translated.client_max_tokens)
-    exchange.max_tokens = translated.client_max_tokens;
+  exchange.max_tokens = translated.visible_max_tokens;
   exchange.upstream_body = std::make_shared<const std::string>(json_text(translated.body, request_size));
   exchange.tools = std::move(translated.tools);
   exchange.options = std::move(prepared.options);

@@ -240,7 +240,7 @@ TEST(RequestTranslator, OldSessionTemperatureIsDroppedAndTinyMaxTokensKeptAsTheV
     }
     EXPECT_FALSE(t.body.contains("temperature"));
     if (body.at("max_tokens") == 1) {
-      EXPECT_EQ(t.client_max_tokens, 1);  // what the client reads; the upstream gets more
+      EXPECT_EQ(t.visible_max_tokens, 1);  // what the client reads; the upstream gets more
       EXPECT_GT(t.body.at("max_output_tokens").as_int64(), 16);
       ++tiny;
     }
@@ -1110,7 +1110,8 @@ TEST(RequestTranslator, MaxTokensBecomesMaxOutputTokensNeverBelow16) {
   EXPECT_EQ(max_output_tokens(R"(,"max_tokens":1)", plain), 16);
   EXPECT_EQ(max_output_tokens(R"(,"max_tokens":16)", plain), 16);
   EXPECT_EQ(max_output_tokens(R"(,"max_tokens":17)", plain), 17);
-  EXPECT_EQ(translate_text(R"({"messages":[],"max_tokens":17})", plain).client_max_tokens, 17);
+  // With no room above the client's figure the upstream's limit is the client's: no cut.
+  EXPECT_EQ(translate_text(R"({"messages":[],"max_tokens":17})", plain).visible_max_tokens, 0);
   // Claude Code's 128000 is already GPT-5's whole output limit.
   EXPECT_EQ(translate_fixture("cc2.1.330-first-turn.json", for_model("gpt-5.5"))
                 .body.at("max_output_tokens"),
@@ -1140,7 +1141,8 @@ TEST(RequestTranslator, ReasoningModelsGetRoomToReasonAboveMaxTokensByEffort) {
   // A model the proxy does not know (an Azure deployment name): within 32,768.
   EXPECT_EQ(max_output_tokens(R"(,"max_tokens":8192)", for_model("my-deployment")), 32768);
   EXPECT_EQ(max_output_tokens(R"(,"max_tokens":64000)", for_model("my-deployment")), 64000);
-  EXPECT_EQ(translate_text(R"({"messages":[],"max_tokens":8192})", gpt).client_max_tokens, 8192);
+  EXPECT_EQ(translate_text(R"({"messages":[],"max_tokens":8192})", gpt).visible_max_tokens, 8192);
+  EXPECT_EQ(translate_text(R"({"messages":[],"max_tokens":128000})", gpt).visible_max_tokens, 0);
 }
 
 TEST(RequestTranslator, ClaudeCodesClassifierRequestsReasonAtTheLowestEffortWithRoomForTheAnswer) {
@@ -1152,7 +1154,7 @@ TEST(RequestTranslator, ClaudeCodesClassifierRequestsReasonAtTheLowestEffortWith
     TranslatedRequest t = translate_fixture(name, for_model("gpt-5.4-mini"));
     EXPECT_EQ(t.body.at("reasoning").at("effort"), "none");
     EXPECT_EQ(t.effort_reason, "the client disabled thinking: the lowest effort of gpt-5.4-mini");
-    EXPECT_EQ(t.client_max_tokens, max_tokens);
+    EXPECT_EQ(t.visible_max_tokens, max_tokens);
     EXPECT_EQ(t.body.at("max_output_tokens"), max_tokens + 1024);
     EXPECT_FALSE(t.body.contains("tools"));
     EXPECT_FALSE(t.client_wants_stream);
