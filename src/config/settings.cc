@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <initializer_list>
 #include <limits>
 #include <stdexcept>
 
@@ -103,6 +104,21 @@ class EnvReader {
         return;
       }
     throw std::invalid_argument(named(name, value) + ": expected opus, sonnet, haiku or fable");
+  }
+
+  // One of `words`; false when unset.
+  bool word(const char* name, std::string& into, std::initializer_list<std::string_view> words) const {
+    const char* value = getenv_(name);
+    if (!value || !*value) return false;
+    std::string expected;
+    for (std::string_view known : words) {
+      if (known == value) {
+        into = value;
+        return true;
+      }
+      expected.append(expected.empty() ? "" : ", ").append(known);
+    }
+    throw std::invalid_argument(named(name, value) + ": expected " + expected);
   }
 
   void effort(const char* name, std::string& into) const {
@@ -256,13 +272,9 @@ Settings Settings::from_environment(const std::function<const char*(const char*)
   env.integer("CLAUDEGPT_WEB_FETCH_SUMMARY_MAX_CHARS", s.web_fetch_summary_max_chars,
               kWebFetchSummaryMaxChars);
   env.integer("CLAUDEGPT_WEB_FETCH_MAX_CHAIN", s.web_fetch_max_chain, kWebFetchMaxChain);
-  if (const char* mode = getenv("CLAUDEGPT_AUTO_MODE"); mode && *mode) {
-    const std::string_view word(mode);
-    if (word == "proxy") s.auto_mode = Settings::AutoMode::proxy;
-    else if (word == "client") s.auto_mode = Settings::AutoMode::client;
-    else if (word == "off") s.auto_mode = Settings::AutoMode::off;
-    else throw std::invalid_argument("CLAUDEGPT_AUTO_MODE=" + std::string(word) + ": expected proxy, client or off");
-  }
+  if (std::string mode; env.word("CLAUDEGPT_AUTO_MODE", mode, {"proxy", "client", "off"}))
+    s.auto_mode = mode == "proxy" ? Settings::AutoMode::proxy
+                  : mode == "client" ? Settings::AutoMode::client : Settings::AutoMode::off;
   env.text("CLAUDEGPT_JUDGE_MODEL", s.judge_model_name);
   env.effort("CLAUDEGPT_JUDGE_EFFORT", s.judge_effort);
   env.duration("CLAUDEGPT_JUDGE_TIMEOUT", s.judge_timeout, kJudgeTimeout, kSecond);

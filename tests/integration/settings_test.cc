@@ -285,7 +285,10 @@ TEST(Settings, AutoModeAndItsJudgeCanBeSet) {
 }
 
 TEST(Settings, AutoModeValuesOutsideTheirRangeAreRefusedByName) {
-  EXPECT_EQ(error_of({{"CLAUDEGPT_AUTO_MODE", "on"}}), "CLAUDEGPT_AUTO_MODE=on: expected proxy, client or off");
+  EXPECT_EQ(error_of({{"CLAUDEGPT_AUTO_MODE", "on"}}), "CLAUDEGPT_AUTO_MODE=on: expected proxy, client, off");
+  // Like every other value, a refused one says where it came from.
+  EXPECT_EQ(error_of({{"CLAUDEGPT_AUTO_MODE", "on"}}, [](std::string_view) { return std::string(".env:3"); }),
+            "CLAUDEGPT_AUTO_MODE=on (.env:3): expected proxy, client, off");
   EXPECT_NE(error_of({{"CLAUDEGPT_JUDGE_EFFORT", "fast"}}).find("CLAUDEGPT_JUDGE_EFFORT=fast"), std::string::npos);
   EXPECT_NE(error_of({{"CLAUDEGPT_JUDGE_TIMEOUT", "0"}}).find("CLAUDEGPT_JUDGE_TIMEOUT=0"), std::string::npos);
 }
