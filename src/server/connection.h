@@ -3,7 +3,6 @@
 // pulls in Beast; keep it out of everything else).
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -25,7 +24,7 @@
 #include "server/turn_recorder.h"
 #include "upstream/provider.h"
 #include "upstream/refusal_store.h"
-#include "upstream/upstream_client.h"
+#include "upstream/upstream_call.h"
 
 namespace claudegpt {
 
@@ -34,19 +33,22 @@ namespace http = boost::beast::http;
 
 using HttpRequest = http::request<http::string_body>;
 
-// Wakes a relay waiting for its upstream (set by the upstream thread, coalesced: at most one
-// wake-up in flight), or at shutdown.
+// Wakes a relay waiting on more than one thing: its upstream transfer, the judges' verdicts, a
+// web fetch, the server shutting down. All of them call wake() on the relay's own thread.
 struct Waker {
   net::steady_timer timer;
-  std::atomic<bool> pending{false};
+  bool pending = false;  // woken since the relay last looked
   explicit Waker(net::any_io_executor executor) : timer(std::move(executor)) {}
+  void wake() {
+    pending = true;
+    timer.cancel();
+  }
 };
 
 struct ServerContext {
   Settings settings;
   Provider provider;
   RefusalStore refusals;                 // what the upstream refused, across runs
-  UpstreamClient upstream;
   net::thread_pool blocking{1};          // for the rare blocking work (refreshing a token)
   // Counting a count_tokens body takes up to a second or two of CPU: never on the I/O thread,
   // and on at most counting_threads cores (one is left to the I/O thread).

@@ -242,7 +242,8 @@ Connection::Connection(beast::tcp_stream s, ServerContext& c)
 
 struct HttpServer::Impl {
   // Declared first so it outlives the I/O context: destroying the context destroys the
-  // suspended connection coroutines, whose guards still cancel their upstream transfers.
+  // suspended connection coroutines, which still use it on their way out. (The upstream client
+  // is the I/O context's own service: it ends its transfers before that.)
   ServerContext context;
   net::io_context io{1};
   tcp::acceptor acceptor{io};
@@ -261,11 +262,10 @@ struct HttpServer::Impl {
     if (!ec && !context.stopping) net::post(context.blocking, [] { TokenCounter::o200k(); });
   }
 
-  // No upstream callback may reach the I/O context while it is being destroyed, and no
-  // credential fetch may finish into it: both end first (their completions queue on the
-  // stopped context and are destroyed with it, while `context` is still whole).
+  // No credential fetch may finish into the I/O context while it is being destroyed: they end
+  // first (their completions queue on the stopped context and are destroyed with it, while
+  // `context` is still whole).
   ~Impl() {
-    context.upstream.shutdown();
     context.blocking.join();
     context.counting.join();
   }
@@ -277,7 +277,7 @@ struct HttpServer::Impl {
     acceptor.close(ignored);
     signals.cancel(ignored);
     context.stopping = true;
-    for (Waker* waker : context.streams) waker->timer.cancel();
+    for (Waker* waker : context.streams) waker->wake();
     net::steady_timer tick(io);
     for (auto waited = std::chrono::milliseconds(0); !context.streams.empty() && waited < kShutdownGrace;
          waited += std::chrono::milliseconds(10)) {

@@ -15,7 +15,7 @@
 #include <boost/beast/http/status.hpp>
 #include <boost/system/system_error.hpp>
 
-#include "server/collected_transfer.h"
+#include "upstream/collected_transfer.h"
 #include "web/fetch_policy.h"
 
 namespace claudegpt {
@@ -170,7 +170,7 @@ net::awaitable<FetchedPage> fetch_page(ServerContext& context, std::string url,
     call.proxy = std::move(proxy);
     call.refuse_private_addresses = !options.allow_private;
     call.ca_bundle = context.settings.ca_bundle;
-    got = co_await collect_transfer(context, std::move(call));
+    got = co_await collect_transfer(std::move(call));
 
     if (!got.error.empty() || got.redirect_url.empty() || options.max_redirects <= 0) break;
     if (redirects == options.max_redirects)

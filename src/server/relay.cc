@@ -1,4 +1,4 @@
-// The relay is one linear coroutine: take what the upstream thread delivered, run it through
+// The relay is one linear coroutine: take what the upstream transfer delivered, run it through
 // the pure translator, write what the client should see, wait for more (or for a ping or a
 // timeout). A second coroutine watches the client socket; if the client leaves, the relay
 // is cancelled and the upstream transfer aborted at once.
@@ -45,6 +45,7 @@
 #include "support/log.h"
 #include "upstream/codex_auth.h"
 #include "support/random_id.h"
+#include "upstream/upstream_client.h"
 
 namespace claudegpt {
 namespace {
@@ -324,21 +325,14 @@ class Relay {
     reader_ = ResponsesStreamReader();
     if (tracing_ && (trace_.request_openai.empty() || trace_.request_openai.back() != body_))
       trace_.request_openai.push_back(body_);
-    transfer_ = c_.context.upstream.post(c_.context.provider.make_call(body_, credentials_, exchange_.session_id));
-    // Runs on the upstream thread: at most one wake-up in flight per relay.
-    transfer_->inbox().set_notify([weak = std::weak_ptr<Waker>(waker_), executor = waker_->timer.get_executor()] {
-      auto waker = weak.lock();
-      if (!waker || waker->pending.exchange(true)) return;
-      net::post(executor, [weak] {
-        if (auto waker = weak.lock()) waker->timer.cancel();
-      });
-    });
+    transfer_ = UpstreamClient::of(waker_->timer.get_executor())
+                    .start(c_.context.provider.make_call(body_, credentials_, exchange_.session_id));
+    transfer_->on_progress([waker = waker_.get()] { waker->wake(); });  // the transfer dies first
   }
 
   void abort_transfer() {
     if (!transfer_) return;
-    transfer_->inbox().set_notify(nullptr);  // after this returns, no notify is running
-    c_.context.upstream.cancel(transfer_);
+    transfer_->cancel();
     transfer_.reset();
   }
 
@@ -429,12 +423,9 @@ class Relay {
     auto deadline = started + settings_.first_event_timeout;
     auto next_ping = started + settings_.ping_interval;
     for (;;) {
-      waker_->pending.store(false);
-      UpstreamInbox::Snapshot delivery;  // nothing, once the transfer was aborted (timeout)
-      if (transfer_) {
-        delivery = transfer_->inbox().take();
-        if (transfer_->inbox().wants_resume()) c_.context.upstream.resume(transfer_);
-      }
+      waker_->pending = false;
+      UpstreamProgress delivery;  // nothing, once the transfer was aborted (timeout)
+      if (transfer_) delivery = transfer_->take();
       if (delivery.has_response && !status_) {
         status_ = delivery.status;
         error_headers_ = {std::string(header_value(delivery.headers, "retry-after")),
@@ -517,14 +508,11 @@ class Relay {
                   done.failure = "Fetching " + fetch.url + " failed: claudegpt could not complete it";
                 }
                 *result = std::move(done);
-                if (auto waker = weak.lock()) {
-                  waker->pending.store(true);
-                  waker->timer.cancel();
-                }
+                if (auto waker = weak.lock()) waker->wake();
               }));
       auto next_ping = Clock::now() + settings_.ping_interval;
       while (!*result) {
-        waker_->pending.store(false);
+        waker_->pending = false;
         if (*result) break;
         if (c_.context.stopping) {
           fetch_cancel_->emit(net::cancellation_type::terminal);
@@ -632,7 +620,7 @@ class Relay {
       retryable_ = error->status == 500 || error->status == 529;
   }
 
-  void finish_upstream(const UpstreamInbox::Snapshot& delivery) {
+  void finish_upstream(const UpstreamProgress& delivery) {
     // The connection failed or broke before any output, or the upstream said it failed: worth
     // a retry. Not 4xx (the answer would be the same), not a certificate the upstream will
     // present again, and not our own stall timeouts (that would double the wait).
@@ -683,7 +671,7 @@ class Relay {
   net::awaitable<void> await_verdicts() {
     auto next_ping = Clock::now() + settings_.ping_interval;
     while (!judges_->all_answered() && !c_.context.stopping) {
-      waker_->pending.store(false);
+      waker_->pending = false;
       if (judges_->all_answered()) break;
       if (!co_await wait_until(next_ping)) continue;  // woken: a verdict came (or the upstream stirred)
       next_ping = Clock::now() + settings_.ping_interval;
@@ -747,7 +735,7 @@ class Relay {
 
   // Returns true when the deadline passed, false when woken.
   net::awaitable<bool> wait_until(Clock::time_point when) {
-    if (waker_->pending.load()) co_return false;
+    if (waker_->pending) co_return false;
     waker_->timer.expires_at(when);
     boost::system::error_code ec;
     co_await waker_->timer.async_wait(net::redirect_error(net::use_awaitable, ec));
@@ -757,10 +745,10 @@ class Relay {
   Connection& c_;
   const Exchange& exchange_;
   const Settings& settings_;
-  std::shared_ptr<Waker> waker_;  // shared: a wake-up may still be queued when the relay ends
+  std::shared_ptr<Waker> waker_;  // shared: a judge or fetch may end after the relay
   StreamTranslator translator_;
   HttpHeaders credentials_;
-  std::shared_ptr<UpstreamClient::Transfer> transfer_;
+  std::shared_ptr<UpstreamTransfer> transfer_;
   int attempts_ = 0;              // upstream requests made
   int retries_ = 0;               // of which retries after a passing failure
   static constexpr std::size_t kMaxDegradations = 4;  // retries without a refused field
@@ -789,10 +777,7 @@ class Relay {
       exchange_.judge ? std::make_unique<CallJudges>(c_.context, waker_->timer.get_executor(), exchange_.judge,
                                                      exchange_.request_id, exchange_.session_id,
                                                      [weak = std::weak_ptr<Waker>(waker_)] {
-                                                       if (auto waker = weak.lock()) {
-                                                         waker->pending.store(true);
-                                                         waker->timer.cancel();
-                                                       }
+                                                       if (auto waker = weak.lock()) waker->wake();
                                                      })
                       : nullptr;
   int continuations_ = 0;

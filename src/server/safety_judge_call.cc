@@ -5,7 +5,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "core/responses_answer.h"
-#include "server/collected_transfer.h"
+#include "upstream/collected_transfer.h"
 
 namespace claudegpt {
 
@@ -32,7 +32,7 @@ net::awaitable<JudgeOutcome> judge_call(ServerContext& context, std::shared_ptr<
     UpstreamCall upstream = context.provider.make_call(request, credentials, session_id);
     upstream.total_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     upstream.max_body_bytes = kMaxJudgeStream;
-    answer = co_await collect_transfer(context, std::move(upstream));
+    answer = co_await collect_transfer(std::move(upstream));
     const bool passing = !answer.timed_out && (answer.status == 0 || answer.status == 429 || answer.status >= 500);
     if (attempt == 2 || !passing || deadline - std::chrono::steady_clock::now() < std::chrono::seconds(1)) break;
   }

@@ -4,7 +4,7 @@
 
 #include "core/responses_answer.h"
 #include "core/web_fetch_requests.h"
-#include "server/collected_transfer.h"
+#include "upstream/collected_transfer.h"
 #include "server/page_fetch.h"
 #include "support/log.h"
 #include "support/utc_time.h"
@@ -34,7 +34,7 @@ net::awaitable<std::string> extract(ServerContext& context, const std::string& m
       std::make_shared<const std::string>(boost::json::serialize(body)), credentials, session_id);
   call.total_timeout = settings.first_event_timeout + settings.web_fetch_timeout;
   call.max_body_bytes = kMaxExtractionStream;
-  CollectedTransfer answer = co_await collect_transfer(context, std::move(call));
+  CollectedTransfer answer = co_await collect_transfer(std::move(call));
   if (!answer.error.empty()) {
     error = answer.error;
     co_return std::string();

@@ -22,7 +22,7 @@
 #include "core/unverifiable_reasoning.h"
 
 #include "config/settings.h"
-#include "upstream/upstream_client.h"
+#include "upstream/upstream_call.h"
 
 namespace claudegpt {
 

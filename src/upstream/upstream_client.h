@@ -1,163 +1,145 @@
 // Outbound HTTP to the upstream, on libcurl (which brings HTTPS_PROXY/NO_PROXY, the system
-// CA store, HTTP/2 and connection reuse).
+// CA store, HTTP/2 and connection reuse), driven by Asio on the thread that runs the
+// io_context: curl's multi_socket API watches its sockets and its timer through the
+// io_context, so the bytes of a transfer reach the coroutine that awaits them without
+// crossing a thread, and a thousand open streams cost a thousand sockets, not threads.
 //
-// One background thread drives every transfer through a curl multi handle, so a thousand
-// open streams cost a thousand sockets, not a thousand threads. Each transfer reports into
-// an UpstreamInbox that the server side drains at its own pace; when the inbox holds more
-// than a bound the transfer is paused (back-pressure) until the reader catches up.
-// Cancelling a transfer (the client went away) closes its connection at once.
+// Each io_context has its own client (an Asio service: UpstreamClient::of(executor)), with its
+// own curl multi handle and connection pool. A turn and its upstream transfer live on one
+// thread; nothing here is locked, and nothing may be called from another thread.
+//
+//   auto transfer = UpstreamClient::of(co_await net::this_coro::executor).start(std::move(call));
+//   for (;;) {
+//     UpstreamProgress got = co_await transfer->next();   // headers, body bytes, or the end
+//     ...
+//     if (got.finished) break;
+//   }
+//
+// Back-pressure is local: a transfer whose unread bytes pass a bound is paused until its
+// reader takes them. Cancelling (or dropping) a transfer removes it at once and closes its
+// connection.
 #pragma once
 
-#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <utility>
-#include <vector>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/execution_context.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "upstream/upstream_call.h"
 
 namespace claudegpt {
 
-using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
+namespace net = boost::asio;
 
-struct UpstreamCall {
-  std::string url;
-  HttpHeaders headers;     // may hold secrets: never logged
-  std::shared_ptr<const std::string> body;  // shared with the caller: one copy in memory
-  std::chrono::milliseconds connect_timeout{15'000};
-  std::string ca_bundle;   // CA file to verify the upstream with; empty: the system store
-
-  // For fetching web pages (a GET when `body` is null). The upstream API needs none of these.
-  // A GET speaks only http and https, also on redirects.
-  int max_redirects = 0;                        // redirects followed (0: none); more end the
-                                                // transfer with "too many redirects (…)"
-  std::chrono::milliseconds total_timeout{0};   // the whole transfer, 0: no limit
-  std::size_t max_body_bytes = 0;               // stop reading after this many (0: no limit);
-                                                // the transfer then ends normally, truncated
-  bool decompress = false;                      // ask for and undo gzip, br, zstd, deflate
-                                                // (a POST always asks)
-  // The proxy to go through. Unset: curl's own choice from the environment (https_proxy,
-  // no_proxy…), as for the upstream API; "": none; else its URL, whatever no_proxy says.
-  std::optional<std::string> proxy;
-  // See web/fetch_policy.h: a connection to a private address is refused, checked on every
-  // connection made or reused, on every redirect. Only direct connections are judged: through
-  // `proxy` the one connection is to the proxy, the user's choice, and the caller checks the
-  // target before (fetch_page). With `proxy` unset the transfer goes direct, so that what is
-  // judged is always the target.
-  bool refuse_private_addresses = false;
+// What a transfer produced since the last take().
+struct UpstreamProgress {
+  bool has_response = false;   // status and headers are known
+  int status = 0;
+  HttpHeaders headers;         // lower-case names; only in the first take() that has them
+  std::string data;            // body bytes since the last take()
+  bool finished = false;       // the transfer is over (see error)
+  std::string error;           // empty when it ended normally
+  bool timed_out = false;      // it ended because connecting (or total_timeout) took too long
+  bool permanent = false;      // a failure another attempt would meet again (TLS verification)
+  bool truncated = false;      // max_body_bytes was reached: the body is cut there
+  bool refused = false;        // refuse_private_addresses stopped it ("refused: 10.0.0.5 is …")
+  std::string effective_url;   // after redirects (set when finished)
+  std::string redirect_url;    // a GET's final answer is a redirect (3xx with a Location): where
+                               // to, absolute, as curl would follow it (set when finished)
 };
 
-// What a transfer has produced so far. Written by the upstream thread, drained by the
-// reader; `notify` (set by the reader) is called after every change, on the upstream thread.
-class UpstreamInbox {
+class UpstreamClient;
+
+class UpstreamTransfer {
  public:
-  struct Snapshot {
-    bool has_response = false;   // status and headers are known
-    int status = 0;
-    HttpHeaders headers;         // lower-case names
-    std::string data;            // body bytes since the last take()
-    bool finished = false;       // the transfer is over (see error)
-    std::string error;           // empty when it ended normally
-    bool timed_out = false;      // it ended because connecting (or total_timeout) took too long
-    bool permanent = false;      // a failure another attempt would meet again (TLS verification)
-    bool truncated = false;      // max_body_bytes was reached: the body is cut there
-    bool refused = false;        // refuse_private_addresses stopped it ("refused: 10.0.0.5 is …")
-    std::string effective_url;   // after redirects (set when finished)
-    std::string redirect_url;    // a GET's final answer is a redirect (3xx with a Location): where
-                                 // to, absolute, as curl would follow it (set when finished)
-  };
+  ~UpstreamTransfer();  // cancel()
+  UpstreamTransfer(const UpstreamTransfer&) = delete;
+  UpstreamTransfer& operator=(const UpstreamTransfer&) = delete;
 
-  // How a transfer ended (for on_finished).
-  struct Ending {
-    std::string error;           // empty: it ended normally
-    bool timed_out = false;
-    bool permanent = false;
-    bool truncated = false;
-    bool refused = false;
-    std::string effective_url;
-    std::string redirect_url;
-  };
+  // What arrived since the last call; never waits. Once finished, every later call says so.
+  UpstreamProgress take();
 
-  // Moves out what arrived since the last call (headers are copied once, when complete).
-  Snapshot take();
+  // Waits until something new arrived (the response's head, body bytes, the end) and takes it.
+  // A cancelled wait ends with net::error::operation_aborted; the transfer runs on.
+  net::awaitable<UpstreamProgress> next();
 
-  // `notify` runs on the upstream thread after every change, under the inbox's lock: once
-  // set_notify(nullptr) returns, it is not running and will not run again.
-  void set_notify(std::function<void()> notify);
+  // `notify` is called (on this thread, from inside curl: it must only wake someone) each time
+  // something new arrives, for a coroutine that waits on more than this transfer.
+  void on_progress(std::function<void()> notify) { notify_ = std::move(notify); }
 
-  // Upstream-thread side.
-  void on_headers(int status, HttpHeaders headers);
-  // Returns false when the reader is behind by more than the bound: pause the transfer.
-  bool on_data(const char* data, std::size_t size);
-  void on_finished(std::string error, bool timed_out = false, bool permanent = false);
-  void on_finished(Ending ending);
-  bool wants_resume();            // the reader drained a paused transfer
+  // Aborts the transfer and closes its connection; nothing more arrives. Idempotent.
+  void cancel();
 
+  // Unread body bytes beyond which the transfer is paused until they are taken.
   static constexpr std::size_t kHighWater = 4 * 1024 * 1024;
 
  private:
+  friend class UpstreamClient;
+  explicit UpstreamTransfer(UpstreamClient& client, UpstreamCall call);
+  void changed();
 
-  std::mutex mutex_;
+  UpstreamClient* client_;       // null once the transfer is over (or the client shut down)
+  UpstreamCall call_;
+  void* easy_ = nullptr;         // CURL*
+  void* header_list_ = nullptr;  // curl_slist*
+  UpstreamProgress pending_;     // what take() hands out next
+  bool head_taken_ = false;
+  bool news_ = false;            // something arrived since the last take()
+  bool paused_ = false;          // curl holds the body until take() makes room
   std::function<void()> notify_;
-  Snapshot pending_;
-  bool headers_taken_ = false;
-  bool paused_ = false;
-  bool resume_requested_ = false;
+  std::optional<net::steady_timer> wake_;  // next()'s wait, cancelled by changed()
+
+  // While running (written from curl's callbacks).
+  HttpHeaders headers_;
+  bool head_delivered_ = false;
+  std::size_t body_bytes_ = 0;   // accepted so far (for max_body_bytes)
+  bool truncated_ = false;       // the body was cut at max_body_bytes
+  std::string refused_address_;  // the private address a connection was refused to
+  std::string error_buffer_;     // curl's detailed message (GETs)
 };
 
-class UpstreamClient {
+class UpstreamClient : public net::execution_context::service {
  public:
-  UpstreamClient();
-  ~UpstreamClient();  // shutdown()
-  UpstreamClient(const UpstreamClient&) = delete;
-  UpstreamClient& operator=(const UpstreamClient&) = delete;
+  using key_type = UpstreamClient;
+  static net::execution_context::id id;
 
-  class Transfer;
+  // The client of the io_context that `executor` belongs to (created on first use).
+  static UpstreamClient& of(const net::any_io_executor& executor);
 
-  // Starts a POST of `call.body`, or a GET when it is null. Progress arrives in the returned
-  // transfer's inbox.
-  std::shared_ptr<Transfer> post(UpstreamCall call);
+  explicit UpstreamClient(net::io_context& io);
+  ~UpstreamClient() override;
 
-  // Asks the upstream thread to look at `transfer` again (after the reader drained a paused one).
-  void resume(const std::shared_ptr<Transfer>& transfer);
-
-  // Aborts the transfer and closes its connection; its inbox gets no more data.
-  void cancel(const std::shared_ptr<Transfer>& transfer);
-
-  // Aborts every transfer (each inbox is told) and stops the upstream thread; later posts
-  // finish at once with an error. Idempotent.
-  void shutdown();
+  // Starts a POST of `call.body`, or a GET when it is null.
+  std::shared_ptr<UpstreamTransfer> start(UpstreamCall call);
 
   // Transfers in flight (for health and tests).
-  std::size_t active() const;
+  std::size_t active() const { return running_.size(); }
 
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
-};
+  friend class UpstreamTransfer;
+  struct Curl;     // curl's callbacks and the handling of finished transfers
+  struct Socket;   // one socket curl asked us to watch
 
-class UpstreamClient::Transfer {
- public:
-  UpstreamInbox& inbox() { return inbox_; }
+  // The io_context is going away: every transfer ends ("shutting down"), every socket closes.
+  void shutdown() override;
+  void release(UpstreamTransfer& transfer);
+  void act(int socket, int events);  // curl_multi_socket_action, then the finished transfers
+  void watch(const std::shared_ptr<Socket>& socket);
 
- private:
-  friend class UpstreamClient;
-  friend struct UpstreamClient::Impl;
-  UpstreamInbox inbox_;
-  UpstreamCall call_;
-  void* easy_ = nullptr;           // CURL*, owned by the upstream thread
-  void* header_list_ = nullptr;    // curl_slist*
-  int status_ = 0;
-  HttpHeaders headers_;
-  bool headers_sent_ = false;
-  bool paused_ = false;
-  std::size_t body_bytes_ = 0;     // accepted so far (for max_body_bytes)
-  bool truncated_ = false;         // the body was cut at max_body_bytes
-  std::string refused_address_;    // the private address a connection was refused to
-  std::string redirect_url_;       // see UpstreamInbox::Snapshot
-  std::string error_buffer_;       // curl's detailed message (GETs)
+  net::io_context& io_;
+  void* multi_ = nullptr;  // CURLM*
+  std::optional<net::steady_timer> timer_;  // curl's one timeout
+  std::unordered_map<int, std::shared_ptr<Socket>> sockets_;
+  std::unordered_set<UpstreamTransfer*> running_;
 };
 
 }  // namespace claudegpt

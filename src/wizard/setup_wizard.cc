@@ -20,11 +20,12 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <tuple>
 #include <utility>
 #include <vector>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/json.hpp>
 
 #include "config/config_sources.h"
@@ -284,32 +285,34 @@ std::string test_request(const ConfigSources& sources, const Answers& answers) {
         {"stream", true},
     };
     provider.adapt_body(body);
-    UpstreamClient client;
-    auto transfer = client.post(provider.make_call(
-        std::make_shared<const std::string>(boost::json::serialize(body)),
-        provider.credentials(), ""));
+    UpstreamCall call = provider.make_call(std::make_shared<const std::string>(boost::json::serialize(body)),
+                                           provider.credentials(), "");
+    call.total_timeout = std::chrono::seconds(30);
     int status = 0;
     std::string data;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    for (;;) {
-      auto snapshot = transfer->inbox().take();
-      if (snapshot.has_response) status = snapshot.status;
-      data += snapshot.data;
-      if (status >= 200 && status < 300) {
-        client.cancel(transfer);
-        return "";
-      }
-      if (snapshot.finished) {
-        if (status == 0)
-          return hide("no answer from " + provider.endpoint() + ": " + snapshot.error);
-        break;
-      }
-      if (std::chrono::steady_clock::now() > deadline) {
-        client.cancel(transfer);
-        return "no answer from " + provider.endpoint() + " within 30 s";
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+    UpstreamProgress end;
+    boost::asio::io_context io;
+    boost::asio::co_spawn(
+        io,
+        [&]() -> boost::asio::awaitable<void> {
+          auto transfer = UpstreamClient::of(io.get_executor()).start(std::move(call));
+          for (;;) {  // until the status says yes (the stream is dropped then) or the end
+            UpstreamProgress got = co_await transfer->next();
+            if (got.has_response) status = got.status;
+            if (status >= 200 && status < 300) co_return;
+            data.append(got.data, 0, 64 * 1024 - std::min<std::size_t>(data.size(), 64 * 1024));
+            if (got.finished) {
+              end = std::move(got);
+              co_return;
+            }
+          }
+        },
+        boost::asio::detached);
+    io.run();
+    if (status >= 200 && status < 300) return "";
+    if (status == 0)
+      return end.timed_out ? "no answer from " + provider.endpoint() + " within 30 s"
+                           : hide("no answer from " + provider.endpoint() + ": " + end.error);
     std::string reason = data.substr(0, 300);
     boost::system::error_code ec;
     auto parsed = boost::json::parse(data, ec);

@@ -1,13 +1,12 @@
 // One upstream transfer awaited to its end and collected whole: for the small side requests
-// (a web page, a summary), where the relay's event-by-event streaming is not needed.
-// Internal to src/server/.
+// (a web page, a summary, a judgement), where event-by-event streaming is not needed.
 #pragma once
 
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
 
-#include "server/connection.h"
+#include "upstream/upstream_call.h"
 
 namespace claudegpt {
 
@@ -25,9 +24,10 @@ struct CollectedTransfer {
   bool refused = false;         // it failed because the address was private (see UpstreamCall)
 };
 
-// Starts `call` on the context's upstream client and returns when it is over. If the awaiting
-// coroutine is cancelled (the client went away) or destroyed, the transfer is aborted at once
-// and its connection closed; cancellation then ends this with net::error::operation_aborted.
-net::awaitable<CollectedTransfer> collect_transfer(ServerContext& context, UpstreamCall call);
+// Runs `call` on the upstream client of the awaiting coroutine's io_context and returns when it
+// is over. If that coroutine is cancelled (the client went away) or destroyed, the transfer is
+// aborted at once and its connection closed; cancellation then ends this with
+// boost::asio::error::operation_aborted.
+boost::asio::awaitable<CollectedTransfer> collect_transfer(UpstreamCall call);
 
 }  // namespace claudegpt
