@@ -172,6 +172,7 @@ constexpr Range kTraceMaxMb{1, 1'000'000, "MB"};
 constexpr Range kUpstreamRetries{0, 10};
 constexpr Range kMaxBodyBytes{1'024, 1'073'741'824, "bytes"};  // 1 KiB .. 1 GiB
 constexpr Range kMaxConnections{16, 1'000'000, "", /*zero_too=*/true};
+constexpr Range kThreads{1, 256, "", /*zero_too=*/true};
 constexpr Range kRequestMemoryMb{16, 65'536, "MiB"};
 constexpr Range kHeaderTimeout{1, 3'600, "seconds"};
 constexpr Range kConnectTimeout{1, 300, "seconds"};
@@ -325,6 +326,7 @@ Settings Settings::from_environment(const std::function<const char*(const char*)
   env.text("CLAUDEGPT_CA_BUNDLE", s.ca_bundle);
   env.integer("CLAUDEGPT_UPSTREAM_RETRIES", s.upstream_retries, kUpstreamRetries);
   env.integer("CLAUDEGPT_MAX_BODY_BYTES", s.max_body_bytes, kMaxBodyBytes);
+  env.integer("CLAUDEGPT_THREADS", s.threads, kThreads);
   env.integer("CLAUDEGPT_MAX_CONNECTIONS", s.max_connections, kMaxConnections);
   if (std::size_t mib = 0; env.integer("CLAUDEGPT_REQUEST_MEMORY_MB", mib, kRequestMemoryMb))
     s.request_memory_bytes = mib * 1024 * 1024;

@@ -156,7 +156,12 @@ struct Settings {
   int upstream_retries = 2;                   // CLAUDEGPT_UPSTREAM_RETRIES, 0..10
   std::size_t max_body_bytes = 32 * 1024 * 1024;  // CLAUDEGPT_MAX_BODY_BYTES, 1024..1073741824
 
-  // What any local process may make the proxy hold (server/connection_limits.h).
+  // I/O threads, each serving its share of the connections with its own upstream client; 0:
+  // one per core.
+  std::size_t threads = 0;                    // CLAUDEGPT_THREADS, 0 or 1..256
+
+  // What any local process may make the proxy hold (server/connection_table.h,
+  // server/memory_budget.h).
   // Client connections at once; 0: as many as the open-file limit leaves room for, each with
   // its upstream connection.
   std::size_t max_connections = 0;            // CLAUDEGPT_MAX_CONNECTIONS, 0 or 16..1000000

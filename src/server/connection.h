@@ -3,12 +3,14 @@
 // pulls in Beast; keep it out of everything else).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <unordered_set>
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -45,33 +47,49 @@ struct Waker {
   }
 };
 
+// What the I/O threads share: read-only after the start, or thread-safe (the pools, the
+// request budget, the provider, the recorder), or atomic.
 struct ServerContext {
   Settings settings;
   Provider provider;
   RefusalStore refusals;                 // what the upstream refused, across runs
   net::thread_pool blocking{1};          // for the rare blocking work (refreshing a token)
-  // Counting a count_tokens body takes up to a second or two of CPU: never on the I/O thread,
-  // and on at most counting_threads cores (one is left to the I/O thread).
+  // Counting a count_tokens body takes up to a second or two of CPU: never on an I/O thread,
+  // and on at most counting_threads cores.
   const std::size_t counting_threads;
   net::thread_pool counting;
-  std::size_t counting_jobs = 0;         // queued or running on `counting`
-  ConnectionTable connections;
+  std::atomic<std::size_t> counting_jobs{0};  // queued or running on `counting`
   MemoryBudget request_memory;           // bytes of requests being read (server/request_reader.h)
-  MemoryBudget unauthenticated_headers;  // the part of it held before a request shows the token
-  bool stopping = false;                 // set at shutdown: relays end their streams
-  std::unordered_set<Waker*> streams;    // the relays in flight, to wake them at shutdown
-  std::uint64_t requests_served = 0;     // (to tell an idle proxy from a busy one)
+  SheddingLog shedding;                  // the I/O threads' connection shedding, as one in the log
+  std::atomic<bool> stopping{false};     // set at shutdown: relays end their streams
+  std::atomic<std::size_t> streams{0};   // relays in flight, on every thread
+  std::atomic<std::size_t> connections{0};          // client connections open, on every thread
+  std::atomic<std::uint64_t> requests_served{0};    // (to tell an idle proxy from a busy one)
 
   std::unique_ptr<TurnRecorder> recorder;  // traces and the usage ledger
 
-  // `max_connections`: the connection cap, from the settings and the open-file limit.
-  ServerContext(Settings s, std::size_t max_connections);
+  explicit ServerContext(Settings s);
+};
+
+// One I/O thread's own: its share of the connection cap and of the memory unauthenticated
+// headers may hold, the relays running on it, and its io_context (whose upstream client is its
+// own too: upstream/upstream_client.h). A connection lives its whole life on the thread that
+// took it, so nothing here is locked; other threads only post to `io`.
+struct IoThread {
+  ConnectionTable connections;
+  MemoryBudget unauthenticated_headers;
+  std::unordered_set<Waker*> streams;    // the relays in flight here, to wake them at shutdown
+  net::io_context io{1};                 // last: destroyed first, with the coroutines that use the rest
+
+  IoThread(std::size_t connection_cap, std::size_t header_bytes)
+      : connections(connection_cap), unauthenticated_headers(header_bytes) {}
 };
 
 struct Connection {
   boost::beast::tcp_stream stream;
   boost::beast::flat_buffer buffer;
   ServerContext& context;
+  IoThread& thread;             // the one it lives on
   bool keep_alive = true;       // the current request allows the connection to stay open
   bool head_request = false;    // the current request is a HEAD: answers carry no body
   bool answered_before = false; // a request was served on it (it is a keep-alive connection)
@@ -88,7 +106,8 @@ struct Connection {
   } read_deadline;
   std::shared_ptr<void> alive = std::make_shared<char>();  // for handlers that may outlive it
 
-  Connection(boost::beast::tcp_stream s, ServerContext& c);
+  Connection(boost::beast::tcp_stream s, ServerContext& c, IoThread& t);
+  ~Connection();
 };
 
 // Whole responses: keep-alive as the request asked, no body for HEAD, a write timeout.

@@ -69,4 +69,18 @@ bool ConnectionTable::end_quiet_episode(Clock::time_point now, Clock::duration q
   return true;
 }
 
+bool SheddingLog::began() {
+  std::lock_guard lock(mutex_);
+  return under_way_++ == 0;
+}
+
+std::optional<ConnectionTable::Episode> SheddingLog::ended(const ConnectionTable::Episode& part) {
+  std::lock_guard lock(mutex_);
+  whole_.shed += part.shed;
+  whole_.refused += part.refused;
+  whole_.length = std::max(whole_.length, part.length);
+  if (--under_way_ > 0) return std::nullopt;
+  return std::exchange(whole_, {});
+}
+
 }  // namespace claudegpt

@@ -9,7 +9,8 @@
 //   ConnectionTable::Member member(table, [&] { close the socket });
 //   member.set_sheddable(false);   // its request carries the token: serve it
 //
-// Single-threaded: used on the server's I/O thread only.
+// Single-threaded: each I/O thread has a table for its share of the cap (and a SheddingLog
+// joins their episodes for the log).
 #pragma once
 
 #include <chrono>
@@ -17,6 +18,8 @@
 #include <cstdint>
 #include <functional>
 #include <list>
+#include <mutex>
+#include <optional>
 
 namespace claudegpt {
 
@@ -89,6 +92,21 @@ class ConnectionTable {
   bool episode_open_ = false;
   Clock::time_point episode_start_{}, episode_last_{};
   Episode episode_;
+};
+
+// The tables of all I/O threads shed as one in the log: the first to begin an episode says so,
+// the last to end one reports the whole. Thread-safe.
+class SheddingLog {
+ public:
+  // A table began an episode. True when no other table is in one: log the start.
+  bool began();
+  // A table's episode ended. The whole episode when it was the last one under way: log it.
+  std::optional<ConnectionTable::Episode> ended(const ConnectionTable::Episode& part);
+
+ private:
+  std::mutex mutex_;
+  int under_way_ = 0;
+  ConnectionTable::Episode whole_;
 };
 
 }  // namespace claudegpt

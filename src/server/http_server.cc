@@ -3,11 +3,15 @@
 #include <array>
 #include <chrono>
 #include <thread>
+#include <vector>
 
+#include <pthread.h>
 #include <sys/resource.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -100,11 +104,11 @@ net::awaitable<void> discard_input(Connection& c) {
     drained += co_await c.stream.async_read_some(net::buffer(scratch), net::redirect_error(net::use_awaitable, ec));
 }
 
-net::awaitable<void> serve_connection(tcp::socket socket, ServerContext& context) {
+net::awaitable<void> serve_connection(tcp::socket socket, ServerContext& context, IoThread& thread) {
   beast::error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
   socket.non_blocking(true, ignored);  // read_request tries each read before waiting for it
-  Connection c(beast::tcp_stream(std::move(socket)), context);
+  Connection c(beast::tcp_stream(std::move(socket)), context, thread);
   for (;;) {
     // Declared in the loop: a refused request's parsed headers go before its input is drained.
     ReadResult read;
@@ -210,59 +214,86 @@ net::awaitable<void> write_error(Connection& c, const ApiError& error, const std
   co_await write_response(c, response);
 }
 
-ServerContext::ServerContext(Settings s, std::size_t max_connections)
+ServerContext::ServerContext(Settings s)
     : settings(std::move(s)),
       provider(settings),
       refusals(settings.refusals_file),
       counting_threads(std::clamp<unsigned>(std::thread::hardware_concurrency(), 2, 5) - 1),
       counting(counting_threads),
-      connections(max_connections),
       request_memory(settings.request_memory_bytes),
-      // Small: headers from anyone who can connect, before they show the token.
-      unauthenticated_headers(std::min<std::size_t>(settings.request_memory_bytes / 16, 16 * 1024 * 1024)),
       recorder(std::make_unique<TurnRecorder>(settings)) {
   for (const StoredRefusal& kept : refusals.load())
     if (kept.provider == provider.name() && kept.endpoint == provider.endpoint())
       provider.remember(kept.model, kept.refusal);
 }
 
-Connection::Connection(beast::tcp_stream s, ServerContext& c)
+Connection::Connection(beast::tcp_stream s, ServerContext& c, IoThread& t)
     : stream(std::move(s)),
       context(c),
+      thread(t),
       request_lease(c.request_memory),
-      header_lease(c.unauthenticated_headers),
-      member(c.connections, [this] {
+      header_lease(t.unauthenticated_headers),
+      member(t.connections, [this] {
         // Shed to make room: what it holds is given back now, its coroutine ends on its own.
         beast::error_code ignored;
         stream.socket().close(ignored);
         request_lease.release();
         header_lease.release();
       }),
-      read_deadline{net::steady_timer(stream.get_executor())} {}
+      read_deadline{net::steady_timer(stream.get_executor())} {
+  ++context.connections;
+}
+
+Connection::~Connection() { --context.connections; }
+
+// The number of I/O threads: CLAUDEGPT_THREADS, else one per core.
+std::size_t io_thread_count(const Settings& settings) {
+  if (settings.threads) return settings.threads;
+  return std::max(1u, std::thread::hardware_concurrency());
+}
 
 struct HttpServer::Impl {
-  // Declared first so it outlives the I/O context: destroying the context destroys the
-  // suspended connection coroutines, which still use it on their way out. (The upstream client
-  // is the I/O context's own service: it ends its transfers before that.)
+  // Declared first so it outlives the I/O threads: destroying their contexts destroys the
+  // suspended connection coroutines, which still use it on their way out.
   ServerContext context;
-  net::io_context io{1};
-  tcp::acceptor acceptor{io};
-  net::signal_set signals{io};  // SIGINT/SIGTERM, added by run() only
+  const std::size_t connection_cap;  // all threads together
+  std::vector<std::unique_ptr<IoThread>> threads;
+  IoThread& first;  // the acceptor's, the timers', and the caller's of run()
+  tcp::acceptor acceptor{first.io};
+  net::signal_set signals{first.io};  // SIGINT/SIGTERM, added by run() only
+  std::size_t dealt = 0;  // connections handed to threads, round-robin
 
-  explicit Impl(Settings settings) : context(settings, connection_cap(settings)) { keep_freed_memory(); }
+  explicit Impl(Settings settings)
+      : context(std::move(settings)),
+        connection_cap(claudegpt::connection_cap(context.settings)),
+        threads(make_threads(context.settings, connection_cap)),
+        first(*threads.front()) {
+    keep_freed_memory();
+  }
+
+  // Each thread its share of the connection cap and of the unauthenticated headers' memory
+  // (small: headers from anyone who can connect, before they show the token).
+  static std::vector<std::unique_ptr<IoThread>> make_threads(const Settings& settings, std::size_t cap) {
+    const std::size_t count = io_thread_count(settings);
+    const std::size_t header_bytes = std::min<std::size_t>(settings.request_memory_bytes / 16, 16 * 1024 * 1024);
+    std::vector<std::unique_ptr<IoThread>> threads;
+    for (std::size_t i = 0; i < count; ++i)
+      threads.push_back(std::make_unique<IoThread>(cap / count + (i < cap % count ? 1 : 0), header_bytes / count));
+    return threads;
+  }
 
   // Every Claude Code turn counts what the tool filters saved, with the o200k vocabulary
   // (~40 ms and ~11 MB to build): built in the background before the first turn needs it, but
   // not at once, so that the launcher's start (spawning claude) does not share the cores with
   // it. Claude Code takes about half a second before its first request.
   net::awaitable<void> build_vocabulary_soon() {
-    net::steady_timer pause(io, std::chrono::milliseconds(100));
+    net::steady_timer pause(first.io, std::chrono::milliseconds(100));
     beast::error_code ec;
     co_await pause.async_wait(net::redirect_error(net::use_awaitable, ec));
     if (!ec && !context.stopping) net::post(context.blocking, [] { TokenCounter::o200k(); });
   }
 
-  // No credential fetch may finish into the I/O context while it is being destroyed: they end
+  // No credential fetch may finish into an I/O context while it is being destroyed: they end
   // first (their completions queue on the stopped context and are destroyed with it, while
   // `context` is still whole).
   ~Impl() {
@@ -271,25 +302,28 @@ struct HttpServer::Impl {
   }
 
   // Stops accepting, ends every stream in flight with an error event (the client retries
-  // elsewhere or later; nothing is cut mid-frame), then stops the I/O context.
+  // elsewhere or later; nothing is cut mid-frame), then stops the I/O threads.
   net::awaitable<void> shut_down() {
     beast::error_code ignored;
     acceptor.close(ignored);
     signals.cancel(ignored);
     context.stopping = true;
-    for (Waker* waker : context.streams) waker->wake();
-    net::steady_timer tick(io);
-    for (auto waited = std::chrono::milliseconds(0); !context.streams.empty() && waited < kShutdownGrace;
+    for (auto& thread : threads)
+      net::post(thread->io, [&thread = *thread] {
+        for (Waker* waker : thread.streams) waker->wake();
+      });
+    net::steady_timer tick(first.io);
+    for (auto waited = std::chrono::milliseconds(0); context.streams > 0 && waited < kShutdownGrace;
          waited += std::chrono::milliseconds(10)) {
       tick.expires_after(std::chrono::milliseconds(10));
       co_await tick.async_wait(net::redirect_error(net::use_awaitable, ignored));
     }
-    io.stop();
+    for (auto& thread : threads) thread->io.stop();
   }
 
   // What a burst of turns freed is returned once no request has run for a while.
   net::awaitable<void> release_memory_when_idle() {
-    net::steady_timer tick(io);
+    net::steady_timer tick(first.io);
     std::uint64_t served = context.requests_served;
     auto last_busy = std::chrono::steady_clock::now();
     bool released = true;  // (nothing to give back yet)
@@ -299,7 +333,7 @@ struct HttpServer::Impl {
       co_await tick.async_wait(net::redirect_error(net::use_awaitable, ec));
       if (ec || context.stopping) co_return;
       const auto now = std::chrono::steady_clock::now();
-      if (context.requests_served != served || !context.streams.empty()) {
+      if (context.requests_served != served || context.streams > 0) {
         served = context.requests_served;
         last_busy = now;
         released = false;
@@ -310,60 +344,86 @@ struct HttpServer::Impl {
     }
   }
 
-  // One line when a shedding episode ends (the first connection shed logged its start).
-  net::awaitable<void> report_shedding() {
-    net::steady_timer tick(io);
+  // One line when a shedding episode ends (the first connection shed logged its start), on
+  // each thread for its own table.
+  net::awaitable<void> report_shedding(IoThread& thread) {
+    net::steady_timer tick(thread.io);
     for (;;) {
       tick.expires_after(std::chrono::seconds(1));
       beast::error_code ec;
       co_await tick.async_wait(net::redirect_error(net::use_awaitable, ec));
       if (ec || context.stopping) co_return;
-      ConnectionTable::Episode episode;
-      if (context.connections.end_quiet_episode(std::chrono::steady_clock::now(), kQuietAfterShedding, episode))
-        log_info("connection shedding over: ", episode.shed, " shed and ", episode.refused, " refused in ",
-                 std::chrono::duration_cast<std::chrono::seconds>(episode.length).count(), " s; ",
-                 context.connections.open(), " connections open");
+      ConnectionTable::Episode part;
+      if (!thread.connections.end_quiet_episode(std::chrono::steady_clock::now(), kQuietAfterShedding, part))
+        continue;
+      if (auto whole = context.shedding.ended(part))
+        log_info("connection shedding over: ", whole->shed, " shed and ", whole->refused, " refused in ",
+                 std::chrono::duration_cast<std::chrono::seconds>(whole->length).count(), " s; ",
+                 context.connections.load(), " connections open");
     }
   }
 
+  // Runs on `thread`: a new connection is served there if its share of the cap has room.
+  void take(IoThread& thread, tcp::socket socket) {
+    const auto now = std::chrono::steady_clock::now();
+    ConnectionTable& table = thread.connections;
+    const bool was_shedding = table.shedding();
+    const bool room = table.make_room(now);
+    if (!room) table.note_refused(now);
+    if (!was_shedding && table.shedding() && context.shedding.began())
+      log_warn("at the connection limit (", connection_cap,
+               "): closing idle and unauthenticated connections, oldest first",
+               room ? "" : "; none left to close, so new connections are refused");
+    if (!room) {
+      refuse_for_room(socket);
+      return;
+    }
+    net::co_spawn(thread.io, serve_connection(std::move(socket), context, thread), [](std::exception_ptr e) {
+      if (!e) return;
+      try {
+        std::rethrow_exception(e);
+      } catch (const boost::system::system_error& error) {
+        // The client went away mid-write: nothing to answer.
+      } catch (const std::exception& error) {
+        log_warn("connection ended by an internal error: ", error.what());
+      }
+    });
+  }
+
+  // Deals the connections out to the I/O threads in turn; each lives on its thread for good.
   net::awaitable<void> accept_loop() {
     std::string last_failure;
     for (;;) {
+      IoThread& thread = *threads[dealt++ % threads.size()];
       beast::error_code ec;
-      tcp::socket socket = co_await acceptor.async_accept(net::redirect_error(net::use_awaitable, ec));
+      tcp::socket socket = co_await acceptor.async_accept(thread.io, net::redirect_error(net::use_awaitable, ec));
       if (ec == net::error::operation_aborted) co_return;
       if (ec) {
         // Out of file descriptors all the same (something else holds them): the pending
         // connection stays queued, so wait a little rather than spin on it, and say so once.
         if (ec.message() != last_failure) log_warn("accept failed: ", ec.message());
         last_failure = ec.message();
-        net::steady_timer pause(io, std::chrono::milliseconds(50));
+        net::steady_timer pause(first.io, std::chrono::milliseconds(50));
         co_await pause.async_wait(net::redirect_error(net::use_awaitable, ec));
         continue;
       }
       last_failure.clear();
-      const auto now = std::chrono::steady_clock::now();
-      const bool was_shedding = context.connections.shedding();
-      const bool room = context.connections.make_room(now);
-      if (!room) context.connections.note_refused(now);
-      if (!was_shedding && context.connections.shedding())
-        log_warn("at the connection limit (", context.connections.cap(),
-                 "): closing idle and unauthenticated connections, oldest first",
-                 room ? "" : "; none left to close, so new connections are refused");
-      if (!room) {
-        refuse_for_room(socket);
-        continue;
+      net::dispatch(thread.io, [this, &thread, socket = std::move(socket)]() mutable { take(thread, std::move(socket)); });
+    }
+  }
+
+  // The last resort: an exception that escapes a handler (outside any connection's
+  // coroutine) ends that handler's work, never the process or the launcher's proxy thread.
+  static void run_thread(net::io_context& io) {
+    for (;;) {
+      try {
+        io.run();
+        return;
+      } catch (const std::exception& error) {
+        log_warn("internal error, the server goes on: ", error.what());
+      } catch (...) {
+        log_warn("internal error (not a std::exception), the server goes on");
       }
-      net::co_spawn(io, serve_connection(std::move(socket), context), [](std::exception_ptr e) {
-        if (!e) return;
-        try {
-          std::rethrow_exception(e);
-        } catch (const boost::system::system_error& error) {
-          // The client went away mid-write: nothing to answer.
-        } catch (const std::exception& error) {
-          log_warn("connection ended by an internal error: ", error.what());
-        }
-      });
     }
   }
 };
@@ -373,7 +433,7 @@ HttpServer::~HttpServer() = default;
 
 unsigned short HttpServer::listen(const std::string& host, unsigned short port) {
   // A name ("localhost") resolves to its first address.
-  tcp::resolver resolver(impl_->io);
+  tcp::resolver resolver(impl_->first.io);
   tcp::endpoint endpoint = resolver.resolve(host, std::to_string(port)).begin()->endpoint();
   // Judged on the address itself: a name may resolve to 0.0.0.0.
   if (!endpoint.address().is_loopback() && impl_->context.settings.access_token.empty())
@@ -399,28 +459,31 @@ void HttpServer::run() {
 }
 
 void HttpServer::run_until_stopped() {
-  net::co_spawn(impl_->io, impl_->accept_loop(), net::detached);
-  net::co_spawn(impl_->io, impl_->release_memory_when_idle(), net::detached);
-  net::co_spawn(impl_->io, impl_->report_shedding(), net::detached);
-  net::co_spawn(impl_->io, impl_->build_vocabulary_soon(), net::detached);
-  // The last resort: an exception that escapes a handler (outside any connection's
-  // coroutine) ends that handler's work, never the process or the launcher's proxy thread.
-  for (;;) {
-    try {
-      impl_->io.run();
-      return;
-    } catch (const std::exception& error) {
-      log_warn("internal error, the server goes on: ", error.what());
-    } catch (...) {
-      log_warn("internal error (not a std::exception), the server goes on");
-    }
+  Impl& d = *impl_;
+  net::co_spawn(d.first.io, d.accept_loop(), net::detached);
+  net::co_spawn(d.first.io, d.release_memory_when_idle(), net::detached);
+  net::co_spawn(d.first.io, d.build_vocabulary_soon(), net::detached);
+  std::vector<std::thread> others;
+  for (auto& thread : d.threads) {
+    net::co_spawn(thread->io, d.report_shedding(*thread), net::detached);
+    if (thread.get() == &d.first) continue;  // the caller's (the process's name stays)
+    // The others wait for connections until shut_down stops them. Named, for top -H and ps -L.
+    const std::string name = "claudegpt-io" + std::to_string(others.size() + 2);
+    others.emplace_back([&io = thread->io, name] {
+      pthread_setname_np(pthread_self(), name.c_str());
+      auto busy = net::make_work_guard(io);
+      Impl::run_thread(io);
+    });
   }
+  Impl::run_thread(d.first.io);
+  for (auto& thread : d.threads) thread->io.stop();  // (the first returned: they all go)
+  for (std::thread& other : others) other.join();
 }
 
-void HttpServer::post(std::function<void()> job) { net::post(impl_->io, std::move(job)); }
+void HttpServer::post(std::function<void()> job) { net::post(impl_->first.io, std::move(job)); }
 
 void HttpServer::stop() {
-  net::post(impl_->io, [this] { net::co_spawn(impl_->io, impl_->shut_down(), net::detached); });
+  net::post(impl_->first.io, [this] { net::co_spawn(impl_->first.io, impl_->shut_down(), net::detached); });
 }
 
 }  // namespace claudegpt

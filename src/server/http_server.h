@@ -8,8 +8,10 @@
 // With Settings::access_token set, everything but the probes and /health answers 401
 // unless the request carries the token as `x-api-key` or `Authorization: Bearer`.
 //
-// One coroutine per connection on a single I/O thread; upstream transfers run on the
-// upstream client's thread, counting on a small pool of its own.
+// One coroutine per connection. CLAUDEGPT_THREADS I/O threads (one per core by default), each
+// with its own io_context and upstream client; one acceptor deals the connections out to them
+// in turn, and a connection, its turn and the turn's upstream transfer stay on that thread.
+// Blocking work (a token refresh) and counting run on small pools of their own.
 //
 // Any local process may connect: what it can make the server hold is bounded
 // (server/request_reader.h, server/connection_table.h), and no exception raised while
@@ -43,7 +45,7 @@ class HttpServer {
   // Thread-safe.
   void stop();
 
-  // Runs `job` on the I/O thread (thread-safe). Tests use it to throw from a handler.
+  // Runs `job` on the first I/O thread (thread-safe). Tests use it to throw from a handler.
   void post(std::function<void()> job);
 
  private:

@@ -81,7 +81,7 @@ int run_judge_command(const Settings& given, const std::string& calls_file, bool
   Settings settings = given;
   settings.trace = false;  // a measurement, not the user's sessions
   settings.ledger = false;
-  ServerContext context(settings, 16);
+  ServerContext context(settings);
   HttpHeaders credentials;
   try {
     credentials = context.provider.credentials();

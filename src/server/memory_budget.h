@@ -7,9 +7,10 @@
 //   BudgetLease lease(context.request_memory);
 //   if (!lease.resize(buffer.capacity() + body.capacity())) → 503 overloaded_error
 //
-// Single-threaded: used on the server's I/O thread only.
+// Thread-safe: the I/O threads draw on one budget; a lease is its connection's own.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <utility>
 
@@ -22,13 +23,23 @@ class MemoryBudget {
   MemoryBudget& operator=(const MemoryBudget&) = delete;
 
   std::size_t limit() const { return limit_; }
-  std::size_t used() const { return used_; }
-  std::size_t available() const { return limit_ - used_; }
+  std::size_t used() const { return used_.load(std::memory_order_relaxed); }
 
  private:
   friend class BudgetLease;
-  std::size_t limit_;
-  std::size_t used_ = 0;
+  // Takes `bytes` more if they fit; a lone compare-and-swap, so that two threads growing at
+  // once never pass the limit together.
+  bool take(std::size_t bytes) {
+    std::size_t used = used_.load(std::memory_order_relaxed);
+    do {
+      if (bytes > limit_ - used) return false;
+    } while (!used_.compare_exchange_weak(used, used + bytes, std::memory_order_relaxed));
+    return true;
+  }
+  void give_back(std::size_t bytes) { used_.fetch_sub(bytes, std::memory_order_relaxed); }
+
+  const std::size_t limit_;
+  std::atomic<std::size_t> used_{0};
 };
 
 // What one request holds of a budget; given back when resized down, released or destroyed.
@@ -52,14 +63,14 @@ class BudgetLease {
   // the growth.
   bool resize(std::size_t bytes) {
     if (!budget_) return true;
-    if (bytes > held_ && bytes - held_ > budget_->available()) return false;
-    budget_->used_ = budget_->used_ - held_ + bytes;
+    if (bytes > held_ && !budget_->take(bytes - held_)) return false;
+    if (bytes < held_) budget_->give_back(held_ - bytes);
     held_ = bytes;
     return true;
   }
 
   void release() {
-    if (budget_) budget_->used_ -= held_;
+    if (budget_ && held_) budget_->give_back(held_);
     held_ = 0;
   }
 

@@ -250,13 +250,13 @@ net::awaitable<void> serve_count_tokens(Connection& c, HttpRequest& request) {
   // Counting a body near the size limit takes a second or more: it runs on the counting
   // pool, and a few at most wait for it (each holds its body, drawn from the request budget).
   const std::size_t max_jobs = 4 * context.counting_threads;
-  if (context.counting_jobs >= max_jobs) {
+  if (context.counting_jobs.fetch_add(1) >= max_jobs) {  // (I/O threads count at once)
+    --context.counting_jobs;
     co_return co_await write_error(c, ApiError::overloaded("Too many token counts at once; try again shortly", 1),
                                    request_id);
   }
-  ++context.counting_jobs;
   struct Done {
-    std::size_t& jobs;
+    std::atomic<std::size_t>& jobs;
     ~Done() { --jobs; }
   } done{context.counting_jobs};
   auto body = std::make_shared<std::string>(std::move(request.body()));

@@ -115,11 +115,13 @@ class Relay {
         waker_(std::move(waker)),
         translator_(setup()),
         body_(exchange.upstream_body) {
-    c_.context.streams.insert(waker_.get());
+    c_.thread.streams.insert(waker_.get());
+    ++c_.context.streams;
   }
 
   ~Relay() {
-    c_.context.streams.erase(waker_.get());
+    c_.thread.streams.erase(waker_.get());
+    --c_.context.streams;
     abort_transfer();
     fetch_cancel_->emit(net::cancellation_type::terminal);  // a web fetch still running
   }

@@ -102,13 +102,13 @@ bool open_without_token(const http::request_header<>& request) {
 // The room the connection's budgets must grant for `bytes` held; when the unauthenticated
 // headers' share is full, the oldest idle or unauthenticated connections are shed for it.
 bool hold(Connection& c, std::size_t bytes, bool authenticated) {
-  ServerContext& context = c.context;
+  IoThread& thread = c.thread;  // its table and its headers' share: a shed connection lets go at once
   if (!authenticated) {
     while (!c.header_lease.resize(bytes)) {
-      const bool was_shedding = context.connections.shedding();
-      if (!context.connections.shed_oldest(Clock::now(), &c.member)) return false;
-      if (!was_shedding)
-        log_warn("unauthenticated request headers hold ", context.unauthenticated_headers.used() / 1024,
+      const bool was_shedding = thread.connections.shedding();
+      if (!thread.connections.shed_oldest(Clock::now(), &c.member)) return false;
+      if (!was_shedding && c.context.shedding.began())
+        log_warn("unauthenticated request headers hold ", thread.unauthenticated_headers.used() / 1024,
                  " KiB, their limit: closing idle and unauthenticated connections, oldest first");
     }
   }

@@ -14,6 +14,7 @@
 
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import os from 'node:os';
 
 import { startFakeServer } from '../fake_upstream/fake_responses_server.mjs';
 import { startProxy } from '../lib/proxy.mjs';
@@ -28,7 +29,9 @@ const CYCLES = Number(process.env.CLAUDEGPT_FAULT_CYCLES ?? 10_000);
 const PARALLEL = 64;
 const WARM_UP = 1000;
 const RSS_GROWTH_LIMIT_KB = 5 * 1024;
-const FD_SLACK = 4;    // curl may keep a few more pooled connections to the fake
+// curl may keep a few more pooled connections to the fake: a few per I/O thread, each with a
+// pool of its own (CLAUDEGPT_THREADS, one per core by default).
+const FD_SLACK = 4 * os.availableParallelism();
 
 // Claude Code's WebFetch tool (2.1.330), as it sends it.
 const WEB_FETCH_TOOL = JSON.parse(readFixture('claude-code-requests',

@@ -570,7 +570,7 @@ class PageFetch : public ::testing::Test {
   }
 
   TestServer server;
-  ServerContext context{test_settings(), /*max_connections=*/16};
+  ServerContext context{test_settings()};
   PageFetchOptions local;  // the test server is on loopback: private addresses allowed
 };
 
@@ -852,7 +852,7 @@ class PageFetchThroughAProxy : public ::testing::Test {
 
   TestProxy proxy{certificate()};
   ProxyEnvironment environment{{{"HTTPS_PROXY", proxy.url()}, {"http_proxy", proxy.url()}}};
-  ServerContext context{settings_trusting_the_sites(), /*max_connections=*/16};
+  ServerContext context{settings_trusting_the_sites()};
   PageFetchOptions options;
   std::vector<std::string> looked_up;  // by options.resolve
 };
