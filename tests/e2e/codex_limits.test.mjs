@@ -83,10 +83,14 @@ function assertShownAtOnce({ run, codex, explain }) {
   assert.equal(codex.length, 1, explain());
 }
 
-// "HH:MM" of a unix time in TZ.
+// A unix time in TZ as the proxy says it: "HH:MM" today, "Tue HH:MM" on a later day of the
+// week (a reset 3 h 20 min away is tomorrow when the tests run late in TZ's evening).
 function localClock(unixSeconds) {
-  const d = new Date((unixSeconds + TZ_OFFSET_S) * 1000);
-  return `${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`;
+  const local = (seconds) => new Date((seconds + TZ_OFFSET_S) * 1000);
+  const d = local(unixSeconds);
+  const clock = `${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`;
+  const sameDay = d.toISOString().slice(0, 10) === local(Date.now() / 1000).toISOString().slice(0, 10);
+  return sameDay ? clock : `${['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'][d.getUTCDay()]} ${clock}`;
 }
 
 describe('a ChatGPT plan in the way, on the Codex backend', { skip: SKIP }, () => {
