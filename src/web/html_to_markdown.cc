@@ -1,11 +1,11 @@
 #include "web/html_to_markdown.h"
 
-#include <gumbo.h>
-
-#include <csetjmp>
-#include <csignal>
+#include <libxml/HTMLparser.h>
+#include <libxml/tree.h>
 
 #include <algorithm>
+#include <climits>
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
 #include <mutex>
@@ -312,44 +312,134 @@ class MarkdownWriter {
 };
 
 // ================================================================ the DOM, read
+//
+// libxml2's tree: elements and text nodes (comments and CDATA never reach it, see
+// web/markup_prune.h). Element names are lower case, as the HTML parser writes them; each
+// element's Tag is looked up once after the parse and kept in its _private field (libxml2's
+// slot for the application), since the converter asks for it many times per element.
+
+using Node = xmlNode;
 
 constexpr int kMaxDepth = 1024;  // the parse tree's depth, after pruning; a guard only
 
-std::string_view attribute(const GumboElement& element, const char* name) {
-  const GumboAttribute* a = gumbo_get_attribute(&element.attributes, name);
-  return a ? std::string_view(a->value) : std::string_view{};
+// The elements the converter tells apart; every other element is kOther (read as inline).
+enum class Tag : unsigned char {
+  kNone,  // not an element
+  kOther,
+  kA, kAddress, kApplet, kArticle, kAside, kAudio, kB, kBase, kBlockquote, kBody, kBr,
+  kButton, kCanvas, kCaption, kCenter, kCode, kDatalist, kDd, kDel, kDetails, kDialog, kDir,
+  kDiv, kDl, kDt, kEm, kEmbed, kFieldset, kFigcaption, kFigure, kFooter, kForm, kFrameset,
+  kH1, kH2, kH3, kH4, kH5, kH6,  // in order: heading levels are counted from kH1
+  kHead, kHeader, kHgroup, kHr, kHtml, kI, kIframe, kImg, kInput, kKbd, kKeygen, kLegend,
+  kLi, kListing, kMain, kMap, kMenu, kMeter, kNav, kNoembed, kNoframes, kNoscript, kObject,
+  kOl, kOutput, kP, kPlaintext, kPre, kProgress, kQ, kS, kSamp, kScript, kSection, kSelect,
+  kStrike, kStrong, kStyle, kSummary, kSup, kSvg, kTable, kTbody, kTd, kTemplate, kTextarea,
+  kTfoot, kTh, kThead, kTitle, kTr, kTt, kUl, kVideo, kXmp,
+};
+
+Tag tag_named(std::string_view name) {
+  // Sorted by name, for a binary search.
+  static constexpr std::pair<std::string_view, Tag> kTags[] = {
+      {"a", Tag::kA}, {"address", Tag::kAddress}, {"applet", Tag::kApplet},
+      {"article", Tag::kArticle}, {"aside", Tag::kAside}, {"audio", Tag::kAudio},
+      {"b", Tag::kB}, {"base", Tag::kBase}, {"blockquote", Tag::kBlockquote},
+      {"body", Tag::kBody}, {"br", Tag::kBr}, {"button", Tag::kButton},
+      {"canvas", Tag::kCanvas}, {"caption", Tag::kCaption}, {"center", Tag::kCenter},
+      {"code", Tag::kCode}, {"datalist", Tag::kDatalist}, {"dd", Tag::kDd}, {"del", Tag::kDel},
+      {"details", Tag::kDetails}, {"dialog", Tag::kDialog}, {"dir", Tag::kDir},
+      {"div", Tag::kDiv}, {"dl", Tag::kDl}, {"dt", Tag::kDt}, {"em", Tag::kEm},
+      {"embed", Tag::kEmbed}, {"fieldset", Tag::kFieldset}, {"figcaption", Tag::kFigcaption},
+      {"figure", Tag::kFigure}, {"footer", Tag::kFooter}, {"form", Tag::kForm},
+      {"frameset", Tag::kFrameset}, {"h1", Tag::kH1}, {"h2", Tag::kH2}, {"h3", Tag::kH3},
+      {"h4", Tag::kH4}, {"h5", Tag::kH5}, {"h6", Tag::kH6}, {"head", Tag::kHead},
+      {"header", Tag::kHeader}, {"hgroup", Tag::kHgroup}, {"hr", Tag::kHr},
+      {"html", Tag::kHtml}, {"i", Tag::kI}, {"iframe", Tag::kIframe},
+      {"image", Tag::kImg},  // browsers read <image> as <img>
+      {"img", Tag::kImg}, {"input", Tag::kInput}, {"kbd", Tag::kKbd},
+      {"keygen", Tag::kKeygen}, {"legend", Tag::kLegend}, {"li", Tag::kLi},
+      {"listing", Tag::kListing}, {"main", Tag::kMain}, {"map", Tag::kMap},
+      {"menu", Tag::kMenu}, {"meter", Tag::kMeter}, {"nav", Tag::kNav},
+      {"noembed", Tag::kNoembed}, {"noframes", Tag::kNoframes}, {"noscript", Tag::kNoscript},
+      {"object", Tag::kObject}, {"ol", Tag::kOl}, {"output", Tag::kOutput}, {"p", Tag::kP},
+      {"plaintext", Tag::kPlaintext}, {"pre", Tag::kPre}, {"progress", Tag::kProgress},
+      {"q", Tag::kQ}, {"s", Tag::kS}, {"samp", Tag::kSamp}, {"script", Tag::kScript},
+      {"section", Tag::kSection}, {"select", Tag::kSelect}, {"strike", Tag::kStrike},
+      {"strong", Tag::kStrong}, {"style", Tag::kStyle}, {"summary", Tag::kSummary},
+      {"sup", Tag::kSup}, {"svg", Tag::kSvg}, {"table", Tag::kTable}, {"tbody", Tag::kTbody},
+      {"td", Tag::kTd}, {"template", Tag::kTemplate}, {"textarea", Tag::kTextarea},
+      {"tfoot", Tag::kTfoot}, {"th", Tag::kTh}, {"thead", Tag::kThead}, {"title", Tag::kTitle},
+      {"tr", Tag::kTr}, {"tt", Tag::kTt}, {"ul", Tag::kUl}, {"video", Tag::kVideo},
+      {"xmp", Tag::kXmp}};
+  const auto* it = std::lower_bound(std::begin(kTags), std::end(kTags), name,
+                                    [](const auto& entry, std::string_view n) {
+                                      return entry.first < n;
+                                    });
+  return it != std::end(kTags) && it->first == name ? it->second : Tag::kOther;
 }
 
-bool has_attribute(const GumboElement& element, const char* name) {
-  return gumbo_get_attribute(&element.attributes, name) != nullptr;
+std::string_view chars(const xmlChar* s) {
+  return s ? std::string_view(reinterpret_cast<const char*>(s)) : std::string_view();
 }
 
-bool is_element(const GumboNode* node, GumboTag tag) {
-  return node->type == GUMBO_NODE_ELEMENT && node->v.element.tag == tag;
+// Looks up every element's Tag once. Iterative: the tree may be deep.
+void tag_elements(Node* root) {
+  Node* n = root;
+  while (n) {
+    if (n->type == XML_ELEMENT_NODE) {
+      n->_private = reinterpret_cast<void*>(static_cast<std::uintptr_t>(tag_named(chars(n->name))));
+      if (n->children) {
+        n = n->children;
+        continue;
+      }
+    }
+    while (n != root && !n->next) n = n->parent;
+    n = n == root ? nullptr : n->next;
+  }
 }
 
-// The tag name of an element gumbo does not know (custom elements, <dialog>, <picture>).
-std::string unknown_tag_name(const GumboElement& element) {
-  GumboStringPiece piece = element.original_tag;
-  gumbo_tag_from_original_text(&piece);
-  std::string name(piece.data ? piece.data : "", piece.data ? piece.length : 0);
-  for (char& c : name) c = ascii_lower(c);
-  return name;
+Tag tag(const Node* node) {
+  return node->type == XML_ELEMENT_NODE
+             ? static_cast<Tag>(reinterpret_cast<std::uintptr_t>(node->_private))
+             : Tag::kNone;
+}
+
+bool is_element(const Node* node, Tag t) { return tag(node) == t; }
+
+bool is_text(const Node* node) {
+  return node->type == XML_TEXT_NODE || node->type == XML_CDATA_SECTION_NODE;
+}
+
+std::string_view node_text(const Node* node) { return chars(node->content); }
+
+const xmlAttr* find_attribute(const Node* element, std::string_view name) {
+  for (const xmlAttr* a = element->properties; a; a = a->next) {
+    if (chars(a->name) == name) return a;
+  }
+  return nullptr;
+}
+
+// The HTML parser stores an attribute's value as one text node, none when it has no value.
+std::string_view attribute(const Node* element, std::string_view name) {
+  const xmlAttr* a = find_attribute(element, name);
+  return a && a->children ? chars(a->children->content) : std::string_view();
+}
+
+bool has_attribute(const Node* element, std::string_view name) {
+  return find_attribute(element, name) != nullptr;
 }
 
 // The page's own content: never dropped for a class name, however chrome-like.
-bool holds_content(const GumboNode* node) {
-  if (node->type != GUMBO_NODE_ELEMENT) return false;
-  const GumboTag tag = node->v.element.tag;
-  if (tag == GUMBO_TAG_MAIN || tag == GUMBO_TAG_ARTICLE || tag == GUMBO_TAG_H1) return true;
-  const GumboVector& children = node->v.element.children;
-  for (unsigned i = 0; i < children.length; ++i) {
-    if (holds_content(static_cast<const GumboNode*>(children.data[i]))) return true;
+bool holds_content(const Node* node) {
+  const Tag t = tag(node);
+  if (t == Tag::kMain || t == Tag::kArticle || t == Tag::kH1) return true;
+  if (t == Tag::kNone) return false;
+  for (const Node* child = node->children; child; child = child->next) {
+    if (holds_content(child)) return true;
   }
   return false;
 }
 
-bool is_hidden(const GumboElement& element) {
+bool is_hidden(const Node* element) {
   if (has_attribute(element, "hidden")) return true;
   if (equals_ci(trim(attribute(element, "aria-hidden")), "true")) return true;
   const std::string_view style = attribute(element, "style");
@@ -366,7 +456,7 @@ bool is_hidden(const GumboElement& element) {
   return false;
 }
 
-bool has_chrome_role(const GumboElement& element) {
+bool has_chrome_role(const Node* element) {
   const std::string_view role = trim(attribute(element, "role"));
   for (std::string_view r : {"navigation", "banner", "contentinfo", "search", "complementary",
                              "menu", "menubar"}) {
@@ -375,23 +465,22 @@ bool has_chrome_role(const GumboElement& element) {
   return false;
 }
 
-bool is_main(const GumboNode* node) {
-  return node->type == GUMBO_NODE_ELEMENT &&
-         (node->v.element.tag == GUMBO_TAG_MAIN ||
-          equals_ci(trim(attribute(node->v.element, "role")), "main"));
+bool is_main(const Node* node) {
+  return node->type == XML_ELEMENT_NODE &&
+         (tag(node) == Tag::kMain || equals_ci(trim(attribute(node, "role")), "main"));
 }
 
 // <header> and <footer> are page chrome unless they belong to a section of content.
-bool is_page_level(const GumboNode* node) {
-  for (const GumboNode* p = node->parent; p; p = p->parent) {
-    if (p->type != GUMBO_NODE_ELEMENT) continue;
+bool is_page_level(const Node* node) {
+  for (const Node* p = node->parent; p; p = p->parent) {
+    if (p->type != XML_ELEMENT_NODE) continue;
     if (is_main(p)) return false;
-    switch (p->v.element.tag) {
-      case GUMBO_TAG_ARTICLE:
-      case GUMBO_TAG_ASIDE:
-      case GUMBO_TAG_MAIN:
-      case GUMBO_TAG_NAV:
-      case GUMBO_TAG_SECTION:
+    switch (tag(p)) {
+      case Tag::kArticle:
+      case Tag::kAside:
+      case Tag::kMain:
+      case Tag::kNav:
+      case Tag::kSection:
         return false;
       default:
         break;
@@ -401,65 +490,51 @@ bool is_page_level(const GumboNode* node) {
 }
 
 // Depth-first search, not entering hidden elements or what is never content.
-const GumboNode* find_first(const GumboNode* node, bool (*match)(const GumboNode*)) {
-  if (node->type != GUMBO_NODE_ELEMENT) return nullptr;
-  const GumboElement& e = node->v.element;
-  if (e.tag == GUMBO_TAG_SCRIPT || e.tag == GUMBO_TAG_TEMPLATE || e.tag == GUMBO_TAG_SVG ||
-      is_hidden(e)) {
+const Node* find_first(const Node* node, bool (*match)(const Node*)) {
+  const Tag t = tag(node);
+  if (t == Tag::kNone || t == Tag::kScript || t == Tag::kTemplate || t == Tag::kSvg ||
+      is_hidden(node)) {
     return nullptr;
   }
   if (match(node)) return node;
-  for (unsigned i = 0; i < e.children.length; ++i) {
-    if (const GumboNode* found = find_first(static_cast<const GumboNode*>(e.children.data[i]),
-                                            match)) {
-      return found;
-    }
+  for (const Node* child = node->children; child; child = child->next) {
+    if (const Node* found = find_first(child, match)) return found;
   }
   return nullptr;
 }
 
 // Outermost <article> elements, up to two (all we need to know is whether there is one).
-void find_articles(const GumboNode* node, std::vector<const GumboNode*>& found) {
-  if (node->type != GUMBO_NODE_ELEMENT || found.size() > 1) return;
-  const GumboElement& e = node->v.element;
-  if (e.tag == GUMBO_TAG_ARTICLE) {
+void find_articles(const Node* node, std::vector<const Node*>& found) {
+  const Tag t = tag(node);
+  if (t == Tag::kNone || found.size() > 1) return;
+  if (t == Tag::kArticle) {
     found.push_back(node);
     return;
   }
-  if (e.tag == GUMBO_TAG_NAV || e.tag == GUMBO_TAG_ASIDE || e.tag == GUMBO_TAG_TEMPLATE ||
-      is_hidden(e)) {
-    return;
-  }
-  for (unsigned i = 0; i < e.children.length; ++i) {
-    find_articles(static_cast<const GumboNode*>(e.children.data[i]), found);
+  if (t == Tag::kNav || t == Tag::kAside || t == Tag::kTemplate || is_hidden(node)) return;
+  for (const Node* child = node->children; child; child = child->next) {
+    find_articles(child, found);
   }
 }
 
-const GumboNode* child_element(const GumboNode* node, GumboTag tag) {
-  if (node->type != GUMBO_NODE_ELEMENT) return nullptr;
-  const GumboVector& children = node->v.element.children;
-  for (unsigned i = 0; i < children.length; ++i) {
-    const auto* child = static_cast<const GumboNode*>(children.data[i]);
-    if (is_element(child, tag)) return child;
+const Node* child_element(const Node* node, Tag t) {
+  if (!node || node->type != XML_ELEMENT_NODE) return nullptr;
+  for (const Node* child = node->children; child; child = child->next) {
+    if (is_element(child, t)) return child;
   }
   return nullptr;
 }
 
-bool is_text(const GumboNode* node) {
-  return node->type == GUMBO_NODE_TEXT || node->type == GUMBO_NODE_WHITESPACE ||
-         node->type == GUMBO_NODE_CDATA;
-}
-
 // All the text under `node`, as written (stashed runs put back).
-void append_text(const GumboNode* node, const PrunedMarkup& pruned, std::string& out) {
+void append_text(const Node* node, const PrunedMarkup& pruned, std::string& out) {
   if (is_text(node)) {
-    unstash_text(node->v.text.text, pruned, out);
-  } else if (node->type == GUMBO_NODE_ELEMENT) {
-    const GumboElement& e = node->v.element;
-    if (e.tag == GUMBO_TAG_SCRIPT || e.tag == GUMBO_TAG_STYLE) return;
-    for (unsigned i = 0; i < e.children.length; ++i) {
-      append_text(static_cast<const GumboNode*>(e.children.data[i]), pruned, out);
-    }
+    unstash_text(node_text(node), pruned, out);
+    return;
+  }
+  const Tag t = tag(node);
+  if (t == Tag::kNone || t == Tag::kScript || t == Tag::kStyle) return;
+  for (const Node* child = node->children; child; child = child->next) {
+    append_text(child, pruned, out);
   }
 }
 
@@ -477,9 +552,8 @@ bool is_language_name(std::string_view token) {
 
 // The language of a code block, from the attributes highlighters and Markdown renderers use.
 // Bare language names count only on the <pre> and <code> themselves, not on wrappers.
-std::string code_language(const GumboNode* node, bool bare_names) {
-  if (!node || node->type != GUMBO_NODE_ELEMENT) return {};
-  const GumboElement& e = node->v.element;
+std::string code_language(const Node* e, bool bare_names) {
+  if (!e || e->type != XML_ELEMENT_NODE) return {};
   for (const char* name : {"data-lang", "data-language"}) {
     const std::string_view value = trim(attribute(e, name));
     if (!value.empty()) return std::string(value);
@@ -538,9 +612,9 @@ class Converter {
 
   void allow_noscript() { allow_noscript_ = true; }
 
-  std::string convert(const GumboNode* root) {
+  std::string convert(const Node* root) {
     MarkdownWriter w(false);
-    if (root->type == GUMBO_NODE_ELEMENT) children(root->v.element, w, 0);
+    children(root, w, 0);
     return w.finish();
   }
 
@@ -551,139 +625,128 @@ class Converter {
     int items = 0;
   };
 
-  void node(const GumboNode* n, MarkdownWriter& w, int depth) {
-    switch (n->type) {
-      case GUMBO_NODE_TEXT:
-      case GUMBO_NODE_WHITESPACE:
-      case GUMBO_NODE_CDATA:
-        if (has_stashed_text(n->v.text.text)) {
-          scratch_.clear();
-          unstash_text(n->v.text.text, pruned_, scratch_);
-          w.text(scratch_);
-        } else {
-          w.text(n->v.text.text);
-        }
-        break;
-      case GUMBO_NODE_ELEMENT:
-        if (depth < kMaxDepth) element(n, w, depth + 1);
-        break;
-      default:  // comments, templates
-        break;
+  void node(const Node* n, MarkdownWriter& w, int depth) {
+    if (is_text(n)) {
+      const std::string_view s = node_text(n);
+      if (has_stashed_text(s)) {
+        scratch_.clear();
+        unstash_text(s, pruned_, scratch_);
+        w.text(scratch_);
+      } else {
+        w.text(s);
+      }
+    } else if (n->type == XML_ELEMENT_NODE && depth < kMaxDepth) {
+      element(n, w, depth + 1);
     }
   }
 
-  void children(const GumboElement& e, MarkdownWriter& w, int depth) {
-    for (unsigned i = 0; i < e.children.length; ++i) {
-      node(static_cast<const GumboNode*>(e.children.data[i]), w, depth);
-    }
+  void children(const Node* e, MarkdownWriter& w, int depth) {
+    for (const Node* child = e->children; child; child = child->next) node(child, w, depth);
   }
 
-  bool dropped(const GumboNode* n) const {
-    const GumboElement& e = n->v.element;
-    switch (e.tag) {
-      case GUMBO_TAG_SCRIPT:
-      case GUMBO_TAG_STYLE:
-      case GUMBO_TAG_TEMPLATE:
-      case GUMBO_TAG_SVG:
-      case GUMBO_TAG_CANVAS:
-      case GUMBO_TAG_IFRAME:
-      case GUMBO_TAG_OBJECT:
-      case GUMBO_TAG_EMBED:
-      case GUMBO_TAG_APPLET:
-      case GUMBO_TAG_VIDEO:
-      case GUMBO_TAG_AUDIO:
-      case GUMBO_TAG_MAP:
-      case GUMBO_TAG_INPUT:
-      case GUMBO_TAG_SELECT:
-      case GUMBO_TAG_BUTTON:
-      case GUMBO_TAG_TEXTAREA:
-      case GUMBO_TAG_DATALIST:
-      case GUMBO_TAG_KEYGEN:
-      case GUMBO_TAG_OUTPUT:
-      case GUMBO_TAG_PROGRESS:
-      case GUMBO_TAG_METER:
-      case GUMBO_TAG_NAV:
-      case GUMBO_TAG_ASIDE:
-      case GUMBO_TAG_HEAD:
-      case GUMBO_TAG_TITLE:
-      case GUMBO_TAG_FRAMESET:
-      case GUMBO_TAG_NOFRAMES:
-      case GUMBO_TAG_NOEMBED:
+  bool dropped(const Node* e) const {
+    const Tag t = tag(e);
+    switch (t) {
+      case Tag::kScript:
+      case Tag::kStyle:
+      case Tag::kTemplate:
+      case Tag::kSvg:
+      case Tag::kCanvas:
+      case Tag::kIframe:
+      case Tag::kObject:
+      case Tag::kEmbed:
+      case Tag::kApplet:
+      case Tag::kVideo:
+      case Tag::kAudio:
+      case Tag::kMap:
+      case Tag::kInput:
+      case Tag::kSelect:
+      case Tag::kButton:
+      case Tag::kTextarea:
+      case Tag::kDatalist:
+      case Tag::kKeygen:
+      case Tag::kOutput:
+      case Tag::kProgress:
+      case Tag::kMeter:
+      case Tag::kNav:
+      case Tag::kAside:
+      case Tag::kHead:
+      case Tag::kTitle:
+      case Tag::kFrameset:
+      case Tag::kNoframes:
+      case Tag::kNoembed:
         return true;
-      case GUMBO_TAG_NOSCRIPT:
+      case Tag::kNoscript:
         return !allow_noscript_;
-      case GUMBO_TAG_HEADER:
-      case GUMBO_TAG_FOOTER:
-        if (is_page_level(n)) return true;
+      case Tag::kHeader:
+      case Tag::kFooter:
+        if (is_page_level(e)) return true;
         break;
-      case GUMBO_TAG_UNKNOWN:
+      case Tag::kDialog:
         // A <dialog> is not shown until opened (cookie and newsletter pop-ups).
-        if (!has_attribute(e, "open") && unknown_tag_name(e) == "dialog") return true;
+        if (!has_attribute(e, "open")) return true;
         break;
       default:
         break;
     }
     if (is_hidden(e) || has_chrome_role(e)) return true;
-    if (e.tag == GUMBO_TAG_BODY || e.tag == GUMBO_TAG_MAIN || e.tag == GUMBO_TAG_ARTICLE) {
-      return false;
-    }
+    if (t == Tag::kBody || t == Tag::kMain || t == Tag::kArticle) return false;
     return (names_page_chrome(attribute(e, "class")) || names_page_chrome(attribute(e, "id"))) &&
-           !holds_content(n);
+           !holds_content(e);
   }
 
-  void block(const GumboElement& e, MarkdownWriter& w, int depth) {
+  void block(const Node* e, MarkdownWriter& w, int depth) {
     w.request(Gap::kBlank);
     children(e, w, depth);
     w.request(Gap::kBlank);
   }
 
-  void element(const GumboNode* n, MarkdownWriter& w, int depth) {
-    const GumboElement& e = n->v.element;
-    if (e.tag_namespace == GUMBO_NAMESPACE_SVG) return;
-    if (dropped(n)) return;
-    switch (e.tag) {
-      case GUMBO_TAG_H1:
-      case GUMBO_TAG_H2:
-      case GUMBO_TAG_H3:
-      case GUMBO_TAG_H4:
-      case GUMBO_TAG_H5:
-      case GUMBO_TAG_H6:
-        heading(e, w, depth, 1 + (e.tag - GUMBO_TAG_H1));
+  void element(const Node* e, MarkdownWriter& w, int depth) {
+    if (dropped(e)) return;
+    const Tag t = tag(e);
+    switch (t) {
+      case Tag::kH1:
+      case Tag::kH2:
+      case Tag::kH3:
+      case Tag::kH4:
+      case Tag::kH5:
+      case Tag::kH6:
+        heading(e, w, depth, 1 + (static_cast<int>(t) - static_cast<int>(Tag::kH1)));
         return;
-      case GUMBO_TAG_P:
-      case GUMBO_TAG_DIV:
-      case GUMBO_TAG_SECTION:
-      case GUMBO_TAG_ARTICLE:
-      case GUMBO_TAG_MAIN:
-      case GUMBO_TAG_HEADER:
-      case GUMBO_TAG_FOOTER:
-      case GUMBO_TAG_ADDRESS:
-      case GUMBO_TAG_CENTER:
-      case GUMBO_TAG_FIGURE:
-      case GUMBO_TAG_FIGCAPTION:
-      case GUMBO_TAG_DETAILS:
-      case GUMBO_TAG_SUMMARY:
-      case GUMBO_TAG_FIELDSET:
-      case GUMBO_TAG_LEGEND:
-      case GUMBO_TAG_HGROUP:
-      case GUMBO_TAG_FORM:
-      case GUMBO_TAG_BODY:
-      case GUMBO_TAG_HTML:
-      case GUMBO_TAG_NOSCRIPT:
-      case GUMBO_TAG_CAPTION:
-      case GUMBO_TAG_TBODY:
-      case GUMBO_TAG_THEAD:
-      case GUMBO_TAG_TFOOT:
-      case GUMBO_TAG_TR:
-      case GUMBO_TAG_TD:
-      case GUMBO_TAG_TH:
-      case GUMBO_TAG_DL:
+      case Tag::kP:
+      case Tag::kDiv:
+      case Tag::kSection:
+      case Tag::kArticle:
+      case Tag::kMain:
+      case Tag::kHeader:
+      case Tag::kFooter:
+      case Tag::kAddress:
+      case Tag::kCenter:
+      case Tag::kFigure:
+      case Tag::kFigcaption:
+      case Tag::kDetails:
+      case Tag::kSummary:
+      case Tag::kFieldset:
+      case Tag::kLegend:
+      case Tag::kHgroup:
+      case Tag::kForm:
+      case Tag::kBody:
+      case Tag::kHtml:
+      case Tag::kNoscript:
+      case Tag::kCaption:
+      case Tag::kTbody:
+      case Tag::kThead:
+      case Tag::kTfoot:
+      case Tag::kTr:
+      case Tag::kTd:
+      case Tag::kTh:
+      case Tag::kDl:
         block(e, w, depth);
         return;
-      case GUMBO_TAG_BR:
+      case Tag::kBr:
         w.line_break();
         return;
-      case GUMBO_TAG_HR:
+      case Tag::kHr:
         if (w.inline_only()) {
           w.space();
           return;
@@ -692,13 +755,13 @@ class Converter {
         w.raw_line("---");
         w.request(Gap::kBlank);
         return;
-      case GUMBO_TAG_PRE:
-      case GUMBO_TAG_LISTING:
-      case GUMBO_TAG_XMP:
-      case GUMBO_TAG_PLAINTEXT:
-        preformatted(n, w);
+      case Tag::kPre:
+      case Tag::kListing:
+      case Tag::kXmp:
+      case Tag::kPlaintext:
+        preformatted(e, w);
         return;
-      case GUMBO_TAG_BLOCKQUOTE:
+      case Tag::kBlockquote:
         if (w.inline_only()) {
           children(e, w, depth);
           return;
@@ -709,58 +772,57 @@ class Converter {
         w.pop_prefix();
         w.request(Gap::kBlank);
         return;
-      case GUMBO_TAG_UL:
-      case GUMBO_TAG_MENU:
-      case GUMBO_TAG_DIR:
-      case GUMBO_TAG_OL:
-        list(n, w, depth, e.tag == GUMBO_TAG_OL);
+      case Tag::kUl:
+      case Tag::kMenu:
+      case Tag::kDir:
+      case Tag::kOl:
+        list(e, w, depth, t == Tag::kOl);
         return;
-      case GUMBO_TAG_LI:
+      case Tag::kLi:
         item(e, w, depth);
         return;
-      case GUMBO_TAG_DT:
-        definition_term(n, w, depth);
+      case Tag::kDt:
+        definition_term(e, w, depth);
         return;
-      case GUMBO_TAG_DD:
+      case Tag::kDd:
         definition(e, w, depth);
         return;
-      case GUMBO_TAG_TABLE:
-        table(n, w, depth);
+      case Tag::kTable:
+        table(e, w, depth);
         return;
-      case GUMBO_TAG_A:
-        link(n, w, depth);
+      case Tag::kA:
+        link(e, w, depth);
         return;
-      case GUMBO_TAG_STRONG:
-      case GUMBO_TAG_B:
+      case Tag::kStrong:
+      case Tag::kB:
         marked(e, w, depth, strong_, "**");
         return;
-      case GUMBO_TAG_EM:
-      case GUMBO_TAG_I:
+      case Tag::kEm:
+      case Tag::kI:
         marked(e, w, depth, emphasis_, "*");
         return;
-      case GUMBO_TAG_S:
-      case GUMBO_TAG_STRIKE:
-      case GUMBO_TAG_DEL:
+      case Tag::kS:
+      case Tag::kStrike:
+      case Tag::kDel:
         marked(e, w, depth, strike_, "~~");
         return;
-      case GUMBO_TAG_Q:
+      case Tag::kQ:
         w.open_mark("\"", "\"", true);
         children(e, w, depth);
         w.close_mark();
         return;
-      case GUMBO_TAG_SUP:
+      case Tag::kSup:
         ++superscripts_;
         children(e, w, depth);
         --superscripts_;
         return;
-      case GUMBO_TAG_CODE:
-      case GUMBO_TAG_KBD:
-      case GUMBO_TAG_SAMP:
-      case GUMBO_TAG_TT:
-        inline_code(n, w);
+      case Tag::kCode:
+      case Tag::kKbd:
+      case Tag::kSamp:
+      case Tag::kTt:
+        inline_code(e, w);
         return;
-      case GUMBO_TAG_IMG:
-      case GUMBO_TAG_IMAGE:
+      case Tag::kImg:
         image(e, w);
         return;
       default:
@@ -769,7 +831,7 @@ class Converter {
     }
   }
 
-  void heading(const GumboElement& e, MarkdownWriter& w, int depth, int level) {
+  void heading(const Node* e, MarkdownWriter& w, int depth, int level) {
     if (w.inline_only()) {
       w.space();
       children(e, w, depth);
@@ -789,8 +851,7 @@ class Converter {
     w.request(Gap::kBlank);
   }
 
-  void marked(const GumboElement& e, MarkdownWriter& w, int depth, int& open,
-              const char* marker) {
+  void marked(const Node* e, MarkdownWriter& w, int depth, int& open, const char* marker) {
     if (open > 0) {
       children(e, w, depth);
       return;
@@ -814,18 +875,17 @@ class Converter {
   }
 
   // The "¶" or "#" a documentation site puts beside each heading to link to it.
-  bool is_self_anchor(const GumboNode* n, std::string_view href) const {
+  bool is_self_anchor(const Node* e, std::string_view href) const {
     if (!trim(href).starts_with("#")) return false;
     std::string text;
-    append_text(n, pruned_, text);
+    append_text(e, pruned_, text);
     const std::string_view mark = trim(text);
     return mark == "\xC2\xB6" || mark == "#" || mark == "\xC2\xA7" || mark == "\xF0\x9F\x94\x97";
   }
 
-  void link(const GumboNode* n, MarkdownWriter& w, int depth) {
-    const GumboElement& e = n->v.element;
+  void link(const Node* e, MarkdownWriter& w, int depth) {
     const std::string_view href = trim(attribute(e, "href"));
-    if (is_self_anchor(n, href)) return;
+    if (is_self_anchor(e, href)) return;
     // A heading linked to its own anchor (mdBook, rustdoc, many blogs) is just the heading, and
     // a footnote mark is just the mark: "[1]", not "[[1]](https://…#cite_note-1)".
     const bool in_page = href.starts_with("#");
@@ -841,7 +901,7 @@ class Converter {
     w.close_mark();
   }
 
-  void image(const GumboElement& e, MarkdownWriter& w) {
+  void image(const Node* e, MarkdownWriter& w) {
     std::string alt = collapse_whitespace(attribute(e, "alt"));
     if (alt.empty()) return;
     std::string escaped;
@@ -857,22 +917,19 @@ class Converter {
     w.atom("![" + escaped + "](" + markdown_url(src) + ")");
   }
 
-  void inline_code(const GumboNode* n, MarkdownWriter& w) {
+  void inline_code(const Node* e, MarkdownWriter& w) {
     std::string raw;
-    append_text(n, pruned_, raw);
+    append_text(e, pruned_, raw);
     const std::string code = collapse_whitespace(raw);
     if (code.empty()) return;
     // API docs link whole code spans: <code><a href="…">name</a></code>.
-    const GumboNode* only_link = nullptr;
-    const GumboVector& kids = n->v.element.children;
-    for (unsigned i = 0; i < kids.length; ++i) {
-      const auto* child = static_cast<const GumboNode*>(kids.data[i]);
-      if (child->type == GUMBO_NODE_WHITESPACE) continue;
-      only_link = is_element(child, GUMBO_TAG_A) && !only_link ? child : nullptr;
+    const Node* only_link = nullptr;
+    for (const Node* child = e->children; child; child = child->next) {
+      if (is_text(child) && trim(node_text(child)).empty()) continue;
+      only_link = is_element(child, Tag::kA) && !only_link ? child : nullptr;
       if (!only_link) break;
     }
-    const std::string url =
-        only_link ? link_target(attribute(only_link->v.element, "href")) : std::string();
+    const std::string url = only_link ? link_target(attribute(only_link, "href")) : std::string();
     if (url.empty()) {
       w.atom(code_span(code));
       return;
@@ -884,32 +941,29 @@ class Converter {
   }
 
   // The text of a <pre> exactly, with <br> and line-per-element markup as newlines.
-  void preformatted_text(const GumboNode* n, std::string& out) {
-    if (n->type == GUMBO_NODE_TEXT || n->type == GUMBO_NODE_WHITESPACE ||
-        n->type == GUMBO_NODE_CDATA) {
-      unstash_text(n->v.text.text, pruned_, out);
+  void preformatted_text(const Node* n, std::string& out) {
+    if (is_text(n)) {
+      unstash_text(node_text(n), pruned_, out);
       return;
     }
-    if (n->type != GUMBO_NODE_ELEMENT || dropped(n)) return;
-    const GumboElement& e = n->v.element;
-    if (e.tag == GUMBO_TAG_BR) {
+    if (n->type != XML_ELEMENT_NODE || dropped(n)) return;
+    const Tag t = tag(n);
+    if (t == Tag::kBr) {
       out += '\n';
       return;
     }
-    const bool line = e.tag == GUMBO_TAG_DIV || e.tag == GUMBO_TAG_P || e.tag == GUMBO_TAG_LI ||
-                      e.tag == GUMBO_TAG_TR;
+    const bool line = t == Tag::kDiv || t == Tag::kP || t == Tag::kLi || t == Tag::kTr;
     if (line && !out.empty() && out.back() != '\n') out += '\n';
-    for (unsigned i = 0; i < e.children.length; ++i) {
-      preformatted_text(static_cast<const GumboNode*>(e.children.data[i]), out);
+    for (const Node* child = n->children; child; child = child->next) {
+      preformatted_text(child, out);
     }
     if (line && !out.empty() && out.back() != '\n') out += '\n';
   }
 
-  void preformatted(const GumboNode* n, MarkdownWriter& w) {
+  void preformatted(const Node* e, MarkdownWriter& w) {
     std::string code;
-    const GumboElement& e = n->v.element;
-    for (unsigned i = 0; i < e.children.length; ++i) {
-      preformatted_text(static_cast<const GumboNode*>(e.children.data[i]), code);
+    for (const Node* child = e->children; child; child = child->next) {
+      preformatted_text(child, code);
     }
     // Blank lines at either end show nothing; the lines in between stay exactly as written.
     std::size_t start = 0;
@@ -926,10 +980,10 @@ class Converter {
       w.atom(code_span(collapse_whitespace(code)));
       return;
     }
-    std::string language = code_language(n, true);
-    if (language.empty()) language = code_language(child_element(n, GUMBO_TAG_CODE), true);
+    std::string language = code_language(e, true);
+    if (language.empty()) language = code_language(child_element(e, Tag::kCode), true);
     // Highlighters wrap the <pre> in one or two <div>s that carry the language.
-    const GumboNode* wrapper = n->parent;
+    const Node* wrapper = e->parent;
     for (int up = 0; language.empty() && wrapper && up < 2; ++up, wrapper = wrapper->parent) {
       language = code_language(wrapper, false);
     }
@@ -952,13 +1006,13 @@ class Converter {
     w.request(Gap::kBlank);
   }
 
-  static bool is_list(const GumboNode* n) {
-    return n && (is_element(n, GUMBO_TAG_UL) || is_element(n, GUMBO_TAG_OL) ||
-                 is_element(n, GUMBO_TAG_MENU) || is_element(n, GUMBO_TAG_DIR));
+  static bool is_list(const Node* n) {
+    if (!n) return false;
+    const Tag t = tag(n);
+    return t == Tag::kUl || t == Tag::kOl || t == Tag::kMenu || t == Tag::kDir;
   }
 
-  void list(const GumboNode* n, MarkdownWriter& w, int depth, bool ordered) {
-    const GumboElement& e = n->v.element;
+  void list(const Node* e, MarkdownWriter& w, int depth, bool ordered) {
     if (w.inline_only()) {
       w.space();
       children(e, w, depth);
@@ -967,7 +1021,7 @@ class Converter {
     }
     // A list right inside a list (not in an item) is invalid but common, and browsers show it
     // nested like one in an item.
-    const bool in_list = is_list(n->parent);
+    const bool in_list = is_list(e->parent);
     const Gap gap = items_open_ > 0 || in_list ? Gap::kLine : Gap::kBlank;
     long start = 1;
     if (ordered) {
@@ -983,7 +1037,7 @@ class Converter {
     w.request(gap);
   }
 
-  void item(const GumboElement& e, MarkdownWriter& w, int depth) {
+  void item(const Node* e, MarkdownWriter& w, int depth) {
     if (w.inline_only()) {
       w.space();
       children(e, w, depth);
@@ -1011,23 +1065,16 @@ class Converter {
     w.request(Gap::kLine);
   }
 
-  void definition_term(const GumboNode* n, MarkdownWriter& w, int depth) {
+  void definition_term(const Node* e, MarkdownWriter& w, int depth) {
     // Terms sharing one definition stay together.
-    const GumboNode* previous = nullptr;
-    const GumboVector* siblings = n->parent ? &n->parent->v.element.children : nullptr;
-    for (unsigned i = n->index_within_parent; siblings && i-- > 0;) {
-      const auto* s = static_cast<const GumboNode*>(siblings->data[i]);
-      if (s->type == GUMBO_NODE_ELEMENT) {
-        previous = s;
-        break;
-      }
-    }
-    w.request(previous && is_element(previous, GUMBO_TAG_DT) ? Gap::kLine : Gap::kBlank);
-    children(n->v.element, w, depth);
+    const Node* previous = e->prev;
+    while (previous && previous->type != XML_ELEMENT_NODE) previous = previous->prev;
+    w.request(previous && is_element(previous, Tag::kDt) ? Gap::kLine : Gap::kBlank);
+    children(e, w, depth);
     w.request(Gap::kLine);
   }
 
-  void definition(const GumboElement& e, MarkdownWriter& w, int depth) {
+  void definition(const Node* e, MarkdownWriter& w, int depth) {
     if (w.inline_only()) {
       w.space();
       children(e, w, depth);
@@ -1042,75 +1089,96 @@ class Converter {
 
   // ---------------------------------------------------------------- tables
 
-  static void table_rows(const GumboNode* n, std::vector<const GumboNode*>& rows,
-                         const GumboNode** caption) {
-    const GumboVector& kids = n->v.element.children;
-    for (unsigned i = 0; i < kids.length; ++i) {
-      const auto* child = static_cast<const GumboNode*>(kids.data[i]);
-      if (child->type != GUMBO_NODE_ELEMENT || is_hidden(child->v.element)) continue;
-      switch (child->v.element.tag) {
-        case GUMBO_TAG_TR:
-          rows.push_back(child);
+  // A table as a browser builds it: its rows (in sections or not; cells outside any row make
+  // one), its caption, and what the HTML parser leaves between the rows that a browser moves
+  // out, to just before the table ("foster parenting": text, or a <div> between two rows).
+  // The parser also leaves a <form> wrapping rows where it stands: they are still rows.
+  struct TableParts {
+    std::vector<const Node*> rows;
+    const Node* caption = nullptr;
+    std::vector<const Node*> outside;
+  };
+
+  static void table_parts(const Node* e, TableParts& parts) {
+    bool cells_here = false;
+    for (const Node* child = e->children; child; child = child->next) {
+      if (is_text(child)) {
+        if (!trim(node_text(child)).empty()) parts.outside.push_back(child);
+        continue;
+      }
+      if (child->type != XML_ELEMENT_NODE || is_hidden(child)) continue;
+      switch (tag(child)) {
+        case Tag::kTr:
+          parts.rows.push_back(child);
+          for (const Node* cell = child->children; cell; cell = cell->next) {
+            if (is_cell(cell)) continue;
+            if (is_text(cell) ? !trim(node_text(cell)).empty() : cell->type == XML_ELEMENT_NODE) {
+              parts.outside.push_back(cell);
+            }
+          }
           break;
-        case GUMBO_TAG_THEAD:
-        case GUMBO_TAG_TBODY:
-        case GUMBO_TAG_TFOOT:
-          table_rows(child, rows, caption);
+        case Tag::kTd:
+        case Tag::kTh:
+          if (!cells_here) parts.rows.push_back(e);
+          cells_here = true;
           break;
-        case GUMBO_TAG_CAPTION:
-          if (caption && !*caption) *caption = child;
+        case Tag::kCaption:
+          if (!parts.caption) parts.caption = child;
           break;
-        default:
+        case Tag::kThead:
+        case Tag::kTbody:
+        case Tag::kTfoot:
+        case Tag::kForm:
+          table_parts(child, parts);
+          break;
+        default:  // <colgroup> too, which shows nothing
+          parts.outside.push_back(child);
           break;
       }
     }
   }
 
-  static bool is_cell(const GumboNode* n) {
-    return is_element(n, GUMBO_TAG_TD) || is_element(n, GUMBO_TAG_TH);
-  }
+  static bool is_cell(const Node* n) { return is_element(n, Tag::kTd) || is_element(n, Tag::kTh); }
 
   // Tables used for layout hold blocks, not data: they are read as blocks.
-  static bool holds_blocks(const GumboNode* n) {
-    if (n->type != GUMBO_NODE_ELEMENT) return false;
-    const GumboElement& e = n->v.element;
-    switch (e.tag) {
-      case GUMBO_TAG_TABLE:
-      case GUMBO_TAG_PRE:
-      case GUMBO_TAG_H1:
-      case GUMBO_TAG_H2:
-      case GUMBO_TAG_H3:
-      case GUMBO_TAG_H4:
-      case GUMBO_TAG_H5:
-      case GUMBO_TAG_H6:
+  static bool holds_blocks(const Node* n) {
+    switch (tag(n)) {
+      case Tag::kNone:
+        return false;
+      case Tag::kTable:
+      case Tag::kPre:
+      case Tag::kH1:
+      case Tag::kH2:
+      case Tag::kH3:
+      case Tag::kH4:
+      case Tag::kH5:
+      case Tag::kH6:
         return true;
       default:
         break;
     }
-    for (unsigned i = 0; i < e.children.length; ++i) {
-      if (holds_blocks(static_cast<const GumboNode*>(e.children.data[i]))) return true;
+    for (const Node* child = n->children; child; child = child->next) {
+      if (holds_blocks(child)) return true;
     }
     return false;
   }
 
-  void table(const GumboNode* n, MarkdownWriter& w, int depth) {
-    const GumboElement& e = n->v.element;
-    std::vector<const GumboNode*> rows;
-    const GumboNode* caption = nullptr;
-    table_rows(n, rows, &caption);
+  void table(const Node* e, MarkdownWriter& w, int depth) {
+    TableParts parts;
+    table_parts(e, parts);
+    const std::vector<const Node*>& rows = parts.rows;
     std::size_t widest = 0;
-    for (const GumboNode* row : rows) {
+    for (const Node* row : rows) {
       std::size_t cells = 0;
-      const GumboVector& kids = row->v.element.children;
-      for (unsigned i = 0; i < kids.length; ++i) {
-        cells += is_cell(static_cast<const GumboNode*>(kids.data[i]));
-      }
+      for (const Node* cell = row->children; cell; cell = cell->next) cells += is_cell(cell);
       widest = std::max(widest, cells);
     }
     const std::string_view role = trim(attribute(e, "role"));
     bool layout = widest <= 1 || equals_ci(role, "presentation") || equals_ci(role, "none");
-    for (const GumboNode* row : rows) {
-      if (!layout && holds_blocks(row)) layout = true;
+    for (const Node* row : rows) {
+      for (const Node* cell = row->children; cell && !layout; cell = cell->next) {
+        layout = is_cell(cell) && holds_blocks(cell);
+      }
     }
     if (layout || w.inline_only()) {
       block(e, w, depth);
@@ -1119,27 +1187,26 @@ class Converter {
 
     std::vector<std::vector<std::string>> grid;
     std::size_t columns = 0;
-    for (const GumboNode* row : rows) {
+    for (const Node* row : rows) {
       std::vector<std::string> cells;
       bool any = false;
-      const GumboVector& kids = row->v.element.children;
-      for (unsigned i = 0; i < kids.length; ++i) {
-        const auto* cell = static_cast<const GumboNode*>(kids.data[i]);
+      for (const Node* cell = row->children; cell; cell = cell->next) {
         if (!is_cell(cell)) continue;
         std::string text = cell_text(cell, depth);
         any = any || !text.empty();
         cells.push_back(std::move(text));
-        const long span = std::strtol(std::string(attribute(cell->v.element, "colspan")).c_str(),
-                                      nullptr, 10);
+        const long span =
+            std::strtol(std::string(attribute(cell, "colspan")).c_str(), nullptr, 10);
         for (long s = 1; s < std::min(span, 64L); ++s) cells.emplace_back();
       }
       if (!any) continue;
       columns = std::max(columns, cells.size());
       grid.push_back(std::move(cells));
     }
+    for (const Node* n : parts.outside) node(n, w, depth);
     if (grid.empty()) return;
 
-    if (caption) block(caption->v.element, w, depth);
+    if (parts.caption) block(parts.caption, w, depth);
     w.request(Gap::kBlank);
     for (std::size_t r = 0; r < grid.size(); ++r) {
       grid[r].resize(columns);
@@ -1155,10 +1222,10 @@ class Converter {
     w.request(Gap::kBlank);
   }
 
-  std::string cell_text(const GumboNode* cell, int depth) {
+  std::string cell_text(const Node* cell, int depth) {
     if (dropped(cell)) return {};
     MarkdownWriter cw(true);
-    children(cell->v.element, cw, depth);
+    children(cell, cw, depth);
     std::string text = cw.finish();
     std::string out;
     out.reserve(text.size());
@@ -1182,65 +1249,79 @@ class Converter {
   std::vector<List> lists_;
 };
 
-const GumboNode* find_in_head(const GumboNode* html, GumboTag tag) {
-  const GumboNode* head = child_element(html, GUMBO_TAG_HEAD);
-  return head ? child_element(head, tag) : nullptr;
+const Node* find_in_head(const Node* html, Tag t) {
+  return child_element(child_element(html, Tag::kHead), t);
 }
 
-struct GumboOutputDeleter {
-  void operator()(GumboOutput* output) const {
-    gumbo_destroy_output(&kGumboDefaultOptions, output);
-  }
-};
-
-// ---------------------------------------------------------------- the parse, guarded
+// ---------------------------------------------------------------- the parse
 //
-// Debian builds gumbo 0.10 with its assert()s on, and fuzzing trips one (CDATA in SVG or
-// MathML inside a table; the pruning pass removes CDATA for that reason). Any other would
-// abort the whole proxy over one page. So the parse runs under a SIGABRT handler that jumps
-// back out of gumbo, on this thread and during the parse only: the page then converts to
-// nothing, and what gumbo had allocated for it leaks. Any other abort goes on as before.
+// libxml2's HTML parser recovers from any markup and reports what it finds wrong instead of
+// asserting. The options (htmlParserOption in libxml/HTMLparser.h, and XML_PARSE_HUGE, which
+// htmlCtxtUseOptions accepts too; libxml2 2.9.14's HTMLparser.c,
+// https://gitlab.gnome.org/GNOME/libxml2/-/blob/v2.9.14/HTMLparser.c):
+// - RECOVER, NOERROR, NOWARNING: a tree from any input, and no report: with no error callback
+//   in the context, libxml2 prints nothing either;
+// - NONET: nothing is ever fetched;
+// - IGNORE_ENC: the bytes are UTF-8 (web/page_text.h decodes), whatever a <meta charset> says;
+// - NODEFDTD: no default doctype node, which nothing reads;
+// - COMPACT: short text stored in its node, fewer allocations;
+// - XML_PARSE_HUGE: without it, an element nested deeper than 256 levels ends the parse and
+//   the page is lost (nodePush in parser.c; web/markup_prune.h flattens beyond 512).
+// Not NOIMPLIED: the implied <html> and <body> put what follows the head where the converter
+// looks for it. Once xmlInitParser has run, libxml2 parses on several threads at once; its
+// error state is per thread.
 
-thread_local sigjmp_buf* t_parse_recovery = nullptr;
-struct sigaction g_previous_abort_action;
+struct DocumentDeleter {
+  void operator()(xmlDoc* doc) const { xmlFreeDoc(doc); }
+};
+using Document = std::unique_ptr<xmlDoc, DocumentDeleter>;
 
-extern "C" void recover_from_parser_abort(int signal_number) {
-  if (t_parse_recovery) siglongjmp(*t_parse_recovery, 1);
-  sigaction(SIGABRT, &g_previous_abort_action, nullptr);
-  raise(signal_number);  // delivered once this handler returns, as if never installed
+Document parse_html(std::string_view html) {
+  static std::once_flag initialized;
+  std::call_once(initialized, xmlInitParser);
+  if (html.empty() || html.size() > static_cast<std::size_t>(INT_MAX)) return nullptr;
+  constexpr int kOptions = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+                           HTML_PARSE_NONET | HTML_PARSE_IGNORE_ENC | HTML_PARSE_NODEFDTD |
+                           HTML_PARSE_COMPACT | XML_PARSE_HUGE;
+  return Document(htmlReadMemory(html.data(), static_cast<int>(html.size()), nullptr, "UTF-8",
+                                 kOptions));
 }
 
-GumboOutput* parse_html(const GumboOptions& options, std::string_view html) {
-  static std::once_flag installed;
-  std::call_once(installed, [] {
-    struct sigaction action = {};
-    action.sa_handler = recover_from_parser_abort;
-    sigemptyset(&action.sa_mask);
-    sigaction(SIGABRT, &action, &g_previous_abort_action);
-  });
-  sigjmp_buf recovery;
-  if (sigsetjmp(recovery, 1) != 0) {
-    t_parse_recovery = nullptr;
-    return nullptr;
+// The input as the parser should read it, as a browser's tokenizer would have it: NUL bytes
+// dropped (libxml2 ends the document at one between tags), CR and CR LF as LF (it keeps them),
+// ill-formed UTF-8 as U+FFFD. Most pages need none of it: `html` is then returned as is.
+std::string_view parser_input(std::string_view html, std::string& storage) {
+  const bool clean = html.find('\0') == std::string_view::npos &&
+                     html.find('\r') == std::string_view::npos && is_well_formed_utf8(html);
+  if (clean) return html;
+  const std::string repaired = well_formed_utf8(html);
+  storage.clear();
+  storage.reserve(repaired.size());
+  for (std::size_t i = 0; i < repaired.size(); ++i) {
+    const char c = repaired[i];
+    if (c == '\0') continue;
+    if (c == '\r') {
+      storage += '\n';
+      if (i + 1 < repaired.size() && repaired[i + 1] == '\n') ++i;
+      continue;
+    }
+    storage += c;
   }
-  t_parse_recovery = &recovery;
-  GumboOutput* output = gumbo_parse_with_options(&options, html.data(), html.size());
-  t_parse_recovery = nullptr;
-  return output;
+  return storage;
 }
 
 }  // namespace
 
 MarkdownPage html_to_markdown(std::string_view html, std::string_view base_url) {
-  const PrunedMarkup pruned = prune_markup(html);
-  GumboOptions options = kGumboDefaultOptions;
-  options.max_errors = 0;  // parse errors are not recorded: nothing reads them
-  std::unique_ptr<GumboOutput, GumboOutputDeleter> output(parse_html(options, pruned.html));
+  std::string repaired;
+  const PrunedMarkup pruned = prune_markup(parser_input(html, repaired));
+  const Document document = parse_html(pruned.html);
   MarkdownPage page;
-  if (!output || !output->root) return page;
-  const GumboNode* root = output->root;
+  Node* root = document ? xmlDocGetRootElement(document.get()) : nullptr;
+  if (!root) return page;  // nothing the parser could read: an empty page
+  tag_elements(root);
 
-  if (const GumboNode* title = find_in_head(root, GUMBO_TAG_TITLE)) {
+  if (const Node* title = find_in_head(root, Tag::kTitle)) {
     std::string text;
     append_text(title, pruned, text);
     page.title = collapse_whitespace(text);
@@ -1248,8 +1329,8 @@ MarkdownPage html_to_markdown(std::string_view html, std::string_view base_url) 
 
   // <base href> changes what relative links are relative to.
   std::string base(base_url);
-  if (const GumboNode* base_element = find_in_head(root, GUMBO_TAG_BASE)) {
-    const std::string href = url_attribute(attribute(base_element->v.element, "href"));
+  if (const Node* base_element = find_in_head(root, Tag::kBase)) {
+    const std::string href = url_attribute(attribute(base_element, "href"));
     if (href.empty()) {
       // nothing to change
     } else if (!base.empty()) {
@@ -1259,11 +1340,11 @@ MarkdownPage html_to_markdown(std::string_view html, std::string_view base_url) 
     }
   }
 
-  const GumboNode* body = child_element(root, GUMBO_TAG_BODY);
+  const Node* body = child_element(root, Tag::kBody);
   if (!body) body = root;
-  const GumboNode* content = find_first(body, is_main);
+  const Node* content = find_first(body, is_main);
   if (!content) {
-    std::vector<const GumboNode*> articles;
+    std::vector<const Node*> articles;
     find_articles(body, articles);
     if (articles.size() == 1) content = articles.front();
   }
@@ -1276,10 +1357,6 @@ MarkdownPage html_to_markdown(std::string_view html, std::string_view base_url) 
     converter.allow_noscript();
     page.markdown = converter.convert(body);
   }
-  // gumbo 0.10 turns a numeric character reference past 32 bits ("&#xF8888888") into a lone
-  // byte that is not UTF-8; the page's text goes into JSON.
-  page.title = well_formed_utf8(page.title);
-  page.markdown = well_formed_utf8(page.markdown);
   return page;
 }
 

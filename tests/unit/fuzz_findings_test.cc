@@ -226,9 +226,10 @@ TEST(FuzzFindings, LineBreaksInsideABaseHrefStayOutOfTheLinks) {
   EXPECT_EQ(page.text, "[L](t://m/g)");
 }
 
-// ---- fixed (src/web/html_to_markdown.cc): gumbo 0.10 decodes a numeric character reference
-// past 32 bits to a lone byte that is not UTF-8, which went into the page text (and from
-// there into JSON). Found by page_text_fuzz.
+// ---- fixed (src/web/character_references.cc): gumbo 0.10, the HTML parser then, decoded a
+// numeric character reference past 32 bits to a lone byte that is not UTF-8, which went into
+// the page text (and from there into JSON). Such a reference is now written as U+FFFD, as
+// browsers read it. Found by page_text_fuzz.
 
 TEST(FuzzFindings, AnOverlongCharacterReferenceGivesUtf8Text) {
   const PageText page = page_text("<title>&#xF8888888</title><p>a&#xF8888888 b</p>", "text/html",
@@ -238,10 +239,10 @@ TEST(FuzzFindings, AnOverlongCharacterReferenceGivesUtf8Text) {
   EXPECT_EQ(page.text, "a\xEF\xBF\xBD b");
 }
 
-// ---- fixed (src/web/markup_prune.cc): gumbo 0.10 leaks a doctype it meets inside a
-// <noscript> in the head (name and identifiers), so a hostile page leaked about its own size
-// on every fetch. The pruning pass now drops doctypes after the first tag. Under the asan
-// preset LeakSanitizer reproduces the leak; here, the page reads the same. Found by
+// ---- fixed (src/web/markup_prune.cc): gumbo 0.10, the HTML parser then, leaked a doctype it
+// met inside a <noscript> in the head (name and identifiers), so a hostile page leaked about
+// its own size on every fetch. The pruning pass drops doctypes after the first tag. Under the
+// asan preset LeakSanitizer reproduced the leak; here, the page reads the same. Found by
 // page_text_fuzz.
 
 TEST(FuzzFindings, ADoctypeInsideTheHeadsNoscriptIsIgnored) {

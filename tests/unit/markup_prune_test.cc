@@ -1,5 +1,5 @@
-// The pass before the HTML parser: what it removes, what it keeps, and that stashed text
-// comes back exactly.
+// The pass before the HTML parser: what it removes, what it keeps, that stashed text comes
+// back exactly, and what it writes so that the parser builds the tree a browser would.
 #include "web/markup_prune.h"
 
 #include <chrono>
@@ -26,13 +26,16 @@ TEST(MarkupPrune, CommentsScriptsStylesAndSvgAreRemoved) {
             "<p>a</p><p>b</p>");
 }
 
-TEST(MarkupPrune, AnUnclosedSvgIsLeftToTheParser) {
-  EXPECT_EQ(pruned("<svg><path/><p>x</p>"), "<svg><path/><p>x</p>");
+TEST(MarkupPrune, AnUnclosedSvgIsRemovedUpToTheHtmlThatEndsIt) {
+  EXPECT_EQ(pruned("<svg><path/><p>x</p>"), "<p>x</p>");
+  // Inside <foreignObject>, <desc> and <title>, HTML belongs to the SVG.
+  EXPECT_EQ(pruned("<svg><foreignObject><p>x</p></foreignObject><g><div>y</div>"), "<div>y</div>");
 }
 
-TEST(MarkupPrune, RawTextElementsAreKeptWhole) {
-  EXPECT_EQ(pruned("<title>a <script> b</title><textarea><!-- x --></textarea>"),
-            "<title>a <script> b</title><textarea><!-- x --></textarea>");
+TEST(MarkupPrune, RawTextElementsAreKeptAsText) {
+  EXPECT_EQ(pruned("<title>a <script> b &amp c</title><textarea><!-- x --></textarea>"),
+            "<title>a &lt;script> b &amp; c</title><textarea>&lt;!-- x --></textarea>");
+  EXPECT_EQ(pruned("<xmp><b>&amp;</b></xmp>"), "<xmp>&lt;b>&amp;amp;&lt;/b></xmp>");
 }
 
 TEST(MarkupPrune, OnlyAttributesTheConverterReadsAreKept) {
@@ -97,7 +100,7 @@ TEST(MarkupPrune, CdataSectionsAreRemoved) {
 TEST(MarkupPrune, InsideSvgATitleIsAnElementAndCdataIsText) {
   // The <p> in the CDATA does not end the <svg>; the one after it does, so the parser decides.
   EXPECT_EQ(pruned("<svg><title><![CDATA[<p>]]>t</title></svg><p>x</p>"), "<p>x</p>");
-  EXPECT_EQ(pruned("<svg><title><![CDATA[a]]>t</title><p>x</p>"), "<svg><title>t</title><p>x</p>");
+  EXPECT_EQ(pruned("<svg><title><![CDATA[<p>]]>t</title><p>x</p>"), "<p>x</p>");
 }
 
 // Every scan in the pass moves forward: inputs built to make one rescan stay linear.
@@ -115,13 +118,45 @@ TEST(MarkupPrune, StaysLinearOnInputsBuiltToMakeItRescan) {
   }
 }
 
-TEST(MarkupPrune, TextBeforeAFormEndStaysInTheForm) {
-  EXPECT_EQ(pruned("<form>text</form>"), "<form>text<!----></form>");
+TEST(MarkupPrune, OnlyALeadingDoctypeIsKept) {
+  // Bogus comments too are comments to a browser, but not always to the parser.
+  EXPECT_EQ(pruned("<!DOCTYPE html><?xml version=\"1.0\"?><p>a</ b><!x>b</p><!DOCTYPE html>"),
+            "<!DOCTYPE html><p>ab</p>");
 }
 
-TEST(MarkupPrune, DoctypesAndBogusCommentsAreLeftAlone) {
-  EXPECT_EQ(pruned("<!DOCTYPE html><?xml version=\"1.0\"?><p>a</p>"),
-            "<!DOCTYPE html><?xml version=\"1.0\"?><p>a</p>");
+TEST(MarkupPrune, CharacterReferencesAreWrittenAsTheParserReadsThemLikeABrowser) {
+  EXPECT_EQ(pruned("<p>&amp &notit; &COPY; &copy2024 &eacute; &#128; &#x0; &#x110000; &#; "
+                   "&#X2014; &bogus;</p>"),
+            "<p>&amp; &not;it; &copy; &copy;2024 &eacute; &#8364; &#65533; &#65533; &amp;#; "
+            "&#X2014; &bogus;</p>");
+  // In attribute values the parser already reads them as browsers do.
+  EXPECT_EQ(pruned("<a href='?a=1&copy=2'>x</a>"), "<a href='?a=1&copy=2'>x</a>");
+}
+
+TEST(MarkupPrune, EndTagsABrowserImpliesAreWrittenOut) {
+  // An end tag closes what is open inside; the parser would ignore </nav> with a <div> open.
+  EXPECT_EQ(pruned("<nav><div>x</nav>"), "<nav><div>x</div></nav>");
+  // ... but not past a table.
+  EXPECT_EQ(pruned("<div><table><tr><td>x</div>"), "<div><table><tr><td>x</div>");
+  // A new item or cell closes the last one, and what is open in it.
+  EXPECT_EQ(pruned("<ul><li><div>a<li>b</ul>"), "<ul><li><div>a</div></li><li>b</li></ul>");
+  EXPECT_EQ(pruned("<ul><li>a<ul><li>b</ul></ul>"), "<ul><li>a<ul><li>b</li></ul></li></ul>");
+  EXPECT_EQ(pruned("<table><tr><td><code>a<td>b<tr><td>c</table>"),
+            "<table><tr><td><code>a</code></td><td>b</td></tr><tr><td>c</td></tr></table>");
+  // A heading ends at another heading, or at any heading's end tag.
+  EXPECT_EQ(pruned("<h2>a<h3>b</h2>"), "<h2>a</h2><h3>b</h3>");
+}
+
+TEST(MarkupPrune, MisnestedFormattingIsClosedAndReopened) {
+  EXPECT_EQ(pruned("<b>1<i>2</b>3</i>"), "<b>1<i>2</i></b><i>3</i>");
+  EXPECT_EQ(pruned("<a href=/x>1<b>2<a href=/y>3"), "<a href=/x>1<b>2</b></a><b><a href=/y>3");
+}
+
+TEST(MarkupPrune, StrayTagsAreReadAsBrowsersReadThem) {
+  EXPECT_EQ(pruned("<p>a<wbr>b<source src=x><div/>c</div>"),
+            "<p>a<wbr/>b<source src=x /><div>c</div>");
+  EXPECT_EQ(pruned("<div>a</br>b</p>c</div></body></html><td>d</td>"),
+            "<div>a<br>b<div></div>c</div>d");
 }
 
 }  // namespace
