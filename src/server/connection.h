@@ -24,6 +24,7 @@
 #include "server/connection_table.h"
 #include "server/memory_budget.h"
 #include "server/turn_recorder.h"
+#include "server/waker.h"
 #include "upstream/provider.h"
 #include "upstream/refusal_store.h"
 #include "upstream/upstream_call.h"
@@ -34,18 +35,6 @@ namespace net = boost::asio;
 namespace http = boost::beast::http;
 
 using HttpRequest = http::request<http::string_body>;
-
-// Wakes a relay waiting on more than one thing: its upstream transfer, the judges' verdicts, a
-// web fetch, the server shutting down. All of them call wake() on the relay's own thread.
-struct Waker {
-  net::steady_timer timer;
-  bool pending = false;  // woken since the relay last looked
-  explicit Waker(net::any_io_executor executor) : timer(std::move(executor)) {}
-  void wake() {
-    pending = true;
-    timer.cancel();
-  }
-};
 
 // What the I/O threads share: read-only after the start, or thread-safe (the pools, the
 // request budget, the provider, the recorder), or atomic.
