@@ -30,6 +30,7 @@
 #include "support/heap.h"
 #include "support/log.h"
 #include "support/random_id.h"
+#include "upstream/upstream_client.h"
 
 namespace claudegpt {
 namespace {
@@ -269,6 +270,10 @@ struct HttpServer::Impl {
         threads(make_threads(context.settings, connection_cap)),
         first(*threads.front()) {
     keep_freed_memory();
+    // Each thread's upstream client is made here, on the thread that starts the server: the
+    // first sets curl and OpenSSL up, which must not happen on an I/O thread (LeakSanitizer saw
+    // OpenSSL's state from there outlive it).
+    for (auto& thread : threads) UpstreamClient::of(thread->io.get_executor());
   }
 
   // Each thread its share of the connection cap and of the unauthenticated headers' memory

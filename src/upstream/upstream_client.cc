@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <mutex>
 #include <stdexcept>
 #include <utility>
 
@@ -345,7 +346,10 @@ UpstreamClient& UpstreamClient::of(const net::any_io_executor& executor) {
 }
 
 UpstreamClient::UpstreamClient(net::io_context& io) : net::execution_context::service(io), io_(io) {
-  curl_global_init(CURL_GLOBAL_DEFAULT);  // reference counted, thread-safe in curl >= 7.84
+  // Once per process, never undone: it sets OpenSSL up, and a cleanup would only have a later
+  // client set it up again, on whatever thread that client starts on.
+  static std::once_flag curl_ready;
+  std::call_once(curl_ready, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   multi_ = curl_multi_init();
   if (!multi_) throw std::runtime_error("curl_multi_init failed");
   timer_.emplace(io);
@@ -376,7 +380,6 @@ void UpstreamClient::shutdown() {
   }
   sockets_.clear();
   timer_.reset();
-  curl_global_cleanup();
 }
 
 std::shared_ptr<UpstreamTransfer> UpstreamClient::start(UpstreamCall call) {
