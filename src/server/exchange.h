@@ -23,7 +23,6 @@ struct Exchange {
   std::string upstream_model;
   std::string session_id;        // Claude Code's session (X-Claude-Code-Session-Id), may be ""
   bool client_wants_stream = false;
-  std::shared_ptr<const std::string> upstream_body;  // the serialised Responses request
   ToolCatalog tools;             // maps function calls back, cleans their arguments
   RequestOptions options;        // the translation's, to continue the turn after web fetches
   std::int64_t max_tokens = 0;   // the client's, when the upstream may write past it: visible

@@ -15,8 +15,9 @@
 
 namespace claudegpt {
 
-FetchContinuation::FetchContinuation(Connection& c, const Exchange& exchange, std::shared_ptr<Waker> waker)
-    : c_(c), exchange_(exchange), waker_(std::move(waker)) {}
+FetchContinuation::FetchContinuation(Connection& c, const Exchange& exchange,
+                                     std::shared_ptr<const std::string> original, std::shared_ptr<Waker> waker)
+    : c_(c), exchange_(exchange), original_(std::move(original)), waker_(std::move(waker)) {}
 
 FetchContinuation::~FetchContinuation() { cancel_->emit(net::cancellation_type::terminal); }
 
@@ -98,7 +99,7 @@ net::awaitable<bool> FetchContinuation::refused_by_judge(const PendingFetch& fet
 
 std::shared_ptr<const std::string> FetchContinuation::next_request(const MessageAccumulator& delivered,
                                                                    std::size_t size_hint) {
-  boost::json::value original = boost::json::parse(*exchange_.upstream_body, {}, deep_json());
+  boost::json::value original = boost::json::parse(*original_, {}, deep_json());
   boost::json::object message = delivered.message();
   boost::json::object continued =
       continued_request(original.as_object(), message["content"].as_array(), exchange_.options, failures_);

@@ -27,7 +27,10 @@ class CallJudges;
 
 class FetchContinuation {
  public:
-  FetchContinuation(Connection& c, const Exchange& exchange, std::shared_ptr<Waker> waker);
+  // `original`: the turn's upstream request, which a continuation extends (null when the turn
+  // cannot call WebFetch).
+  FetchContinuation(Connection& c, const Exchange& exchange, std::shared_ptr<const std::string> original,
+                    std::shared_ptr<Waker> waker);
   ~FetchContinuation();  // a fetch still running is cancelled (its transfer aborted)
   FetchContinuation(const FetchContinuation&) = delete;
   FetchContinuation& operator=(const FetchContinuation&) = delete;
@@ -55,6 +58,7 @@ class FetchContinuation {
 
   Connection& c_;
   const Exchange& exchange_;
+  const std::shared_ptr<const std::string> original_;
   std::shared_ptr<Waker> waker_;
   std::map<std::string, std::string> failures_;  // tool_use_id → status and reason, for the model
   std::vector<WebFetchResult> extractions_;

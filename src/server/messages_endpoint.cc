@@ -203,7 +203,7 @@ net::awaitable<void> serve_messages(Connection& c, HttpRequest& request) {
   exchange.upstream_model = std::string(translated.body.at("model").as_string());
   exchange.client_wants_stream = translated.client_wants_stream;
   exchange.max_tokens = translated.visible_max_tokens;
-  exchange.upstream_body = std::make_shared<const std::string>(json_text(translated.body, request_size));
+  auto upstream_body = std::make_shared<const std::string>(json_text(translated.body, request_size));
   exchange.tools = std::move(translated.tools);
   exchange.options = std::move(prepared.options);
   if (const auto* limit = translated.body.if_contains("max_tool_calls"); limit && limit->is_int64())
@@ -234,7 +234,7 @@ net::awaitable<void> serve_messages(Connection& c, HttpRequest& request) {
   }
   translated = TranslatedRequest();  // frees the translated body's arena
 
-  std::string result = co_await relay(c, exchange);
+  std::string result = co_await relay(c, exchange, std::move(upstream_body));
   // Field names only (never values): what the upstream did not get, e.g. temperature.
   std::string not_forwarded;
   for (const auto& field : dropped) not_forwarded.append(not_forwarded.empty() ? "" : ",").append(field);

@@ -63,7 +63,8 @@ net::awaitable<boost::system::error_code> watch_for_close(Connection& c) {
 // gone, exception) its parts abort what they have under way.
 class Relay {
  public:
-  Relay(Connection& c, const Exchange& exchange, std::shared_ptr<Waker> waker)
+  Relay(Connection& c, const Exchange& exchange, std::shared_ptr<const std::string> body,
+        std::shared_ptr<Waker> waker)
       : c_(c),
         exchange_(exchange),
         settings_(c.context.settings),
@@ -73,7 +74,8 @@ class Relay {
         translator_(setup()),
         sink_(c, exchange.request_id, exchange.client_wants_stream, /*whole_message=*/exchange.web_fetches > 0,
               trace_.on(), exchange.received),
-        fetches_(c, exchange, waker_) {
+        fetches_(c, exchange, exchange.web_fetches > 0 ? body : nullptr, waker_),
+        body_(std::move(body)) {
     c_.thread.streams.insert(waker_.get());
     ++c_.context.streams;
   }
@@ -186,7 +188,7 @@ class Relay {
     // The client left while we waited on the pool thread (its cancellation cannot reach
     // there): post nothing upstream for it.
     if ((co_await net::this_coro::cancellation_state).cancelled() != net::cancellation_type::none) co_return;
-    upstream_.send(exchange_.upstream_body);
+    upstream_.send(std::move(body_));
     auto started = Clock::now();
     bool heard_from_upstream = false;
     auto deadline = started + settings_.first_event_timeout;
@@ -203,7 +205,7 @@ class Relay {
         if (!co_await fetches_.perform(translator_, events_, [this] { return deliver(); }, judges_.get(),
                                        upstream_.credentials()))
           co_return;
-        upstream_.send(fetches_.next_request(sink_.delivered(), upstream_.body()->size()));
+        upstream_.send(fetches_.next_request(sink_.delivered(), upstream_.sent_bytes()));
         started = Clock::now();
         heard_from_upstream = false;
         deadline = started + settings_.first_event_timeout;
@@ -302,13 +304,15 @@ class Relay {
                                                        if (auto waker = weak.lock()) waker->wake();
                                                      })
                       : nullptr;
+  std::shared_ptr<const std::string> body_;  // the turn's request, until it is sent
   std::int64_t upstream_first_byte_ms_ = -1;
 };
 
 }  // namespace
 
-net::awaitable<std::string> relay(Connection& c, const Exchange& exchange) {
-  Relay relay(c, exchange, std::make_shared<Waker>(co_await net::this_coro::executor));
+net::awaitable<std::string> relay(Connection& c, const Exchange& exchange,
+                                  std::shared_ptr<const std::string> upstream_body) {
+  Relay relay(c, exchange, std::move(upstream_body), std::make_shared<Waker>(co_await net::this_coro::executor));
   std::variant<std::monostate, boost::system::error_code> outcome;
   try {
     outcome = co_await (relay.run() || watch_for_close(c));

@@ -3,6 +3,7 @@
 // non-streaming client) as one Message. Internal to src/server/.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
@@ -17,6 +18,10 @@ namespace claudegpt {
 // the upstream transfer (or web fetch) is aborted at once. When the model calls WebFetch, the
 // proxy performs the calls (web_fetch_tool.h) and continues the upstream conversation with
 // their results, inside the same message. Returns how it ended, for the log.
-net::awaitable<std::string> relay(Connection& c, const Exchange& exchange);
+//
+// `upstream_body` is the serialised Responses request. It is held only while something may
+// need it: a retry (before any output), a continuation after web fetches, the trace.
+net::awaitable<std::string> relay(Connection& c, const Exchange& exchange,
+                                  std::shared_ptr<const std::string> upstream_body);
 
 }  // namespace claudegpt

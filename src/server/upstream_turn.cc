@@ -98,6 +98,7 @@ net::awaitable<bool> UpstreamTurn::renew_credentials(std::optional<ApiError>& in
 void UpstreamTurn::send(std::shared_ptr<const std::string> body) {
   abort();
   body_ = std::move(body);
+  sent_bytes_ = body_->size();
   ++attempts_;
   status_ = 0;
   retryable_ = false;
@@ -129,6 +130,7 @@ bool UpstreamTurn::read(StreamTranslator& translator, AnthropicEvents& events) {
   }
   const bool bytes = !got.data.empty();
   if (bytes) take_data(got.data, translator, events);
+  if (translator.started()) body_.reset();  // nothing is retried now: a turn streams for minutes
   if (got.finished && !translator.finished() && !translator.awaiting_fetches()) finish(got, translator, events);
   return bytes;
 }
@@ -236,9 +238,10 @@ ErrorContext UpstreamTurn::error_context() const {
   context.upstream_host = std::string(host_of(c_.context.provider.endpoint()));
   context.now_unix_seconds = std::time(nullptr);  // a usage limit's reset, told as a wait
   context.local_time = [now = context.now_unix_seconds](std::int64_t at) { return local_clock_time(at, now); };
-  context.count_input_tokens = [body = exchange_.upstream_body] {
+  context.count_input_tokens = [this] {  // (the translator asks before any output, body_ still here)
+    if (!body_) return std::int64_t{0};
     boost::system::error_code ec;
-    boost::json::value parsed = boost::json::parse(*body, ec, {}, deep_json());
+    boost::json::value parsed = boost::json::parse(*body_, ec, {}, deep_json());
     if (ec || !parsed.is_object()) return std::int64_t{0};
     return static_cast<std::int64_t>(count_request_tokens(parsed.get_object()));
   };

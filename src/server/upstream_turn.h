@@ -46,10 +46,11 @@ class UpstreamTurn {
   const HttpHeaders& credentials() const { return credentials_; }
 
   // Sends `body` (the turn's request, or its continuation after web fetches): a new attempt.
+  // The body is let go once the answer's output starts: no retry can need it then.
   void send(std::shared_ptr<const std::string> body);
   // Aborts the attempt under way, closing its connection.
   void abort();
-  const std::shared_ptr<const std::string>& body() const { return body_; }
+  std::size_t sent_bytes() const { return sent_bytes_; }  // of the last body sent
 
   // Moves what arrived into `translator`, its events onto `events`; the end of the transfer too,
   // unless the response ended with WebFetch calls for the proxy. Returns whether bytes came.
@@ -85,7 +86,8 @@ class UpstreamTurn {
   Waker& waker_;
   TraceTap& trace_;
   HttpHeaders credentials_;
-  std::shared_ptr<const std::string> body_;
+  std::shared_ptr<const std::string> body_;  // until the output starts
+  std::size_t sent_bytes_ = 0;
   std::shared_ptr<UpstreamTransfer> transfer_;
   int attempts_ = 0;
   int retries_ = 0;               // of which retries after a passing failure

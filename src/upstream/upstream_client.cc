@@ -177,7 +177,7 @@ struct UpstreamClient::Curl {
   // first non-empty Location of a 3xx, URL-encoded, spaces allowed), so that a caller following
   // hop by hop goes where curl would have. Any scheme is kept: the caller judges it.
   static std::string redirect_of(const UpstreamTransfer& t, int status) {
-    if (t.call_.body || status < 300 || status > 399) return "";
+    if (t.post_ || status < 300 || status > 399) return "";
     auto location = std::find_if(t.pending_.headers.begin(), t.pending_.headers.end(), [](const auto& header) {
       return header.first == "location" && !header.second.empty();
     });
@@ -207,6 +207,11 @@ struct UpstreamClient::Curl {
     t.pending_.status = static_cast<int>(code);
     t.pending_.headers = std::move(t.headers_);
     t.pending_.redirect_url = redirect_of(t, t.pending_.status);
+    // The request went whole before its answer came (a POST follows no redirect): curl reads
+    // it no more, and a stream that lasts minutes should not hold its tens of kilobytes.
+    curl_off_t sent = 0;
+    curl_easy_getinfo(static_cast<CURL*>(t.easy_), CURLINFO_SIZE_UPLOAD_T, &sent);
+    if (t.call_.body && sent >= static_cast<curl_off_t>(t.call_.body->size())) t.call_.body.reset();
     t.changed();
   }
 
@@ -254,7 +259,7 @@ struct UpstreamClient::Curl {
   static std::string describe(const UpstreamTransfer& t, CURLcode result) {
     if (result == CURLE_OK) return "";
     if (refused(t, result)) return "refused: " + t.refused_address_ + " is a private address";
-    if (t.call_.body) return curl_easy_strerror(result);
+    if (t.post_) return curl_easy_strerror(result);
     if (result == CURLE_TOO_MANY_REDIRECTS)
       return "too many redirects (more than " + std::to_string(t.call_.max_redirects) + ")";
     std::string detail = t.error_buffer_.c_str();
@@ -290,6 +295,7 @@ struct UpstreamClient::Curl {
     if (call.body) list = curl_slist_append(list, "Expect:");  // no 100-continue round trip for big bodies
     t.easy_ = easy;
     t.header_list_ = list;
+    t.post_ = call.body != nullptr;
     curl_easy_setopt(easy, CURLOPT_PRIVATE, &t);
     curl_easy_setopt(easy, CURLOPT_URL, call.url.c_str());
     curl_easy_setopt(easy, CURLOPT_HTTPHEADER, list);

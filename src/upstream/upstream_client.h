@@ -88,7 +88,8 @@ class UpstreamTransfer {
   void changed();
 
   UpstreamClient* client_;       // null once the transfer is over (or the client shut down)
-  UpstreamCall call_;
+  UpstreamCall call_;            // its body is let go once it is sent and the answer comes
+  bool post_ = false;            // a POST (call_.body was set)
   void* easy_ = nullptr;         // CURL*
   void* header_list_ = nullptr;  // curl_slist*
   UpstreamProgress pending_;     // what take() hands out next
