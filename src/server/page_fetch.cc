@@ -30,12 +30,6 @@ const char kAccept[] =
     "text/html,application/xhtml+xml,text/markdown;q=0.9,text/plain;q=0.9,application/json;q=0.8,"
     "application/xml;q=0.8,*/*;q=0.5";
 
-std::string_view header_value(const HttpHeaders& headers, std::string_view name) {
-  for (const auto& [key, value] : headers)
-    if (key == name) return value;
-  return {};
-}
-
 // "15 s", "1.5 s": how long the fetch was allowed, as the model reads it.
 std::string seconds(std::chrono::milliseconds duration) {
   auto ms = duration.count();

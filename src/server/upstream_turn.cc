@@ -31,12 +31,6 @@ constexpr std::size_t kMaxDegradations = 4;
 // Upstream HTTP statuses worth another try (before the client has seen anything).
 bool retryable_status(int status) { return status == 500 || status == 502 || status == 503 || status == 504; }
 
-std::string_view header_value(const HttpHeaders& headers, std::string_view name) {
-  for (const auto& [key, value] : headers)
-    if (key == name) return value;
-  return {};
-}
-
 // "host:port" of a URL, as the client's error names the upstream.
 std::string_view host_of(std::string_view url) {
   std::size_t scheme = url.find("://");

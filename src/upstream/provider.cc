@@ -23,12 +23,6 @@ std::string azure_url(const Settings& s) {
   return url;
 }
 
-std::string_view header(const HttpHeaders& headers, std::string_view name) {
-  for (const auto& [key, value] : headers)
-    if (key == name) return value;
-  return {};
-}
-
 // The Codex backend wants instructions first-class and non-empty; requests without a system
 // prompt (rare side requests) get a neutral one, placed where instructions always stand.
 void ensure_instructions(boost::json::object& body) {
@@ -154,7 +148,7 @@ HttpHeaders Provider::credentials() {
 
 std::optional<HttpHeaders> Provider::credentials_after_unauthorized(const HttpHeaders& used) {
   if (!codex_) return std::nullopt;  // a static key does not get better by asking again
-  std::string_view bearer = header(used, "Authorization");
+  std::string_view bearer = header_value(used, "Authorization");
   std::string rejected(bearer.starts_with("Bearer ") ? bearer.substr(7) : bearer);
   CodexCredentials c = codex_->after_unauthorized(rejected);
   if (c.access_token == rejected) return std::nullopt;

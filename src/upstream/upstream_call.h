@@ -7,12 +7,21 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 namespace claudegpt {
 
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
+
+// The first value of header `name`, as spelled in `headers` (the client's are lower-case); ""
+// when there is none.
+inline std::string_view header_value(const HttpHeaders& headers, std::string_view name) {
+  for (const auto& [key, value] : headers)
+    if (key == name) return value;
+  return {};
+}
 
 struct UpstreamCall {
   std::string url;
