@@ -85,7 +85,7 @@ unsigned short closed_port() {
 
 RunningServer* start_server(std::string access_token, unsigned short upstream_port) {
   Settings settings;
-  settings.provider = "openai";
+  settings.provider = ProviderKind::openai;
   settings.openai_base_url = "http://127.0.0.1:" + std::to_string(upstream_port) + "/v1";
   settings.openai_api_key = "k";
   settings.access_token = std::move(access_token);

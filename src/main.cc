@@ -57,14 +57,14 @@ int serve(claudegpt::Settings settings, const std::vector<std::string>& widened)
   bool ipv6 = settings.host.find(':') != std::string::npos;
   std::printf("listening on http://%s%s%s:%u\n", ipv6 ? "[" : "", settings.host.c_str(), ipv6 ? "]" : "", port);
   std::fflush(stdout);
-  claudegpt::log_info("claudegpt ", CLAUDEGPT_VERSION, " serving ", settings.provider, " on ",
+  claudegpt::log_info("claudegpt ", CLAUDEGPT_VERSION, " serving ", claudegpt::to_string(settings.provider), " on ",
                       settings.host, ":", port);
   for (const std::string& warning : widened) claudegpt::log_warn(warning);
-  if (settings.provider == "openai" && settings.openai_api_key.empty())
+  if (settings.provider == claudegpt::ProviderKind::openai && settings.openai_api_key.empty())
     claudegpt::log_warn("OPENAI_API_KEY is not set: the upstream will refuse requests (401)");
-  if (settings.provider == "codex" && !std::filesystem::exists(settings.codex_auth_file))
+  if (settings.provider == claudegpt::ProviderKind::codex && !std::filesystem::exists(settings.codex_auth_file))
     claudegpt::log_warn("no Codex login at ", settings.codex_auth_file, ": run `codex login` first");
-  if (settings.provider == "azure" && settings.azure_api_key.empty() && settings.azure_ad_token.empty())
+  if (settings.provider == claudegpt::ProviderKind::azure && settings.azure_api_key.empty() && settings.azure_ad_token.empty())
     claudegpt::log_warn("neither AZURE_OPENAI_API_KEY nor AZURE_OPENAI_AD_TOKEN is set: the upstream will refuse requests (401)");
   server.run();
   claudegpt::log_info("stopped");

@@ -2,13 +2,12 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <pwd.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <set>
 
 #include "config/dotenv.h"
+#include "support/home_directory.h"
 
 namespace claudegpt {
 namespace {
@@ -21,12 +20,6 @@ constexpr std::string_view kOurPrefixes[] = {"CLAUDEGPT_", "AZURE_OPENAI_", "OPE
 bool has_our_prefix(std::string_view name) {
   return std::any_of(std::begin(kOurPrefixes), std::end(kOurPrefixes),
                      [&](std::string_view p) { return name.starts_with(p); });
-}
-
-std::string home_directory(const ConfigSources::Getenv& getenv) {
-  if (const char* home = getenv("HOME"); home && *home) return home;
-  if (const passwd* pw = ::getpwuid(::getuid()); pw && pw->pw_dir) return pw->pw_dir;
-  return "";
 }
 
 std::string expand_tilde(std::string path, const std::string& home) {
@@ -323,9 +316,9 @@ std::vector<std::string> widenings_in_effect(const ConfigSources& sources, const
       return;
     }
   };
-  if (settings.provider == "openai")
+  if (settings.provider == ProviderKind::openai)
     endpoint("OPENAI_BASE_URL", settings.openai_base_url, {{"OPENAI_API_KEY", &settings.openai_api_key}});
-  if (settings.provider == "azure")
+  if (settings.provider == ProviderKind::azure)
     endpoint("AZURE_OPENAI_ENDPOINT", settings.azure_endpoint,
              {{"AZURE_OPENAI_API_KEY", &settings.azure_api_key},
               {"AZURE_OPENAI_AD_TOKEN", &settings.azure_ad_token}});
@@ -413,14 +406,14 @@ std::string describe(const ConfigSources& sources, const Settings& settings) {
                 : " (not found)"));
 
   d.heading("Backend");
-  d.row("CLAUDEGPT_PROVIDER", settings.provider);
+  d.row("CLAUDEGPT_PROVIDER", std::string(to_string(settings.provider)));
   auto tiers = [&](const char* opus, const char* sonnet, const char* haiku, const char* fable) {
     d.row(opus, settings.models.opus);
     d.row(sonnet, settings.models.sonnet);
     d.row(haiku, settings.models.haiku);
     d.row(fable, settings.models.fable, {opus});  // unset: opus's
   };
-  if (settings.provider == "azure") {
+  if (settings.provider == ProviderKind::azure) {
     d.row("AZURE_OPENAI_ENDPOINT", settings.azure_endpoint);
     d.row("AZURE_OPENAI_API_KEY", settings.azure_api_key);
     d.row("AZURE_OPENAI_AD_TOKEN", settings.azure_ad_token);
@@ -429,7 +422,7 @@ std::string describe(const ConfigSources& sources, const Settings& settings) {
     tiers("AZURE_OPENAI_CHAT_DEPLOYMENT_FULL", "AZURE_OPENAI_CHAT_DEPLOYMENT",
           "AZURE_OPENAI_CHAT_DEPLOYMENT_NANO", "AZURE_OPENAI_CHAT_DEPLOYMENT_FABLE");
     d.row("CLAUDEGPT_TOOLS_DEPLOYMENT", settings.tools_deployment);
-  } else if (settings.provider == "codex") {
+  } else if (settings.provider == ProviderKind::codex) {
     d.row("CLAUDEGPT_CODEX_AUTH", settings.codex_auth_file, {"CODEX_HOME"});
     d.row("CLAUDEGPT_CODEX_ENDPOINT", settings.codex_endpoint, {"CLAUDEGPT_CODEX_BASE_URL"});
     d.row("CLAUDEGPT_CODEX_TOKEN_URL", settings.codex_token_url);

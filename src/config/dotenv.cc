@@ -7,8 +7,8 @@
 #include <cerrno>
 #include <system_error>
 
-#include "ledger/state_paths.h"
 #include "support/bounded_file.h"
+#include "support/private_file.h"
 
 namespace claudegpt {
 namespace {

@@ -4,10 +4,11 @@
 #include <charconv>
 #include <initializer_list>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 
-#include "ledger/state_paths.h"
-#include "upstream/codex_auth.h"
+#include "config/codex_auth_path.h"
+#include "support/state_dir.h"
 
 namespace claudegpt {
 namespace {
@@ -194,7 +195,8 @@ Settings Settings::from_environment(const std::function<const char*(const char*)
   env.text("CLAUDEGPT_HOST", s.host);
   env.integer("CLAUDEGPT_PORT", s.port, kPort);
   env.text("CLAUDEGPT_PROXY_KEY", s.access_token);
-  env.text("CLAUDEGPT_PROVIDER", s.provider);
+  std::string provider(to_string(s.provider));  // checked below, so errors keep their order
+  env.text("CLAUDEGPT_PROVIDER", provider);
 
   env.text("OPENAI_API_KEY", s.openai_api_key);
   env.text("OPENAI_BASE_URL", s.openai_base_url);
@@ -221,21 +223,27 @@ Settings Settings::from_environment(const std::function<const char*(const char*)
   env.text("CLAUDEGPT_CODEX_TOKEN_URL", s.codex_token_url);
   env.text("CLAUDEGPT_CODEX_ORIGINATOR", s.codex_originator);
 
-  if (s.provider == "openai") {
-    env.tiers("CLAUDEGPT_OPENAI_OPUS", "CLAUDEGPT_OPENAI_SONNET", "CLAUDEGPT_OPENAI_HAIKU",
-              "CLAUDEGPT_OPENAI_FABLE", s.models);
-  } else if (s.provider == "codex") {
-    env.tiers("CLAUDEGPT_CODEX_OPUS", "CLAUDEGPT_CODEX_SONNET", "CLAUDEGPT_CODEX_HAIKU",
-              "CLAUDEGPT_CODEX_FABLE", s.models);
-  } else if (s.provider == "azure") {
-    s.models = {"gpt-5-5", "gpt-54-mini", "gpt-54-nano"};
-    env.tiers("AZURE_OPENAI_CHAT_DEPLOYMENT_FULL", "AZURE_OPENAI_CHAT_DEPLOYMENT",
-              "AZURE_OPENAI_CHAT_DEPLOYMENT_NANO", "AZURE_OPENAI_CHAT_DEPLOYMENT_FABLE", s.models);
-    if (s.azure_endpoint.empty())
-      throw std::invalid_argument("AZURE_OPENAI_ENDPOINT: required with CLAUDEGPT_PROVIDER=azure");
-  } else {
+  std::optional<ProviderKind> kind = parse_provider_kind(provider);
+  if (!kind)
     throw std::invalid_argument("CLAUDEGPT_PROVIDER: expected openai, azure or codex, got '" +
-                                s.provider + "'");
+                                provider + "'");
+  s.provider = *kind;
+  switch (s.provider) {
+    case ProviderKind::openai:
+      env.tiers("CLAUDEGPT_OPENAI_OPUS", "CLAUDEGPT_OPENAI_SONNET", "CLAUDEGPT_OPENAI_HAIKU",
+                "CLAUDEGPT_OPENAI_FABLE", s.models);
+      break;
+    case ProviderKind::codex:
+      env.tiers("CLAUDEGPT_CODEX_OPUS", "CLAUDEGPT_CODEX_SONNET", "CLAUDEGPT_CODEX_HAIKU",
+                "CLAUDEGPT_CODEX_FABLE", s.models);
+      break;
+    case ProviderKind::azure:
+      s.models = {"gpt-5-5", "gpt-54-mini", "gpt-54-nano"};
+      env.tiers("AZURE_OPENAI_CHAT_DEPLOYMENT_FULL", "AZURE_OPENAI_CHAT_DEPLOYMENT",
+                "AZURE_OPENAI_CHAT_DEPLOYMENT_NANO", "AZURE_OPENAI_CHAT_DEPLOYMENT_FABLE", s.models);
+      if (s.azure_endpoint.empty())
+        throw std::invalid_argument("AZURE_OPENAI_ENDPOINT: required with CLAUDEGPT_PROVIDER=azure");
+      break;
   }
   env.tiers("CLAUDEGPT_CUTOFF_OPUS", "CLAUDEGPT_CUTOFF_SONNET", "CLAUDEGPT_CUTOFF_HAIKU",
             "CLAUDEGPT_CUTOFF_FABLE", s.cutoffs);
@@ -343,7 +351,7 @@ ModelTier Settings::tier_for(std::string_view requested_model) const {
 }
 
 std::string Settings::upstream_model(std::string_view requested_model, bool carries_tools) const {
-  if (carries_tools && provider == "azure" && !tools_deployment.empty()) return tools_deployment;
+  if (carries_tools && provider == ProviderKind::azure && !tools_deployment.empty()) return tools_deployment;
   const std::string* model = models.find(tier_for(requested_model));
   return model ? *model : std::string(requested_model);
 }

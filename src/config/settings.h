@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/provider_kind.h"
 #include "core/model_tier.h"
 
 namespace claudegpt {
@@ -49,7 +50,7 @@ struct Settings {
   // the quota).
   std::string access_token;                   // CLAUDEGPT_PROXY_KEY (secret: never logged)
 
-  std::string provider = "openai";            // CLAUDEGPT_PROVIDER: openai | azure | codex
+  ProviderKind provider = ProviderKind::openai;  // CLAUDEGPT_PROVIDER: openai | azure | codex
 
   // OpenAI.
   std::string openai_api_key;                 // OPENAI_API_KEY (secret: never logged)

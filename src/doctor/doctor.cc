@@ -193,8 +193,8 @@ void check_codex_token(Report& report, const CodexLogin& login) {
 bool check_configuration(Report& report, const ConfigSources& sources, const Settings& s) {
   std::string file = sources.display_path(sources.dotenv_path());
   std::string setup = "add it to " + file + " or run `claudegpt setup`";
-  std::string what = "configuration (" + s.provider + ")";
-  if (s.provider == "openai") {
+  std::string what = "configuration (" + std::string(to_string(s.provider)) + ")";
+  if (s.provider == ProviderKind::openai) {
     if (s.openai_api_key.empty()) {
       report.fail(what, "OPENAI_API_KEY is not set", setup);
       return false;
@@ -202,7 +202,7 @@ bool check_configuration(Report& report, const ConfigSources& sources, const Set
     report.ok(what + ": OPENAI_API_KEY from " + sources.source_of("OPENAI_API_KEY"));
     return true;
   }
-  if (s.provider == "azure") {
+  if (s.provider == ProviderKind::azure) {
     if (s.azure_api_key.empty() && s.azure_ad_token.empty()) {
       report.fail(what, "neither AZURE_OPENAI_API_KEY nor AZURE_OPENAI_AD_TOKEN is set",
                   "add AZURE_OPENAI_API_KEY to " + file + " or run `claudegpt setup`");
@@ -339,11 +339,11 @@ struct ProviderVariables {
 };
 
 ProviderVariables variables_of(const Settings& s) {
-  if (s.provider == "azure")
+  if (s.provider == ProviderKind::azure)
     return {"AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_CHAT_DEPLOYMENT",
             "check AZURE_OPENAI_API_KEY (or AZURE_OPENAI_AD_TOKEN) against the resource's Keys "
             "page in the Azure portal"};
-  if (s.provider == "codex")
+  if (s.provider == ProviderKind::codex)
     return {"CLAUDEGPT_CODEX_ENDPOINT", "CLAUDEGPT_CODEX_SONNET", kCodexLogin};
   return {"OPENAI_BASE_URL", "CLAUDEGPT_OPENAI_SONNET",
           "check OPENAI_API_KEY; create a key at https://platform.openai.com/api-keys"};

@@ -8,9 +8,9 @@
 #include <boost/json.hpp>
 
 #include "core/model_tier.h"
-#include "ledger/state_paths.h"
 #include "support/bounded_file.h"
 #include "support/log.h"
+#include "support/private_file.h"
 
 namespace claudegpt {
 namespace {

@@ -267,7 +267,7 @@ int run_claude(const LaunchOptions& options) {
   HttpServer server(settings);
   unsigned short port = server.listen(settings.host, 0);
   ProxyThread proxy(server);
-  log_info("claudegpt ", CLAUDEGPT_VERSION, " serving ", settings.provider, " on 127.0.0.1:", port,
+  log_info("claudegpt ", CLAUDEGPT_VERSION, " serving ", to_string(settings.provider), " on 127.0.0.1:", port,
            " for claude");
 
   auto overrides = session;

@@ -6,8 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ledger/state_paths.h"
 #include "support/log.h"
+#include "support/private_file.h"
+#include "support/state_dir.h"
 
 namespace claudegpt {
 namespace {

@@ -24,8 +24,8 @@ std::string display_name(const std::string& model) {
 }
 
 std::string provider_name(const Settings& settings) {
-  if (settings.provider == "azure") return "Azure OpenAI";
-  if (settings.provider == "codex") return "your ChatGPT plan";
+  if (settings.provider == ProviderKind::azure) return "Azure OpenAI";
+  if (settings.provider == ProviderKind::codex) return "your ChatGPT plan";
   return "OpenAI";
 }
 

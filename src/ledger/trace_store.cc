@@ -21,8 +21,7 @@
 #include <tuple>
 #include <utility>
 
-#include "core/fnv1a.h"
-#include "ledger/state_paths.h"
+#include "support/private_file.h"
 
 namespace claudegpt {
 
@@ -470,53 +469,6 @@ bool TraceStore::flush(std::chrono::milliseconds timeout) {
 TraceStoreStats TraceStore::stats() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->stats;
-}
-
-std::string cwd_tag(std::string_view cwd) {
-  while (cwd.size() > 1 && cwd.back() == '/') cwd.remove_suffix(1);
-  const std::uint32_t hash = fnv1a32(cwd);
-
-  // The slugs of the last three components, last first.
-  std::vector<std::string> parts;
-  std::string_view rest = cwd;
-  while (!rest.empty() && parts.size() < 3) {
-    auto slash = rest.rfind('/');
-    std::string_view component = slash == std::string_view::npos ? rest : rest.substr(slash + 1);
-    rest = slash == std::string_view::npos ? std::string_view() : rest.substr(0, slash);
-    std::string slug;
-    for (char c : component) {
-      char lower = ascii_lower(c);
-      bool keep = (lower >= 'a' && lower <= 'z') || (lower >= '0' && lower <= '9');
-      if (keep)
-        slug += lower;
-      else if (!slug.empty() && slug.back() != '-')
-        slug += '-';
-    }
-    while (!slug.empty() && slug.back() == '-') slug.pop_back();
-    if (!slug.empty()) parts.push_back(std::move(slug));
-  }
-
-  constexpr std::size_t kMaxSlug = 31;  // + "-" + 8 hex digits = 40
-  auto joined = [&] {
-    std::string slug;
-    for (auto it = parts.rbegin(); it != parts.rend(); ++it) {
-      if (!slug.empty()) slug += '-';
-      slug += *it;
-    }
-    return slug;
-  };
-  std::string slug = joined();
-  while (slug.size() > kMaxSlug && parts.size() > 1) {
-    parts.pop_back();  // the leading component
-    slug = joined();
-  }
-  if (slug.size() > kMaxSlug) slug.resize(kMaxSlug);
-  while (!slug.empty() && slug.back() == '-') slug.pop_back();
-  if (slug.empty()) slug = "dir";
-
-  char hex[9];
-  std::snprintf(hex, sizeof hex, "%08x", static_cast<unsigned>(hash));
-  return slug + "-" + hex;
 }
 
 std::string trace_file_stem(std::int64_t time_ms, std::string_view id) {

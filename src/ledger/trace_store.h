@@ -5,12 +5,12 @@
 // The oldest files go when the directory's total size passes a limit.
 //
 // Nothing under the trace directory is followed through a symbolic link: writing, pruning and
-// scanning open each level relative to the one above with O_NOFOLLOW (state_paths.h). A link
-// (or another user's directory) where the trace directory should be turns traces off for the
-// run; one where a cwd directory or a trace file should be refuses those traces. Each refusal
-// is reported once. A directory of ours open to other users is made 0700, and reported: the
-// trace directory (an explicit CLAUDEGPT_TRACE_DIR too: it is dedicated to traces) and its cwd
-// directories. The folders above it are taken as they are, never changed.
+// scanning open each level relative to the one above with O_NOFOLLOW (support/private_file.h).
+// A link (or another user's directory) where the trace directory should be turns traces off
+// for the run; one where a cwd directory or a trace file should be refuses those traces. Each
+// refusal is reported once. A directory of ours open to other users is made 0700, and
+// reported: the trace directory (an explicit CLAUDEGPT_TRACE_DIR too: it is dedicated to
+// traces) and its cwd directories. The folders above it are taken as they are, never changed.
 //
 // The store writes what it is given; the caller leaves secrets out. As a last line of
 // defence it runs redact_secrets over every trace's tree before writing it.
@@ -99,15 +99,6 @@ class TraceStore {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-// A readable, stable directory name for Claude Code's working directory: the last (up to)
-// three path components that have ASCII letters or digits, lower-cased, with every run of
-// other characters turned into one '-', cut to at most 31 characters by dropping leading
-// components (then the end of the last), then '-' and the 32-bit FNV-1a hash of the whole
-// path (trailing slashes removed) as 8 hex digits:
-//   "/home/alice/src/My Project" -> "alice-src-my-project-dbb6cb63"
-// At most 40 characters; a path with no usable characters gives "dir-<hash>".
-std::string cwd_tag(std::string_view cwd);
 
 // "<UTC time, ms precision>-<id>": trace_file_stem(1795517640123, "req_abc") ==
 // "20261124T105400.123Z-req_abc" (unsafe characters in `id` become '_'). Sorting stems by

@@ -9,7 +9,8 @@
 #include <random>
 #include <thread>
 
-#include "ledger/state_paths.h"
+#include "support/private_file.h"
+#include "support/state_dir.h"
 
 namespace claudegpt {
 

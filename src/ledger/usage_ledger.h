@@ -1,8 +1,9 @@
 // The usage ledger: one row per turn (a TurnRecord) in an SQLite database, by default
-// <state dir>/usage.sqlite3 (see state_paths.h). Several claudegpt processes append to the same
-// file at once: the database runs in WAL mode, every write is one short IMMEDIATE transaction,
-// and a write that finds the database busy waits (busy_timeout) and then retries with backoff
-// for up to a minute, so no row is lost and no "database is locked" reaches the caller.
+// <state dir>/usage.sqlite3 (see support/state_dir.h). Several claudegpt processes append to
+// the same file at once: the database runs in WAL mode, every write is one short IMMEDIATE
+// transaction, and a write that finds the database busy waits (busy_timeout) and then retries
+// with backoff for up to a minute, so no row is lost and no "database is locked" reaches the
+// caller.
 //
 // Schema: table `turns`, one column per TurnRecord field plus `seq` (the row id, insertion
 // order), indexed on time, session and id. `cost_usd` is NULL when the model's price is
@@ -49,7 +50,7 @@ struct SessionCost {
 class UsageLedger {
  public:
   // Opens the database at `file`, creating it (0600) and its missing directories (0700), and
-  // brings its schema up to date. Inside the state dir (state_paths.h's in_state_dir) its
+  // brings its schema up to date. Inside the state dir (support/state_dir.h's in_state_dir) its
   // directory is claudegpt's own, opened by open_private_directory: it must be this user's and
   // not a symbolic link, and is made 0700 when open to others (`warn` is told). Elsewhere (an
   // explicit CLAUDEGPT_LEDGER_PATH, a relative one meaning the working directory) it is the

@@ -162,17 +162,18 @@ int print_status_line(const Settings& settings, std::istream& in, std::ostream& 
   std::string windows;  // the Codex plan's usage windows: "5h 42% · week 13%"
   try {
     if (auto ledger = existing_ledger(settings)) {
-      std::string provider = settings.provider;
+      std::optional<ProviderKind> provider = settings.provider;
       if (!session.empty()) {
         cost = ledger->session_cost(session);
         std::vector<TurnRecord> latest = ledger->latest_turn_per_model(session);
         answering = session_model(latest, client_model, to_string(settings.tier_for(client_model)),
-                                  settings.provider);
-        if (!latest.empty()) provider = latest.front().provider;  // (newest first)
+                                  to_string(settings.provider));
+        // (newest first; the ledger keeps the provider's text)
+        if (!latest.empty()) provider = parse_provider_kind(latest.front().provider);
       }
       // The windows are the account's, so the newest reading of any session (or process)
       // holds; only while it still does (describe_usage_windows), and only on Codex.
-      if (provider == "codex")
+      if (provider == ProviderKind::codex)
         if (std::optional<TurnRecord> read = ledger->latest_rate_limits())
           windows = describe_usage_windows(read->rate_limits, read->time_ms / 1000, now_ms() / 1000);
     }

@@ -90,7 +90,7 @@ int run_judge_command(const Settings& given, const std::string& calls_file, bool
     return 2;
   }
   if (credentials.empty()) {
-    err << "claudegpt judge: no credentials for the upstream (" << settings.provider
+    err << "claudegpt judge: no credentials for the upstream (" << to_string(settings.provider)
         << "): `claudegpt config` shows what is set\n";
     return 2;
   }

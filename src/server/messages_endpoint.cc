@@ -22,7 +22,6 @@
 #include "core/safeguards.h"
 #include "core/safety_judge.h"
 #include "ledger/conversation_text.h"
-#include "ledger/trace_store.h"
 #include "core/token_counter.h"
 #include "server/connection.h"
 #include "server/relay.h"

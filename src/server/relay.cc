@@ -135,7 +135,7 @@ class Relay {
       trace_.into(trace);
       trace.response_anthropic = sink_.delivered().message();
       trace.response_deltas_left_out = sink_.deltas_left_out();
-      if (settings_.provider == "azure") trace.deployment = exchange_.upstream_model;
+      if (settings_.provider == ProviderKind::azure) trace.deployment = exchange_.upstream_model;
       trace.not_forwarded = exchange_.not_forwarded;
       trace.degradations = upstream_.degradations();
       trace.filtered_tool_tokens = exchange_.filtered_tool_tokens;

@@ -14,7 +14,7 @@ TurnRecord turn_row(const Exchange& exchange, const Settings& settings, const Tu
   r.cwd_tag = exchange.cwd_tag;
   r.cwd = exchange.cwd;
   r.first_prompt = exchange.first_prompt;
-  r.provider = settings.provider;
+  r.provider = std::string(to_string(settings.provider));  // the ledger keeps the text
   r.tier = std::string(to_string(settings.tier_for(exchange.client_model)));
   r.client_model = exchange.client_model;
   r.upstream_model = exchange.upstream_model;

@@ -1,7 +1,6 @@
 #include "upstream/codex_auth.h"
 
 #include <fcntl.h>
-#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,7 +15,6 @@
 #include <optional>
 #include <system_error>
 #include <utility>
-#include <vector>
 
 #include <boost/json.hpp>
 #include <curl/curl.h>
@@ -391,17 +389,6 @@ void apply_refresh(AuthFile& file, const TokenResponse& fresh) {
   take_tokens(file);
 }
 
-std::string home_directory(const std::function<const char*(const char*)>& getenv) {
-  if (const char* home = getenv("HOME"); home && *home) return home;
-  std::vector<char> buffer(16384);
-  passwd entry{};
-  passwd* found = nullptr;
-  if (getpwuid_r(::getuid(), &entry, buffer.data(), buffer.size(), &found) == 0 && found &&
-      found->pw_dir)
-    return found->pw_dir;
-  return "";
-}
-
 }  // namespace
 
 // ---- CodexAuth -------------------------------------------------------------------------
@@ -533,21 +520,6 @@ CodexCredentials CodexAuth::current() { return impl_->credentials(nullptr); }
 
 CodexCredentials CodexAuth::after_unauthorized(const std::string& rejected_access_token) {
   return impl_->credentials(&rejected_access_token);
-}
-
-std::string default_codex_auth_file(const std::function<const char*(const char*)>& getenv) {
-  auto expand = [&](std::string path) {
-    if (path == "~" || path.starts_with("~/")) path = home_directory(getenv) + path.substr(1);
-    return path;
-  };
-  if (const char* explicit_path = getenv("CLAUDEGPT_CODEX_AUTH");
-      explicit_path && *explicit_path)
-    return expand(explicit_path);
-  if (const char* codex_home = getenv("CODEX_HOME"); codex_home && *codex_home)
-    return (fs::path(expand(codex_home)) / "auth.json").string();
-  std::string home = home_directory(getenv);
-  if (home.empty()) return "";
-  return (fs::path(home) / ".codex" / "auth.json").string();
 }
 
 std::int64_t jwt_expiry(std::string_view jwt) {

@@ -12,8 +12,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <cstdlib>
-#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -67,14 +65,6 @@ class CodexAuth {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-// Where the Codex CLI keeps its login: $CLAUDEGPT_CODEX_AUTH, else $CODEX_HOME/auth.json, else
-// ~/.codex/auth.json ($HOME, else the user's home directory from the password database).
-// `getenv` is injectable for tests.
-std::string default_codex_auth_file(
-    const std::function<const char*(const char*)>& getenv = [](const char* k) {
-      return std::getenv(k);
-    });
 
 // The `exp` claim of a JWT (seconds since the epoch), or 0 when it has none or is not a JWT.
 std::int64_t jwt_expiry(std::string_view jwt);

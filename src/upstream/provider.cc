@@ -42,16 +42,17 @@ void ensure_instructions(boost::json::object& body) {
 }  // namespace
 
 Provider::Provider(const Settings& s)
-    : name_(s.provider),
+    : kind_(s.provider),
+      name_(to_string(s.provider)),
       codex_originator_(s.codex_originator),
       ca_bundle_(s.ca_bundle),
       connect_timeout_(s.connect_timeout) {
-  if (s.provider == "azure") {
+  if (s.provider == ProviderKind::azure) {
     url_ = azure_url(s);
     if (!s.azure_api_key.empty()) static_credentials_.emplace_back("api-key", s.azure_api_key);
     else if (!s.azure_ad_token.empty())
       static_credentials_.emplace_back("Authorization", "Bearer " + s.azure_ad_token);
-  } else if (s.provider == "codex") {
+  } else if (s.provider == ProviderKind::codex) {
     url_ = s.codex_endpoint;
     CodexAuthOptions options;
     options.auth_file = s.codex_auth_file;
@@ -68,9 +69,9 @@ Provider::Provider(const Settings& s)
 Provider::~Provider() = default;
 
 void Provider::adapt_body(boost::json::object& body) const {
-  if (name_ == "azure") {
+  if (kind_ == ProviderKind::azure) {
     body["prompt_cache_retention"] = "24h";
-  } else if (name_ == "codex") {
+  } else if (kind_ == ProviderKind::codex) {
     for (std::string_view rejected : {"max_output_tokens", "temperature", "prompt_cache_retention"})
       body.erase(rejected);
     body["store"] = false;
@@ -188,18 +189,18 @@ UpstreamCall Provider::make_call(std::shared_ptr<const std::string> body, HttpHe
 }
 
 std::string Provider::credentials_fix() const {
-  if (name_ == "codex")
+  if (kind_ == ProviderKind::codex)
     return "the Codex login was refused: run `codex login`, then start claudegpt again "
            "(Claude Code's /login does not apply)";
-  const char* key = name_ == "azure" ? "AZURE_OPENAI_API_KEY (or AZURE_OPENAI_AD_TOKEN)" : "OPENAI_API_KEY";
+  const char* key = kind_ == ProviderKind::azure ? "AZURE_OPENAI_API_KEY (or AZURE_OPENAI_AD_TOKEN)" : "OPENAI_API_KEY";
   return std::string("check ") + key + " with `claudegpt doctor`, set it with `claudegpt setup` " +
          "(Claude Code's /login does not apply)";
 }
 
 std::string Provider::connection_fix() const {
-  const char* setting = name_ == "azure"   ? "AZURE_OPENAI_ENDPOINT"
-                        : name_ == "codex" ? "CLAUDEGPT_CODEX_BASE_URL"
-                                           : "OPENAI_BASE_URL";
+  const char* setting = kind_ == ProviderKind::azure   ? "AZURE_OPENAI_ENDPOINT"
+                        : kind_ == ProviderKind::codex ? "CLAUDEGPT_CODEX_BASE_URL"
+                                                       : "OPENAI_BASE_URL";
   return "the upstream is " + url_ + ": check the network and " + setting +
          " (`claudegpt doctor` tests it)";
 }

@@ -33,6 +33,7 @@ class Provider {
   explicit Provider(const Settings& settings);
   ~Provider();
 
+  // The provider's to_string: what the refusal store and /health record.
   const std::string& name() const { return name_; }
   const std::string& endpoint() const { return url_; }  // the Responses URL (no secrets)
 
@@ -91,6 +92,7 @@ class Provider {
  private:
   HttpHeaders codex_headers(const std::string& access_token, const std::string& account_id) const;
 
+  ProviderKind kind_;
   std::string name_;
   std::string url_;
   HttpHeaders static_credentials_;     // openai, azure

@@ -6,9 +6,9 @@
 #include <boost/json.hpp>
 
 #include "core/json_fields.h"
-#include "ledger/state_paths.h"
 #include "support/bounded_file.h"
 #include "support/log.h"
+#include "support/private_file.h"
 #include "support/utc_time.h"
 
 namespace claudegpt {

@@ -28,10 +28,10 @@
 #include <boost/asio/detached.hpp>
 #include <boost/json.hpp>
 
+#include "config/codex_auth_path.h"
 #include "config/config_sources.h"
 #include "config/dotenv.h"
 #include "config/settings.h"
-#include "upstream/codex_auth.h"
 #include "upstream/provider.h"
 #include "upstream/upstream_client.h"
 
@@ -356,10 +356,10 @@ class Questions {
   // One pass; nullopt when the chosen backend cannot be used (no Codex login, said why).
   std::optional<Answers> ask_all() {
     Answers answers;
-    std::string backend = ask_backend();
-    answers.emplace_back("CLAUDEGPT_PROVIDER", backend);
-    if (backend == "azure") ask_azure(answers);
-    else if (backend == "openai") ask_openai(answers);
+    ProviderKind backend = ask_backend();
+    answers.emplace_back("CLAUDEGPT_PROVIDER", std::string(to_string(backend)));
+    if (backend == ProviderKind::azure) ask_azure(answers);
+    else if (backend == ProviderKind::openai) ask_openai(answers);
     else if (!codex_login_found()) return std::nullopt;
     ask_default_tier(answers);
     for (const auto& [name, value] : answers) given_[name] = value;
@@ -375,9 +375,9 @@ class Questions {
     return value && *value ? std::string(value) : fallback;
   }
 
-  std::string ask_backend() {
-    static const std::vector<std::pair<std::string, std::string>> kBackends{
-        {"1", "azure"}, {"2", "openai"}, {"3", "codex"}};
+  ProviderKind ask_backend() {
+    static const std::vector<std::pair<std::string, ProviderKind>> kBackends{
+        {"1", ProviderKind::azure}, {"2", ProviderKind::openai}, {"3", ProviderKind::codex}};
     out_ << "  1) Azure OpenAI\n"
          << "  2) OpenAI\n"
          << "  3) Codex (your ChatGPT subscription, through the Codex CLI's login)\n";
@@ -385,16 +385,16 @@ class Questions {
     std::string configured = previous("CLAUDEGPT_PROVIDER", previous("OPENAI_API_KEY").empty()
                                                                 ? "" : "openai");
     std::string fallback;
-    for (const auto& [number, name] : kBackends)
-      if (name == configured) fallback = number;
+    for (const auto& [number, backend] : kBackends)
+      if (to_string(backend) == configured) fallback = number;
     std::string choice = ask_.ask("Backend (1, 2 or 3)", fallback, [](const std::string& a) {
-      for (const auto& [number, name] : kBackends)
-        if (a == number || a == name) return std::string();
+      for (const auto& [number, backend] : kBackends)
+        if (a == number || a == to_string(backend)) return std::string();
       return std::string("answer 1, 2 or 3");
     });
-    for (const auto& [number, name] : kBackends)
-      if (choice == number) return name;
-    return choice;
+    for (const auto& [number, backend] : kBackends)
+      if (choice == number) return backend;
+    return *parse_provider_kind(choice);  // the check let only a number or a name through
   }
 
   void ask_azure(Answers& answers) {

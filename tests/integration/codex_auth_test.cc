@@ -861,26 +861,5 @@ TEST(Jwt, WhatIsNotAJwtHasNoExpiryAndNoAccount) {
   EXPECT_EQ(jwt_account_id(no_claims), "");
 }
 
-TEST(DefaultCodexAuthFile, IsTheExplicitPathElseCodexHomeElseTheHomeDirectory) {
-  auto env = [](std::map<std::string, std::string> vars) {
-    return [vars](const char* name) -> const char* {
-      auto it = vars.find(name);
-      return it == vars.end() ? nullptr : it->second.c_str();
-    };
-  };
-  EXPECT_EQ(default_codex_auth_file(env({{"CLAUDEGPT_CODEX_AUTH", "/etc/a.json"},
-                                         {"CODEX_HOME", "/ch"}, {"HOME", "/home/u"}})),
-            "/etc/a.json");
-  EXPECT_EQ(default_codex_auth_file(env({{"CODEX_HOME", "/ch"}, {"HOME", "/home/u"}})),
-            "/ch/auth.json");
-  EXPECT_EQ(default_codex_auth_file(env({{"HOME", "/home/u"}})), "/home/u/.codex/auth.json");
-  EXPECT_EQ(default_codex_auth_file(env({{"CLAUDEGPT_CODEX_AUTH", ""}, {"CODEX_HOME", ""},
-                                         {"HOME", "/home/u"}})),
-            "/home/u/.codex/auth.json");
-  EXPECT_EQ(default_codex_auth_file(env({{"CLAUDEGPT_CODEX_AUTH", "~/x/auth.json"},
-                                         {"HOME", "/home/u"}})),
-            "/home/u/x/auth.json");
-}
-
 }  // namespace
 }  // namespace claudegpt

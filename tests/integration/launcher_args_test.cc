@@ -148,7 +148,7 @@ TEST(SessionEnvironment, EachTierIsPinnedToAnIdAndANameOfItsUpstreamModel) {
 TEST(SessionEnvironment, AnUpstreamNameWithAnotherTiersWordKeepsTheIdOnItsTier) {
   Settings s;
   s.claude_config_dir = "/isolated";
-  s.provider = "azure";
+  s.provider = ProviderKind::azure;
   s.models.sonnet = "Opus-Like Deployment";
   auto env = session_env(s);
   EXPECT_EQ(env["ANTHROPIC_DEFAULT_SONNET_MODEL"], "claude-sonnet-claudegpt");

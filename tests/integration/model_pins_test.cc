@@ -71,7 +71,7 @@ TEST(FablePins, TheRowOfATierWithoutOneIsOpuss) {
 // An upstream name with another tier's word would route the id there.
 TEST(FablePins, AnUpstreamNameWithAnotherTiersWordKeepsTheIdOnFable) {
   Settings s;
-  s.provider = "azure";
+  s.provider = ProviderKind::azure;
   s.models.fable = "opus-class";
   EXPECT_EQ(tier_models(s).back().id, "claude-fable-claudegpt");
 }

@@ -522,7 +522,7 @@ class ProxyEnvironment {
 
 Settings test_settings() {
   Settings s;
-  s.provider = "openai";
+  s.provider = ProviderKind::openai;
   s.openai_api_key = "sk-test-not-used";
   return s;
 }

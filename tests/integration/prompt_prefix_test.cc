@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/json.hpp>
@@ -48,7 +49,7 @@ std::vector<json::object> recorded_main_loop() {
   return longest;
 }
 
-Settings settings_for(const std::string& provider) {
+Settings settings_for(ProviderKind provider) {
   Settings s;
   s.provider = provider;
   s.azure_endpoint = "https://example.openai.azure.com";
@@ -79,8 +80,9 @@ std::string prefix_through_input(const std::string& body) {
 }
 
 void expect_each_turn_extends_the_last(const std::vector<json::object>& turns) {
-  for (const std::string name : {"openai", "azure", "codex"}) {
-    Settings settings = settings_for(name);
+  for (ProviderKind kind : {ProviderKind::openai, ProviderKind::azure, ProviderKind::codex}) {
+    std::string_view name = to_string(kind);
+    Settings settings = settings_for(kind);
     Provider provider(settings);
     std::string previous;
     for (std::size_t i = 0; i < turns.size(); ++i) {

@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "config/codex_auth_path.h"
 #include "config/settings.h"
 
 namespace claudegpt {
@@ -32,7 +33,7 @@ std::string error_of(const std::map<std::string, std::string>& env, const Settin
 
 TEST(Settings, OpenAiIsTheDefaultWithGpt5ModelsPerTier) {
   Settings s = from({});
-  EXPECT_EQ(s.provider, "openai");
+  EXPECT_EQ(s.provider, ProviderKind::openai);
   EXPECT_EQ(s.upstream_model("claude-opus-5-5"), "gpt-5.5");
   EXPECT_EQ(s.upstream_model("claude-sonnet-5-5"), "gpt-5.4-mini");
   EXPECT_EQ(s.upstream_model("claude-haiku-5-5"), "gpt-5.4-mini");
@@ -291,6 +292,27 @@ TEST(Settings, AutoModeValuesOutsideTheirRangeAreRefusedByName) {
             "CLAUDEGPT_AUTO_MODE=on (.env:3): expected proxy, client, off");
   EXPECT_NE(error_of({{"CLAUDEGPT_JUDGE_EFFORT", "fast"}}).find("CLAUDEGPT_JUDGE_EFFORT=fast"), std::string::npos);
   EXPECT_NE(error_of({{"CLAUDEGPT_JUDGE_TIMEOUT", "0"}}).find("CLAUDEGPT_JUDGE_TIMEOUT=0"), std::string::npos);
+}
+
+TEST(DefaultCodexAuthFile, IsTheExplicitPathElseCodexHomeElseTheHomeDirectory) {
+  auto env = [](std::map<std::string, std::string> vars) {
+    return [vars](const char* name) -> const char* {
+      auto it = vars.find(name);
+      return it == vars.end() ? nullptr : it->second.c_str();
+    };
+  };
+  EXPECT_EQ(default_codex_auth_file(env({{"CLAUDEGPT_CODEX_AUTH", "/etc/a.json"},
+                                         {"CODEX_HOME", "/ch"}, {"HOME", "/home/u"}})),
+            "/etc/a.json");
+  EXPECT_EQ(default_codex_auth_file(env({{"CODEX_HOME", "/ch"}, {"HOME", "/home/u"}})),
+            "/ch/auth.json");
+  EXPECT_EQ(default_codex_auth_file(env({{"HOME", "/home/u"}})), "/home/u/.codex/auth.json");
+  EXPECT_EQ(default_codex_auth_file(env({{"CLAUDEGPT_CODEX_AUTH", ""}, {"CODEX_HOME", ""},
+                                         {"HOME", "/home/u"}})),
+            "/home/u/.codex/auth.json");
+  EXPECT_EQ(default_codex_auth_file(env({{"CLAUDEGPT_CODEX_AUTH", "~/x/auth.json"},
+                                         {"HOME", "/home/u"}})),
+            "/home/u/x/auth.json");
 }
 
 }  // namespace

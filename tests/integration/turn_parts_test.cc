@@ -28,7 +28,7 @@ Exchange sonnet_turn() {
 
 Settings openai() {
   Settings settings;
-  settings.provider = "openai";
+  settings.provider = ProviderKind::openai;
   return settings;
 }
 

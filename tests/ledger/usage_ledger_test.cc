@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-#include "ledger/state_paths.h"
+#include "support/state_dir.h"
 
 namespace claudegpt {
 namespace {

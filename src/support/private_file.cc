@@ -1,4 +1,4 @@
-#include "ledger/state_paths.h"
+#include "support/private_file.h"
 
 #include <grp.h>
 #include <pwd.h>
@@ -19,59 +19,6 @@ namespace claudegpt {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-std::string home_directory(const std::function<const char*(const char*)>& getenv) {
-  if (const char* home = getenv("HOME"); home && *home) return home;
-  std::vector<char> buffer(16384);
-  passwd entry{};
-  passwd* found = nullptr;
-  if (::getpwuid_r(::getuid(), &entry, buffer.data(), buffer.size(), &found) == 0 && found &&
-      found->pw_dir)
-    return found->pw_dir;
-  return "";
-}
-
-}  // namespace
-
-fs::path default_state_dir(const std::function<const char*(const char*)>& getenv) {
-  if (const char* xdg = getenv("XDG_STATE_HOME"); xdg && *xdg == '/')
-    return fs::path(xdg) / "claudegpt";
-  std::string home = home_directory(getenv);
-  if (home.empty())
-    throw std::runtime_error("cannot find the state directory: neither XDG_STATE_HOME nor "
-                             "HOME is set, and the user has no home directory");
-  return fs::path(home) / ".local" / "state" / "claudegpt";
-}
-
-namespace {
-
-// `path` made absolute and lexically normal, without a trailing separator; empty when the
-// working directory cannot be had.
-fs::path normal_absolute(const fs::path& path) {
-  std::error_code ec;
-  fs::path absolute = fs::absolute(path.empty() ? fs::path(".") : path, ec);
-  if (ec) return {};
-  fs::path normal = absolute.lexically_normal();
-  if (!normal.has_filename() && normal != normal.root_path()) normal = normal.parent_path();
-  return normal;
-}
-
-}  // namespace
-
-bool in_state_dir(const fs::path& path, const std::function<const char*(const char*)>& getenv) {
-  fs::path state;
-  try {
-    state = normal_absolute(default_state_dir(getenv));
-  } catch (const std::exception&) {  // no state dir, so nothing is in it
-    return false;
-  }
-  fs::path normal = normal_absolute(path);
-  if (state.empty() || normal.empty()) return false;
-  fs::path relative = normal.lexically_relative(state);
-  return !relative.empty() && *relative.begin() != "..";
-}
-
 void create_private_directories(const fs::path& dir) {
   if (dir.empty()) return;
   std::error_code ec;
@@ -85,18 +32,6 @@ void create_private_directories(const fs::path& dir) {
   if (!fs::is_directory(dir, ec))
     throw fs::filesystem_error("not a directory", dir,
                                std::make_error_code(std::errc::not_a_directory));
-}
-
-UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept {
-  if (this != &other) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = other.release();
-  }
-  return *this;
-}
-
-UniqueFd::~UniqueFd() {
-  if (fd_ >= 0) ::close(fd_);
 }
 
 namespace {

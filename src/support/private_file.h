@@ -1,58 +1,21 @@
-// Where claudegpt keeps what it accumulates over time (the usage ledger, the trace files),
-// and how those directories and files are created: private to the user, since traces hold
-// whole conversations.
+// Files and directories private to the user (0700 directories, 0600 files), created and
+// opened without trusting what is already there: traces hold whole conversations, the .env
+// and the Codex login hold keys. Where they go is state_dir.h's (or a setting's) business.
 #pragma once
 
-#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 
+#include "support/unique_fd.h"
+
 namespace claudegpt {
-
-// The state directory: $XDG_STATE_HOME/claudegpt when XDG_STATE_HOME is set to an absolute
-// path (the XDG spec says relative values are to be ignored), else ~/.local/state/claudegpt
-// ($HOME, else the home directory from the password database). Callers put the ledger at
-// <state dir>/usage.sqlite3 and the traces under <state dir>/traces. Creates nothing.
-// `getenv` is injectable for tests. Throws std::runtime_error when no home can be found.
-std::filesystem::path default_state_dir(
-    const std::function<const char*(const char*)>& getenv = [](const char* k) {
-      return std::getenv(k);
-    });
-
-// Whether `path` is the state directory or inside it (compared as absolute, lexically
-// normal paths): only there are directories claudegpt's own, to be made private when lax. A
-// setting may point one of our files into a folder of the user's, which is left as it is.
-bool in_state_dir(const std::filesystem::path& path,
-                  const std::function<const char*(const char*)>& getenv = [](const char* k) {
-                    return std::getenv(k);
-                  });
 
 // Creates `dir` and any missing parents with mode 0700 (before the umask). Directories that
 // already exist keep their mode. Throws std::filesystem::filesystem_error.
 void create_private_directories(const std::filesystem::path& dir);
-
-// A file descriptor, closed when it goes out of scope.
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(UniqueFd&& other) noexcept : fd_(other.release()) {}
-  UniqueFd& operator=(UniqueFd&& other) noexcept;
-  ~UniqueFd();
-  int get() const { return fd_; }
-  explicit operator bool() const { return fd_ >= 0; }
-  int release() {
-    int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-
- private:
-  int fd_ = -1;
-};
 
 // A directory or file of ours is not safe to write in or through: it is a symbolic link, not
 // a directory (or not a regular file), or owned by another user. The message names the path.
