@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/json.hpp>
 #include <cerrno>
 #include <condition_variable>
@@ -31,8 +32,12 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::string_view kSuffix = ".json";
-// A hidden temp file this old was left by a writer that died mid-write.
+// A hidden temp or spool file this old was left by a writer that died mid-write.
 constexpr std::time_t kStaleTempSeconds = 3600;
+// Where spooled request bodies wait for their trace (TraceStore::spool): a hidden directory
+// beside the cwd tags, so scans see its files as hidden and skip them.
+constexpr std::string_view kSpoolDir = ".spool";
+constexpr std::string_view kSpoolSuffix = ".spool";
 // Entries below the trace directory are opened relative to their directory and never through
 // a symbolic link, so neither writing, pruning nor scanning can leave it.
 constexpr int kSubdirectoryFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
@@ -162,7 +167,8 @@ std::vector<TraceFileInfo> scan_trace_files(int dir_fd, const fs::path& dir,
           !S_ISREG(st.st_mode))
         continue;
       if (name.starts_with('.')) {
-        if (remove_stale_temps && name.find(".tmp-") != std::string::npos &&
+        if (remove_stale_temps &&
+            (name.find(".tmp-") != std::string::npos || name.ends_with(kSpoolSuffix)) &&
             st.st_mtime < stale_before)
           ::unlinkat(tag_fd.get(), name.c_str(), 0);
         continue;
@@ -187,6 +193,17 @@ std::vector<TraceFileInfo> scan_for_reading(const fs::path& dir) {
 
 std::string errno_text() { return std::strerror(errno); }
 
+// Writes all of `text` to `fd`; false (errno set) when it cannot.
+bool write_all(int fd, std::string_view text) {
+  for (std::size_t done = 0; done < text.size();) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
 // Writes `text` as `name` in the open directory `tag_fd` (the file shown as `file`) as a
 // whole: a hidden temp file beside it (0600, created exclusively: never an existing file or
 // link), then a rename.
@@ -208,14 +225,7 @@ void write_atomically(int tag_fd, const std::string& name, const fs::path& file,
   if (fd < 0)
     throw std::runtime_error("cannot create " + shown_temp.string() + ": " + errno_text());
   std::string failure;
-  for (std::size_t done = 0; done < text.size() && failure.empty();) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0)
-      failure = "cannot write " + shown_temp.string() + ": " + errno_text();
-    else
-      done += static_cast<std::size_t>(n);
-  }
+  if (!write_all(fd, text)) failure = "cannot write " + shown_temp.string() + ": " + errno_text();
   if (::close(fd) != 0 && failure.empty())
     failure = "cannot write " + shown_temp.string() + ": " + errno_text();
   if (failure.empty() && ::renameat(tag_fd, temp.c_str(), tag_fd, name.c_str()) != 0)
@@ -229,11 +239,15 @@ void write_atomically(int tag_fd, const std::string& name, const fs::path& file,
 }  // namespace
 
 struct TraceStore::Impl {
+  // A trace to write, or (is_spool) a member to append to a spool (none: remove the spool).
   struct Item {
     std::string cwd_tag;
     std::string file_stem;
     json::object trace;
     std::vector<RawJsonMember> raw;
+    std::string spool_id;  // the trace's spool, or the spool the member goes to
+    bool is_spool = false;
+    std::vector<std::string> secrets;  // masked in a spooled member, and again in the trace's
   };
   // Files by age: (stem, tag) -> bytes. Stems start with the UTC time, so name order is age.
   using Key = std::pair<std::string, std::string>;
@@ -246,6 +260,9 @@ struct TraceStore::Impl {
   std::condition_variable wake;  // the writer: work, or stop
   std::condition_variable idle;  // flush(): queue drained
   std::deque<Item> queue;
+  std::size_t traces_queued = 0;  // in `queue`; its spooled members are not counted
+  std::size_t spool_bytes_queued = 0;  // the bodies of the spooled members in `queue`
+  std::atomic<bool> spool_unusable = false;  // its directory was refused: spool() says no
   bool busy = true;  // the writer is scanning or writing (true until the first scan is done)
   bool stopping = false;
   bool drop_rest = false;
@@ -355,6 +372,88 @@ struct TraceStore::Impl {
     if (queue.empty()) idle.notify_all();
   }
 
+  // The spool directory in the open trace directory `dir_fd`, created on first use; empty
+  // (and reported) when it cannot be had.
+  UniqueFd open_spool_dir(int dir_fd) {
+    const std::string name(kSpoolDir);
+    try {
+      return open_private_subdirectory(dir_fd, name, dir / name, tightened());
+    } catch (const UnsafeStatePath& e) {
+      report_once(std::string(e.what()) + ": request bodies are kept in memory instead");
+      spool_unusable = true;
+    } catch (const std::exception& e) {
+      report(std::string("trace spool: ") + e.what() + "; request bodies are kept in memory instead");
+      spool_unusable = true;
+    }
+    return {};
+  }
+
+  // Spool files are this process's own: another claudegpt may spool the same request id.
+  static std::string spool_name(const std::string& spool_id) {
+    return "." + safe_chars(spool_id) + "-" + std::to_string(::getpid()) + std::string(kSpoolSuffix);
+  }
+
+  // Appends `,"key":<json>` (its secrets masked) to the member's spool file.
+  void append_to_spool(Item& item) {
+    if (refused || item.raw.empty()) return;
+    const RawJsonMember& member = item.raw.front();
+    std::string text = "," + json::serialize(json::string(member.key)) + ":";
+    text += member.json ? std::string_view(*member.json) : std::string_view("null");
+    redact_values(text, item.secrets);
+    UniqueFd dir_fd = open_dir();
+    UniqueFd spool_fd = dir_fd ? open_spool_dir(dir_fd.get()) : UniqueFd();
+    if (!spool_fd) return;
+    const std::string name = spool_name(item.spool_id);
+    // (O_NONBLOCK: something else planted there, a FIFO, must not hold the writer.)
+    UniqueFd fd(::openat(spool_fd.get(), name.c_str(),
+                         O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600));
+    struct stat st {};
+    bool ok = fd && ::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode);
+    if (ok && !write_all(fd.get(), text)) {
+      ok = false;
+      const int error = errno;
+      (void)::ftruncate(fd.get(), st.st_size);  // no half member: the trace must stay JSON
+      errno = error;
+    }
+    if (!ok) report("trace spool " + (dir / std::string(kSpoolDir) / name).string() + ": " + errno_text());
+  }
+
+  // What was spooled for `spool_id` (members, each with a leading comma), and the spool gone.
+  std::string take_spool(int dir_fd, const std::string& spool_id) {
+    UniqueFd spool_fd = open_spool_dir(dir_fd);
+    if (!spool_fd) return {};
+    const std::string name = spool_name(spool_id);
+    UniqueFd fd(::openat(spool_fd.get(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    if (!fd) return {};  // (nothing was spooled: its write failed, and said so)
+    std::string text;
+    struct stat st {};
+    if (::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode)) {
+      text.resize(static_cast<std::size_t>(st.st_size));
+      std::size_t done = 0;
+      while (done < text.size()) {
+        ssize_t n = ::read(fd.get(), text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        done += static_cast<std::size_t>(n);
+      }
+      text.resize(done);
+    }
+    ::unlinkat(spool_fd.get(), name.c_str(), 0);
+    return text;
+  }
+
+  // The spools of traces that will not be written now (the store closed before their turn).
+  void discard_spools(const std::deque<Item>& items) {
+    std::set<std::string> ids;
+    for (const Item& item : items)
+      if (!item.spool_id.empty()) ids.insert(item.spool_id);
+    if (ids.empty() || refused) return;
+    UniqueFd dir_fd = open_dir();
+    UniqueFd spool_fd = dir_fd ? open_spool_dir(dir_fd.get()) : UniqueFd();
+    if (!spool_fd) return;
+    for (const std::string& id : ids) ::unlinkat(spool_fd.get(), spool_name(id).c_str(), 0);
+  }
+
   // Returns false when the trace could not be written.
   bool write(Item& item, std::uint64_t& removed) {
     if (refused) return false;
@@ -363,9 +462,16 @@ struct TraceStore::Impl {
     std::string name = stem + std::string(kSuffix);
     fs::path file = dir / tag / name;
     try {
+      UniqueFd dir_fd = open_dir();
+      if (!dir_fd) return false;
       redact_secrets(item.trace);
       std::string text = json::serialize(item.trace);
-      text.pop_back();  // the closing brace: the raw members go before it
+      text.pop_back();  // the closing brace: the spooled and raw members go before it
+      if (!item.spool_id.empty()) {
+        std::string spooled = take_spool(dir_fd.get(), item.spool_id);
+        redact_values(spooled, item.secrets);  // (masked when spooled; a token may have changed since)
+        text.append(spooled, text.size() > 1 ? 0 : std::min<std::size_t>(1, spooled.size()));
+      }
       for (const RawJsonMember& member : item.raw) {
         if (text.size() > 1) text += ',';
         text += json::serialize(json::string(member.key));
@@ -373,8 +479,6 @@ struct TraceStore::Impl {
         text += member.json ? std::string_view(*member.json) : std::string_view("null");
       }
       text += "}\n";
-      UniqueFd dir_fd = open_dir();
-      if (!dir_fd) return false;
       UniqueFd tag_fd;
       try {
         tag_fd = open_private_subdirectory(dir_fd.get(), tag, dir / tag, tightened());
@@ -406,14 +510,33 @@ struct TraceStore::Impl {
       wake.wait(lock, [&] { return stopping || !queue.empty(); });
       if (queue.empty()) break;  // stopping, and nothing left
       if (drop_rest) {
-        stats.dropped += queue.size();
-        queue.clear();
+        stats.dropped += traces_queued;
+        std::deque<Item> dropped;
+        dropped.swap(queue);
+        traces_queued = spool_bytes_queued = 0;
+        lock.unlock();
+        discard_spools(dropped);
+        lock.lock();
         break;
       }
       Item item = std::move(queue.front());
       queue.pop_front();
+      if (!item.is_spool) --traces_queued;
+      if (item.is_spool && !item.raw.empty() && item.raw.front().json)
+        spool_bytes_queued -= item.raw.front().json->size();
       busy = true;
       lock.unlock();
+      if (item.is_spool) {
+        if (item.raw.empty()) {  // its trace was dropped
+          if (UniqueFd dir_fd = open_dir()) take_spool(dir_fd.get(), item.spool_id);
+        } else {
+          append_to_spool(item);
+        }
+        lock.lock();
+        busy = false;
+        if (queue.empty()) idle.notify_all();
+        continue;
+      }
       if (options.before_write) options.before_write();
       std::uint64_t removed = 0;
       bool ok = write(item, removed);
@@ -448,16 +571,48 @@ TraceStore::~TraceStore() {
 }
 
 void TraceStore::submit(std::string cwd_tag, std::string file_stem, json::object trace,
-                        std::vector<RawJsonMember> raw) {
+                        std::vector<RawJsonMember> raw, std::string spool_id,
+                        std::vector<std::string> secrets) {
   {
     std::lock_guard lock(impl_->mutex);
-    if (impl_->stopping || impl_->queue.size() >= impl_->options.max_queued) {
+    if (impl_->stopping) {
       ++impl_->stats.dropped;
       return;
     }
-    impl_->queue.push_back({std::move(cwd_tag), std::move(file_stem), std::move(trace), std::move(raw)});
+    if (impl_->traces_queued >= impl_->options.max_queued) {
+      ++impl_->stats.dropped;
+      if (spool_id.empty()) return;
+      // Dropped, but its spool must still go.
+      Impl::Item discard;
+      discard.spool_id = std::move(spool_id);
+      discard.is_spool = true;
+      impl_->queue.push_back(std::move(discard));
+    } else {
+      impl_->queue.push_back({std::move(cwd_tag), std::move(file_stem), std::move(trace), std::move(raw),
+                              std::move(spool_id), false, std::move(secrets)});
+      ++impl_->traces_queued;
+    }
   }
   impl_->wake.notify_one();
+}
+
+bool TraceStore::spool(std::string spool_id, RawJsonMember member, std::vector<std::string> secrets) {
+  {
+    std::lock_guard lock(impl_->mutex);
+    const std::size_t bytes = member.json ? member.json->size() : 0;
+    if (impl_->stopping || impl_->spool_unusable ||
+        impl_->spool_bytes_queued + bytes > impl_->options.max_spooled_bytes)
+      return false;
+    impl_->spool_bytes_queued += bytes;
+    Impl::Item item;
+    item.raw.push_back(std::move(member));
+    item.spool_id = std::move(spool_id);
+    item.is_spool = true;
+    item.secrets = std::move(secrets);
+    impl_->queue.push_back(std::move(item));
+  }
+  impl_->wake.notify_one();
+  return true;
 }
 
 bool TraceStore::flush(std::chrono::milliseconds timeout) {

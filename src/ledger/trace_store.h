@@ -35,6 +35,9 @@ struct TraceStoreOptions {
   // Traces waiting for the writer at most; beyond that a new trace is dropped (and counted)
   // rather than memory growing without bound behind a slow disk.
   std::size_t max_queued = 256;
+  // Bytes of request bodies waiting to be spooled at most (TraceStore::spool); beyond that
+  // the turns keep their bodies until they end, as without a spool.
+  std::size_t max_spooled_bytes = 64u << 20;
   // How long the destructor waits for the queue to drain; what is left then is dropped.
   std::chrono::milliseconds drain_timeout{5000};
   // Told about each failed write or removal, each refusal (once) and each directory made
@@ -87,8 +90,23 @@ class TraceStore {
   // Queues `trace` for <dir>/<cwd_tag>/<file_stem>.json and returns at once. Characters that
   // are unsafe in a file name (anything but [A-Za-z0-9._-]) become '_', and a name starting
   // with '.' gets a '_' in front, so a trace always lands in a visible file inside `dir`.
+  // `spool_id`: the spool (below) whose members belong to this trace, or "". `secrets` are
+  // masked in those members once more as they are taken (a token renewed mid-turn).
   void submit(std::string cwd_tag, std::string file_stem, boost::json::object trace,
-              std::vector<RawJsonMember> raw = {});
+              std::vector<RawJsonMember> raw = {}, std::string spool_id = {},
+              std::vector<std::string> secrets = {});
+
+  // A trace's request bodies can go to disk when its turn starts, rather than be held in
+  // memory until it ends (two copies of a 49 KB conversation for every open stream). spool()
+  // queues `member` for the hidden spool file `spool_id` (unique per turn), with the secret
+  // values in its text masked on the writer thread (redact_values); a later submit() with the
+  // same `spool_id` writes the spooled members into the trace file and removes the spool.
+  // Spooled members do not count against max_queued: the queue holds a body only until it is
+  // written, where the turn would have held it to its end; they have a limit of their own
+  // (max_spooled_bytes). Returns false, queueing nothing, when that is reached, when the spool
+  // directory cannot be had, or when the store is closing: then hand the member to submit()
+  // as a RawJsonMember. Spool files a crash left behind go an hour later, as temp files do.
+  bool spool(std::string spool_id, RawJsonMember member, std::vector<std::string> secrets);
 
   // Waits until every trace submitted so far is written (or has failed). False on timeout.
   bool flush(std::chrono::milliseconds timeout = std::chrono::seconds(10));

@@ -37,8 +37,7 @@ struct Exchange {
   // prompt whole (bounded): the recorder masks secrets in it, then keeps its opening.
   std::string cwd, first_prompt;
   std::string effort, effort_reason;
-  std::shared_ptr<const std::string> client_body;  // only when traces are written
-  std::vector<std::string> not_forwarded;          // request fields the upstream did not get
+  std::vector<std::string> not_forwarded;  // request fields the upstream did not get
   // Set when the proxy answers auto mode's safety check for this turn: every tool call the
   // response makes is judged (server/safety_judge_call.h), and the verdicts end the message.
   std::shared_ptr<const JudgeBrief> judge;

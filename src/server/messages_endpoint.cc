@@ -190,8 +190,9 @@ net::awaitable<void> serve_messages(Connection& c, HttpRequest& request) {
       prepare(request.body(), settings, Purpose::turn, exchange.session_id, c.context.recorder.get());
   const std::size_t request_size = request.body().size();
   // Streams can last minutes: keep only what the relay needs (the body itself for the trace).
+  std::shared_ptr<const std::string> client_body;
   if (c.context.recorder->tracing() && !prepared.error)
-    exchange.client_body = std::make_shared<const std::string>(std::move(request.body()));
+    client_body = std::make_shared<const std::string>(std::move(request.body()));
   std::string().swap(request.body());  // its capacity too: a late-session body is megabytes
   c.request_lease.release();  // the body is translated: it no longer counts as being read
   if (prepared.error) co_return co_await write_error(c, *prepared.error, exchange.request_id);
@@ -233,7 +234,7 @@ net::awaitable<void> serve_messages(Connection& c, HttpRequest& request) {
   }
   translated = TranslatedRequest();  // frees the translated body's arena
 
-  std::string result = co_await relay(c, exchange, std::move(upstream_body));
+  std::string result = co_await relay(c, exchange, std::move(upstream_body), std::move(client_body));
   // Field names only (never values): what the upstream did not get, e.g. temperature.
   std::string not_forwarded;
   for (const auto& field : dropped) not_forwarded.append(not_forwarded.empty() ? "" : ",").append(field);

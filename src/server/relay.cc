@@ -64,12 +64,15 @@ net::awaitable<boost::system::error_code> watch_for_close(Connection& c) {
 class Relay {
  public:
   Relay(Connection& c, const Exchange& exchange, std::shared_ptr<const std::string> body,
-        std::shared_ptr<Waker> waker)
+        std::shared_ptr<const std::string> client_body, std::shared_ptr<Waker> waker)
       : c_(c),
         exchange_(exchange),
         settings_(c.context.settings),
         waker_(std::move(waker)),
-        trace_(c.context.recorder->tracing()),
+        trace_(c.context.recorder->tracing(), std::move(client_body),
+               [this](std::string key, const std::shared_ptr<const std::string>& body) {
+                 return c_.context.recorder->spool(exchange_.request_id, std::move(key), body, secrets());
+               }),
         upstream_(c, exchange, *waker_, trace_),
         translator_(setup()),
         sink_(c, exchange.request_id, exchange.client_wants_stream, /*whole_message=*/exchange.web_fetches > 0,
@@ -124,14 +127,9 @@ class Relay {
     TurnRecord row = turn_row(exchange_, settings_, outcome);
     TurnTrace trace;
     if (!client_left && outcome.failure) trace.error_message = outcome.failure->message;
-    if (trace_.on() || !row.first_prompt.empty()) {  // masked in the trace and in that prompt
-      trace.secrets = {settings_.access_token, settings_.openai_api_key, settings_.azure_api_key,
-                       settings_.azure_ad_token};
-      for (const auto& [name, value] : upstream_.credentials())  // the Codex token as it is now
-        trace.secrets.push_back(value.starts_with("Bearer ") ? value.substr(7) : value);
-    }
+    if (trace_.on() || !row.first_prompt.empty()) trace.secrets = secrets();  // masked there, and in that prompt
     if (trace_.on()) {
-      trace.request_anthropic = exchange_.client_body;
+      trace.spool_id = exchange_.request_id;
       trace_.into(trace);
       trace.response_anthropic = sink_.delivered().message();
       trace.response_deltas_left_out = sink_.deltas_left_out();
@@ -159,6 +157,15 @@ class Relay {
     s.max_tokens = exchange_.max_tokens;
     s.fetches_left = exchange_.web_fetches;
     return s;
+  }
+
+  // The secret values a trace or a ledger row must not show.
+  std::vector<std::string> secrets() const {
+    std::vector<std::string> secrets = {settings_.access_token, settings_.openai_api_key, settings_.azure_api_key,
+                                        settings_.azure_ad_token};
+    for (const auto& [name, value] : upstream_.credentials())  // the Codex token as it is now
+      secrets.push_back(value.starts_with("Bearer ") ? value.substr(7) : value);
+    return secrets;
   }
 
   // Replaces a failure the client has not seen yet with `error`.
@@ -311,8 +318,10 @@ class Relay {
 }  // namespace
 
 net::awaitable<std::string> relay(Connection& c, const Exchange& exchange,
-                                  std::shared_ptr<const std::string> upstream_body) {
-  Relay relay(c, exchange, std::move(upstream_body), std::make_shared<Waker>(co_await net::this_coro::executor));
+                                  std::shared_ptr<const std::string> upstream_body,
+                                  std::shared_ptr<const std::string> client_body) {
+  Relay relay(c, exchange, std::move(upstream_body), std::move(client_body),
+              std::make_shared<Waker>(co_await net::this_coro::executor));
   std::variant<std::monostate, boost::system::error_code> outcome;
   try {
     outcome = co_await (relay.run() || watch_for_close(c));

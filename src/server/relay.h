@@ -20,8 +20,11 @@ namespace claudegpt {
 // their results, inside the same message. Returns how it ended, for the log.
 //
 // `upstream_body` is the serialised Responses request. It is held only while something may
-// need it: a retry (before any output), a continuation after web fetches, the trace.
+// need it: a retry (before any output), a continuation after web fetches. `client_body` is
+// the client's request as it came, for the trace (null when traces are off); the trace
+// writes both to disk when the first attempt starts (trace_tap.h).
 net::awaitable<std::string> relay(Connection& c, const Exchange& exchange,
-                                  std::shared_ptr<const std::string> upstream_body);
+                                  std::shared_ptr<const std::string> upstream_body,
+                                  std::shared_ptr<const std::string> client_body);
 
 }  // namespace claudegpt

@@ -9,7 +9,17 @@ constexpr std::size_t kTracedEventBytes = 8u << 20;
 }  // namespace
 
 void TraceTap::request(const std::shared_ptr<const std::string>& body) {
-  if (on_ && (requests_.empty() || requests_.back() != body)) requests_.push_back(body);
+  if (!on_ || last_request_.lock() == body) return;
+  last_request_ = body;
+  if (!first_request_seen_) {
+    first_request_seen_ = true;
+    if (spool_) {
+      if (client_body_ && spool_("request_anthropic", client_body_)) client_body_.reset();
+      first_request_spooled_ = spool_("request_openai", body);
+      if (first_request_spooled_) return;
+    }
+  }
+  requests_.push_back(body);
 }
 
 void TraceTap::event(ResponsesEvent& event) {
@@ -22,7 +32,9 @@ void TraceTap::event(ResponsesEvent& event) {
 }
 
 void TraceTap::into(TurnTrace& trace) {
+  trace.request_anthropic = std::move(client_body_);
   trace.request_openai = std::move(requests_);
+  trace.request_openai_spooled = first_request_spooled_;
   trace.events_openai = std::move(events_);
   trace.events_left_out = left_out_;
 }

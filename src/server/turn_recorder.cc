@@ -53,12 +53,15 @@ std::shared_ptr<const std::string> masked(const std::shared_ptr<const std::strin
 // The request bodies, as JSON text (see RawJsonMember): not parsed again for the trace.
 std::vector<RawJsonMember> trace_bodies(const TurnTrace& t) {
   std::vector<RawJsonMember> raw;
-  raw.push_back({"request_anthropic", masked(t.request_anthropic, t.secrets)});
-  raw.push_back({"request_openai", t.request_openai.empty() ? nullptr : masked(t.request_openai.front(), t.secrets)});
-  if (t.request_openai.size() > 1) {  // the turn went on after server-side tool rounds
+  if (t.request_anthropic || t.spool_id.empty())
+    raw.push_back({"request_anthropic", masked(t.request_anthropic, t.secrets)});
+  const std::size_t first_continued = t.request_openai_spooled ? 0 : 1;
+  if (!t.request_openai_spooled)
+    raw.push_back({"request_openai", t.request_openai.empty() ? nullptr : masked(t.request_openai.front(), t.secrets)});
+  if (t.request_openai.size() > first_continued) {  // the turn went on after server-side tool rounds
     std::string continued = "[";
-    for (std::size_t i = 1; i < t.request_openai.size(); ++i)
-      continued.append(i > 1 ? "," : "").append(*masked(t.request_openai[i], t.secrets));
+    for (std::size_t i = first_continued; i < t.request_openai.size(); ++i)
+      continued.append(i > first_continued ? "," : "").append(*masked(t.request_openai[i], t.secrets));
     continued += ']';
     raw.push_back({"request_openai_continued", std::make_shared<const std::string>(std::move(continued))});
   }
@@ -203,12 +206,13 @@ struct TurnRecorder::Impl {
         log_warn("usage ledger: turn ", record.id, " not recorded: ", error.what());
       }
     }
-    if (traces && trace.request_anthropic)  // (rows of their own, such as extractions, have none)
-    {
+    // (Rows of their own, such as extractions, have no trace.)
+    if (traces && (trace.request_anthropic || !trace.spool_id.empty())) {
       json::object document = trace_json(record, trace);
       redact_values(document, trace.secrets);
+      std::vector<RawJsonMember> bodies = trace_bodies(trace);
       traces->submit(record.cwd_tag, trace_file_stem(record.time_ms, record.id), std::move(document),
-                     trace_bodies(trace));
+                     std::move(bodies), std::move(trace.spool_id), std::move(trace.secrets));
     }
   }
 };
@@ -249,6 +253,11 @@ std::string TurnRecorder::session_folder(std::string_view session_id, std::strin
     d.session_folders.insert_or_assign(std::string(session_id), cwd_tag);
   }
   return cwd_tag;
+}
+
+bool TurnRecorder::spool(const std::string& spool_id, std::string key, std::shared_ptr<const std::string> body,
+                         std::vector<std::string> secrets) {
+  return impl_->traces && impl_->traces->spool(spool_id, {std::move(key), std::move(body)}, std::move(secrets));
 }
 
 void TurnRecorder::record(TurnRecord record, TurnTrace trace) {

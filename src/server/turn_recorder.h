@@ -28,10 +28,14 @@
 namespace claudegpt {
 
 // The raw material of one turn's trace. Bodies are kept as the bytes that crossed the wire
-// and parsed only on the recorder's thread.
+// and parsed only on the recorder's thread; those spooled when the turn started
+// (TurnRecorder::spool) are on disk already, and not here.
 struct TurnTrace {
-  std::shared_ptr<const std::string> request_anthropic;           // the client's body
-  std::vector<std::shared_ptr<const std::string>> request_openai;  // each upstream request
+  std::string spool_id;                                  // the turn's spool, if it has one
+  std::shared_ptr<const std::string> request_anthropic;  // the client's body, unless spooled
+  // Each upstream request, but the first when it was spooled (request_openai_spooled).
+  std::vector<std::shared_ptr<const std::string>> request_openai;
+  bool request_openai_spooled = false;
   boost::json::array events_openai;                                // the upstream's events
   std::int64_t events_left_out = 0;  // events past the trace's budget, counted only
   boost::json::object response_anthropic;                          // the message as sent
@@ -75,6 +79,13 @@ class TurnRecorder {
   // can arrive a moment before the session's first main-loop request. Thread-safe.
   std::string session_folder(std::string_view session_id, std::string cwd_tag);
   static constexpr std::string_view kUnknownFolder = "unknown";
+
+  // Writes one of a turn's request bodies to disk now, under the turn's `spool_id`, instead of
+  // its being held until record() (TraceStore::spool): "request_anthropic" or
+  // "request_openai". False when traces are off or the recorder is closing: then keep the
+  // body in the TurnTrace.
+  bool spool(const std::string& spool_id, std::string key, std::shared_ptr<const std::string> body,
+             std::vector<std::string> secrets);
 
   void record(TurnRecord record, TurnTrace trace);
 

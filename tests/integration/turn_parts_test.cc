@@ -134,13 +134,50 @@ TEST(TraceTap, KeepsEachRequestOnceAndTheEventsUpToItsBudgetThenOnlyCounts) {
   EXPECT_EQ(trace.events_left_out, 1);
 }
 
+TEST(TraceTap, SpoolsBothBodiesWithTheFirstRequestAndKeepsTheRest) {
+  std::vector<std::pair<std::string, std::string>> spooled;
+  auto client = std::make_shared<const std::string>("{\"messages\":[]}");
+  TraceTap tap(true, client, [&](std::string key, const std::shared_ptr<const std::string>& body) {
+    spooled.emplace_back(std::move(key), *body);
+    return true;
+  });
+  auto first = std::make_shared<const std::string>("{\"model\":\"gpt-5.5\"}");
+  tap.request(first);
+  tap.request(first);  // a retry of the same body
+  tap.request(std::make_shared<const std::string>("{\"continued\":true}"));
+  EXPECT_EQ(spooled, (std::vector<std::pair<std::string, std::string>>{{"request_anthropic", *client},
+                                                                      {"request_openai", *first}}));
+  EXPECT_EQ(client.use_count(), 1) << "the tap let go of the client's body";
+  EXPECT_EQ(first.use_count(), 1) << "and of the first request";
+  TurnTrace trace;
+  tap.into(trace);
+  EXPECT_EQ(trace.request_anthropic, nullptr);
+  EXPECT_TRUE(trace.request_openai_spooled);
+  ASSERT_EQ(trace.request_openai.size(), 1u);
+  EXPECT_EQ(*trace.request_openai[0], "{\"continued\":true}");
+}
+
+TEST(TraceTap, KeepsWhatTheSpoolHasNoRoomFor) {
+  auto client = std::make_shared<const std::string>("{}");
+  TraceTap tap(true, client, [](std::string, const std::shared_ptr<const std::string>&) { return false; });
+  auto first = std::make_shared<const std::string>("{\"model\":\"gpt-5.5\"}");
+  tap.request(first);
+  TurnTrace trace;
+  tap.into(trace);
+  EXPECT_EQ(trace.request_anthropic, client);
+  EXPECT_FALSE(trace.request_openai_spooled);
+  ASSERT_EQ(trace.request_openai.size(), 1u);
+  EXPECT_EQ(trace.request_openai[0], first);
+}
+
 TEST(TraceTap, OffKeepsNothing) {
-  TraceTap tap(false);
+  TraceTap tap(false, std::make_shared<const std::string>("{}"));
   tap.request(std::make_shared<const std::string>("{}"));
   ResponsesEvent event = delta("x");
   tap.event(event);
   TurnTrace trace;
   tap.into(trace);
+  EXPECT_EQ(trace.request_anthropic, nullptr);
   EXPECT_TRUE(trace.request_openai.empty());
   EXPECT_TRUE(trace.events_openai.empty());
   EXPECT_EQ(trace.events_left_out, 0);

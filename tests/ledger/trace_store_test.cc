@@ -69,6 +69,28 @@ std::uint64_t bytes_under(const fs::path& dir) {
   return total;
 }
 
+// Holds the store's writer at the first trace it writes, until let_go(): the queue fills.
+class HeldWriter {
+ public:
+  TraceStoreOptions options(std::size_t max_queued) {
+    TraceStoreOptions options;
+    options.max_queued = max_queued;
+    options.before_write = [this] {
+      if (first_.exchange(false)) writing_.set_value();
+      released_.wait();
+    };
+    return options;
+  }
+  void wait_until_writing() { writing_.get_future().wait(); }
+  void let_go() { release_.set_value(); }
+
+ private:
+  std::promise<void> release_;
+  std::shared_future<void> released_ = release_.get_future().share();
+  std::promise<void> writing_;
+  std::atomic<bool> first_{true};
+};
+
 json::object small_trace(std::string id) {
   json::object trace;
   trace["id"] = id;
@@ -232,6 +254,100 @@ TEST(TraceStore, WritesRawMembersAsTheyAreAfterTheTreesOwn) {
             (json::object{{"request_openai", json::parse(*body)}}));
 }
 
+TEST(TraceStore, SpooledBodiesGoToDiskAtOnceAndIntoTheirTraceWhenItIsSubmitted) {
+  TempDir tmp;
+  auto client = std::make_shared<const std::string>(R"({"messages":[{"role":"user","content":"key sk-live-12345678"}]})");
+  auto upstream = std::make_shared<const std::string>(R"({"model":"gpt-5.5"})");
+  {
+    TraceStore store(tmp.path(), 0);
+    ASSERT_TRUE(store.spool("req_p", {"request_anthropic", client}, {"sk-live-12345678"}));
+    ASSERT_TRUE(store.spool("req_p", {"request_openai", upstream}, {}));
+    ASSERT_TRUE(store.flush());
+    EXPECT_EQ(files_under(tmp.path()).size(), 1u) << "the spool, and no trace yet";
+    EXPECT_EQ(mode_of(tmp.path() / ".spool"), 0700u);
+    EXPECT_EQ(store.stats().written, 0u);
+    store.submit("tag", "p", small_trace("req_p"), {{"request_openai_continued", upstream}}, "req_p");
+  }
+  EXPECT_THAT(files_under(tmp.path()), ElementsAre("tag/p.json")) << "the spool is gone";
+  json::object expected = small_trace("req_p");
+  expected["request_anthropic"] = json::parse(R"({"messages":[{"role":"user","content":"key [redacted]"}]})");
+  expected["request_openai"] = json::parse(*upstream);
+  expected["request_openai_continued"] = json::parse(*upstream);
+  EXPECT_EQ(json::parse(read_file(tmp.path() / "tag" / "p.json")), expected);
+}
+
+TEST(TraceStore, ATraceWithNothingSpooledIsWrittenWithoutIt) {
+  TempDir tmp;
+  {
+    TraceStore store(tmp.path(), 0);
+    store.submit("tag", "n", json::object{}, {}, "req_never_spooled");
+  }
+  EXPECT_EQ(json::parse(read_file(tmp.path() / "tag" / "n.json")), json::object{});
+}
+
+TEST(TraceStore, SpoolsWhateverTheQueueHoldsAndRemovesTheSpoolOfADroppedTrace) {
+  TempDir tmp;
+  HeldWriter writer;
+  TraceStore store(tmp.path(), 0, writer.options(2));
+  auto body = std::make_shared<const std::string>("{}");
+  ASSERT_TRUE(store.spool("req_dropped", {"request_openai", body}, {}));
+  store.submit("t", "first", small_trace("1"));
+  writer.wait_until_writing();  // it spooled, then holds the first trace
+  store.submit("t", "second", small_trace("2"));
+  EXPECT_TRUE(store.spool("req_late", {"request_openai", body}, {})) << "the turn would hold it anyway";
+  store.submit("t", "third", small_trace("3"), {}, "req_late");
+  store.submit("t", "dropped", small_trace("4"), {}, "req_dropped");  // two traces queued: no room
+  EXPECT_EQ(store.stats().dropped, 1u);
+  writer.let_go();
+  ASSERT_TRUE(store.flush());
+  EXPECT_THAT(files_under(tmp.path()), ElementsAre("t/first.json", "t/second.json", "t/third.json"));
+  EXPECT_EQ(json::parse(read_file(tmp.path() / "t" / "third.json")).as_object().at("request_openai"),
+            json::object{});
+}
+
+TEST(TraceStore, MasksTheTracesSecretsInWhatWasSpooledToo) {
+  TempDir tmp;
+  auto body = std::make_shared<const std::string>(R"({"input":"the new token tok-renewed-0123456789"})");
+  {
+    TraceStore store(tmp.path(), 0);
+    ASSERT_TRUE(store.spool("req_t", {"request_openai", body}, {"tok-stale-0123456789"}));
+    // The token was renewed mid-turn: the trace's secrets hold the new one.
+    store.submit("tag", "t", small_trace("req_t"), {}, "req_t", {"tok-renewed-0123456789"});
+  }
+  std::string text = read_file(tmp.path() / "tag" / "t.json");
+  EXPECT_THAT(text, Not(HasSubstr("tok-renewed")));
+  EXPECT_THAT(text, HasSubstr("the new token [redacted]"));
+}
+
+TEST(TraceStore, SpoolsNoMoreThanItsLimitOfBodiesAtOnce) {
+  TempDir tmp;
+  HeldWriter writer;
+  TraceStoreOptions options = writer.options(4);
+  options.max_spooled_bytes = 100;
+  TraceStore store(tmp.path(), 0, options);
+  store.submit("t", "held", small_trace("0"));
+  writer.wait_until_writing();
+  auto body = std::make_shared<const std::string>(std::string(60, ' ') + "{}");
+  EXPECT_TRUE(store.spool("req_1", {"request_openai", body}, {}));
+  EXPECT_FALSE(store.spool("req_2", {"request_openai", body}, {})) << "past 100 bytes waiting: the turn keeps it";
+  writer.let_go();
+  ASSERT_TRUE(store.flush());
+  EXPECT_TRUE(store.spool("req_2", {"request_openai", body}, {})) << "written: room again";
+}
+
+TEST(TraceStore, SpoolsACrashLeftBehindGoAfterAnHour) {
+  TempDir tmp;
+  fs::create_directories(tmp.path() / ".spool");
+  for (std::string name : {".req_old-1.spool", ".req_new-1.spool"}) std::ofstream(tmp.path() / ".spool" / name) << ",";
+  fs::last_write_time(tmp.path() / ".spool" / ".req_old-1.spool",
+                      fs::file_time_type::clock::now() - std::chrono::hours(2));
+  {
+    TraceStore store(tmp.path(), 0);
+    ASSERT_TRUE(store.flush());
+  }
+  EXPECT_THAT(files_under(tmp.path()), ElementsAre(".spool/.req_new-1.spool"));
+}
+
 TEST(TraceStore, RemovesSecretsBeforeWriting) {
   TempDir tmp;
   json::object trace = small_trace("req_s");
@@ -356,22 +472,13 @@ TEST(TraceStore, NeverRemovesTheTraceItJustWrote) {
 
 TEST(TraceStore, DropsTheNewestTracesWhenTheQueueIsFull) {
   TempDir tmp;
-  std::promise<void> release;
-  std::shared_future<void> released = release.get_future().share();
-  std::promise<void> writing;
-  std::atomic<bool> first{true};
-  TraceStoreOptions options;
-  options.max_queued = 4;
-  options.before_write = [&] {
-    if (first.exchange(false)) writing.set_value();
-    released.wait();
-  };
-  TraceStore store(tmp.path(), 0, options);
+  HeldWriter writer;
+  TraceStore store(tmp.path(), 0, writer.options(4));
   store.submit("t", "s0", small_trace("0"));
-  writing.get_future().wait();  // the writer holds trace 0; the queue is empty
+  writer.wait_until_writing();  // it holds trace 0; the queue is empty
   for (int i = 1; i <= 7; ++i) store.submit("t", "s" + std::to_string(i), small_trace("x"));
   EXPECT_EQ(store.stats().dropped, 3u);
-  release.set_value();
+  writer.let_go();
   ASSERT_TRUE(store.flush());
   EXPECT_EQ(store.stats().written, 5u);
   EXPECT_THAT(files_under(tmp.path()),
@@ -534,6 +641,29 @@ TEST(TraceStore, ALinkAsTheTraceDirectoryTurnsTracesOffForTheRun) {
     EXPECT_THAT(lines[0], HasSubstr(dir.string() + " is a symbolic link"));
     EXPECT_THAT(lines[0], HasSubstr("traces are off for this run"));
   }
+}
+
+TEST(TraceStore, ASpoolDirectoryThatIsALinkTurnsSpoolingOffAndSaysSo) {
+  TempDir tmp;
+  fs::path outside = tmp.path() / "outside";
+  fs::create_directories(outside);
+  fs::path dir = tmp.path() / "traces";
+  fs::create_directories(dir);
+  fs::permissions(dir, fs::perms::owner_all);  // (else its tightening is reported too)
+  fs::create_directory_symlink(outside, dir / ".spool");
+  Reports reports;
+  TraceStore store(dir, 0, reports.options());
+  auto body = std::make_shared<const std::string>("{}");
+  EXPECT_TRUE(store.spool("req_1", {"request_openai", body}, {}));
+  ASSERT_TRUE(store.flush());
+  EXPECT_FALSE(store.spool("req_2", {"request_openai", body}, {})) << "the turns keep their bodies now";
+  store.submit("tag", "b", small_trace("req_2"), {{"request_openai", body}}, "req_2");
+  ASSERT_TRUE(store.flush());
+  EXPECT_TRUE(fs::is_empty(outside));
+  EXPECT_EQ(json::parse(read_file(dir / "tag" / "b.json")).as_object().at("request_openai"), json::object{});
+  std::vector<std::string> lines = reports.lines();
+  ASSERT_EQ(lines.size(), 1u) << ::testing::PrintToString(lines);
+  EXPECT_THAT(lines[0], HasSubstr("request bodies are kept in memory instead"));
 }
 
 TEST(TraceStore, ALaxTraceDirectoryOfOursIsMadePrivateWithAWarning) {
