@@ -53,7 +53,8 @@ struct ServerContext {
   std::atomic<bool> stopping{false};     // set at shutdown: relays end their streams
   std::atomic<std::size_t> streams{0};   // relays in flight, on every thread
   std::atomic<std::size_t> connections{0};          // client connections open, on every thread
-  std::atomic<std::uint64_t> requests_served{0};    // (to tell an idle proxy from a busy one)
+  // Requests begun and ended: while neither changes, the proxy is quiet, if not idle.
+  std::atomic<std::uint64_t> requests_started{0}, requests_served{0};
 
   std::unique_ptr<TurnRecorder> recorder;  // traces and the usage ledger
 

@@ -44,8 +44,11 @@ constexpr auto kWriteTimeout = std::chrono::seconds(60);
 constexpr auto kQuietAfterShedding = std::chrono::seconds(5);
 // At shutdown, streams in flight get this long to send their closing error event.
 constexpr auto kShutdownGrace = std::chrono::seconds(2);
-// Freed memory goes back to the kernel once no request has run for this long (support/heap.h).
+// Freed memory goes back to the kernel once no request has begun or ended for this long
+// (support/heap.h).
 constexpr auto kIdleBeforeReleasingMemory = std::chrono::seconds(5);
+// Streams open at once that make a burst, whose freed memory goes back while they go on.
+constexpr std::size_t kBurstStreams = 64;
 
 boost::json::object health(const ServerContext& context) {
   const Settings& s = context.settings;
@@ -141,6 +144,7 @@ net::awaitable<void> serve_connection(tcp::socket socket, ServerContext& context
     c.keep_alive = request->keep_alive() && !context.stopping;
     c.head_request = request->method() == http::verb::head;
     auto started = std::chrono::steady_clock::now();
+    ++context.requests_started;
     co_await route(c, *request);
     c.request_lease.release();
     auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -326,10 +330,15 @@ struct HttpServer::Impl {
     for (auto& thread : threads) thread->io.stop();
   }
 
-  // What a burst of turns freed is returned once no request has run for a while.
+  // What a burst of requests freed is returned once no request has begun or ended for a
+  // while, even while the burst's streams go on: a thousand streams opened at once leave the
+  // memory their bodies were read, parsed and translated in, which those streams no longer
+  // need. (malloc_trim then holds the allocator for a few ms, once per quiet spell.) A few
+  // long streams are an ordinary session, not a burst: then it waits for them to end, or
+  // their next turns would pay for fresh pages (support/heap.h).
   net::awaitable<void> release_memory_when_idle() {
     net::steady_timer tick(first.io);
-    std::uint64_t served = context.requests_served;
+    std::uint64_t started = context.requests_started, served = context.requests_served;
     auto last_busy = std::chrono::steady_clock::now();
     bool released = true;  // (nothing to give back yet)
     for (;;) {
@@ -338,11 +347,13 @@ struct HttpServer::Impl {
       co_await tick.async_wait(net::redirect_error(net::use_awaitable, ec));
       if (ec || context.stopping) co_return;
       const auto now = std::chrono::steady_clock::now();
-      if (context.requests_served != served || context.streams > 0) {
+      if (context.requests_started != started || context.requests_served != served) {
+        started = context.requests_started;
         served = context.requests_served;
         last_busy = now;
         released = false;
-      } else if (!released && now - last_busy >= kIdleBeforeReleasingMemory) {
+      } else if (!released && now - last_busy >= kIdleBeforeReleasingMemory &&
+                 (context.streams == 0 || context.streams >= kBurstStreams)) {
         release_freed_memory();
         released = true;
       }

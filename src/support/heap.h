@@ -3,8 +3,8 @@
 // at the top of the heap back to the kernel after every such turn, so the next one pays for
 // fresh pages (faults, zeroing, TLB shootdowns across threads): about 0.1 ms of the ~0.5 ms
 // the proxy adds to a turn (`bench/run --phases latency --concurrency 1 --sizes 49k` with and
-// without keep_freed_memory). The proxy keeps it instead while it is busy and gives it all
-// back once it has been idle a few seconds.
+// without keep_freed_memory). The proxy keeps it instead while requests come and go, and
+// gives it all back once none has begun or ended for a few seconds.
 #pragma once
 
 namespace claudegpt {
@@ -14,7 +14,7 @@ namespace claudegpt {
 void keep_freed_memory();
 
 // Returns the free pages of every heap to the kernel (malloc_trim). A few ms for a heap that
-// held a thousand streams: call it when idle.
+// held a thousand streams: call it when requests have stopped coming.
 void release_freed_memory();
 
 }  // namespace claudegpt
