@@ -286,6 +286,13 @@ struct UpstreamClient::Curl {
     t.changed();
   }
 
+  // curl's receive buffer, one per transfer for its whole life: 16 KB by default, the
+  // largest thing an open stream holds. A Responses stream is events of a few hundred bytes
+  // that come one at a time; a bigger body just takes more reads. At 4 KB, 1,000 open
+  // streams hold 12 MB less heap, and 16 streams of 2,000 deltas run as fast (56-58
+  // streams/s with 4 KB, 54-59 with 16 KB, the proxy on one core).
+  static constexpr long kReceiveBufferBytes = 4096;
+
   static void configure(UpstreamClient& client, UpstreamTransfer& t) {
     CURL* easy = curl_easy_init();
     if (!easy) throw std::runtime_error("curl_easy_init failed");
@@ -333,6 +340,7 @@ struct UpstreamClient::Curl {
       curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(call.total_timeout.count()));
     if (call.body || call.decompress) curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
     if (!call.ca_bundle.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, call.ca_bundle.c_str());
+    curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, kReceiveBufferBytes);
     curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
