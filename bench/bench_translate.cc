@@ -1,9 +1,9 @@
 // bench_translate: the translation core alone, without sockets, for its cost.
 //
 //   bench_translate request FILE N [--time]
-//       N times: parse the client body (in an arena, as the proxy does), clamp its numbers,
-//       translate_request, serialise the Responses body. That is all the proxy does to a
-//       request before sending it. The allocator is set up as in the proxy.
+//       N times: parse the client body (parse_json, in an arena, as the proxy does), clamp
+//       its numbers, translate_request, serialise the Responses body. That is all the proxy
+//       does to a request before sending it. The allocator is set up as in the proxy.
 //   bench_translate events SSE_FILE REQUEST_FILE N [--time]
 //       N times: the recorded upstream stream (SSE bytes, several responses) fed in 16 KB reads
 //       through ResponsesStreamReader, StreamTranslator (a new one per response) and write_sse.
@@ -24,6 +24,7 @@
 
 #include "core/anthropic_sse_writer.h"
 #include "core/finite_numbers.h"
+#include "core/json_parse.h"
 #include "core/json_text.h"
 #include "core/request_translator.h"
 #include "core/responses_stream_reader.h"
@@ -66,7 +67,8 @@ int run_request(const std::string& text, int n, bool time) {
   for (int i = 0; i < n; ++i) {
     auto t0 = Clock::now();
     boost::json::monotonic_resource arena;
-    boost::json::value body = boost::json::parse(text, &arena);
+    boost::system::error_code ec;
+    boost::json::value body = parse_json(text, ec, &arena);
     auto tp = Clock::now();
     clamp_infinite_numbers(body);  // as the proxy does after every parse
     auto t1 = Clock::now();

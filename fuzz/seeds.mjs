@@ -58,6 +58,7 @@ for (const line of readFileSync(join(fixtures, 'claude-code-requests/cc1.0.6-ses
 for (const request of requests) {
   const text = JSON.stringify(request);
   if (text.length <= 100_000) seed('request_translator_fuzz', text);
+  seed('json_parse_fuzz', JSON.stringify(shrunk(request)));  // (the parser and writer: same shapes)
   seed('request_translator_fuzz', JSON.stringify(shrunk(request)));
   seed('request_translator_fuzz', JSON.stringify(shrunk(request, 40, 2)));
   // The messages alone, every block kept: all the content shapes, little else.

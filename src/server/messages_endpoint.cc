@@ -12,11 +12,12 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <boost/json/monotonic_resource.hpp>
-#include <boost/json/parse.hpp>
+#include <boost/json/error.hpp>
 
 #include "core/claude_code_context.h"
 #include "core/finite_numbers.h"
 #include "core/json_depth.h"
+#include "core/json_parse.h"
 #include "core/json_text.h"
 #include "core/request_translator.h"
 #include "core/safeguards.h"
@@ -134,7 +135,7 @@ PreparedRequest prepare(std::string_view text, const Settings& settings, Purpose
   PreparedRequest prepared;
   boost::json::monotonic_resource arena;
   boost::system::error_code ec;
-  boost::json::value body = boost::json::parse(text, ec, &arena, deep_json());
+  boost::json::value body = parse_json(text, ec, &arena);
   if (spent) std::string().swap(*spent);
   if (ec) {
     prepared.error = ApiError::with_status(
