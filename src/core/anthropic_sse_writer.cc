@@ -1,6 +1,6 @@
 #include "core/anthropic_sse_writer.h"
 
-#include <boost/json.hpp>
+#include "core/json_text.h"
 
 namespace claudegpt {
 
@@ -8,11 +8,7 @@ void write_sse(const AnthropicEvent& event, std::string& out) {
   out.append("event: ");
   out.append(event.type);
   out.append("\ndata: ");
-  // Serialised piecewise through a small stack buffer: no temporary string per event.
-  boost::json::serializer serializer;
-  serializer.reset(&event.data);
-  char buffer[4096];
-  while (!serializer.done()) out.append(serializer.read(buffer, sizeof buffer));
+  append_json_text(event.data, out);  // straight into `out`: no temporary string per event
   out.append("\n\n");
 }
 

@@ -49,6 +49,7 @@
 #include <boost/json.hpp>
 
 #include "core/identity_rewrite.h"
+#include "core/json_text.h"
 #include "core/known_models.h"
 #include "core/reasoning_signature.h"
 #include "core/token_counter.h"
@@ -858,7 +859,9 @@ class Translator {
     const json::value* input = block.if_contains("input");
     if (!input || input->is_null()) return "{}";
     if (!input->is_object()) throw InvalidRequest(where + ".input: must be an object");
-    return json::serialize(*input);
+    std::string arguments;  // (a file's whole text, for a Write: json_text is the fast writer)
+    append_json_text(*input, arguments);
+    return arguments;
   }
 
   // A function_call item, after the message parts before it.
