@@ -7,8 +7,10 @@
 //       Each stream alternates a request straight to the upstream (the body the proxy sends it)
 //       and the client's request through the proxy: both kinds see the same machine state.
 //       Prints JSON: p50/p99 of time to first body byte and to last byte, per kind, in ms.
-//   bench_load throughput --proxy HOST:PORT --body F --concurrency N --seconds S
-//       Requests through the proxy back to back; JSON: streams/s, client events/s.
+//   bench_load throughput --proxy HOST:PORT --body F --concurrency N --seconds S [--scenario X]
+//       Requests through the proxy back to back; JSON: streams/s, client events/s. The
+//       upstream answers each with X: delta (2,000 small deltas, the default) or text_ (the
+//       recorded plain text answer: a turn costs the proxy mostly its request).
 //   bench_load hold       --proxy HOST:PORT --body F --concurrency N --seconds S
 //       Opens N streams, prints "ready" once every one has its first bytes, holds them S
 //       seconds, then closes them.
@@ -282,7 +284,7 @@ int run_latency(net::io_context& io) {
 // --- throughput ------------------------------------------------------------------------------
 int run_throughput(net::io_context& io) {
   Request proxied = proxy_request(read_file(arg("body")));
-  proxied.set_marker("delta", 0, 0);
+  proxied.set_marker(arg("scenario", "delta"), 0, 0);
   const int concurrency = std::stoi(arg("concurrency", "16"));
   const double seconds = std::stod(arg("seconds", "10"));
   const auto start = Clock::now();

