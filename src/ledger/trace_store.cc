@@ -193,17 +193,6 @@ std::vector<TraceFileInfo> scan_for_reading(const fs::path& dir) {
 
 std::string errno_text() { return std::strerror(errno); }
 
-// Writes all of `text` to `fd`; false (errno set) when it cannot.
-bool write_all(int fd, std::string_view text) {
-  for (std::size_t done = 0; done < text.size();) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return false;
-    done += static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
 // Writes `text` as `name` in the open directory `tag_fd` (the file shown as `file`) as a
 // whole: a hidden temp file beside it (0600, created exclusively: never an existing file or
 // link), then a rename.
@@ -647,8 +636,7 @@ namespace {
 
 // Where `needle` is in `text` from `from` on, or npos. glibc's memmem, not std::string::find:
 // find steps from each occurrence of the needle's first character to the next (memchr, then
-// memcmp), and a key's first letter is in every other word of a conversation. Masking a
-// trace's two 49 KB bodies was the proxy's largest cost after the kernel's at 64 streams.
+// memcmp), and a key's first letter is in every other word of a conversation.
 std::size_t find_in(const std::string& text, const std::string& needle, std::size_t from) {
   if (from > text.size()) return std::string::npos;
   const void* found = ::memmem(text.data() + from, text.size() - from, needle.data(), needle.size());

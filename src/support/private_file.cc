@@ -238,12 +238,7 @@ void write_private_file(const fs::path& path, std::string_view text) {
     throw_errno(what, path);
   };
   if (::fchmod(fd, 0600) != 0) fail("cannot set the mode of");
-  for (std::size_t done = 0; done < text.size();) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) fail("cannot write");
-    done += static_cast<std::size_t>(n);
-  }
+  if (!write_all(fd, text)) fail("cannot write");
   if (::fsync(fd) != 0) fail("cannot sync");
   if (::close(fd) != 0) {
     ::unlink(temp.c_str());
@@ -261,6 +256,16 @@ void write_private_file(const fs::path& path, std::string_view text) {
     ::fsync(dir_fd);
     ::close(dir_fd);
   }
+}
+
+bool write_all(int fd, std::string_view text) {
+  for (std::size_t done = 0; done < text.size();) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
 }
 
 }  // namespace claudegpt

@@ -69,4 +69,8 @@ UniqueFd open_private_file(int parent, const std::string& name, const std::files
 // file or the new one, never a part. Throws std::system_error naming the path.
 void write_private_file(const std::filesystem::path& path, std::string_view text);
 
+// Writes all of `text` to `fd`, again after a short write or EINTR; false (errno set) when a
+// write fails.
+bool write_all(int fd, std::string_view text);
+
 }  // namespace claudegpt
