@@ -32,6 +32,7 @@
 
 #include "config/config_sources.h"
 #include "config/settings.h"
+#include "admin/keys_command.h"
 #include "doctor/doctor.h"
 #include "reports/usage_commands.h"
 #include "launcher/claude_binary.h"
@@ -157,6 +158,28 @@ int run_command(int argc, char** argv) {
       app.add_subcommand("judge", "Run the auto-mode judge on a labelled set of tool calls (bench/judge)");
   judge_cmd->add_option("--calls", judge_calls, "The calls, one JSON object a line")->required();
   judge_cmd->add_flag("--json", judge_json, "One JSON line per call");
+  claudegpt::KeysCommand keys;
+  auto* keys_cmd = app.add_subcommand(
+      "keys", "A team gateway's virtual keys, in its database (CLAUDEGPT_DATABASE_URL)");
+  keys_cmd->require_subcommand(1);
+  auto* keys_create = keys_cmd->add_subcommand("create", "Make a key and print it, once");
+  keys_create->add_option("--user", keys.user, "Whose key it is")->required();
+  keys_create->add_option("--team", keys.team, "Their team");
+  keys_create->add_option("--budget", keys.budget_usd, "What it may spend per period, USD")
+      ->check(CLI::NonNegativeNumber);
+  keys_create->add_option("--period", keys.period, "The budget's period: day, week or month (default)");
+  keys_create->add_option("--rpm", keys.rpm, "Requests per minute at most")->check(CLI::PositiveNumber);
+  keys_create->add_option("--tpm", keys.tpm, "Tokens per minute at most")->check(CLI::PositiveNumber);
+  keys_create->add_option("--tiers", keys.tiers, "The only tiers it may use: opus,sonnet,haiku,fable,other");
+  keys_create->add_option("--expires", keys.expires, "When it stops working: 90d, 12w, 2027-03-01");
+  keys_create->add_flag("--json", keys.json, "One JSON object, the key included");
+  auto* keys_list = keys_cmd->add_subcommand("list", "Every key: id, owner, limits, state (never the key)");
+  keys_list->add_flag("--json", keys.json, "A JSON array");
+  auto* keys_revoke = keys_cmd->add_subcommand("revoke", "Stop a key working, on every gateway instance");
+  keys_revoke->add_option("id", keys.id, "The key's id (key_…)")->required();
+  auto* keys_rotate = keys_cmd->add_subcommand("rotate", "Give a key a new secret; the old one stops working");
+  keys_rotate->add_option("id", keys.id, "The key's id (key_…)")->required();
+  keys_rotate->add_flag("--json", keys.json, "One JSON object, the new key included");
   if (argc > 1 && (std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h")) {
     std::fputs(help_page(app).c_str(), stdout);  // a command's own --help is CLI11's
     return 0;
@@ -185,6 +208,15 @@ int run_command(int argc, char** argv) {
     if (show_cmd->parsed()) return claudegpt::print_trace(settings, trace_id, whole_trace, std::cout, std::cerr);
     if (traces_cmd->parsed()) return claudegpt::print_traces(settings, last, std::cout, std::cerr);
     return claudegpt::print_status_line(settings, std::cin, std::cout);
+  }
+  if (keys_cmd->parsed()) {
+    using Action = claudegpt::KeysCommand::Action;
+    keys.action = keys_create->parsed()   ? Action::create
+                  : keys_revoke->parsed() ? Action::revoke
+                  : keys_rotate->parsed() ? Action::rotate
+                                          : Action::list;
+    const char* url = sources.get("CLAUDEGPT_DATABASE_URL");
+    return claudegpt::run_keys_command(url ? url : "", keys, std::cout, std::cerr);
   }
   if (judge_cmd->parsed())
     return claudegpt::run_judge_command(sources.settings(), judge_calls, judge_json, std::cout, std::cerr);

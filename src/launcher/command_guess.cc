@@ -7,8 +7,8 @@ namespace claudegpt {
 namespace {
 
 // In the order a tie is resolved in.
-constexpr std::array<std::string_view, 8> kCommands = {"usage", "config", "setup", "doctor",
-                                                       "serve", "traces", "statusline", "judge"};
+constexpr std::array<std::string_view, 9> kCommands = {"usage", "config", "setup",      "doctor", "serve",
+                                                       "traces", "keys",  "statusline", "judge"};
 
 // Claude Code's subcommands (`claude --help`, 2.1.330) other than the ones claudegpt has
 // (doctor) and those it guards (install, update, upgrade): `claudegpt mcp` is Claude Code's.

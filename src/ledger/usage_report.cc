@@ -461,10 +461,13 @@ std::string render_usage_report(const std::vector<TurnRecord>& turns,
   return out;
 }
 
-std::int64_t parse_since(std::string_view text, std::int64_t now_ms) {
+namespace {
+
+// parse_since (direction -1) and parse_until (+1); `option` names the flag in errors.
+std::int64_t parse_time(std::string_view text, std::int64_t now_ms, int direction, std::string_view option) {
   auto fail = [&]() {
     throw std::invalid_argument(
-        "--since: expected a duration (7d, 24h, 30m, 2w) or a UTC date (2026-11-01, "
+        std::string(option) + ": expected a duration (7d, 24h, 30m, 2w) or a UTC date (2026-11-01, "
         "2026-11-01T08:30Z), got \"" + std::string(text) + "\"");
   };
   auto number = [&](std::string_view digits) -> std::int64_t {
@@ -491,7 +494,7 @@ std::int64_t parse_since(std::string_view text, std::int64_t now_ms) {
       std::int64_t n = number(text.substr(0, text.size() - 1));
       // A hundred years back is as far as anyone means; it also keeps the product in range.
       if (n <= 0 || n > 36'525 * kDayMs / unit_ms) fail();
-      return now_ms - n * unit_ms;
+      return now_ms + direction * n * unit_ms;
     }
   }
 
@@ -518,6 +521,16 @@ std::int64_t parse_since(std::string_view text, std::int64_t now_ms) {
     ms += hours * kHourMs + minutes * kMinuteMs + seconds * 1000;
   }
   return ms;
+}
+
+}  // namespace
+
+std::int64_t parse_since(std::string_view text, std::int64_t now_ms) {
+  return parse_time(text, now_ms, -1, "--since");
+}
+
+std::int64_t parse_until(std::string_view text, std::int64_t now_ms) {
+  return parse_time(text, now_ms, +1, "--expires");
 }
 
 std::string render_trace_list(const std::vector<TurnRecord>& turns, std::size_t last) {

@@ -99,6 +99,10 @@ std::string render_usage_report(const std::vector<TurnRecord>& turns,
 // "2026-11-01T08:30:00Z". Throws std::invalid_argument saying what is accepted.
 std::int64_t parse_since(std::string_view text, std::int64_t now_ms);
 
+// The same forward in time, for `claudegpt keys create --expires`: "90d", "12w", "24h" (that
+// long after `now_ms`) or a UTC date or date and time as above.
+std::int64_t parse_until(std::string_view text, std::int64_t now_ms);
+
 // `claudegpt traces [--last N]`: one line per turn, oldest first, newest last; with `last` > 0
 // only the `last` most recent. Columns: time (UTC), model, input and output tokens, cost, latency
 // (done_ms, in seconds), stop reason ("error: <type>" for failed turns), and the id that

@@ -1,11 +1,15 @@
-// The current time as the JSON the proxy writes carries it.
+// Times as the JSON the proxy writes carries them.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace claudegpt {
 
-// Now, UTC, to the second: "2026-12-07T04:50:00Z".
+// UTC, to the second: utc_timestamp(1796679984744) == "2026-12-07T21:46:24Z".
+std::string utc_timestamp(std::int64_t time_ms);
+
+// Now, the same way.
 std::string utc_timestamp_now();
 
 }  // namespace claudegpt

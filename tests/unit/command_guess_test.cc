@@ -113,7 +113,7 @@ TEST(GuessCommand, LeavesPromptsAlone) {
 }
 
 TEST(GuessCommand, OurOwnCommandsAreOurs) {
-  for (const char* word : {"serve", "config", "setup", "doctor", "usage", "traces", "statusline"})
+  for (const char* word : {"serve", "config", "setup", "doctor", "usage", "traces", "keys", "statusline", "judge"})
     EXPECT_TRUE(is_claudegpt_command(word)) << word;
   for (const char* word : {"help", "Usage", "mcp", "install", "--help", ""})
     EXPECT_FALSE(is_claudegpt_command(word)) << word;
