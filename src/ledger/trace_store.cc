@@ -196,16 +196,21 @@ std::string errno_text() { return std::strerror(errno); }
 // Writes `text` as `name` in the open directory `tag_fd` (the file shown as `file`) as a
 // whole: a hidden temp file beside it (0600, created exclusively: never an existing file or
 // link), then a rename.
-void write_atomically(int tag_fd, const std::string& name, const fs::path& file,
-                      std::string_view text, std::uint64_t serial) {
-  // Names hold the time and the request id, so nothing but an earlier copy of this trace
-  // should be there. Renaming would replace a planted link rather than follow it, but a link
-  // there means someone is meddling: leave it and refuse the trace.
+// Throws UnsafeStatePath when something other than a regular file is where a trace is about
+// to be renamed to. Names hold the time and the request id, so nothing but an earlier copy of
+// this trace should be there. Renaming would replace a planted link rather than follow it, but
+// a link there means someone is meddling: leave it and refuse the trace.
+void refuse_non_regular(int tag_fd, const std::string& name, const fs::path& file) {
   struct stat st {};
   if (::fstatat(tag_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode))
     throw UnsafeStatePath(file.string() +
                           (S_ISLNK(st.st_mode) ? " is a symbolic link" : " is not a regular file") +
                           ": refusing to replace it");
+}
+
+void write_atomically(int tag_fd, const std::string& name, const fs::path& file,
+                      std::string_view text, std::uint64_t serial) {
+  refuse_non_regular(tag_fd, name, file);
   std::string temp =
       "." + name + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(serial);
   fs::path shown_temp = file.parent_path() / temp;
@@ -262,6 +267,9 @@ struct TraceStore::Impl {
   std::uint64_t total = 0;
   std::uint64_t serial = 0;
   bool refused = false;          // the trace directory itself was refused: off for this run
+  // The secrets each open spool's text was masked with: a trace whose secrets are all among
+  // them is finished by appending, without reading its bodies back.
+  std::map<std::string, std::set<std::string>> spool_secrets;
   std::set<std::string> warned;  // refusals already reported: each is reported once
 
   std::thread writer;
@@ -382,11 +390,14 @@ struct TraceStore::Impl {
     return "." + safe_chars(spool_id) + "-" + std::to_string(::getpid()) + std::string(kSpoolSuffix);
   }
 
-  // Appends `,"key":<json>` (its secrets masked) to the member's spool file.
+  // Appends `"key":<json>` (its secrets masked) to the member's spool file, which is the start
+  // of its trace file: `{` before the first member, `,` before the others. submit() appends
+  // the rest of the trace and renames the file into place, so a body is written once and
+  // never read back.
   void append_to_spool(Item& item) {
     if (refused || item.raw.empty()) return;
     const RawJsonMember& member = item.raw.front();
-    std::string text = "," + json::serialize(json::string(member.key)) + ":";
+    std::string text = json::serialize(json::string(member.key)) + ":";
     text += member.json ? std::string_view(*member.json) : std::string_view("null");
     redact_values(text, item.secrets);
     UniqueFd dir_fd = open_dir();
@@ -398,6 +409,10 @@ struct TraceStore::Impl {
                          O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600));
     struct stat st {};
     bool ok = fd && ::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode);
+    if (ok) {
+      text.insert(text.begin(), st.st_size == 0 ? '{' : ',');
+      spool_secrets[item.spool_id].insert(item.secrets.begin(), item.secrets.end());
+    }
     if (ok && !write_all(fd.get(), text)) {
       ok = false;
       const int error = errno;
@@ -407,40 +422,72 @@ struct TraceStore::Impl {
     if (!ok) report("trace spool " + (dir / std::string(kSpoolDir) / name).string() + ": " + errno_text());
   }
 
-  // What was spooled for `spool_id` (members, each with a leading comma), and the spool gone.
-  std::string take_spool(int dir_fd, const std::string& spool_id) {
-    UniqueFd spool_fd = open_spool_dir(dir_fd);
-    if (!spool_fd) return {};
-    const std::string name = spool_name(spool_id);
-    UniqueFd fd(::openat(spool_fd.get(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
-    if (!fd) return {};  // (nothing was spooled: its write failed, and said so)
-    std::string text;
-    struct stat st {};
-    if (::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode)) {
-      text.resize(static_cast<std::size_t>(st.st_size));
-      std::size_t done = 0;
-      while (done < text.size()) {
-        ssize_t n = ::read(fd.get(), text.data() + done, text.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        done += static_cast<std::size_t>(n);
-      }
-      text.resize(done);
-    }
-    ::unlinkat(spool_fd.get(), name.c_str(), 0);
-    return text;
-  }
-
-  // The spools of traces that will not be written now (the store closed before their turn).
-  void discard_spools(const std::deque<Item>& items) {
-    std::set<std::string> ids;
-    for (const Item& item : items)
-      if (!item.spool_id.empty()) ids.insert(item.spool_id);
+  // The spools of traces that will not be written (dropped, or the store closed first).
+  void discard_spools(const std::set<std::string>& ids) {
+    for (const std::string& id : ids) spool_secrets.erase(id);
     if (ids.empty() || refused) return;
     UniqueFd dir_fd = open_dir();
     UniqueFd spool_fd = dir_fd ? open_spool_dir(dir_fd.get()) : UniqueFd();
     if (!spool_fd) return;
     for (const std::string& id : ids) ::unlinkat(spool_fd.get(), spool_name(id).c_str(), 0);
+  }
+
+  // Masks `secrets` in the whole of the open spool `fd` again: a secret the trace knows that
+  // its bodies were not masked with (a Codex token renewed mid-turn). Rare: it reads the
+  // bodies back. False when the file could not be read or rewritten.
+  static bool remask(int fd, const std::vector<std::string>& secrets) {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) return false;
+    std::string text(static_cast<std::size_t>(st.st_size), '\0');
+    std::size_t done = 0;
+    while (done < text.size()) {
+      ssize_t n = ::pread(fd, text.data() + done, text.size() - done, static_cast<off_t>(done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return false;
+      done += static_cast<std::size_t>(n);
+    }
+    if (redact_values(text, secrets) == 0) return true;
+    // O_APPEND writes go to the end whatever the offset: start from an empty file.
+    return ::ftruncate(fd, 0) == 0 && write_all(fd, text);
+  }
+
+  // Finishes the trace whose bodies are in its spool: appends `tail` (the rest of its members
+  // and the closing brace) and renames the spool to `name` in `tag_fd`. Returns the file's
+  // size, or nullopt when there is no spool (its write failed, and said so): the caller then
+  // writes the trace whole. Throws when the spool could not be finished; it is removed then.
+  std::optional<std::uint64_t> finish_spool(int spool_fd, const Item& item, std::string_view tail,
+                                            int tag_fd, const std::string& name, const fs::path& file) {
+    const std::string spool = spool_name(item.spool_id);
+    std::set<std::string> masked = std::move(spool_secrets[item.spool_id]);
+    spool_secrets.erase(item.spool_id);
+    UniqueFd fd(::openat(spool_fd, spool.c_str(), O_RDWR | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    struct stat st {};
+    if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
+      if (fd) ::unlinkat(spool_fd, spool.c_str(), 0);
+      return std::nullopt;
+    }
+    std::string failure;
+    bool unmasked = std::any_of(item.secrets.begin(), item.secrets.end(),
+                                [&](const std::string& secret) { return !masked.contains(secret); });
+    if (unmasked && !remask(fd.get(), item.secrets)) failure = "cannot mask it again: " + errno_text();
+    if (failure.empty() && !write_all(fd.get(), tail)) failure = "cannot write it: " + errno_text();
+    if (failure.empty() && ::fstat(fd.get(), &st) != 0) failure = errno_text();
+    if (::close(fd.release()) != 0 && failure.empty()) failure = "cannot write it: " + errno_text();
+    if (failure.empty()) {
+      try {
+        refuse_non_regular(tag_fd, name, file);
+      } catch (...) {
+        ::unlinkat(spool_fd, spool.c_str(), 0);
+        throw;
+      }
+      if (::renameat(spool_fd, spool.c_str(), tag_fd, name.c_str()) != 0)
+        failure = "cannot rename it to " + file.string() + ": " + errno_text();
+    }
+    if (!failure.empty()) {
+      ::unlinkat(spool_fd, spool.c_str(), 0);
+      throw std::runtime_error("trace spool " + (dir / std::string(kSpoolDir) / spool).string() + ": " + failure);
+    }
+    return static_cast<std::uint64_t>(st.st_size);
   }
 
   // Returns false when the trace could not be written.
@@ -454,33 +501,41 @@ struct TraceStore::Impl {
       UniqueFd dir_fd = open_dir();
       if (!dir_fd) return false;
       redact_secrets(item.trace);
-      std::string text = json::serialize(item.trace);
-      text.pop_back();  // the closing brace: the spooled and raw members go before it
-      if (!item.spool_id.empty()) {
-        std::string spooled = take_spool(dir_fd.get(), item.spool_id);
-        redact_values(spooled, item.secrets);  // (masked when spooled; a token may have changed since)
-        text.append(spooled, text.size() > 1 ? 0 : std::min<std::size_t>(1, spooled.size()));
-      }
+      // The tree's members, then the raw ones; the closing brace is added below.
+      std::string members = json::serialize(item.trace);
+      members = members.substr(1, members.size() - 2);
       for (const RawJsonMember& member : item.raw) {
-        if (text.size() > 1) text += ',';
-        text += json::serialize(json::string(member.key));
-        text += ':';
-        text += member.json ? std::string_view(*member.json) : std::string_view("null");
+        if (!members.empty()) members += ',';
+        members += json::serialize(json::string(member.key));
+        members += ':';
+        members += member.json ? std::string_view(*member.json) : std::string_view("null");
       }
-      text += "}\n";
       UniqueFd tag_fd;
       try {
         tag_fd = open_private_subdirectory(dir_fd.get(), tag, dir / tag, tightened());
       } catch (const UnsafeStatePath& e) {
         report_once(std::string(e.what()) + ": its traces are not written");
+        if (!item.spool_id.empty()) discard_spools({item.spool_id});
         return false;
       }
-      write_atomically(tag_fd.get(), name, file, text, ++serial);
+      std::optional<std::uint64_t> bytes;
+      if (!item.spool_id.empty()) {
+        // The bodies are the file's start already: the rest follows them.
+        if (UniqueFd spool_fd = open_spool_dir(dir_fd.get()))
+          bytes = finish_spool(spool_fd.get(), item, (members.empty() ? "" : "," + members) + "}\n",
+                               tag_fd.get(), name, file);
+      }
+      spool_secrets.erase(item.spool_id);
+      if (!bytes) {
+        std::string text = "{" + members + "}\n";
+        write_atomically(tag_fd.get(), name, file, text, ++serial);
+        bytes = text.size();
+      }
       Key key{std::move(stem), std::move(tag)};
       auto [it, inserted] = files.try_emplace(key, 0);
       total -= it->second;
-      it->second = text.size();
-      total += text.size();
+      it->second = *bytes;
+      total += *bytes;
       removed += prune(dir_fd.get(), &key);
       return true;
     } catch (const UnsafeStatePath& e) {
@@ -504,7 +559,10 @@ struct TraceStore::Impl {
         dropped.swap(queue);
         traces_queued = spool_bytes_queued = 0;
         lock.unlock();
-        discard_spools(dropped);
+        std::set<std::string> ids;
+        for (const Item& left : dropped)
+          if (!left.spool_id.empty()) ids.insert(left.spool_id);
+        discard_spools(ids);
         lock.lock();
         break;
       }
@@ -517,7 +575,7 @@ struct TraceStore::Impl {
       lock.unlock();
       if (item.is_spool) {
         if (item.raw.empty()) {  // its trace was dropped
-          if (UniqueFd dir_fd = open_dir()) take_spool(dir_fd.get(), item.spool_id);
+          discard_spools({item.spool_id});
         } else {
           append_to_spool(item);
         }

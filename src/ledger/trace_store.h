@@ -99,8 +99,10 @@ class TraceStore {
   // A trace's request bodies can go to disk when its turn starts, rather than be held in
   // memory until it ends (two copies of a 49 KB conversation for every open stream). spool()
   // queues `member` for the hidden spool file `spool_id` (unique per turn), with the secret
-  // values in its text masked on the writer thread (redact_values); a later submit() with the
-  // same `spool_id` writes the spooled members into the trace file and removes the spool.
+  // values in its text masked on the writer thread (redact_values). The spool is the start of
+  // the trace file: a later submit() with the same `spool_id` appends the trace's other
+  // members and renames it into place, so the bodies come first in that file and are written
+  // once, never read back (unless the trace names a secret they were not masked with).
   // Spooled members do not count against max_queued: the queue holds a body only until it is
   // written, where the turn would have held it to its end; they have a limit of their own
   // (max_spooled_bytes). Returns false, queueing nothing, when that is reached, when the spool

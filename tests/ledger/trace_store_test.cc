@@ -32,6 +32,7 @@ using ::testing::Each;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
+using ::testing::StartsWith;
 
 // Each test's own directory.
 struct TempDir : test::TempDir {
@@ -52,6 +53,11 @@ std::set<std::string> files_under(const fs::path& dir) {
   for (const auto& entry : fs::recursive_directory_iterator(dir))
     if (entry.is_regular_file()) files.insert(fs::relative(entry.path(), dir).string());
   return files;
+}
+
+ino_t inode_of(const fs::path& file) {
+  struct stat st {};
+  return ::stat(file.c_str(), &st) == 0 ? st.st_ino : 0;
 }
 
 // The names in `dir` itself, whatever they are: links are listed, not followed.
@@ -274,6 +280,23 @@ TEST(TraceStore, SpooledBodiesGoToDiskAtOnceAndIntoTheirTraceWhenItIsSubmitted) 
   expected["request_openai"] = json::parse(*upstream);
   expected["request_openai_continued"] = json::parse(*upstream);
   EXPECT_EQ(json::parse(read_file(tmp.path() / "tag" / "p.json")), expected);
+}
+
+TEST(TraceStore, TheSpoolBecomesTheTraceFileWithTheBodiesFirst) {
+  TempDir tmp;
+  auto body = std::make_shared<const std::string>(R"({"model":"gpt-5.5"})");
+  TraceStore store(tmp.path(), 0);
+  ASSERT_TRUE(store.spool("req_s", {"request_openai", body}, {}));
+  ASSERT_TRUE(store.flush());
+  std::set<std::string> spooled = files_under(tmp.path());
+  ASSERT_EQ(spooled.size(), 1u);
+  const ino_t spool_inode = inode_of(tmp.path() / *spooled.begin());
+  store.submit("tag", "s", small_trace("req_s"), {}, "req_s");
+  ASSERT_TRUE(store.flush());
+  // Renamed into place: the body was written once, and never copied.
+  EXPECT_EQ(inode_of(tmp.path() / "tag" / "s.json"), spool_inode);
+  EXPECT_THAT(read_file(tmp.path() / "tag" / "s.json"), StartsWith(R"({"request_openai":{"model":"gpt-5.5"},)"));
+  EXPECT_EQ(store.stats().total_bytes, fs::file_size(tmp.path() / "tag" / "s.json"));
 }
 
 TEST(TraceStore, ATraceWithNothingSpooledIsWrittenWithoutIt) {
@@ -617,6 +640,27 @@ TEST(TraceStore, ALinkPlantedAsATraceFileIsLeftAloneAndThatTraceRefused) {
   EXPECT_THAT(entries_in(dir / "tag"), ElementsAre(stem + ".json"));  // no temp file either
   EXPECT_THAT(reports.lines(),
               ElementsAre(HasSubstr("is a symbolic link: refusing to replace it")));
+}
+
+TEST(TraceStore, ALinkPlantedWhereASpooledTraceGoesRefusesItAndRemovesTheSpool) {
+  TempDir tmp;
+  fs::path precious = tmp.path() / "precious.txt";
+  std::ofstream(precious) << "keep me";
+  fs::path dir = tmp.path() / "traces";
+  make_private_directory(dir);
+  make_private_directory(dir / "tag");
+  fs::create_symlink(precious, dir / "tag" / "s.json");
+  auto body = std::make_shared<const std::string>(R"({"model":"gpt-5.5"})");
+  {
+    TraceStore store(dir, 0);
+    ASSERT_TRUE(store.spool("req_s", {"request_openai", body}, {}));
+    store.submit("tag", "s", small_trace("req_s"), {}, "req_s");
+    ASSERT_TRUE(store.flush());
+    EXPECT_EQ(store.stats().failed, 1u);
+  }
+  EXPECT_EQ(read_file(precious), "keep me");
+  EXPECT_THAT(entries_in(dir / ".spool"), ElementsAre()) << "no spool left";
+  EXPECT_TRUE(fs::is_symlink(dir / "tag" / "s.json"));
 }
 
 TEST(TraceStore, ALinkAsTheTraceDirectoryTurnsTracesOffForTheRun) {
