@@ -287,16 +287,64 @@ struct TraceStore::Impl {
     return [this](const std::string& message) { report(message); };
   }
 
-  // The trace directory, opened afresh for each trace (it may have been removed meanwhile) and
-  // never through a symbolic link; empty when it is refused, which turns traces off.
-  UniqueFd open_dir() {
+  // A directory the checking open gave, kept while it is still the one its name names.
+  struct HeldDir {
+    UniqueFd fd;
+    dev_t dev = 0;
+    ino_t ino = 0;
+  };
+  HeldDir held_dir;                        // the trace directory
+  HeldDir held_spool;                      // its .spool
+  std::map<std::string, HeldDir> held_tags;  // its cwd folders, at most kMaxHeldTags
+  static constexpr std::size_t kMaxHeldTags = 64;
+
+  // Whether `held` is still what `name` in `parent` names (not followed if a link), still a
+  // directory of this user's, closed to others and not removed: one fstatat and one fstat in
+  // place of the checking open, which walks and checks every level (about ten system calls).
+  static bool still_held(const HeldDir& held, int parent, const char* name) {
+    struct stat named {}, own {};
+    return held.fd && ::fstatat(parent, name, &named, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(named.st_mode) &&
+           ::fstat(held.fd.get(), &own) == 0 && named.st_dev == own.st_dev && named.st_ino == own.st_ino &&
+           own.st_nlink > 0 && own.st_uid == ::geteuid() && (own.st_mode & 077) == 0;
+  }
+
+  static HeldDir hold(UniqueFd fd) {
+    HeldDir held;
+    struct stat st {};
+    if (fd && ::fstat(fd.get(), &st) == 0) {
+      held.dev = st.st_dev;
+      held.ino = st.st_ino;
+      held.fd = std::move(fd);
+    }
+    return held;
+  }
+
+  // The trace directory, never through a symbolic link; -1 when it is refused, which turns
+  // traces off. Opened with every check again whenever it is no longer the directory held (it
+  // was removed, replaced or opened to others meanwhile).
+  int trace_dir() {
+    if (still_held(held_dir, AT_FDCWD, dir.c_str())) return held_dir.fd.get();
+    held_tags.clear();  // (inside the old one)
+    held_spool = {};
     try {
-      return open_private_directory(dir, tightened());
+      held_dir = hold(open_private_directory(dir, tightened()));
     } catch (const UnsafeStatePath& e) {
       report_once(std::string(e.what()) + ": traces are off for this run");
       refused = true;
-      return {};
+      held_dir = {};
     }
+    return held_dir.fd ? held_dir.fd.get() : -1;
+  }
+
+  // The cwd folder `tag` in the trace directory `dir_fd`, created on first use. Throws
+  // UnsafeStatePath when it is refused.
+  int tag_dir(int dir_fd, const std::string& tag) {
+    auto it = held_tags.find(tag);
+    if (it != held_tags.end() && still_held(it->second, dir_fd, tag.c_str())) return it->second.fd.get();
+    if (held_tags.size() >= kMaxHeldTags) held_tags.clear();
+    HeldDir& held = held_tags[tag];
+    held = hold(open_private_subdirectory(dir_fd, tag, dir / tag, tightened()));
+    return held.fd.get();
   }
 
   void rescan(int dir_fd) {
@@ -355,9 +403,9 @@ struct TraceStore::Impl {
   void start() {
     std::uint64_t removed = 0;
     try {
-      if (UniqueFd dir_fd = open_dir()) {
-        rescan(dir_fd.get());
-        removed = prune(dir_fd.get(), nullptr);
+      if (int dir_fd = trace_dir(); dir_fd >= 0) {
+        rescan(dir_fd);
+        removed = prune(dir_fd, nullptr);
       }
     } catch (const std::exception& e) {
       report(std::string("trace directory: ") + e.what());
@@ -369,12 +417,14 @@ struct TraceStore::Impl {
     if (queue.empty()) idle.notify_all();
   }
 
-  // The spool directory in the open trace directory `dir_fd`, created on first use; empty
-  // (and reported) when it cannot be had.
-  UniqueFd open_spool_dir(int dir_fd) {
+  // The spool directory in the open trace directory `dir_fd`, created on first use; -1 (and
+  // reported) when it cannot be had.
+  int spool_dir(int dir_fd) {
     const std::string name(kSpoolDir);
+    if (still_held(held_spool, dir_fd, name.c_str())) return held_spool.fd.get();
     try {
-      return open_private_subdirectory(dir_fd, name, dir / name, tightened());
+      held_spool = hold(open_private_subdirectory(dir_fd, name, dir / name, tightened()));
+      return held_spool.fd.get();
     } catch (const UnsafeStatePath& e) {
       report_once(std::string(e.what()) + ": request bodies are kept in memory instead");
       spool_unusable = true;
@@ -382,7 +432,8 @@ struct TraceStore::Impl {
       report(std::string("trace spool: ") + e.what() + "; request bodies are kept in memory instead");
       spool_unusable = true;
     }
-    return {};
+    held_spool = {};
+    return -1;
   }
 
   // Spool files are this process's own: another claudegpt may spool the same request id.
@@ -400,12 +451,12 @@ struct TraceStore::Impl {
     std::string text = json::serialize(json::string(member.key)) + ":";
     text += member.json ? std::string_view(*member.json) : std::string_view("null");
     redact_values(text, item.secrets);
-    UniqueFd dir_fd = open_dir();
-    UniqueFd spool_fd = dir_fd ? open_spool_dir(dir_fd.get()) : UniqueFd();
-    if (!spool_fd) return;
+    const int dir_fd = trace_dir();
+    const int spool_fd = dir_fd >= 0 ? spool_dir(dir_fd) : -1;
+    if (spool_fd < 0) return;
     const std::string name = spool_name(item.spool_id);
     // (O_NONBLOCK: something else planted there, a FIFO, must not hold the writer.)
-    UniqueFd fd(::openat(spool_fd.get(), name.c_str(),
+    UniqueFd fd(::openat(spool_fd, name.c_str(),
                          O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600));
     struct stat st {};
     bool ok = fd && ::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode);
@@ -426,10 +477,10 @@ struct TraceStore::Impl {
   void discard_spools(const std::set<std::string>& ids) {
     for (const std::string& id : ids) spool_secrets.erase(id);
     if (ids.empty() || refused) return;
-    UniqueFd dir_fd = open_dir();
-    UniqueFd spool_fd = dir_fd ? open_spool_dir(dir_fd.get()) : UniqueFd();
-    if (!spool_fd) return;
-    for (const std::string& id : ids) ::unlinkat(spool_fd.get(), spool_name(id).c_str(), 0);
+    const int dir_fd = trace_dir();
+    const int spool_fd = dir_fd >= 0 ? spool_dir(dir_fd) : -1;
+    if (spool_fd < 0) return;
+    for (const std::string& id : ids) ::unlinkat(spool_fd, spool_name(id).c_str(), 0);
   }
 
   // Masks `secrets` in the whole of the open spool `fd` again: a secret the trace knows that
@@ -498,8 +549,8 @@ struct TraceStore::Impl {
     std::string name = stem + std::string(kSuffix);
     fs::path file = dir / tag / name;
     try {
-      UniqueFd dir_fd = open_dir();
-      if (!dir_fd) return false;
+      const int dir_fd = trace_dir();
+      if (dir_fd < 0) return false;
       redact_secrets(item.trace);
       // The tree's members, then the raw ones; the closing brace is added below.
       std::string members = json::serialize(item.trace);
@@ -510,9 +561,9 @@ struct TraceStore::Impl {
         members += ':';
         members += member.json ? std::string_view(*member.json) : std::string_view("null");
       }
-      UniqueFd tag_fd;
+      int tag_fd = -1;
       try {
-        tag_fd = open_private_subdirectory(dir_fd.get(), tag, dir / tag, tightened());
+        tag_fd = tag_dir(dir_fd, tag);
       } catch (const UnsafeStatePath& e) {
         report_once(std::string(e.what()) + ": its traces are not written");
         if (!item.spool_id.empty()) discard_spools({item.spool_id});
@@ -521,14 +572,13 @@ struct TraceStore::Impl {
       std::optional<std::uint64_t> bytes;
       if (!item.spool_id.empty()) {
         // The bodies are the file's start already: the rest follows them.
-        if (UniqueFd spool_fd = open_spool_dir(dir_fd.get()))
-          bytes = finish_spool(spool_fd.get(), item, (members.empty() ? "" : "," + members) + "}\n",
-                               tag_fd.get(), name, file);
+        if (int spool_fd = spool_dir(dir_fd); spool_fd >= 0)
+          bytes = finish_spool(spool_fd, item, (members.empty() ? "" : "," + members) + "}\n", tag_fd, name, file);
       }
       spool_secrets.erase(item.spool_id);
       if (!bytes) {
         std::string text = "{" + members + "}\n";
-        write_atomically(tag_fd.get(), name, file, text, ++serial);
+        write_atomically(tag_fd, name, file, text, ++serial);
         bytes = text.size();
       }
       Key key{std::move(stem), std::move(tag)};
@@ -536,7 +586,7 @@ struct TraceStore::Impl {
       total -= it->second;
       it->second = *bytes;
       total += *bytes;
-      removed += prune(dir_fd.get(), &key);
+      removed += prune(dir_fd, &key);
       return true;
     } catch (const UnsafeStatePath& e) {
       report_once(std::string(e.what()) + ": the trace is not written");

@@ -6,6 +6,9 @@
 //
 // Nothing under the trace directory is followed through a symbolic link: writing, pruning and
 // scanning open each level relative to the one above with O_NOFOLLOW (support/private_file.h).
+// The writer holds the directories it opened between traces, and before each use checks that
+// the name still names the same directory, this user's and private; otherwise it opens it
+// again with every check.
 // A link (or another user's directory) where the trace directory should be turns traces off
 // for the run; one where a cwd directory or a trace file should be refuses those traces. Each
 // refusal is reported once. A directory of ours open to other users is made 0700, and

@@ -28,6 +28,7 @@ namespace {
 namespace fs = std::filesystem;
 namespace json = boost::json;
 using ::testing::AllOf;
+using ::testing::Contains;
 using ::testing::Each;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -708,6 +709,38 @@ TEST(TraceStore, ASpoolDirectoryThatIsALinkTurnsSpoolingOffAndSaysSo) {
   std::vector<std::string> lines = reports.lines();
   ASSERT_EQ(lines.size(), 1u) << ::testing::PrintToString(lines);
   EXPECT_THAT(lines[0], HasSubstr("request bodies are kept in memory instead"));
+}
+
+TEST(TraceStore, DirectoriesChangedBetweenTracesAreCheckedAgain) {
+  TempDir tmp;
+  fs::path dir = tmp.path() / "traces";
+  fs::path outside = tmp.path() / "outside";
+  fs::create_directories(outside);
+  Reports reports;
+  TraceStore store(dir, 0, reports.options());
+  store.submit("tag", "a", small_trace("a"));
+  ASSERT_TRUE(store.flush());
+
+  // Opened to others while held: made private again, and said.
+  fs::permissions(dir / "tag", fs::perms(0755));
+  store.submit("tag", "b", small_trace("b"));
+  ASSERT_TRUE(store.flush());
+  EXPECT_EQ(mode_of(dir / "tag"), 0700u);
+  EXPECT_THAT(reports.lines(), Contains(HasSubstr("(mode 0755): tightened to 0700")));
+
+  // Removed while held: made again, not written into the removed one.
+  fs::remove_all(dir);
+  store.submit("tag", "c", small_trace("c"));
+  ASSERT_TRUE(store.flush());
+  EXPECT_THAT(files_under(dir), ElementsAre("tag/c.json"));
+
+  // Swapped for a link while held: refused, nothing written through it.
+  fs::remove_all(dir / "tag");
+  fs::create_directory_symlink(outside, dir / "tag");
+  store.submit("tag", "d", small_trace("d"));
+  ASSERT_TRUE(store.flush());
+  EXPECT_TRUE(fs::is_empty(outside));
+  EXPECT_EQ(store.stats().written, 3u);
 }
 
 TEST(TraceStore, ALaxTraceDirectoryOfOursIsMadePrivateWithAWarning) {
