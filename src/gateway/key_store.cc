@@ -69,8 +69,29 @@ void check(const KeySpec& spec) {
     throw std::invalid_argument("a rate limit must be at least 1");
 }
 
-PgParam optional_param(const std::optional<std::int64_t>& value) {
+template <typename Number>
+PgParam optional_param(const std::optional<Number>& value) {
   return value ? PgParam(std::to_string(*value)) : std::nullopt;
+}
+
+// Tells the gateway instances listening that key `id` changed (inside the change's transaction).
+void announce(PgConnection& db, std::string_view id) {
+  db.exec("SELECT pg_notify($1, $2)", {std::string(kKeysChannel), std::string(id)});
+}
+
+// Draws a new key and runs `write(key)` in a transaction, drawing again while the database
+// finds its hash (or a drawn id) taken. Returns the rows `write` returned, and the key.
+template <typename Write>
+std::pair<PgResult, std::string> with_new_key(PgConnection& db, Write write) {
+  for (;;) {
+    std::string key = new_virtual_key();
+    try {
+      PgResult rows = db.transaction([&] { return write(key); });
+      return {std::move(rows), std::move(key)};
+    } catch (const PgError& e) {
+      if (!e.unique_violation()) throw;
+    }
+  }
 }
 
 }  // namespace
@@ -96,29 +117,19 @@ IssuedKey KeyStore::create(const KeySpec& spec) {
   std::string tiers;
   for (const std::string& tier : spec.tiers) tiers += (tiers.empty() ? "{" : ",") + tier;
   if (!tiers.empty()) tiers += "}";
-  for (;;) {
-    std::string key = new_virtual_key();
-    try {
-      PgResult rows = db_.transaction([&] {
-        PgResult inserted = db_.exec(
-            "INSERT INTO keys (id, hash, prefix, user_name, team_name, budget_usd, budget_period, rpm, tpm, "
-            "tiers, expires_at) VALUES ($1, $2::bytea, $3, $4, $5, $6::numeric, $7, $8::integer, $9::integer, "
-            "$10::text[], to_timestamp($11::bigint / 1000.0)) RETURNING " + std::string(kColumns),
-            {random_id("key_"), bytea_hex(virtual_key_hash(key)), virtual_key_prefix(key), spec.user,
-             spec.team.empty() ? PgParam() : PgParam(spec.team),
-             spec.budget_usd ? PgParam(std::to_string(*spec.budget_usd)) : PgParam(),
-             std::string(to_string(spec.period)),
-             optional_param(spec.rpm ? std::optional<std::int64_t>(*spec.rpm) : std::nullopt),
-             optional_param(spec.tpm ? std::optional<std::int64_t>(*spec.tpm) : std::nullopt),
-             tiers.empty() ? PgParam() : PgParam(tiers), optional_param(spec.expires_ms)});
-        db_.exec("SELECT pg_notify($1, $2)", {std::string(kKeysChannel), std::string(inserted.text(0, 0))});
-        return inserted;
-      });
-      return {key_at(rows, 0), std::move(key)};
-    } catch (const PgError& e) {
-      if (!e.unique_violation()) throw;  // (an id or a hash already taken: draw again)
-    }
-  }
+  auto [rows, key] = with_new_key(db_, [&](const std::string& key) {
+    PgResult inserted = db_.exec(
+        "INSERT INTO keys (id, hash, prefix, user_name, team_name, budget_usd, budget_period, rpm, tpm, "
+        "tiers, expires_at) VALUES ($1, $2::bytea, $3, $4, $5, $6::numeric, $7, $8::integer, $9::integer, "
+        "$10::text[], to_timestamp($11::bigint / 1000.0)) RETURNING " + std::string(kColumns),
+        {random_id("key_"), bytea_hex(virtual_key_hash(key)), virtual_key_prefix(key), spec.user,
+         spec.team.empty() ? PgParam() : PgParam(spec.team), optional_param(spec.budget_usd),
+         std::string(to_string(spec.period)), optional_param(spec.rpm), optional_param(spec.tpm),
+         tiers.empty() ? PgParam() : PgParam(tiers), optional_param(spec.expires_ms)});
+    announce(db_, inserted.text(0, 0));
+    return inserted;
+  });
+  return {key_at(rows, 0), std::move(key)};
 }
 
 std::vector<KeyInfo> KeyStore::list() {
@@ -146,29 +157,22 @@ bool KeyStore::revoke(std::string_view id) {
     PgResult updated = db_.exec(
         "UPDATE keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1", {std::string(id)});
     if (updated.affected() == 0) return false;
-    db_.exec("SELECT pg_notify($1, $2)", {std::string(kKeysChannel), std::string(id)});
+    announce(db_, id);
     return true;
   });
 }
 
 std::optional<IssuedKey> KeyStore::rotate(std::string_view id) {
-  for (;;) {
-    std::string key = new_virtual_key();
-    try {
-      PgResult rows = db_.transaction([&] {
-        PgResult updated = db_.exec(
-            "UPDATE keys SET hash = $2::bytea, prefix = $3, rotated_at = now() "
-            "WHERE id = $1 AND revoked_at IS NULL RETURNING " + std::string(kColumns),
-            {std::string(id), bytea_hex(virtual_key_hash(key)), virtual_key_prefix(key)});
-        if (updated.rows() == 1) db_.exec("SELECT pg_notify($1, $2)", {std::string(kKeysChannel), std::string(id)});
-        return updated;
-      });
-      if (rows.rows() == 0) return std::nullopt;
-      return IssuedKey{key_at(rows, 0), std::move(key)};
-    } catch (const PgError& e) {
-      if (!e.unique_violation()) throw;
-    }
-  }
+  auto [rows, key] = with_new_key(db_, [&](const std::string& key) {
+    PgResult updated = db_.exec(
+        "UPDATE keys SET hash = $2::bytea, prefix = $3, rotated_at = now() "
+        "WHERE id = $1 AND revoked_at IS NULL RETURNING " + std::string(kColumns),
+        {std::string(id), bytea_hex(virtual_key_hash(key)), virtual_key_prefix(key)});
+    if (updated.rows() == 1) announce(db_, id);
+    return updated;
+  });
+  if (rows.rows() == 0) return std::nullopt;
+  return IssuedKey{key_at(rows, 0), std::move(key)};
 }
 
 }  // namespace claudegpt
